@@ -1,0 +1,83 @@
+//! Commands: work one service asks the CMS to do, on durable quorum queues.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{Event, RoomId, Routing};
+
+/// `post.submit` (gateway → cms, queue `cms.posts`): a post that arrived over a WebSocket.
+/// The CMS stores it once per `client_id`, however often it is delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostSubmit {
+    pub room_id: RoomId,
+    pub nickname: String,
+    /// Stable per browser; drives slow mode, mutes and the speaker colour.
+    pub participant_id: String,
+    pub body: String,
+    pub client_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+impl Event for PostSubmit {
+    const TYPE: &'static str = "post.submit";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Command { key: "post.submit" };
+}
+
+/// The external service an ingested item came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestSource {
+    Twitter,
+    Mastodon,
+}
+
+impl IngestSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            IngestSource::Twitter => "twitter",
+            IngestSource::Mastodon => "mastodon",
+        }
+    }
+}
+
+/// `ingest.item` (ingest → cms, queue `cms.ingest`): a post from an external source that
+/// matched one or more rooms' hashtags. Idempotent on (source, external_id, room).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestItem {
+    pub source: IngestSource,
+    pub external_id: String,
+    pub room_ids: Vec<RoomId>,
+    /// Display form of the author, e.g. `@ada` or `ada@example.social`.
+    pub author: String,
+    /// Plain text; never markup.
+    pub text: String,
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub posted_at: OffsetDateTime,
+}
+
+impl Event for IngestItem {
+    const TYPE: &'static str = "ingest.item";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Command { key: "ingest.item" };
+}
+
+/// `sources.snapshot.request` (ingest → cms, queue `cms.control`): please publish a
+/// `sources.snapshot`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourcesSnapshotRequest {
+    /// Who asks, for the logs.
+    #[serde(default)]
+    pub requested_by: String,
+}
+
+impl Event for SourcesSnapshotRequest {
+    const TYPE: &'static str = "sources.snapshot.request";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Command {
+        key: "sources.snapshot.request",
+    };
+}

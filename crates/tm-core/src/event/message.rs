@@ -1,0 +1,50 @@
+//! A message as clients see it: in `message.created`, the JSON API and the transcript.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Seq;
+use crate::parse_list::Token;
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Post,
+    Tweet,
+    Toot,
+    System,
+}
+
+impl MessageKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MessageKind::Post => "post",
+            MessageKind::Tweet => "tweet",
+            MessageKind::Toot => "toot",
+            MessageKind::System => "system",
+        }
+    }
+}
+
+/// PROTOCOL.md's message object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: u64,
+    pub seq: Seq,
+    /// The room's slug.
+    pub room: String,
+    pub nickname: String,
+    /// The speaker's colour, `#rrggbb`, stable per participant.
+    pub color: String,
+    pub body: String,
+    pub tokens: Vec<Token>,
+    pub kind: MessageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<Uuid>,
+}

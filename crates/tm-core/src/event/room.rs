@@ -1,0 +1,129 @@
+//! Room-visible events (cms → gateways) and presence (gateway → gateways).
+//!
+//! Each sequenced payload carries `room_id` and `seq`; the gateway forwards the payload as the
+//! `data` of a WebSocket `event` frame unchanged, and `/events?after=` serves the same JSON.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Event, Message, RoomId, Routing, Seq};
+
+/// `room.<id>.message.created`: a message became visible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageCreated {
+    pub room_id: RoomId,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+impl Event for MessageCreated {
+    const TYPE: &'static str = "message.created";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room {
+        suffix: "message.created",
+    };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+}
+
+/// `room.<id>.message.deleted`: a visible message was removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageDeleted {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    /// The deleted message's id.
+    pub id: u64,
+}
+
+impl Event for MessageDeleted {
+    const TYPE: &'static str = "message.deleted";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room {
+        suffix: "message.deleted",
+    };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+}
+
+/// Whether a room takes posts right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomState {
+    Open,
+    Paused,
+    Closed,
+}
+
+/// Whether posts show at once or wait for the owner's approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Moderation {
+    Post,
+    Approve,
+}
+
+/// `room.<id>.updated`: topic, state, slow mode or moderation changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomUpdated {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub topic: String,
+    pub state: RoomState,
+    pub slow_mode_seconds: u32,
+    pub moderation: Moderation,
+}
+
+impl Event for RoomUpdated {
+    const TYPE: &'static str = "room.updated";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room { suffix: "updated" };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+}
+
+/// Why a room closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    Owner,
+    Expired,
+    Admin,
+}
+
+/// `room.<id>.closed`: the room's last event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomClosed {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub reason: CloseReason,
+}
+
+impl Event for RoomClosed {
+    const TYPE: &'static str = "room.closed";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room { suffix: "closed" };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+}
+
+/// `room.<id>.presence`: one gateway instance's connected count for a room. Not sequenced and
+/// not logged; gateways add up the latest count of every instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Presence {
+    pub room_id: RoomId,
+    pub gateway_id: Uuid,
+    pub count: u32,
+}
+
+impl Event for Presence {
+    const TYPE: &'static str = "presence";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room { suffix: "presence" };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+}

@@ -1,0 +1,161 @@
+//! Layered, typed configuration.
+//!
+//! Order, later wins: the service's embedded defaults → `/etc/tm/<service>.toml` if present →
+//! the file given with `--config` (must exist) → environment `TM_<SERVICE>__<SECTION>__<KEY>`.
+//! Settings structs use `#[serde(deny_unknown_fields)]`, so a misspelt key is an error rather
+//! than a silently ignored line. The prefix names the service so that one shell (or one
+//! systemd environment file) can hold settings for all three services without collisions.
+
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use serde::de::DeserializeOwned;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path} does not exist")]
+    MissingFile { path: PathBuf },
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] config::ConfigError),
+}
+
+/// Where to read settings from, besides the built-in defaults.
+#[derive(Debug, Clone)]
+pub struct ConfigSources<'a> {
+    /// Lower-case service name: `cms`, `gateway`, `ingest`.
+    pub service: &'a str,
+    /// The embedded defaults file (TOML).
+    pub defaults: &'a str,
+    /// The system-wide file; `None` skips it (tests).
+    pub system_file: Option<PathBuf>,
+    /// An explicit file, e.g. from `--config`.
+    pub file: Option<&'a Path>,
+    /// Read `TM_<SERVICE>__…` variables.
+    pub environment: bool,
+}
+
+impl<'a> ConfigSources<'a> {
+    /// The production order for `service`.
+    pub fn standard(service: &'a str, defaults: &'a str, file: Option<&'a Path>) -> Self {
+        ConfigSources {
+            service,
+            defaults,
+            system_file: Some(PathBuf::from(format!("/etc/tm/{service}.toml"))),
+            file,
+            environment: true,
+        }
+    }
+
+    /// The environment variable prefix, e.g. `TM_CMS`.
+    pub fn env_prefix(&self) -> String {
+        format!("TM_{}", self.service.to_ascii_uppercase())
+    }
+}
+
+/// Loads and validates settings of type `T`.
+pub fn load_config<T: DeserializeOwned>(sources: &ConfigSources<'_>) -> Result<T, ConfigError> {
+    let mut builder =
+        Config::builder().add_source(File::from_str(sources.defaults, FileFormat::Toml));
+    if let Some(system) = &sources.system_file {
+        builder = builder.add_source(File::from(system.as_path()).required(false));
+    }
+    if let Some(file) = sources.file {
+        if !file.exists() {
+            return Err(ConfigError::MissingFile {
+                path: file.to_path_buf(),
+            });
+        }
+        builder = builder.add_source(File::from(file).required(true));
+    }
+    if sources.environment {
+        builder = builder.add_source(
+            Environment::with_prefix(&sources.env_prefix())
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("__never__"),
+        );
+    }
+    Ok(builder.build()?.try_deserialize()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Settings {
+        http: Http,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Http {
+        bind: String,
+        workers: u16,
+    }
+
+    const DEFAULTS: &str = "[http]\nbind = \"127.0.0.1:8080\"\nworkers = 2\n";
+
+    fn sources(file: Option<&Path>) -> ConfigSources<'_> {
+        ConfigSources {
+            service: "unittest",
+            defaults: DEFAULTS,
+            system_file: None,
+            file,
+            environment: false,
+        }
+    }
+
+    #[test]
+    fn defaults_alone_load() {
+        let s: Settings = load_config(&sources(None)).unwrap();
+        assert_eq!(s.http.bind, "127.0.0.1:8080");
+        assert_eq!(s.http.workers, 2);
+    }
+
+    #[test]
+    fn a_file_overrides_defaults_and_unknown_keys_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("tm-runtime-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "[http]\nworkers = 8\n").unwrap();
+        let s: Settings = load_config(&sources(Some(&good))).unwrap();
+        assert_eq!(
+            (s.http.bind.as_str(), s.http.workers),
+            ("127.0.0.1:8080", 8)
+        );
+
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "[http]\nworkerz = 8\n").unwrap();
+        let err = load_config::<Settings>(&sources(Some(&bad))).unwrap_err();
+        assert!(err.to_string().contains("workerz"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error() {
+        let missing = Path::new("/nonexistent/tm.toml");
+        assert!(matches!(
+            load_config::<Settings>(&sources(Some(missing))),
+            Err(ConfigError::MissingFile { .. })
+        ));
+    }
+
+    #[test]
+    fn environment_overrides_with_service_prefix() {
+        // A prefix no other test uses, so parallel tests do not see it.
+        std::env::set_var("TM_ENVTEST__HTTP__WORKERS", "5");
+        std::env::set_var("TM_OTHER__HTTP__WORKERS", "9");
+        let src = ConfigSources {
+            service: "envtest",
+            environment: true,
+            ..sources(None)
+        };
+        let s: Settings = load_config(&src).unwrap();
+        assert_eq!(s.http.workers, 5);
+    }
+}
