@@ -10,6 +10,7 @@
 
 pub mod domain;
 pub mod event;
+pub mod join_token;
 pub mod parse_list;
 
 pub use domain::{
@@ -17,4 +18,5 @@ pub use domain::{
     HARD_MAX_BODY_BYTES, HARD_MAX_BODY_CHARS,
 };
 pub use event::{Envelope, Event, RawEnvelope, Routing};
+pub use join_token::{JoinClaims, JoinTokenError, Role};
 pub use parse_list::{parse_body, Token};
