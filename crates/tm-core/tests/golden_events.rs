@@ -233,3 +233,17 @@ fn wrong_type_and_newer_version_are_refused() {
         Err(DecodeError::UnknownVersion { .. })
     ));
 }
+
+#[test]
+fn docs_events_md_shows_every_golden_file() {
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/events.md");
+    let page = std::fs::read_to_string(&docs).unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let golden = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(page.contains(golden.trim_end()), "docs/events.md is missing or has a stale copy of:\n{golden}");
+        count += 1;
+    }
+    assert_eq!(count, 10, "every event and command has a golden file");
+}
