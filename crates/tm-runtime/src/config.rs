@@ -33,6 +33,8 @@ pub struct ConfigSources<'a> {
     pub file: Option<&'a Path>,
     /// Read `TM_<SERVICE>__…` variables.
     pub environment: bool,
+    /// Dotted keys (`http.allowed_origins`) whose environment value is a comma-separated list.
+    pub list_keys: &'a [&'a str],
 }
 
 impl<'a> ConfigSources<'a> {
@@ -44,7 +46,14 @@ impl<'a> ConfigSources<'a> {
             system_file: Some(PathBuf::from(format!("/etc/tm/{service}.toml"))),
             file,
             environment: true,
+            list_keys: &[],
         }
+    }
+
+    /// Declares which settings are lists when given in the environment.
+    pub fn with_list_keys(mut self, keys: &'a [&'a str]) -> Self {
+        self.list_keys = keys;
+        self
     }
 
     /// The environment variable prefix, e.g. `TM_CMS`.
@@ -69,14 +78,17 @@ pub fn load_config<T: DeserializeOwned>(sources: &ConfigSources<'_>) -> Result<T
         builder = builder.add_source(File::from(file).required(true));
     }
     if sources.environment {
-        builder = builder.add_source(
-            Environment::with_prefix(&sources.env_prefix())
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true)
-                .list_separator(",")
-                .with_list_parse_key("__never__"),
-        );
+        let mut env = Environment::with_prefix(&sources.env_prefix())
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true);
+        if !sources.list_keys.is_empty() {
+            env = env.list_separator(",");
+            for key in sources.list_keys {
+                env = env.with_list_parse_key(key);
+            }
+        }
+        builder = builder.add_source(env);
     }
     Ok(builder.build()?.try_deserialize()?)
 }
@@ -108,6 +120,7 @@ mod tests {
             system_file: None,
             file,
             environment: false,
+            list_keys: &[],
         }
     }
 
@@ -143,6 +156,31 @@ mod tests {
             load_config::<Settings>(&sources(Some(missing))),
             Err(ConfigError::MissingFile { .. })
         ));
+    }
+
+    #[test]
+    fn declared_list_keys_split_on_commas() {
+        #[derive(Debug, Deserialize)]
+        struct WithList {
+            http: ListHttp,
+        }
+        #[derive(Debug, Deserialize)]
+        struct ListHttp {
+            origins: Vec<String>,
+            bind: String,
+        }
+        std::env::set_var("TM_LISTTEST__HTTP__ORIGINS", "http://a:1,http://b:2");
+        std::env::set_var("TM_LISTTEST__HTTP__BIND", "127.0.0.1:1,2");
+        let src = ConfigSources {
+            service: "listtest",
+            defaults: "[http]\norigins = []\nbind = \"x\"\n",
+            environment: true,
+            list_keys: &["http.origins"],
+            ..sources(None)
+        };
+        let s: WithList = load_config(&src).unwrap();
+        assert_eq!(s.http.origins, vec!["http://a:1", "http://b:2"]);
+        assert_eq!(s.http.bind, "127.0.0.1:1,2", "only declared keys are split");
     }
 
     #[test]
