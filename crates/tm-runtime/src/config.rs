@@ -35,6 +35,12 @@ pub struct ConfigSources<'a> {
     pub environment: bool,
     /// Dotted keys (`http.allowed_origins`) whose environment value is a comma-separated list.
     pub list_keys: &'a [&'a str],
+    /// `(credential file, dotted key)`: a non-empty file of that name in `credentials_dir`
+    /// overrides the key. This is how systemd's `LoadCredential=` hands secrets over without
+    /// putting them in the unit, the environment or a world-readable file.
+    pub credentials: &'a [(&'a str, &'a str)],
+    /// Where credential files are; `standard` takes `$CREDENTIALS_DIRECTORY`.
+    pub credentials_dir: Option<PathBuf>,
 }
 
 impl<'a> ConfigSources<'a> {
@@ -47,7 +53,15 @@ impl<'a> ConfigSources<'a> {
             file,
             environment: true,
             list_keys: &[],
+            credentials: &[],
+            credentials_dir: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
         }
+    }
+
+    /// Declares which settings may come from credential files.
+    pub fn with_credentials(mut self, credentials: &'a [(&'a str, &'a str)]) -> Self {
+        self.credentials = credentials;
+        self
     }
 
     /// Declares which settings are lists when given in the environment.
@@ -90,6 +104,19 @@ pub fn load_config<T: DeserializeOwned>(sources: &ConfigSources<'_>) -> Result<T
         }
         builder = builder.add_source(env);
     }
+    if let Some(dir) = &sources.credentials_dir {
+        for (name, key) in sources.credentials {
+            let path = dir.join(name);
+            let Ok(value) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            // An empty credential (systemd's `SetCredential=` fallback) means "not set".
+            let value = value.trim_end_matches(['\n', '\r']);
+            if !value.is_empty() {
+                builder = builder.set_override(*key, value)?;
+            }
+        }
+    }
     Ok(builder.build()?.try_deserialize()?)
 }
 
@@ -121,6 +148,8 @@ mod tests {
             file,
             environment: false,
             list_keys: &[],
+            credentials: &[],
+            credentials_dir: None,
         }
     }
 
@@ -147,6 +176,29 @@ mod tests {
         std::fs::write(&bad, "[http]\nworkerz = 8\n").unwrap();
         let err = load_config::<Settings>(&sources(Some(&bad))).unwrap_err();
         assert!(err.to_string().contains("workerz"), "{err}");
+    }
+
+    #[test]
+    fn credential_files_override_and_empty_ones_are_ignored() {
+        let dir = std::env::temp_dir().join(format!("tm-runtime-creds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("bind"), "10.0.0.1:80\n").unwrap();
+        std::fs::write(dir.join("workers"), "\n").unwrap();
+        let src = ConfigSources {
+            credentials: &[
+                ("bind", "http.bind"),
+                ("workers", "http.workers"),
+                ("absent", "http.x"),
+            ],
+            credentials_dir: Some(dir),
+            ..sources(None)
+        };
+        let s: Settings = load_config(&src).unwrap();
+        assert_eq!(s.http.bind, "10.0.0.1:80", "trailing newline trimmed");
+        assert_eq!(
+            s.http.workers, 2,
+            "an empty credential leaves the setting alone"
+        );
     }
 
     #[test]

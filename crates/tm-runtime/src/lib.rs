@@ -5,10 +5,12 @@
 //! * [`secret`]: a wrapper that keeps secrets out of logs and `Debug` output.
 //! * [`telemetry`]: tracing in human or JSON form.
 //! * [`shutdown`]: one cancellation token that SIGTERM and SIGINT trip.
+//! * [`systemd`]: readiness and watchdog notifications (no-ops outside systemd).
 
 pub mod config;
 pub mod secret;
 pub mod shutdown;
+pub mod systemd;
 pub mod telemetry;
 
 pub use config::{load_config, ConfigError, ConfigSources};
