@@ -1,0 +1,71 @@
+# tm developer commands. `make` alone lists them. See README.md and docs/development.md.
+
+CARGO ?= cargo
+# Where scripts/dev-services.sh writes the URLs of the servers it found (TM_TEST_DATABASE_URL, TM_TEST_AMQP_URL).
+DEV_ENV := .run/dev-services.env
+# Under CI (CI set to anything but "", 0 or false) nextest uses the `ci` profile of .config/nextest.toml.
+NEXTEST_PROFILE := $(if $(filter-out 0 false,$(CI)),--profile ci)
+
+.DEFAULT_GOAL := help
+.PHONY: help services run build test test-rust lint fmt fmt-check clippy boundaries deploy-check bench
+
+help: ## list the targets
+	@echo "tm: make <target>"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
+
+services: ## start (or install) MariaDB and RabbitMQ if they are not running: scripts/dev-services.sh
+	scripts/dev-services.sh
+
+browser: ## also install headless Chromium and chromedriver (browser tests)
+	scripts/dev-services.sh --with-browser
+
+build: ## build every crate
+	$(CARGO) build --workspace --all-targets
+
+run: services ## build the services and show what there is to run (wiring them up comes later)
+	$(CARGO) build --workspace --bins
+	@echo
+	@echo "make run: MariaDB and RabbitMQ are up, and the binaries are built:"
+	@for bin in tm-cms tm-gateway tm-ingest; do \
+	    if [ -x target/debug/$$bin ]; then echo "  target/debug/$$bin"; fi; \
+	done
+	@echo "Starting them together is not wired up yet; until then run one by hand, e.g.:"
+	@echo "  target/debug/tm-cms --help"
+
+test: browser lint deploy-check test-rust ## everything CI checks: services, fmt, clippy, boundaries, unit checks, all tests
+
+test-rust: services ## only the tests (one nextest run, plus doctests), against the servers `services` found
+	@# The end-to-end suite (tests/e2e) runs the real binaries: build them first.
+	$(CARGO) build --workspace --bins
+	@set -e; . ./$(DEV_ENV); \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	    echo "$(CARGO) nextest run --workspace --no-fail-fast $(NEXTEST_PROFILE)"; \
+	    $(CARGO) nextest run --workspace --no-fail-fast $(NEXTEST_PROFILE); \
+	    echo "$(CARGO) test --workspace --doc"; \
+	    $(CARGO) test --workspace --doc; \
+	else \
+	    echo "(cargo-nextest not installed: using cargo test; see docs/development.md)"; \
+	    echo "$(CARGO) test --workspace --no-fail-fast"; \
+	    $(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+lint: fmt-check clippy boundaries ## fmt --check, clippy -D warnings, crate boundaries
+
+fmt: ## format all code
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+deploy-check: ## systemd-analyze verify + security (<= 2.0) for deploy/systemd, nginx -t when available
+	scripts/check-deploy.sh
+
+boundaries: ## check which crate may depend on what (scripts/check-boundaries.sh)
+	CARGO=$(CARGO) scripts/check-boundaries.sh --self-test
+	CARGO=$(CARGO) scripts/check-boundaries.sh
+
+bench: ## benchmarks (not yet: they come with a later issue)
+	@echo "make bench: there are no benchmarks yet; they come with a later issue."

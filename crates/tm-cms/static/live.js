@@ -1,0 +1,290 @@
+// tm live module: joins the room's live feed, renders events, posts optimistically, resumes.
+// Progressive enhancement only: without this file the page works through form posts.
+// User text is only ever set with textContent, never innerHTML.
+
+const root = document.querySelector('[data-room]');
+if (root) start(root);
+
+function start(root) {
+  const slug = root.dataset.room;
+  const list = root.querySelector('[data-messages]');
+  const form = document.querySelector('[data-post-form]');
+  const statusEl = document.querySelector('[data-connection]');
+  const presenceEl = document.querySelector('[data-presence]');
+  const topicEl = document.querySelector('[data-topic]');
+  const stateEl = document.querySelector('[data-room-state]');
+  const readOnly = root.dataset.readonly === 'true';
+  const newestFirst = root.dataset.order !== 'oldest-first';
+  const state = {
+    lastSeq: Number(root.dataset.seq || 0),
+    socket: null,
+    joined: false,
+    attempt: 0,
+    closed: root.dataset.state === 'closed',
+    pending: new Map(), // client_id -> {element, body}
+  };
+
+  const setStatus = (text, kind) => {
+    if (!statusEl) return;
+    statusEl.textContent = text;
+    statusEl.dataset.kind = kind;
+  };
+
+  // ---- rendering -------------------------------------------------------------------------
+  function renderTokens(target, message) {
+    for (const token of message.tokens || [{ type: 'text', text: message.body }]) {
+      if (token.type === 'url' && /^https?:\/\//i.test(token.url)) {
+        const a = document.createElement('a');
+        a.href = token.url;
+        a.rel = 'nofollow noopener noreferrer ugc';
+        a.target = '_blank';
+        a.textContent = token.url;
+        target.append(a);
+      } else if (token.type === 'mention') {
+        const span = document.createElement('span');
+        span.className = 'mention';
+        span.textContent = '@' + token.nickname;
+        target.append(span);
+      } else if (token.type === 'hashtag') {
+        const span = document.createElement('span');
+        span.className = 'hashtag';
+        span.textContent = '#' + token.tag;
+        target.append(span);
+      } else {
+        target.append(document.createTextNode(token.text ?? token.url ?? ''));
+      }
+    }
+  }
+
+  function messageElement(message, pending) {
+    const li = document.createElement('li');
+    li.className = 'message kind-' + (message.kind || 'post');
+    if (message.id != null) li.id = 'm' + message.id;
+    if (message.seq != null) li.dataset.seq = String(message.seq);
+    if (pending) li.classList.add('pending');
+    const who = document.createElement('span');
+    who.className = 'nick';
+    who.style.color = /^#[0-9a-f]{6}$/i.test(message.color || '') ? message.color : '';
+    who.textContent = message.nickname;
+    const body = document.createElement('span');
+    body.className = 'body';
+    renderTokens(body, message);
+    const meta = document.createElement('span');
+    meta.className = 'meta';
+    if (pending) {
+      meta.textContent = 'sending…';
+    } else {
+      const time = document.createElement('time');
+      time.dateTime = message.created_at;
+      time.textContent = new Date(message.created_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      meta.append(time);
+      if (message.source_url && /^https?:\/\//i.test(message.source_url)) {
+        const src = document.createElement('a');
+        src.href = message.source_url;
+        src.rel = 'nofollow noopener noreferrer';
+        src.target = '_blank';
+        src.textContent = ' via ' + message.kind;
+        meta.append(src);
+      }
+    }
+    li.append(who, body, meta);
+    return li;
+  }
+
+  function insert(element) {
+    const empty = list.querySelector('.empty');
+    if (empty) empty.remove();
+    if (newestFirst) list.prepend(element); else list.append(element);
+    if (!newestFirst) element.scrollIntoView({ block: 'end' });
+  }
+
+  function applyEvent(event) {
+    const data = event.data || {};
+    switch (event.event) {
+      case 'message.created': {
+        const pending = data.client_id && state.pending.get(data.client_id);
+        const element = messageElement(data, false);
+        if (pending) {
+          pending.element.replaceWith(element);
+          state.pending.delete(data.client_id);
+        } else if (!document.getElementById('m' + data.id)) {
+          insert(element);
+        }
+        break;
+      }
+      case 'message.deleted': {
+        const gone = document.getElementById('m' + data.id);
+        if (gone) gone.remove();
+        break;
+      }
+      case 'room.updated': {
+        if (topicEl) topicEl.textContent = data.topic || '';
+        setRoomState(data.state);
+        break;
+      }
+      case 'room.closed': {
+        setRoomState('closed');
+        state.closed = true;
+        if (state.socket) state.socket.close(1000);
+        break;
+      }
+    }
+  }
+
+  function setRoomState(roomState) {
+    root.dataset.state = roomState;
+    document.body.dataset.roomState = roomState;
+    if (stateEl) {
+      stateEl.textContent = roomState === 'paused' ? 'This room is paused: posting is off for now.'
+        : roomState === 'closed' ? 'This room is closed.' : '';
+      stateEl.hidden = roomState === 'open';
+    }
+  }
+
+  function handleEvent(frame) {
+    if (frame.seq <= state.lastSeq) return; // already shown (replay overlap)
+    if (frame.seq !== state.lastSeq + 1) return catchUp();
+    applyEvent(frame);
+    state.lastSeq = frame.seq;
+  }
+
+  // ---- catching up from the CMS (after `reset` or a gap) ---------------------------------------
+  let catchingUp = null;
+  function catchUp() {
+    if (catchingUp) return catchingUp;
+    catchingUp = (async () => {
+      for (let page = 0; page < 100; page++) {
+        const response = await fetch(`/api/v1/rooms/${encodeURIComponent(slug)}/events?after=${state.lastSeq}&limit=1000`, { credentials: 'same-origin' });
+        if (!response.ok) throw new Error('events ' + response.status);
+        const body = await response.json();
+        for (const event of body.events) {
+          if (event.seq === state.lastSeq + 1) { applyEvent(event); state.lastSeq = event.seq; }
+        }
+        if (body.events.length === 0 || state.lastSeq >= body.seq) break;
+      }
+    })().finally(() => { catchingUp = null; });
+    return catchingUp;
+  }
+
+  // ---- the socket ------------------------------------------------------------------------------
+  async function joinToken() {
+    const response = await fetch(`/r/${encodeURIComponent(slug)}/token`, { method: 'POST', credentials: 'same-origin' });
+    if (!response.ok) throw new Error('join ' + response.status);
+    return response.json();
+  }
+
+  async function connect() {
+    if (state.closed) return;
+    setStatus(state.attempt === 0 ? 'connecting…' : 'reconnecting…', 'connecting');
+    let join;
+    try {
+      join = await joinToken();
+    } catch (error) {
+      return scheduleReconnect(false);
+    }
+    const socket = new WebSocket(join.gateway_url);
+    state.socket = socket;
+    state.joined = false;
+    socket.addEventListener('open', () => {
+      socket.send(JSON.stringify({ type: 'join', token: join.token, since: state.lastSeq }));
+    });
+    socket.addEventListener('message', (message) => {
+      let frame;
+      try { frame = JSON.parse(message.data); } catch { return; }
+      switch (frame.type) {
+        case 'joined':
+          state.joined = true;
+          state.attempt = 0;
+          setStatus('live', 'live');
+          if (frame.seq > state.lastSeq) catchUp();
+          flushUnsent();
+          break;
+        case 'event': handleEvent(frame); break;
+        case 'reset':
+          catchUp().then(() => socket.close(4000, 'resync')).catch(() => socket.close(4000, 'resync'));
+          break;
+        case 'presence':
+          if (presenceEl) presenceEl.textContent = frame.count === 1 ? '1 here' : `${frame.count} here`;
+          break;
+        case 'accepted': markAccepted(frame.client_id); break;
+        case 'error': handleError(frame); break;
+      }
+    });
+    socket.addEventListener('close', (event) => {
+      if (state.socket !== socket) return;
+      state.socket = null;
+      state.joined = false;
+      if (!state.closed) scheduleReconnect(event.code === 1001 || event.code === 4000);
+    });
+  }
+
+  function scheduleReconnect(soon) {
+    state.attempt += 1;
+    const ceiling = soon ? 1000 : Math.min(30000, 500 * 2 ** Math.min(state.attempt, 6));
+    const delay = Math.random() * ceiling; // full jitter: a restarted gateway is not stampeded
+    setStatus('reconnecting…', 'reconnecting');
+    setTimeout(connect, delay);
+  }
+
+  // ---- posting -----------------------------------------------------------------------------------
+  const unsent = []; // {client_id, nickname, body}
+
+  function markAccepted(clientId) {
+    const pending = state.pending.get(clientId);
+    if (pending) pending.element.querySelector('.meta').textContent = 'sent';
+  }
+
+  function handleError(frame) {
+    const pending = frame.client_id && state.pending.get(frame.client_id);
+    if (pending) {
+      if (frame.code === 'unavailable') {
+        unsent.push(pending.post);
+        pending.element.querySelector('.meta').textContent = 'waiting to send…';
+        return;
+      }
+      pending.element.remove();
+      state.pending.delete(frame.client_id);
+      const textarea = form && form.querySelector('textarea');
+      if (textarea && !textarea.value) textarea.value = pending.post.body; // keep the text
+    }
+    showFormError(frame.message || frame.code);
+  }
+
+  function showFormError(text) {
+    const error = form && form.querySelector('[data-form-error]');
+    if (error) { error.textContent = text; error.hidden = !text; }
+  }
+
+  function flushUnsent() {
+    while (unsent.length && state.joined) send(unsent.shift());
+  }
+
+  function send(post) {
+    state.socket.send(JSON.stringify({ type: 'post', ...post }));
+  }
+
+  if (form && !readOnly) {
+    const nickname = form.querySelector('[name=nickname]');
+    const saved = localStorage.getItem('tm.nickname');
+    if (nickname && saved && !nickname.value) nickname.value = saved;
+    form.addEventListener('submit', (submit) => {
+      if (!state.joined) return; // not live: let the plain form post do the work
+      submit.preventDefault();
+      const textarea = form.querySelector('textarea');
+      const post = { nickname: nickname.value.trim(), body: textarea.value.trim(), client_id: crypto.randomUUID() };
+      if (!post.nickname || !post.body) { showFormError('Enter a nickname and a message.'); return; }
+      localStorage.setItem('tm.nickname', post.nickname);
+      showFormError('');
+      const element = messageElement({ nickname: post.nickname, body: post.body, tokens: null, kind: 'post' }, true);
+      state.pending.set(post.client_id, { element, post });
+      insert(element);
+      textarea.value = '';
+      send(post);
+    });
+    form.querySelector('textarea')?.addEventListener('keydown', (key) => {
+      if (key.key === 'Enter' && (key.ctrlKey || key.metaKey)) form.requestSubmit();
+    });
+  }
+
+  connect();
+}

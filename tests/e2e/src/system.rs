@@ -1,0 +1,203 @@
+//! A whole tm installation for one test: its own database, broker name prefix, ports and
+//! processes, with cuttable proxies in front of MariaDB and RabbitMQ.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+use tm_testkit::ChaosProxy;
+
+use crate::db::TestDatabase;
+use crate::live::{Endpoints, LiveClient};
+use crate::ports::free_addr;
+use crate::services::{Kind, Service};
+
+/// Shared by the CMS (signer) and the gateways (verifiers) of one test.
+const JOIN_SECRET: &str = "e2e-join-secret-0123456789abcdef0123456789";
+
+pub struct System {
+    pub db: TestDatabase,
+    pub db_proxy: ChaosProxy,
+    pub broker_proxy: ChaosProxy,
+    pub prefix: String,
+    pub cms: Vec<Service>,
+    pub gateways: Vec<Service>,
+    pub http: reqwest::Client,
+}
+
+/// How many of each service to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Topology {
+    pub cms: usize,
+    pub gateways: usize,
+}
+
+impl Default for Topology {
+    fn default() -> Self {
+        Topology { cms: 1, gateways: 1 }
+    }
+}
+
+fn broker_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 5672))
+}
+
+fn db_addr() -> SocketAddr {
+    let url = crate::db::server_url();
+    let host = url.trim_start_matches("mysql://").rsplit('@').next().unwrap_or("127.0.0.1:3306").to_owned();
+    host.split('/').next().and_then(|h| h.parse().ok()).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3306)))
+}
+
+impl System {
+    pub async fn start(topology: Topology) -> anyhow::Result<System> {
+        let db = TestDatabase::create()?;
+        let db_proxy = ChaosProxy::start(db_addr()).await?;
+        let broker_proxy = ChaosProxy::start(broker_addr()).await?;
+        let prefix = tm_testkit::unique_prefix();
+        let mut system = System {
+            db,
+            db_proxy,
+            broker_proxy,
+            prefix,
+            cms: vec![],
+            gateways: vec![],
+            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
+        };
+        for i in 0..topology.cms {
+            let mut cms = system.cms_service(i)?;
+            cms.start().await?;
+            system.cms.push(cms);
+        }
+        for i in 0..topology.gateways {
+            let mut gateway = system.gateway_service(i)?;
+            gateway.start().await?;
+            system.gateways.push(gateway);
+        }
+        Ok(system)
+    }
+
+    fn amqp_url(&self) -> String {
+        format!("amqp://guest:guest@{}/%2f", self.broker_proxy.addr())
+    }
+
+    fn cms_service(&self, index: usize) -> anyhow::Result<Service> {
+        let addr = free_addr()?;
+        let gateway_ws = self.gateways.first().map(|g| format!("ws://{}/ws", g.http_addr)).unwrap_or_default();
+        let settings = vec![
+            ("HTTP__BIND".into(), addr.to_string()),
+            ("HTTP__PUBLIC_URL".into(), format!("http://{addr}")),
+            ("HTTP__GATEWAY_URL".into(), gateway_ws),
+            ("DATABASE__URL".into(), self.db.url_via(Some(self.db_proxy.addr()))),
+            ("DATABASE__POOL_SIZE".into(), "4".into()),
+            ("BUS__URL".into(), self.amqp_url()),
+            ("BUS__PREFIX".into(), self.prefix.clone()),
+            ("JOIN__SECRET".into(), JOIN_SECRET.into()),
+        ];
+        Ok(Service::new(Kind::Cms, &format!("cms{index}"), addr, settings))
+    }
+
+    fn gateway_service(&self, index: usize) -> anyhow::Result<Service> {
+        let addr = free_addr()?;
+        let origins = self.cms.iter().map(|c| format!("http://{}", c.http_addr)).collect::<Vec<_>>().join(",");
+        let settings = vec![
+            ("HTTP__BIND".into(), addr.to_string()),
+            ("HTTP__ALLOWED_ORIGINS".into(), origins),
+            ("BUS__URL".into(), self.amqp_url()),
+            ("BUS__PREFIX".into(), self.prefix.clone()),
+            ("TOKENS__SECRET".into(), JOIN_SECRET.into()),
+        ];
+        Ok(Service::new(Kind::Gateway, &format!("gateway{index}"), addr, settings))
+    }
+
+    pub fn cms_url(&self, index: usize) -> String {
+        format!("http://{}", self.cms[index].http_addr)
+    }
+
+    pub fn gateway_ws(&self, index: usize) -> String {
+        format!("ws://{}/ws", self.gateways[index].http_addr)
+    }
+
+    pub fn endpoints(&self, slug: &str, gateway: usize) -> Endpoints {
+        Endpoints { cms: self.cms_url(0), gateway_ws: self.gateway_ws(gateway), slug: slug.to_owned() }
+    }
+
+    /// Creates a room over the JSON API; returns the answer (with `owner_token`).
+    pub async fn create_room(&self, slug: &str) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/rooms", self.cms_url(0)))
+            .json(&json!({"name": slug, "lifetime": "1d", "topic": format!("e2e {slug}")}))
+            .send()
+            .await?;
+        if response.status().as_u16() != 201 {
+            bail!("create {slug}: {} {}", response.status(), response.text().await?);
+        }
+        Ok(response.json().await?)
+    }
+
+    /// Posts over HTTP (synchronous persistence); returns the stored message.
+    pub async fn post_http(&self, slug: &str, nickname: &str, body: &str) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/rooms/{slug}/messages", self.cms_url(0)))
+            .json(&json!({"nickname": nickname, "body": body, "client_id": uuid::Uuid::new_v4()}))
+            .send()
+            .await?;
+        if response.status().as_u16() != 201 {
+            bail!("post to {slug}: {} {}", response.status(), response.text().await?);
+        }
+        Ok(response.json().await?)
+    }
+
+    /// The room's event log through `/events`, all pages.
+    pub async fn events(&self, slug: &str) -> anyhow::Result<Vec<Value>> {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page: Value = self
+                .http
+                .get(format!("{}/api/v1/rooms/{slug}/events?after={after}&limit=1000", self.cms_url(0)))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let events = page["events"].as_array().cloned().context("no events array")?;
+            if events.is_empty() {
+                return Ok(all);
+            }
+            after = events.last().and_then(|e| e["seq"].as_u64()).context("event without seq")?;
+            all.extend(events);
+        }
+    }
+
+    pub async fn join(&self, slug: &str, gateway: usize) -> anyhow::Result<LiveClient> {
+        LiveClient::join(self.endpoints(slug, gateway), 0).await
+    }
+
+    /// Fails if any service process has exited.
+    pub fn assert_all_running(&mut self) -> anyhow::Result<()> {
+        for service in self.cms.iter_mut().chain(self.gateways.iter_mut()) {
+            if !service.is_running() {
+                bail!("{} exited unexpectedly:\n{}", service.name, service.log_tail(40));
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops everything and removes this test's broker objects.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        for service in self.gateways.iter_mut().chain(self.cms.iter_mut()) {
+            if service.is_running() {
+                service.terminate(Duration::from_secs(30)).await?;
+            }
+        }
+        let cfg = tm_bus::BusConfig { prefix: self.prefix.clone(), ..Default::default() };
+        if let Ok(Ok(bus)) = tokio::time::timeout(Duration::from_secs(10), tm_bus::Bus::connect(&cfg, "e2e-cleanup")).await {
+            let _ = bus.delete_topology().await;
+            bus.close().await;
+        }
+        Ok(())
+    }
+}
