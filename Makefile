@@ -22,15 +22,8 @@ browser: ## also install headless Chromium and chromedriver (browser tests)
 build: ## build every crate
 	$(CARGO) build --workspace --all-targets
 
-run: services ## build the services and show what there is to run (wiring them up comes later)
-	$(CARGO) build --workspace --bins
-	@echo
-	@echo "make run: MariaDB and RabbitMQ are up, and the binaries are built:"
-	@for bin in tm-cms tm-gateway tm-ingest; do \
-	    if [ -x target/debug/$$bin ]; then echo "  target/debug/$$bin"; fi; \
-	done
-	@echo "Starting them together is not wired up yet; until then run one by hand, e.g.:"
-	@echo "  target/debug/tm-cms --help"
+run: ## bring up MariaDB, RabbitMQ, tm-cms, tm-gateway and tm-ingest; prints the URL; Ctrl-C stops
+	scripts/run.sh
 
 test: browser lint deploy-check test-rust ## everything CI checks: services, fmt, clippy, boundaries, unit checks, all tests
 
@@ -67,5 +60,5 @@ boundaries: ## check which crate may depend on what (scripts/check-boundaries.sh
 	CARGO=$(CARGO) scripts/check-boundaries.sh --self-test
 	CARGO=$(CARGO) scripts/check-boundaries.sh
 
-bench: ## benchmarks (not yet: they come with a later issue)
-	@echo "make bench: there are no benchmarks yet; they come with a later issue."
+bench: ## benchmarks: tm-gateway against uWebSockets.js and Node ws (scripts/bench/run.sh; --smoke under CI)
+	scripts/bench/run.sh $(if $(filter-out 0 false,$(CI)),--smoke)

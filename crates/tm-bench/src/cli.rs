@@ -1,0 +1,139 @@
+//! The `tm-bench` command line: scenario subcommands (JSON lines on stdout, logs on stderr via
+//! `RUST_LOG`) and `compare` (Markdown on stdout). See docs/benchmarks.md.
+
+use std::io::Read as _;
+use std::time::Duration;
+
+use crate::compare::{parse_lines, render, CompareOpts};
+use crate::scenario;
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "tm-bench", version, about = "Load generator for WebSocket fan-out servers")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// S1: idle memory slope (bytes per connection).
+    S1(scenario::s1::Args),
+    /// S2: single-room fan-out latency.
+    S2(scenario::s2::Args),
+    /// S3: saturation ramp (achieved deliveries/s, knee).
+    S3(scenario::s3::Args),
+    /// S4: many small rooms.
+    S4(scenario::s4::Args),
+    /// S5: connect storm and churn.
+    S5(scenario::s5::Args),
+    /// S6: 1 % slow consumers.
+    S6(scenario::s6::Args),
+    /// Read JSON lines (files, or stdin) and print a Markdown comparison against a baseline.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// JSON-lines files (stdin when none).
+    files: Vec<std::path::PathBuf>,
+    /// Target the ratios are taken against.
+    #[arg(long, default_value = "uws")]
+    baseline: String,
+    /// Run id to compare (default: the run of the last record).
+    #[arg(long)]
+    run: Option<String>,
+    /// Flag targets worse than the baseline by more than this factor.
+    #[arg(long)]
+    flag_factor: Option<f64>,
+    /// Exit non-zero when something is flagged.
+    #[arg(long)]
+    enforce: bool,
+    /// Show every metric.
+    #[arg(long)]
+    all_metrics: bool,
+}
+
+fn compare(a: CompareArgs) -> anyhow::Result<bool> {
+    let mut text = String::new();
+    if a.files.is_empty() {
+        std::io::stdin().read_to_string(&mut text)?;
+    }
+    for f in &a.files {
+        text.push_str(&std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?);
+        text.push('\n');
+    }
+    let (recs, bad) = parse_lines(&text);
+    if bad > 0 {
+        tracing::warn!(bad, "lines that are not tm-bench records were skipped");
+    }
+    let rep = render(
+        &recs,
+        &CompareOpts {
+            baseline: a.baseline,
+            run: a.run,
+            flag_factor: a.flag_factor,
+            all_metrics: a.all_metrics,
+        },
+    )?;
+    print!("{}", rep.markdown);
+    for f in &rep.flags {
+        tracing::warn!("flagged: {f}");
+    }
+    Ok(rep.flags.is_empty() || !a.enforce)
+}
+
+async fn run_scenario(cmd: Cmd) -> anyhow::Result<()> {
+    let max = |c: &scenario::Common| Duration::from_secs_f64(c.max_seconds.max(1.0));
+    let (limit, fut): (
+        Duration,
+        std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>,
+    ) = match cmd {
+        Cmd::S1(a) => (max(&a.common), Box::pin(scenario::s1::run(a))),
+        Cmd::S2(a) => (max(&a.common), Box::pin(scenario::s2::run(a))),
+        Cmd::S3(a) => (max(&a.common), Box::pin(scenario::s3::run(a))),
+        Cmd::S4(a) => (max(&a.common), Box::pin(scenario::s4::run(a))),
+        Cmd::S5(a) => (max(&a.common), Box::pin(scenario::s5::run(a))),
+        Cmd::S6(a) => (max(&a.common), Box::pin(scenario::s6::run(a))),
+        Cmd::Compare(_) => anyhow::bail!("compare is not a scenario"),
+    };
+    tokio::time::timeout(limit, fut)
+        .await
+        .map_err(|_| anyhow::anyhow!("scenario exceeded --max-seconds {}", limit.as_secs()))?
+}
+
+/// Parses the command line, runs it, returns the exit code.
+#[must_use]
+pub fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Compare(a) => compare(a).map(|ok| if ok { 0 } else { 2 }),
+        cmd => {
+            match crate::limits::raise_nofile() {
+                Ok((soft, hard)) => tracing::info!(?soft, ?hard, "RLIMIT_NOFILE"),
+                Err(e) => tracing::warn!(error = %e, "could not raise RLIMIT_NOFILE"),
+            }
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("tokio runtime")
+                .and_then(|rt| rt.block_on(run_scenario(cmd)))
+                .map(|()| 0)
+        }
+    };
+    match result {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(e) => {
+            tracing::error!("{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

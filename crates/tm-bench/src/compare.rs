@@ -1,0 +1,474 @@
+//! `tm-bench compare`: reads JSON lines, keeps one run, takes the median of each metric over the
+//! repetitions per target, and renders a Markdown table with ratios against a baseline target
+//! (e.g. `uws`). Ratios are `target / baseline`; whether higher is better depends on the metric
+//! ([`higher_is_better`]). Optionally flags gross regressions (worse than the baseline by more
+//! than a factor) without failing, or fails on them with `enforce`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::output::Record;
+
+/// Median of `xs` (mean of the middle two for an even count); `None` when empty.
+#[must_use]
+pub fn median(xs: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// `value / baseline`; 1 when both are 0, `None` when only the baseline is 0.
+#[must_use]
+pub fn ratio(value: f64, baseline: f64) -> Option<f64> {
+    if baseline == 0.0 {
+        return (value == 0.0).then_some(1.0);
+    }
+    Some(value / baseline)
+}
+
+/// Whether a larger value of `metric` is better (throughputs, delivered fraction).
+#[must_use]
+pub fn higher_is_better(metric: &str) -> bool {
+    metric.ends_with("_per_s") || metric.ends_with("delivered_ratio") || metric == "conns_ok"
+}
+
+/// How much worse `r = target/baseline` is, as a factor ≥ 1 meaning "this many times worse".
+#[must_use]
+pub fn worse_by(metric: &str, r: f64) -> f64 {
+    if higher_is_better(metric) {
+        if r <= 0.0 {
+            f64::INFINITY
+        } else {
+            1.0 / r
+        }
+    } else {
+        r
+    }
+}
+
+/// Metrics left out of the table unless asked for (detail that the headline figures cover).
+fn is_detail(metric: &str) -> bool {
+    ["_p90_us", "_mean_us", "_count", "_p999_us", "_max_lag_us", "_late"]
+        .iter()
+        .any(|s| metric.ends_with(s))
+}
+
+/// The figures the issue sets targets for: shown first, and the only ones flagged.
+#[must_use]
+pub fn is_key(metric: &str) -> bool {
+    [
+        "bytes_per_conn",
+        "all_p50_us",
+        "all_p99_us",
+        "last_p99_us",
+        "cpu_us_per_delivery",
+        "delivered_ratio",
+        "deliveries_per_s",
+        "knee_deliveries_per_s",
+        "max_deliveries_per_s",
+        "conns_per_s",
+        "handshake_p99_us",
+        "rss_growth_per_churned_conn_bytes",
+        "rss_slope_bytes_per_s",
+    ]
+    .contains(&metric)
+}
+
+struct Columns<'a> {
+    order: &'a [String],
+    others: &'a [&'a String],
+    baseline: &'a str,
+}
+
+impl Columns<'_> {
+    fn header(&self, lead: &str, lead_sep: &str) -> String {
+        let mut h = lead.to_string();
+        let mut sep = lead_sep.to_string();
+        for t in self.order {
+            let _ = write!(h, " {t} |");
+            sep.push_str("---:|");
+        }
+        for t in self.others {
+            let _ = write!(h, " {t} ÷ {} |", self.baseline);
+            sep.push_str("---:|");
+        }
+        format!("{h}\n{sep}")
+    }
+
+    /// A row, and the ratio of each other target to the baseline.
+    fn row(&self, lead: &str, metric: &str, by_t: &BTreeMap<String, (f64, usize)>) -> (String, Vec<(String, f64)>) {
+        let arrow = if higher_is_better(metric) { " ↑" } else { "" };
+        let mut row = format!("{lead} {metric}{arrow} |");
+        for t in self.order {
+            match by_t.get(t) {
+                Some((v, _)) => {
+                    let _ = write!(row, " {} |", fmt_num(*v));
+                }
+                None => row.push_str(" – |"),
+            }
+        }
+        let base = by_t.get(self.baseline).map(|x| x.0);
+        let mut ratios = Vec::new();
+        for t in self.others {
+            let r = match (by_t.get(*t), base) {
+                (Some((v, _)), Some(b)) => ratio(*v, b),
+                _ => None,
+            };
+            match r {
+                Some(r) => {
+                    let _ = write!(row, " {r:.2}× |");
+                    ratios.push(((*t).clone(), r));
+                }
+                None => row.push_str(" – |"),
+            }
+        }
+        (row, ratios)
+    }
+}
+
+/// Options for [`render`].
+#[derive(Debug, Clone)]
+pub struct CompareOpts {
+    /// Target every ratio is taken against.
+    pub baseline: String,
+    /// Run to keep; the run of the last record when `None`.
+    pub run: Option<String>,
+    /// Flag a target worse than the baseline by more than this factor.
+    pub flag_factor: Option<f64>,
+    /// Show every metric, not only the headline ones.
+    pub all_metrics: bool,
+}
+
+/// The rendered report.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Markdown.
+    pub markdown: String,
+    /// Gross regressions found, one line each.
+    pub flags: Vec<String>,
+}
+
+/// Medians: (scenario, case, metric) → target → (median, n).
+pub type Medians = BTreeMap<(String, String, String), BTreeMap<String, (f64, usize)>>;
+
+/// Groups `records` of one run and takes medians over repetitions.
+#[must_use]
+pub fn medians(records: &[Record], run: &str) -> Medians {
+    let mut raw: BTreeMap<(String, String, String), BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.run == run) {
+        for (m, v) in &r.metrics {
+            raw.entry((r.scenario.clone(), r.case.clone(), m.clone()))
+                .or_default()
+                .entry(r.target.clone())
+                .or_default()
+                .push(*v);
+        }
+    }
+    raw.into_iter()
+        .map(|(k, by_t)| {
+            let by_t = by_t
+                .into_iter()
+                .filter_map(|(t, xs)| median(&xs).map(|m| (t, (m, xs.len()))))
+                .collect();
+            (k, by_t)
+        })
+        .collect()
+}
+
+/// A sort key that orders digit runs by value: `conns=5000` before `conns=10000`.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Seg {
+    Num(u64),
+    Text(String),
+}
+
+fn natural(s: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut digits = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() != digits && !cur.is_empty() {
+            out.push(if digits {
+                Seg::Num(cur.parse().unwrap_or(u64::MAX))
+            } else {
+                Seg::Text(std::mem::take(&mut cur))
+            });
+            cur.clear();
+        }
+        digits = c.is_ascii_digit();
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(if digits {
+            Seg::Num(cur.parse().unwrap_or(u64::MAX))
+        } else {
+            Seg::Text(cur)
+        });
+    }
+    out
+}
+
+type Row<'a> = (&'a (String, String, String), &'a BTreeMap<String, (f64, usize)>);
+
+fn sorted(med: &Medians) -> Vec<Row<'_>> {
+    let mut rows: Vec<Row<'_>> = med.iter().collect();
+    rows.sort_by(|a, b| (&a.0 .0, natural(&a.0 .1), &a.0 .2).cmp(&(&b.0 .0, natural(&b.0 .1), &b.0 .2)));
+    rows
+}
+
+fn fmt_num(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() >= 1000.0 || x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// Renders the comparison of the chosen run.
+pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> {
+    let run = match &opts.run {
+        Some(r) => r.clone(),
+        None => records
+            .last()
+            .map(|r| r.run.clone())
+            .ok_or_else(|| anyhow::anyhow!("no records"))?,
+    };
+    let med = medians(records, &run);
+    let targets: BTreeSet<String> = records
+        .iter()
+        .filter(|r| r.run == run)
+        .map(|r| r.target.clone())
+        .collect();
+    let mut order: Vec<String> = Vec::new();
+    if targets.contains(&opts.baseline) {
+        order.push(opts.baseline.clone());
+    }
+    order.extend(targets.iter().filter(|t| **t != opts.baseline).cloned());
+    let others: Vec<&String> = order.iter().filter(|t| **t != opts.baseline).collect();
+    let reps = records
+        .iter()
+        .filter(|r| r.run == run)
+        .map(|r| r.rep)
+        .max()
+        .unwrap_or(0);
+
+    let mut md = String::new();
+    let _ = writeln!(md, "# tm-bench comparison — run `{run}`\n");
+    let _ = writeln!(
+        md,
+        "Medians over up to {reps} repetition(s) per target; ratios are target ÷ `{}` \
+         (↑ = higher is better, otherwise lower is better).\n",
+        opts.baseline
+    );
+    let mut report = Report::default();
+    let cols = Columns {
+        order: &order,
+        others: &others,
+        baseline: &opts.baseline,
+    };
+    // Headline: the figures with targets, across scenarios; only these are flagged.
+    let _ = writeln!(md, "## Headline\n");
+    let _ = writeln!(md, "{}", cols.header("| scenario | case | metric |", "|---|---|---|"));
+    for ((sc, case, metric), by_t) in sorted(&med).into_iter().filter(|(k, _)| is_key(&k.2)) {
+        let (row, ratios) = cols.row(&format!("| {sc} | {case} |"), metric, by_t);
+        let _ = writeln!(md, "{row}");
+        if let Some(f) = opts.flag_factor {
+            for (t, r) in ratios {
+                let w = worse_by(metric, r);
+                if w > f {
+                    report.flags.push(format!(
+                        "{sc} {case} {metric}: {t} is {w:.1}× worse than {} (limit {f}×)",
+                        opts.baseline
+                    ));
+                }
+            }
+        }
+    }
+    let mut scenario = String::new();
+    for ((sc, case, metric), by_t) in sorted(&med) {
+        if !opts.all_metrics && is_detail(metric) {
+            continue;
+        }
+        if *sc != scenario {
+            scenario.clone_from(sc);
+            let _ = writeln!(md, "\n## {sc}\n");
+            let _ = writeln!(md, "{}", cols.header("| case | metric |", "|---|---|"));
+        }
+        let (row, _) = cols.row(&format!("| {case} |"), metric, by_t);
+        let _ = writeln!(md, "{row}");
+    }
+    if !report.flags.is_empty() {
+        let _ = writeln!(md, "\n## Flagged (gross regressions, not enforced)\n");
+        for f in &report.flags {
+            let _ = writeln!(md, "- {f}");
+        }
+    }
+    report.markdown = md;
+    Ok(report)
+}
+
+/// Parses JSON lines, skipping (and counting) lines that are not records.
+#[must_use]
+pub fn parse_lines(text: &str) -> (Vec<Record>, usize) {
+    let mut bad = 0;
+    let recs = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| match serde_json::from_str::<Record>(l) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                bad += 1;
+                None
+            }
+        })
+        .collect();
+    (recs, bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(run: &str, target: &str, rep: u32, metrics: &[(&str, f64)]) -> Record {
+        Record {
+            v: 1,
+            run: run.into(),
+            scenario: "s2".into(),
+            case: "subs=1000,rate=1".into(),
+            target: target.into(),
+            kind: "peer".into(),
+            rep,
+            ts_ms: 0,
+            metrics: metrics.iter().map(|(k, v)| ((*k).to_string(), *v)).collect(),
+            info: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn median_odd_even_empty_nan() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[f64::NAN, 5.0]), Some(5.0));
+    }
+
+    #[test]
+    fn ratio_and_direction() {
+        assert_eq!(ratio(300.0, 100.0), Some(3.0));
+        assert_eq!(ratio(0.0, 0.0), Some(1.0));
+        assert_eq!(ratio(1.0, 0.0), None);
+        // Latency 3× the baseline is 3× worse; throughput at a third is 3× worse too.
+        assert_eq!(worse_by("all_p99_us", 3.0), 3.0);
+        assert!((worse_by("deliveries_per_s", 1.0 / 3.0) - 3.0).abs() < 1e-9);
+        assert_eq!(worse_by("deliveries_per_s", 0.0), f64::INFINITY);
+        assert!(higher_is_better("knee_deliveries_per_s"));
+        assert!(!higher_is_better("cpu_us_per_delivery"));
+    }
+
+    #[test]
+    fn medians_over_reps_and_table() {
+        let recs = vec![
+            rec("old", "uws", 1, &[("all_p99_us", 1.0)]),
+            rec(
+                "r1",
+                "uws",
+                1,
+                &[("all_p99_us", 100.0), ("max_deliveries_per_s", 1000.0)],
+            ),
+            rec(
+                "r1",
+                "uws",
+                2,
+                &[("all_p99_us", 300.0), ("max_deliveries_per_s", 1000.0)],
+            ),
+            rec(
+                "r1",
+                "uws",
+                3,
+                &[("all_p99_us", 200.0), ("max_deliveries_per_s", 1000.0)],
+            ),
+            rec(
+                "r1",
+                "node-ws",
+                1,
+                &[("all_p99_us", 900.0), ("max_deliveries_per_s", 50.0)],
+            ),
+            rec(
+                "r1",
+                "node-ws",
+                2,
+                &[("all_p99_us", 500.0), ("max_deliveries_per_s", 70.0)],
+            ),
+        ];
+        let m = medians(&recs, "r1");
+        let k = (
+            "s2".to_string(),
+            "subs=1000,rate=1".to_string(),
+            "all_p99_us".to_string(),
+        );
+        assert_eq!(m[&k]["uws"], (200.0, 3));
+        assert_eq!(m[&k]["node-ws"], (700.0, 2));
+        let rep = render(
+            &recs,
+            &CompareOpts {
+                baseline: "uws".into(),
+                run: None,
+                flag_factor: Some(10.0),
+                all_metrics: false,
+            },
+        )
+        .unwrap();
+        assert!(
+            rep.markdown
+                .contains("| case | metric | uws | node-ws | node-ws ÷ uws |"),
+            "{}",
+            rep.markdown
+        );
+        assert!(
+            rep.markdown
+                .contains("| subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |"),
+            "{}",
+            rep.markdown
+        );
+        assert!(
+            rep.markdown.contains("| max_deliveries_per_s ↑ | 1000 | 60 | 0.06× |"),
+            "{}",
+            rep.markdown
+        );
+        // 3.5× slower is under the 10× flag; 1/0.06 ≈ 16.7× less throughput is over it.
+        assert_eq!(rep.flags.len(), 1, "{:?}", rep.flags);
+        assert!(rep.flags[0].contains("max_deliveries_per_s"));
+        assert!(
+            rep.markdown
+                .contains("| s2 | subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |"),
+            "headline row"
+        );
+        assert!(!rep.markdown.contains("| 1 |"), "old run left out");
+    }
+
+    #[test]
+    fn cases_sort_naturally() {
+        let mut v = vec!["conns=10000", "conns=5000", "slope", "conns=1000"];
+        v.sort_by_key(|s| natural(s));
+        assert_eq!(v, ["conns=1000", "conns=5000", "conns=10000", "slope"]);
+    }
+
+    #[test]
+    fn parse_skips_junk() {
+        let r = serde_json::to_string(&rec("r", "uws", 1, &[("x", 1.0)])).unwrap();
+        let (recs, bad) = parse_lines(&format!("{r}\nnot json\n\n{r}\n"));
+        assert_eq!((recs.len(), bad), (2, 1));
+    }
+}

@@ -1,0 +1,410 @@
+//! Subscriber connections and the [`Fleet`] that opens them.
+//!
+//! - a **sink** reads into a small buffer and walks frame headers only, adding to shared counters
+//!   once per read;
+//! - a **probe** collects each payload, takes the intended send time out of it and records the
+//!   latency into its group's HDR histogram;
+//! - a **stalled** connection never reads (a slow consumer: its receive window fills up).
+//!
+//! All answer pings with pongs. Source addresses are spread over 127.0.0.x (`per_src_ip`
+//! connections each) so ephemeral ports do not run out.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::frame::{encode_frame, Event, FrameReader, OP_CLOSE, OP_PONG, OP_TEXT};
+use crate::handshake::{connect, ConnectOpts};
+use crate::hist::LatencyHist;
+use crate::publisher::extract_t;
+use crate::target::Target;
+
+/// Counters shared by every connection of a fleet.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Data messages received (sinks and probes).
+    pub frames: AtomicU64,
+    /// Bytes read from sockets.
+    pub bytes: AtomicU64,
+    /// Connections currently open (task running).
+    pub open: AtomicU64,
+    /// Connections the server closed or reset.
+    pub closed_by_server: AtomicU64,
+    /// Protocol errors seen.
+    pub errors: AtomicU64,
+}
+
+/// Latency recording shared by a group of probes.
+#[derive(Debug)]
+pub struct ProbeGroup {
+    /// The group's histogram.
+    pub hist: Mutex<LatencyHist>,
+    /// Messages whose intended time is before this (ns) are not recorded (warm-up).
+    pub since_ns: AtomicU64,
+    /// Messages seen by the group's probes without a readable `t`.
+    pub untimed: AtomicU64,
+}
+
+impl ProbeGroup {
+    /// An empty group.
+    pub fn new() -> anyhow::Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            hist: Mutex::new(LatencyHist::new()?),
+            since_ns: AtomicU64::new(0),
+            untimed: AtomicU64::new(0),
+        }))
+    }
+
+    /// Records from now on only messages intended at or after `ns`, and forgets what was recorded.
+    pub fn measure_from(&self, ns: u64) {
+        self.since_ns.store(ns, Ordering::Relaxed);
+        if let Ok(mut h) = self.hist.lock() {
+            h.reset();
+        }
+    }
+
+    /// A copy of the histogram.
+    pub fn snapshot(&self) -> anyhow::Result<LatencyHist> {
+        match self.hist.lock() {
+            Ok(h) => Ok(h.clone()),
+            Err(_) => anyhow::bail!("probe histogram lock poisoned"),
+        }
+    }
+}
+
+/// What a connection does with what it receives.
+#[derive(Debug, Clone)]
+pub enum Role {
+    /// Count frames, headers only.
+    Sink,
+    /// Parse every frame, record latency into the group.
+    Probe(Arc<ProbeGroup>),
+    /// Never read.
+    Stalled,
+}
+
+/// Settings for opening connections.
+#[derive(Debug, Clone)]
+pub struct FleetOpts {
+    /// Read buffer per sink, bytes.
+    pub sink_buf: usize,
+    /// Connections per source address before moving to the next 127.0.0.x.
+    pub per_src_ip: u32,
+    /// Connect + handshake bound.
+    pub connect_timeout: Duration,
+    /// Concurrent handshakes.
+    pub concurrency: usize,
+    /// `SO_RCVBUF` for stalled connections.
+    pub stalled_recv_buf: u32,
+}
+
+impl Default for FleetOpts {
+    fn default() -> Self {
+        Self {
+            sink_buf: 2048,
+            per_src_ip: 10_000,
+            connect_timeout: Duration::from_secs(10),
+            concurrency: 256,
+            stalled_recv_buf: 4096,
+        }
+    }
+}
+
+/// One open connection's handle: cancel it to close the connection.
+#[derive(Debug)]
+pub struct ConnHandle {
+    cancel: CancellationToken,
+}
+
+impl ConnHandle {
+    /// Closes the connection (sends a close frame, then drops the socket).
+    pub fn close(&self) {
+        self.cancel.cancel();
+    }
+}
+
+/// A set of connections to one target with shared counters.
+#[derive(Debug)]
+pub struct Fleet {
+    target: Target,
+    opts: FleetOpts,
+    /// Shared counters.
+    pub counters: Arc<Counters>,
+    root: CancellationToken,
+    next_index: AtomicU64,
+    handles: Vec<ConnHandle>,
+}
+
+/// Result of opening a batch.
+#[derive(Debug)]
+pub struct OpenReport {
+    /// Connections opened.
+    pub ok: u64,
+    /// Connections that failed (connect or handshake).
+    pub failed: u64,
+    /// Per-connection connect + handshake time.
+    pub handshake: LatencyHist,
+    /// First failure, for the log.
+    pub first_error: Option<String>,
+}
+
+impl Fleet {
+    /// An empty fleet.
+    #[must_use]
+    pub fn new(target: Target, opts: FleetOpts) -> Self {
+        Self {
+            target,
+            opts,
+            counters: Arc::new(Counters::default()),
+            root: CancellationToken::new(),
+            next_index: AtomicU64::new(0),
+            handles: Vec::new(),
+        }
+    }
+
+    /// The target.
+    #[must_use]
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Connections held (opened and not closed by us).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.handles.len()
+    }
+
+    /// Whether no connection is held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.handles.is_empty()
+    }
+
+    fn src_ip(&self, index: u64) -> IpAddr {
+        let per = u64::from(self.opts.per_src_ip.max(1));
+        // 127.0.0.1 … 127.0.0.254
+        let host = 1 + (index / per) % 254;
+        IpAddr::V4(Ipv4Addr::new(127, 0, 0, host as u8))
+    }
+
+    /// Opens one connection per `(room, role)`, `concurrency` at a time; keeps the handles.
+    pub async fn open(&mut self, specs: impl IntoIterator<Item = (String, Role)>) -> anyhow::Result<OpenReport> {
+        let specs: Vec<(String, Role)> = specs.into_iter().collect();
+        let mut report = OpenReport {
+            ok: 0,
+            failed: 0,
+            handshake: LatencyHist::new()?,
+            first_error: None,
+        };
+        let this = &*self;
+        let results: Vec<_> = futures_util::stream::iter(specs.into_iter().map(|(room, role)| {
+            let index = this.next_index.fetch_add(1, Ordering::Relaxed);
+            this.open_one(index, room, role)
+        }))
+        .buffered(self.opts.concurrency.max(1))
+        .collect()
+        .await;
+        for r in results {
+            match r {
+                Ok((h, took)) => {
+                    report.ok += 1;
+                    report.handshake.record_ns(took);
+                    self.handles.push(h);
+                }
+                Err(e) => {
+                    report.failed += 1;
+                    if report.first_error.is_none() {
+                        report.first_error = Some(e.to_string());
+                    }
+                }
+            }
+        }
+        if let Some(e) = &report.first_error {
+            tracing::warn!(failed = report.failed, first = %e, "some connections failed");
+        }
+        Ok(report)
+    }
+
+    async fn open_one(&self, index: u64, room: String, role: Role) -> anyhow::Result<(ConnHandle, u64)> {
+        let t0 = std::time::Instant::now();
+        let src = self.src_ip(index);
+        let opts = ConnectOpts {
+            src: if src == IpAddr::V4(Ipv4Addr::LOCALHOST) {
+                None
+            } else {
+                Some(src)
+            },
+            recv_buf: matches!(role, Role::Stalled).then_some(self.opts.stalled_recv_buf),
+            timeout: self.opts.connect_timeout,
+        };
+        let path = self.target.subscribe_path(&room);
+        let (mut stream, leftover) = connect(self.target.addr, &self.target.host, &path, &opts).await?;
+        if let Some(join) = self.target.join_message(&room) {
+            let mut f = Vec::new();
+            encode_frame(&mut f, OP_TEXT, &join, Some(rand::random()));
+            stream.write_all(&f).await?;
+        }
+        let took = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let cancel = self.root.child_token();
+        let counters = self.counters.clone();
+        counters.open.fetch_add(1, Ordering::Relaxed);
+        let c2 = cancel.clone();
+        let buf = self.opts.sink_buf;
+        tokio::spawn(async move {
+            run_conn(stream, leftover, role, &counters, &c2, buf).await;
+            counters.open.fetch_sub(1, Ordering::Relaxed);
+        });
+        Ok((ConnHandle { cancel }, took))
+    }
+
+    /// Closes the `n` most recently opened connections (fewer if fewer are held).
+    pub fn close_last(&mut self, n: usize) {
+        let keep = self.handles.len().saturating_sub(n);
+        for h in self.handles.drain(keep..) {
+            h.close();
+        }
+    }
+
+    /// Closes every connection and waits (bounded) until their tasks ended.
+    pub async fn close_all(&mut self, wait: Duration) {
+        self.root.cancel();
+        self.handles.clear();
+        let deadline = tokio::time::Instant::now() + wait;
+        while self.counters.open.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.root = CancellationToken::new();
+    }
+
+    /// Data messages received so far by all connections.
+    #[must_use]
+    pub fn frames(&self) -> u64 {
+        self.counters.frames.load(Ordering::Relaxed)
+    }
+
+    /// Waits until `frames()` reaches `target` or `timeout` passes; returns the count then.
+    pub async fn wait_frames(&self, target: u64, timeout: Duration) -> u64 {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let f = self.frames();
+            if f >= target || tokio::time::Instant::now() >= deadline {
+                return f;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits until no new frame arrived for `quiet`, at most `timeout`.
+    pub async fn wait_quiet(&self, quiet: Duration, timeout: Duration) -> u64 {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut last = self.frames();
+        loop {
+            tokio::time::sleep(quiet).await;
+            let f = self.frames();
+            if f == last || tokio::time::Instant::now() >= deadline {
+                return f;
+            }
+            last = f;
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        self.root.cancel();
+    }
+}
+
+async fn run_conn(
+    mut stream: TcpStream,
+    leftover: Vec<u8>,
+    role: Role,
+    counters: &Counters,
+    cancel: &CancellationToken,
+    buf_size: usize,
+) {
+    if matches!(role, Role::Stalled) {
+        cancel.cancelled().await;
+        return;
+    }
+    let probe = match &role {
+        Role::Probe(g) => Some(g.clone()),
+        _ => None,
+    };
+    let mut reader = FrameReader::new(probe.is_some(), 1 << 20);
+    let mut buf = vec![0u8; buf_size.max(64)];
+    let mut out = Vec::new();
+    let mut pending: Vec<u8> = leftover;
+    loop {
+        let n = if pending.is_empty() {
+            tokio::select! {
+                () = cancel.cancelled() => {
+                    let mut f = Vec::new();
+                    encode_frame(&mut f, OP_CLOSE, &1000u16.to_be_bytes(), Some(rand::random()));
+                    let _ = tokio::time::timeout(Duration::from_millis(200), stream.write_all(&f)).await;
+                    return;
+                }
+                r = stream.read(&mut buf) => match r {
+                    Ok(0) | Err(_) => {
+                        counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    Ok(n) => n,
+                },
+            }
+        } else {
+            let n = pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&pending[..n]);
+            pending.drain(..n);
+            n
+        };
+        counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        let mut msgs = 0u64;
+        let mut closed = false;
+        let now = if probe.is_some() { crate::wall_ns() } else { 0 };
+        let res = reader.feed(&buf[..n], &mut |ev| match ev {
+            Event::Message { payload, .. } => {
+                msgs += 1;
+                if let Some(g) = &probe {
+                    match extract_t(payload) {
+                        Some(t) if t >= g.since_ns.load(Ordering::Relaxed) => {
+                            if let Ok(mut h) = g.hist.lock() {
+                                h.record_ns(now.saturating_sub(t));
+                            }
+                        }
+                        Some(_) => {}
+                        None => {
+                            g.untimed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            Event::Ping(p) => encode_frame(&mut out, OP_PONG, p, Some(rand::random())),
+            Event::Pong => {}
+            Event::Close(_) => closed = true,
+        });
+        if msgs > 0 {
+            counters.frames.fetch_add(msgs, Ordering::Relaxed);
+        }
+        if res.is_err() {
+            counters.errors.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if !out.is_empty() {
+            if stream.write_all(&out).await.is_err() {
+                return;
+            }
+            out.clear();
+        }
+        if closed {
+            counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    }
+}

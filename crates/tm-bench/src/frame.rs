@@ -1,0 +1,442 @@
+//! WebSocket frames (RFC 6455 §5.2) read cheaply: an incremental [`FrameReader`] that walks frame
+//! headers in whatever chunks the socket hands over, skipping payloads without copying them (for
+//! sinks) or collecting them (for probes), and a tiny [`encode_frame`] for the client frames we
+//! send (publish, pong, close — masked, as a client must).
+
+/// Continuation frame.
+pub const OP_CONT: u8 = 0x0;
+/// Text frame.
+pub const OP_TEXT: u8 = 0x1;
+/// Binary frame.
+pub const OP_BINARY: u8 = 0x2;
+/// Close frame.
+pub const OP_CLOSE: u8 = 0x8;
+/// Ping frame.
+pub const OP_PING: u8 = 0x9;
+/// Pong frame.
+pub const OP_PONG: u8 = 0xA;
+
+/// The longest frame header: 2 bytes, 8 bytes of extended length, 4 bytes of mask.
+pub const MAX_HEADER: usize = 14;
+
+/// One parsed frame header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// FIN bit: the last frame of a message.
+    pub fin: bool,
+    /// Opcode (low nibble of the first byte).
+    pub opcode: u8,
+    /// Masking key, when the MASK bit is set.
+    pub mask: Option<[u8; 4]>,
+    /// Payload length.
+    pub len: u64,
+}
+
+/// Why a byte stream is not a WebSocket frame stream we accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// RSV1–3 set although no extension was negotiated.
+    #[error("reserved bits set in {0:#04x}")]
+    Reserved(u8),
+    /// An opcode RFC 6455 does not define.
+    #[error("unknown opcode {0:#x}")]
+    Opcode(u8),
+    /// A control frame longer than 125 bytes, or fragmented.
+    #[error("control frame longer than 125 bytes or fragmented")]
+    BadControl,
+    /// A 64-bit length with its most significant bit set.
+    #[error("64-bit payload length with the top bit set")]
+    Length,
+    /// A collected message larger than the reader's limit.
+    #[error("message larger than the {0}-byte limit")]
+    TooLarge(usize),
+}
+
+/// Parses one frame header at the start of `buf`. `Ok(None)` means more bytes are needed;
+/// otherwise returns the header and how many bytes it took.
+pub fn parse_header(buf: &[u8]) -> Result<Option<(Header, usize)>, FrameError> {
+    let (Some(&b0), Some(&b1)) = (buf.first(), buf.get(1)) else {
+        return Ok(None);
+    };
+    if b0 & 0x70 != 0 {
+        return Err(FrameError::Reserved(b0));
+    }
+    let opcode = b0 & 0x0f;
+    if !matches!(opcode, OP_CONT | OP_TEXT | OP_BINARY | OP_CLOSE | OP_PING | OP_PONG) {
+        return Err(FrameError::Opcode(opcode));
+    }
+    let fin = b0 & 0x80 != 0;
+    let (len, mut pos) = match b1 & 0x7f {
+        126 => match buf.get(2..4) {
+            Some(b) => (u64::from(u16::from_be_bytes([b[0], b[1]])), 4),
+            None => return Ok(None),
+        },
+        127 => match buf.get(2..10) {
+            Some(b) => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                let len = u64::from_be_bytes(a);
+                if len >> 63 != 0 {
+                    return Err(FrameError::Length);
+                }
+                (len, 10)
+            }
+            None => return Ok(None),
+        },
+        n => (u64::from(n), 2),
+    };
+    if opcode >= OP_CLOSE && (!fin || len > 125) {
+        return Err(FrameError::BadControl);
+    }
+    let mask = if b1 & 0x80 != 0 {
+        match buf.get(pos..pos + 4) {
+            Some(m) => {
+                pos += 4;
+                Some([m[0], m[1], m[2], m[3]])
+            }
+            None => return Ok(None),
+        }
+    } else {
+        None
+    };
+    Ok(Some((Header { fin, opcode, mask, len }, pos)))
+}
+
+/// What a [`FrameReader`] saw complete.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A whole data message (all its fragments). `payload` is empty unless the reader collects.
+    Message {
+        /// Opcode of the first fragment (text or binary).
+        opcode: u8,
+        /// Total payload length over all fragments.
+        len: u64,
+        /// The unmasked payload when collecting, else empty.
+        payload: &'a [u8],
+    },
+    /// A ping with its payload (to echo in a pong).
+    Ping(&'a [u8]),
+    /// A pong.
+    Pong,
+    /// A close frame, with its status code if it had one.
+    Close(Option<u16>),
+}
+
+/// Incremental frame reader: feed it bytes as they arrive, it calls back per complete message.
+///
+/// Sinks build it with `collect = false`: data payloads are skipped by arithmetic alone, so the
+/// cost per frame is a header parse. Control-frame payloads (≤ 125 bytes) are always collected.
+#[derive(Debug)]
+pub struct FrameReader {
+    collect: bool,
+    max_message: usize,
+    hdr: [u8; MAX_HEADER],
+    hdr_len: usize,
+    cur: Option<Header>,
+    remaining: u64,
+    offset: u64,
+    msg_opcode: u8,
+    msg_len: u64,
+    payload: Vec<u8>,
+    ctrl: Vec<u8>,
+}
+
+impl FrameReader {
+    /// A reader; `collect` keeps data payloads (up to `max_message` bytes per message).
+    #[must_use]
+    pub fn new(collect: bool, max_message: usize) -> Self {
+        Self {
+            collect,
+            max_message,
+            hdr: [0; MAX_HEADER],
+            hdr_len: 0,
+            cur: None,
+            remaining: 0,
+            offset: 0,
+            msg_opcode: OP_TEXT,
+            msg_len: 0,
+            payload: Vec::new(),
+            ctrl: Vec::new(),
+        }
+    }
+
+    fn start(&mut self, h: Header) {
+        self.cur = Some(h);
+        self.remaining = h.len;
+        self.offset = 0;
+        if h.opcode >= OP_CLOSE {
+            self.ctrl.clear();
+        } else if h.opcode != OP_CONT {
+            self.msg_opcode = h.opcode;
+            self.msg_len = 0;
+            self.payload.clear();
+        }
+    }
+
+    /// Feeds the next bytes from the socket; `on` is called for every completed event.
+    pub fn feed(&mut self, mut input: &[u8], on: &mut impl FnMut(Event<'_>)) -> Result<(), FrameError> {
+        loop {
+            let Some(h) = self.cur else {
+                if input.is_empty() {
+                    return Ok(());
+                }
+                if self.hdr_len == 0 {
+                    match parse_header(input)? {
+                        Some((h, n)) => {
+                            input = &input[n..];
+                            self.start(h);
+                        }
+                        None => {
+                            // A header is at most 14 bytes, so what is left fits.
+                            let n = input.len().min(MAX_HEADER);
+                            self.hdr[..n].copy_from_slice(&input[..n]);
+                            self.hdr_len = n;
+                            return Ok(());
+                        }
+                    }
+                } else {
+                    let take = (MAX_HEADER - self.hdr_len).min(input.len());
+                    self.hdr[self.hdr_len..self.hdr_len + take].copy_from_slice(&input[..take]);
+                    match parse_header(&self.hdr[..self.hdr_len + take])? {
+                        Some((h, n)) => {
+                            input = &input[n - self.hdr_len..];
+                            self.hdr_len = 0;
+                            self.start(h);
+                        }
+                        None => {
+                            self.hdr_len += take;
+                            return Ok(());
+                        }
+                    }
+                }
+                continue;
+            };
+            if self.remaining > 0 {
+                if input.is_empty() {
+                    return Ok(());
+                }
+                let n = usize::try_from(self.remaining).unwrap_or(usize::MAX).min(input.len());
+                let chunk = &input[..n];
+                if h.opcode >= OP_CLOSE {
+                    append_unmasked(&mut self.ctrl, chunk, h.mask, self.offset);
+                } else {
+                    self.msg_len += n as u64;
+                    if self.collect {
+                        if self.payload.len() + n > self.max_message {
+                            return Err(FrameError::TooLarge(self.max_message));
+                        }
+                        append_unmasked(&mut self.payload, chunk, h.mask, self.offset);
+                    }
+                }
+                self.remaining -= n as u64;
+                self.offset += n as u64;
+                input = &input[n..];
+            }
+            if self.remaining == 0 {
+                self.cur = None;
+                match h.opcode {
+                    OP_PING => on(Event::Ping(&self.ctrl)),
+                    OP_PONG => on(Event::Pong),
+                    OP_CLOSE => {
+                        let code = self.ctrl.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+                        on(Event::Close(code));
+                    }
+                    _ if h.fin => on(Event::Message {
+                        opcode: self.msg_opcode,
+                        len: self.msg_len,
+                        payload: &self.payload,
+                    }),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn append_unmasked(out: &mut Vec<u8>, chunk: &[u8], mask: Option<[u8; 4]>, offset: u64) {
+    match mask {
+        None => out.extend_from_slice(chunk),
+        Some(m) => {
+            let start = (offset % 4) as usize;
+            out.extend(chunk.iter().enumerate().map(|(i, b)| b ^ m[(start + i) % 4]));
+        }
+    }
+}
+
+/// Appends one final frame with `opcode` and `payload` to `out`, masked with `mask` if given.
+pub fn encode_frame(out: &mut Vec<u8>, opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) {
+    out.push(0x80 | (opcode & 0x0f));
+    let mbit = if mask.is_some() { 0x80 } else { 0 };
+    let len = payload.len();
+    if len < 126 {
+        out.push(mbit | len as u8);
+    } else if let Ok(l16) = u16::try_from(len) {
+        out.push(mbit | 126);
+        out.extend_from_slice(&l16.to_be_bytes());
+    } else {
+        out.push(mbit | 127);
+        out.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+    match mask {
+        None => out.extend_from_slice(payload),
+        Some(m) => {
+            out.extend_from_slice(&m);
+            append_unmasked(out, payload, Some(m), 0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(opcode: u8, fin: bool, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+        let mut v = Vec::new();
+        encode_frame(&mut v, opcode, payload, mask);
+        if !fin {
+            v[0] &= 0x7f;
+        }
+        v
+    }
+
+    #[test]
+    fn header_length_forms() {
+        for (len, hlen, b1) in [
+            (0usize, 2usize, 0u8),
+            (125, 2, 125),
+            (126, 4, 126),
+            (65_535, 4, 126),
+            (65_536, 10, 127),
+            (200_000, 10, 127),
+        ] {
+            let payload = vec![b'x'; len];
+            let bytes = frame(OP_TEXT, true, &payload, None);
+            assert_eq!(bytes[1], b1, "len {len}");
+            let (h, n) = parse_header(&bytes).unwrap().unwrap();
+            assert_eq!(n, hlen, "len {len}");
+            assert_eq!(h.len, len as u64);
+            assert!(h.fin);
+            assert_eq!(h.opcode, OP_TEXT);
+            assert_eq!(h.mask, None);
+            // Every strict prefix of the header is "need more".
+            for cut in 0..hlen {
+                assert_eq!(parse_header(&bytes[..cut]).unwrap(), None, "len {len} cut {cut}");
+            }
+            // Masked: 4 more header bytes.
+            let m = frame(OP_BINARY, true, &payload, Some([1, 2, 3, 4]));
+            let (h, n) = parse_header(&m).unwrap().unwrap();
+            assert_eq!(n, hlen + 4);
+            assert_eq!(h.mask, Some([1, 2, 3, 4]));
+            assert_eq!(h.len, len as u64);
+            for cut in 0..hlen + 4 {
+                assert_eq!(parse_header(&m[..cut]).unwrap(), None);
+            }
+        }
+    }
+
+    #[test]
+    fn header_64bit_exact_and_errors() {
+        let mut b = vec![0x82, 127];
+        b.extend_from_slice(&(1u64 << 40).to_be_bytes());
+        assert_eq!(parse_header(&b).unwrap().unwrap().0.len, 1 << 40);
+        let mut bad = vec![0x82, 127];
+        bad.extend_from_slice(&(1u64 << 63).to_be_bytes());
+        assert_eq!(parse_header(&bad), Err(FrameError::Length));
+        assert_eq!(parse_header(&[0xC1, 0]), Err(FrameError::Reserved(0xC1)));
+        assert_eq!(parse_header(&[0x83, 0]), Err(FrameError::Opcode(3)));
+        assert_eq!(parse_header(&[0x89, 126, 0, 126]), Err(FrameError::BadControl));
+        assert_eq!(parse_header(&[0x09, 0]), Err(FrameError::BadControl));
+        // Fragmented data frame is fine.
+        assert!(!parse_header(&[0x01, 0]).unwrap().unwrap().0.fin);
+    }
+
+    type Seen = Vec<(String, u64, Vec<u8>)>;
+
+    fn collect_events(reader: &mut FrameReader, chunks: &[&[u8]]) -> Vec<(String, u64, Vec<u8>)> {
+        let mut out = Vec::new();
+        for c in chunks {
+            reader
+                .feed(c, &mut |e| {
+                    out.push(match e {
+                        Event::Message { opcode, len, payload } => (format!("msg{opcode}"), len, payload.to_vec()),
+                        Event::Ping(p) => ("ping".into(), p.len() as u64, p.to_vec()),
+                        Event::Pong => ("pong".into(), 0, vec![]),
+                        Event::Close(c) => ("close".into(), u64::from(c.unwrap_or(0)), vec![]),
+                    });
+                })
+                .unwrap();
+        }
+        out
+    }
+
+    fn stream() -> (Vec<u8>, Seen) {
+        let big: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+        let mid: Vec<u8> = (0..300u32).map(|i| (i % 7) as u8 + b'a').collect();
+        let mut s = Vec::new();
+        s.extend(frame(OP_TEXT, true, b"hello", None));
+        s.extend(frame(OP_TEXT, true, b"", None));
+        s.extend(frame(OP_BINARY, true, &mid, Some([9, 8, 7, 6])));
+        s.extend(frame(OP_PING, true, b"pp", None));
+        s.extend(frame(OP_TEXT, false, b"frag-", None));
+        s.extend(frame(OP_PONG, true, b"", None));
+        s.extend(frame(OP_CONT, false, b"men", Some([1, 1, 1, 1])));
+        s.extend(frame(OP_CONT, true, b"ted", None));
+        s.extend(frame(OP_BINARY, true, &big, None));
+        s.extend(frame(OP_CLOSE, true, &1000u16.to_be_bytes(), None));
+        let expect = vec![
+            ("msg1".into(), 5, b"hello".to_vec()),
+            ("msg1".into(), 0, vec![]),
+            ("msg2".into(), 300, mid),
+            ("ping".into(), 2, b"pp".to_vec()),
+            ("pong".into(), 0, vec![]),
+            ("msg1".into(), 11, b"frag-mented".to_vec()),
+            ("msg2".into(), 70_000, big),
+            ("close".into(), 1000, vec![]),
+        ];
+        (s, expect)
+    }
+
+    #[test]
+    fn reader_whole_buffer_and_every_split() {
+        let (s, expect) = stream();
+        let mut r = FrameReader::new(true, 1 << 20);
+        assert_eq!(collect_events(&mut r, &[&s]), expect);
+        // Split into two reads at every position: headers and payloads cut anywhere.
+        for cut in 0..s.len() {
+            if cut > 400 && cut < s.len() - 200 && cut % 997 != 0 {
+                continue; // inside the big payload, a sample is enough
+            }
+            let mut r = FrameReader::new(true, 1 << 20);
+            let got = collect_events(&mut r, &[&s[..cut], &s[cut..]]);
+            assert_eq!(got, expect, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn reader_byte_at_a_time_and_small_chunks_counting_only() {
+        let (s, expect) = stream();
+        let chunks: Vec<&[u8]> = s.chunks(1).collect();
+        let mut r = FrameReader::new(true, 1 << 20);
+        assert_eq!(collect_events(&mut r, &chunks), expect);
+        for size in [2, 3, 13, 14, 15, 2048] {
+            let chunks: Vec<&[u8]> = s.chunks(size).collect();
+            let mut r = FrameReader::new(false, 0);
+            let got = collect_events(&mut r, &chunks);
+            let lens: Vec<u64> = got.iter().map(|e| e.1).collect();
+            let want: Vec<u64> = expect.iter().map(|e| e.1).collect();
+            assert_eq!(lens, want, "chunk {size}");
+            // Counting mode never copies data payloads, but does keep control payloads.
+            assert!(got
+                .iter()
+                .all(|e| e.0 == "ping" || !e.0.starts_with("msg") || e.2.is_empty()));
+            assert_eq!(got[3].2, b"pp".to_vec());
+        }
+    }
+
+    #[test]
+    fn collect_limit() {
+        let s = frame(OP_TEXT, true, &[b'a'; 100], None);
+        let mut r = FrameReader::new(true, 50);
+        assert_eq!(r.feed(&s, &mut |_| {}), Err(FrameError::TooLarge(50)));
+    }
+}

@@ -1,0 +1,36 @@
+//! tm-bench: a load generator that measures WebSocket fan-out servers.
+//!
+//! It drives a target (tm-gateway, or one of the reference peers in `shared/bench/peers/`) with
+//! many cheap *sink* connections that only count frames, a few *probe* connections that parse
+//! every frame and record latency from the publisher's *intended* send time (open loop, so no
+//! coordinated omission), a [`publisher::Publisher`] that injects messages, and a
+//! [`sampler`] that reads the server's RSS and CPU time from `/proc`. Every scenario prints
+//! JSON lines ([`output::Record`]); [`compare`] turns them into a Markdown table of medians and
+//! ratios against a named baseline.
+//!
+//! Modules are small: [`frame`] (WebSocket frame headers), [`handshake`] (HTTP upgrade over a raw
+//! socket), [`conn`] (sink/probe connection loops and the fleet that opens them), [`hist`] (HDR
+//! latency histograms), [`sched`] (open-loop schedule), [`publisher`], [`sampler`], [`limits`],
+//! [`output`], [`compare`], [`scenario`] (S1–S6) and [`cli`].
+
+pub mod cli;
+pub mod compare;
+pub mod conn;
+pub mod frame;
+pub mod handshake;
+pub mod hist;
+pub mod limits;
+pub mod output;
+pub mod publisher;
+pub mod sampler;
+pub mod scenario;
+pub mod sched;
+pub mod target;
+
+/// Nanoseconds since the Unix epoch (CLOCK_REALTIME): the clock shared by publisher and probes.
+#[must_use]
+pub fn wall_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}

@@ -1,0 +1,25 @@
+//! Process limits: raise the soft `RLIMIT_NOFILE` to the hard limit at start (each connection is
+//! one file; this machine allows about 20k per process).
+
+/// Raises the soft open-files limit to the hard one; returns `(soft, hard)` after the change.
+pub fn raise_nofile() -> std::io::Result<(Option<u64>, Option<u64>)> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let cur = getrlimit(Resource::Nofile);
+    if cur.current != cur.maximum {
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: cur.maximum,
+                maximum: cur.maximum,
+            },
+        )?;
+    }
+    let now = getrlimit(Resource::Nofile);
+    Ok((now.current, now.maximum))
+}
+
+/// CPU clock ticks per second (`CLK_TCK`), the unit of `/proc/<pid>/stat` times.
+#[must_use]
+pub fn clock_ticks_per_second() -> u64 {
+    rustix::param::clock_ticks_per_second()
+}

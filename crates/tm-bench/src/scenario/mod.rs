@@ -1,0 +1,293 @@
+//! Scenarios S1–S6. Each takes the [`Common`] flags (target URL, kind, label, pid for the sampler,
+//! run id and repetition) plus its own sizes, with defaults small enough for CI, and prints one
+//! JSON line per measured case.
+//!
+//! | id | what | module |
+//! |---|---|---|
+//! | S1 | idle memory slope: bytes per connection = ΔRSS/Δconns | [`s1`] |
+//! | S2 | single-room fan-out latency (probes joined first and last) | [`s2`] |
+//! | S3 | saturation ramp: achieved deliveries/s and the knee | [`s3`] |
+//! | S4 | many small rooms | [`s4`] |
+//! | S5 | connect storm, churn, no leak after churn | [`s5`] |
+//! | S6 | 1 % slow consumers: memory bounded, others unaffected | [`s6`] |
+
+pub mod s1;
+pub mod s2;
+pub mod s3;
+pub mod s4;
+pub mod s5;
+pub mod s6;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::conn::{Fleet, FleetOpts, ProbeGroup, Role};
+use crate::output::{emit, Record, VERSION};
+use crate::publisher::{make_body, PublishVia, Publisher};
+use crate::sampler::{ProcSample, ProcSampler};
+use crate::sched::{run_open_loop, LoopStats, Schedule};
+use crate::target::{Target, TargetKind};
+
+/// Flags every scenario takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Subscriber URL of the server under test, e.g. ws://127.0.0.1:9002/ws (loopback only).
+    #[arg(long)]
+    pub url: String,
+    /// Kind of server: decides how to subscribe and publish.
+    #[arg(long, value_enum, default_value = "peer")]
+    pub target_kind: TargetKind,
+    /// Label in the results (uws, node-ws, tm-gateway); defaults to the kind.
+    #[arg(long)]
+    pub target_name: Option<String>,
+    /// Server pid, for RSS and CPU from /proc (without it those metrics are left out).
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Run id shared by every target and repetition measured together.
+    #[arg(long, default_value = "adhoc")]
+    pub run_id: String,
+    /// Repetition number.
+    #[arg(long, default_value_t = 1)]
+    pub rep: u32,
+    /// How to publish to a peer: POST /pub (http) or a /pubws socket (ws, cheaper).
+    #[arg(long, value_enum, default_value = "ws")]
+    pub publish: PublishVia,
+    /// Handshakes in flight at once while opening connections.
+    #[arg(long, default_value_t = 256)]
+    pub connect_concurrency: usize,
+    /// Connections per source address (127.0.0.1, .2, …): the kernel's search for a free
+    /// ephemeral port slows down as one address's range (28k ports here) fills up.
+    #[arg(long, default_value_t = 10_000)]
+    pub conns_per_src_ip: u32,
+    /// Read buffer per sink connection, bytes.
+    #[arg(long, default_value_t = 2048)]
+    pub sink_buf: usize,
+    /// Connect + handshake timeout, seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Hard bound on the whole scenario, seconds.
+    #[arg(long, default_value_t = 900.0)]
+    pub max_seconds: f64,
+}
+
+/// What a running scenario shares: target, samplers, output labels.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The flags.
+    pub common: Common,
+    /// The parsed target.
+    pub target: Target,
+    /// Sampler of the server, when `--pid` was given.
+    pub server: Option<ProcSampler>,
+    /// Sampler of this generator (to tell when the generator, not the server, is the limit).
+    pub me: ProcSampler,
+}
+
+impl Ctx {
+    /// Parses the target and checks the pid.
+    pub fn new(common: Common) -> anyhow::Result<Self> {
+        let name = common
+            .target_name
+            .clone()
+            .unwrap_or_else(|| common.target_kind.as_str().to_string());
+        let target = Target::parse(&common.url, common.target_kind, name)?;
+        let server = match common.pid {
+            Some(pid) => {
+                let s = ProcSampler::new(pid);
+                s.sample().with_context(|| format!("cannot read /proc/{pid}"))?;
+                Some(s)
+            }
+            None => {
+                tracing::warn!("no --pid: RSS and CPU metrics are left out");
+                None
+            }
+        };
+        Ok(Self {
+            common,
+            target,
+            server,
+            me: ProcSampler::new(std::process::id()),
+        })
+    }
+
+    /// A new fleet with the common connection settings.
+    #[must_use]
+    pub fn fleet(&self) -> Fleet {
+        Fleet::new(
+            self.target.clone(),
+            FleetOpts {
+                sink_buf: self.common.sink_buf,
+                per_src_ip: self.common.conns_per_src_ip,
+                connect_timeout: Duration::from_secs_f64(self.common.connect_timeout.max(0.1)),
+                concurrency: self.common.connect_concurrency,
+                ..FleetOpts::default()
+            },
+        )
+    }
+
+    /// The server publisher.
+    pub async fn publisher(&self) -> anyhow::Result<Box<dyn Publisher>> {
+        crate::publisher::for_target(&self.target, self.common.publish).await
+    }
+
+    /// Server sample now (None without `--pid` or when /proc fails).
+    #[must_use]
+    pub fn sample(&self) -> Option<ProcSample> {
+        self.server.as_ref().and_then(|s| s.sample().ok())
+    }
+
+    /// Server sample with the median RSS of 5 readings 200 ms apart.
+    pub async fn settled(&self) -> Option<ProcSample> {
+        match &self.server {
+            Some(s) => s.settled(5, Duration::from_millis(200)).await.ok(),
+            None => None,
+        }
+    }
+
+    /// Subscriber count the server reports (`GET /stats` of a peer).
+    pub async fn server_conns(&self) -> Option<f64> {
+        if self.target.kind != TargetKind::Peer {
+            return None;
+        }
+        crate::publisher::peer_stats(&self.target)
+            .await
+            .ok()
+            .and_then(|v| v["conns"].as_f64())
+    }
+
+    /// Prints one result line.
+    pub fn emit(
+        &self,
+        scenario: &str,
+        case: &str,
+        metrics: BTreeMap<String, f64>,
+        mut info: BTreeMap<String, serde_json::Value>,
+    ) -> anyhow::Result<()> {
+        info.insert(
+            "publish".into(),
+            format!("{:?}", self.common.publish).to_lowercase().into(),
+        );
+        info.insert("url".into(), self.common.url.clone().into());
+        let r = Record {
+            v: VERSION,
+            run: self.common.run_id.clone(),
+            scenario: scenario.into(),
+            case: case.into(),
+            target: self.target.name.clone(),
+            kind: self.target.kind.as_str().into(),
+            rep: self.common.rep,
+            ts_ms: crate::wall_ns() / 1_000_000,
+            metrics,
+            info,
+        };
+        tracing::info!(scenario, case, target = %r.target, "result");
+        emit(&r)
+    }
+}
+
+/// Opens `n_first` probes, then `sinks` sinks, then `n_last` probes, all in `room`, in that order
+/// (three batches, so the first probes really join before and the last after the sinks).
+pub async fn open_probed_room(
+    fleet: &mut Fleet,
+    room: &str,
+    sinks: usize,
+    first: &Arc<ProbeGroup>,
+    n_first: usize,
+    last: &Arc<ProbeGroup>,
+    n_last: usize,
+) -> anyhow::Result<u64> {
+    let mut failed = 0;
+    failed += fleet
+        .open((0..n_first).map(|_| (room.to_string(), Role::Probe(first.clone()))))
+        .await?
+        .failed;
+    failed += fleet
+        .open((0..sinks).map(|_| (room.to_string(), Role::Sink)))
+        .await?
+        .failed;
+    failed += fleet
+        .open((0..n_last).map(|_| (room.to_string(), Role::Probe(last.clone()))))
+        .await?
+        .failed;
+    Ok(failed)
+}
+
+/// Publishes at `rate`/s for `secs` (message k to `rooms[k % len]`), open loop, bounded by
+/// `secs * 3 + 10` seconds of wall time. Returns the loop stats and the schedule.
+pub async fn publish_for(
+    publisher: &mut dyn Publisher,
+    rooms: &[String],
+    rate: f64,
+    secs: f64,
+    size: usize,
+) -> (LoopStats, Schedule) {
+    let sched = Schedule::starting_now(rate, secs);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(secs * 3.0 + 10.0);
+    let n = rooms.len().max(1);
+    let st = run_open_loop(&sched, deadline, 5, async |k, t| {
+        let body = make_body(t, size);
+        let room = rooms.get(k as usize % n).map_or("r", String::as_str);
+        publisher.publish(room, &body).await
+    })
+    .await;
+    (st, sched)
+}
+
+/// Adds server CPU/RSS deltas between two samples to `m`.
+pub fn put_cpu(
+    m: &mut BTreeMap<String, f64>,
+    before: Option<ProcSample>,
+    after: Option<ProcSample>,
+    wall: Duration,
+    deliveries: u64,
+) {
+    if let (Some(a), Some(b)) = (before, after) {
+        let cpu = b.cpu_us.saturating_sub(a.cpu_us) as f64;
+        m.insert("server_cpu_us".into(), cpu);
+        m.insert("server_cpu_util".into(), cpu / wall.as_secs_f64().max(1e-9) / 1e6);
+        if deliveries > 0 {
+            m.insert("cpu_us_per_delivery".into(), cpu / deliveries as f64);
+        }
+        m.insert("rss_bytes".into(), b.rss_bytes as f64);
+    }
+}
+
+/// Adds this generator's CPU use over `wall` to `m` (near 1.0 = the generator was the limit).
+pub fn put_gen_cpu(m: &mut BTreeMap<String, f64>, before: Option<ProcSample>, me: &ProcSampler, wall: Duration) {
+    if let (Some(a), Ok(b)) = (before, me.sample()) {
+        let cpu = b.cpu_us.saturating_sub(a.cpu_us) as f64;
+        m.insert("gen_cpu_util".into(), cpu / wall.as_secs_f64().max(1e-9) / 1e6);
+    }
+}
+
+/// Adds probe latency summaries to `m`: `first_`, `last_` and `all_`.
+pub fn put_latency(m: &mut BTreeMap<String, f64>, first: &ProbeGroup, last: &ProbeGroup) -> anyhow::Result<()> {
+    let f = first.snapshot()?;
+    let l = last.snapshot()?;
+    let mut all = f.clone();
+    all.merge(&l);
+    f.summary().put("first_", m);
+    l.summary().put("last_", m);
+    all.summary().put("all_", m);
+    let untimed = first.untimed.load(Ordering::Relaxed) + last.untimed.load(Ordering::Relaxed);
+    m.insert("probe_untimed".into(), untimed as f64);
+    Ok(())
+}
+
+/// Adds publisher loop stats to `m`.
+pub fn put_loop(m: &mut BTreeMap<String, f64>, st: &LoopStats) {
+    m.insert("msgs_sent".into(), st.sent as f64);
+    m.insert("msgs_failed".into(), st.failed as f64);
+    m.insert("pub_max_lag_us".into(), st.max_lag_us as f64);
+    m.insert("pub_late".into(), st.late as f64);
+}
+
+/// Seconds as a Duration (negative → 0).
+#[must_use]
+pub fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s.max(0.0))
+}
