@@ -1,12 +1,42 @@
-use clap::Parser;
+use std::path::PathBuf;
 
-/// tm-gateway (not yet implemented: see the project's open issues).
+use clap::{Parser, Subcommand};
+use tm_gateway::{Application, Settings};
+use tm_runtime::{init_tracing, systemd, Shutdown};
+
+/// tm's WebSocket gateway: live room events out to browsers, posts in as commands, over RabbitMQ.
+///
+/// Settings: embedded defaults, then /etc/tm/gateway.toml, then --config, then environment
+/// variables TM_GATEWAY__SECTION__KEY (e.g. TM_GATEWAY__HTTP__BIND=0.0.0.0:8081), then systemd
+/// credentials (amqp-url, join-token-secret). Every key: docs/configuration-gateway.md.
 #[derive(Parser)]
-#[command(version, about)]
-struct Cli {}
+#[command(version, about, long_about)]
+struct Cli {
+    /// A TOML file with settings (overrides /etc/tm/gateway.toml).
+    #[arg(long, short, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    tracing::info!(service = tm_gateway::SERVICE, "nothing to run yet");
+#[derive(Subcommand, Clone, Copy)]
+enum Command {
+    /// Serve /ws, /healthz, /readyz and /metrics until SIGTERM, then drain (the default).
+    Serve,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let Ok(settings) = Settings::load(cli.config.as_deref()).inspect_err(|e| eprintln!("tm-gateway: {e}")) else {
+        std::process::exit(78); // EX_CONFIG: systemd does not retry a bad configuration
+    };
+    init_tracing(settings.log.format, &settings.log.filter);
+    let Command::Serve = cli.command.unwrap_or(Command::Serve);
+    let shutdown = Shutdown::on_signals()?;
+    let app = Application::build(settings).await?;
+    systemd::notify_ready();
+    systemd::spawn_watchdog(shutdown.clone());
+    app.run_until_stopped(shutdown).await;
     Ok(())
 }

@@ -1,0 +1,82 @@
+//! How to reach the broker and how hard to push it: [`BusConfig`].
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Bus settings, read from the service's config file (`[bus]`). Unknown keys are an error.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672/%2f` (vhost `/` is `%2f`).
+    pub url: String,
+    /// Prepended to every exchange and queue name; `""` in production, unique per test.
+    pub prefix: String,
+    /// AMQP heartbeat; a silent peer is declared dead after about twice this.
+    pub heartbeat_secs: u16,
+    /// Unacknowledged deliveries in flight per consumer.
+    pub prefetch: u16,
+    /// Quorum-queue `x-delivery-limit` for command queues (see [`crate::topology`]).
+    pub delivery_limit: u32,
+    /// First reconnect / retry delay, in milliseconds (doubles per failure, jittered).
+    pub backoff_min_ms: u64,
+    /// Cap on the delay between reconnect attempts and between handler retries, in seconds.
+    pub backoff_max_secs: u64,
+    /// How long a publish waits for the broker's confirm before it reports a timeout.
+    pub confirm_timeout_secs: u64,
+    /// How long one connection attempt may wait for TCP and for the broker's first answer.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        BusConfig {
+            url: "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            prefix: String::new(),
+            heartbeat_secs: 10,
+            prefetch: 32,
+            delivery_limit: 5,
+            backoff_min_ms: 100,
+            backoff_max_secs: 30,
+            confirm_timeout_secs: 30,
+            connect_timeout_secs: 10,
+        }
+    }
+}
+
+impl BusConfig {
+    pub(crate) fn backoff_min(&self) -> Duration {
+        Duration::from_millis(self.backoff_min_ms.max(1))
+    }
+
+    pub(crate) fn backoff_max(&self) -> Duration {
+        Duration::from_secs(self.backoff_max_secs.max(1))
+    }
+
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs.max(1))
+    }
+
+    pub(crate) fn confirm_timeout(&self) -> Duration {
+        Duration::from_secs(self.confirm_timeout_secs.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = serde_json::from_str::<BusConfig>(r#"{"url":"amqp://x","colour":"red"}"#);
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn missing_keys_take_defaults() {
+        let cfg: BusConfig = serde_json::from_str(r#"{"prefix":"t."}"#).unwrap();
+        assert_eq!(cfg.prefix, "t.");
+        assert_eq!(cfg.heartbeat_secs, 10);
+        assert_eq!(cfg.delivery_limit, 5);
+    }
+}

@@ -1,0 +1,187 @@
+//! The acking consumer for command queues: [`Bus::consume`] and the [`Handler`] trait.
+//!
+//! Deliveries are handled one at a time, in queue order, with `prefetch` of them in flight.
+//! A delivery is acked only after the handler returns `Ok`. What happens otherwise:
+//! - bytes that are not an envelope: rejected without requeue → `tm.dead.<queue>`; the handler
+//!   never sees them;
+//! - [`HandleError::Poison`]: rejected without requeue → `tm.dead.<queue>`;
+//! - [`HandleError::Transient`]: nothing is sent to the broker; after a jittered, capped
+//!   backoff the handler is called again with the same envelope, for as long as it takes (this
+//!   burns no delivery attempt, see [`crate::topology`]);
+//! - the connection drops: the broker requeues what was unacked; the consumer re-subscribes
+//!   once the bus has reconnected. The handler may therefore see a message twice (at least
+//!   once delivery): it must be idempotent on the envelope id.
+
+use std::future::Future;
+
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection};
+use tm_core::event::RawEnvelope;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::bus::{pause, Bus};
+use crate::error::{BusError, HandleError};
+use crate::names::CommandQueue;
+
+/// Processes one command. Called again with the same envelope after a transient error.
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, env: RawEnvelope) -> impl Future<Output = Result<(), HandleError>> + Send;
+}
+
+impl<F, Fut> Handler for F
+where
+    F: Fn(RawEnvelope) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandleError>> + Send,
+{
+    fn handle(&self, env: RawEnvelope) -> impl Future<Output = Result<(), HandleError>> + Send {
+        self(env)
+    }
+}
+
+/// How one consume session ended.
+enum SessionEnd {
+    Shutdown,
+    Lost(String),
+}
+
+impl Bus {
+    /// Consumes `queue` until `shutdown` is cancelled, surviving broker outages. Returns `Ok`
+    /// on shutdown and `Err(BusError::Closed)` if the bus is closed under it.
+    pub async fn consume<H: Handler>(
+        &self,
+        queue: CommandQueue,
+        handler: H,
+        shutdown: CancellationToken,
+    ) -> Result<(), BusError> {
+        let mut backoff = self.backoff();
+        loop {
+            let conn = match self.live_link_until(&shutdown).await {
+                None => return Ok(()),
+                Some(link) => link?.1,
+            };
+            let span = tracing::info_span!("consume", queue = queue.name());
+            match self.session(&conn, queue, &handler, &shutdown).instrument(span).await {
+                Ok(SessionEnd::Shutdown) => return Ok(()),
+                Ok(SessionEnd::Lost(why)) => {
+                    tracing::warn!(queue = queue.name(), reason = %why, "consumer lost; resuming");
+                    backoff.reset();
+                }
+                Err(err) => {
+                    tracing::warn!(queue = queue.name(), error = %err, "cannot start consumer");
+                }
+            }
+            if !pause(backoff.next_delay(), &shutdown).await {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn session<H: Handler>(
+        &self,
+        conn: &Connection,
+        queue: CommandQueue,
+        handler: &H,
+        shutdown: &CancellationToken,
+    ) -> Result<SessionEnd, BusError> {
+        let ch = conn.create_channel().await?;
+        ch.basic_qos(self.inner.cfg.prefetch, BasicQosOptions::default())
+            .await?;
+        let mut deliveries = ch
+            .basic_consume(
+                self.names().queue(queue).into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        tracing::info!("consuming");
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => return Ok(close(&ch).await),
+                next = deliveries.next() => next,
+            };
+            let delivery = match next {
+                Some(Ok(delivery)) => delivery,
+                Some(Err(err)) => return Ok(SessionEnd::Lost(err.to_string())),
+                None => return Ok(SessionEnd::Lost("consumer cancelled".to_owned())),
+            };
+            match self.process(&ch, &delivery, handler, shutdown).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(close(&ch).await),
+                Err(why) => return Ok(SessionEnd::Lost(why)),
+            }
+        }
+    }
+
+    /// Handles one delivery to its end (ack or dead-letter). `Ok(false)` on shutdown.
+    async fn process<H: Handler>(
+        &self,
+        ch: &Channel,
+        delivery: &Delivery,
+        handler: &H,
+        shutdown: &CancellationToken,
+    ) -> Result<bool, String> {
+        let message_id = delivery.properties.message_id().as_ref().map(|id| id.to_string());
+        let env = match RawEnvelope::from_slice(&delivery.data) {
+            Ok(env) => env,
+            Err(err) => {
+                tracing::warn!(?message_id, error = %err, "undecodable message; dead-lettering");
+                reject(delivery).await.map_err(|e| e.to_string())?;
+                return Ok(true);
+            }
+        };
+        let mut backoff = self.backoff();
+        loop {
+            let span = tracing::info_span!("handle", id = %env.id, kind = %env.kind);
+            match handler.handle(env.clone()).instrument(span).await {
+                Ok(()) => {
+                    let acked = delivery.acker.ack(BasicAckOptions::default()).await;
+                    acked.map_err(|e| e.to_string())?;
+                    return Ok(true);
+                }
+                Err(HandleError::Poison(reason)) => {
+                    tracing::warn!(id = %env.id, kind = %env.kind, %reason,
+                        "poison message; dead-lettering");
+                    reject(delivery).await.map_err(|e| e.to_string())?;
+                    return Ok(true);
+                }
+                Err(HandleError::Transient(reason)) => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(id = %env.id, kind = %env.kind, %reason, ?delay,
+                        "handler failed transiently; will retry the same message");
+                    if !pause(delay, shutdown).await {
+                        return Ok(false);
+                    }
+                    if !ch.status().connected() {
+                        // The broker has already requeued it; it will come back.
+                        return Err("channel lost while retrying a handler".to_owned());
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn reject(delivery: &Delivery) -> Result<(), lapin::Error> {
+    delivery
+        .acker
+        .nack(BasicNackOptions {
+            requeue: false,
+            multiple: false,
+        })
+        .await
+        .map(|_| ())
+}
+
+async fn close(ch: &Channel) -> SessionEnd {
+    // Unacked deliveries go back to the queue when the channel closes.
+    if let Err(err) = ch.close(200, "consumer shutdown".into()).await {
+        tracing::debug!(error = %err, "closing consumer channel");
+    }
+    SessionEnd::Shutdown
+}

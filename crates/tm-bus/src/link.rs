@@ -1,0 +1,178 @@
+//! The connection supervisor: one AMQP connection per [`crate::Bus`], re-made forever.
+//!
+//! We do not use lapin's `enable_auto_recover()`; see the crate doc for why. Instead a task
+//! owns the connection: it connects (retrying with jittered backoff, capped, without end),
+//! declares the topology, publishes the live connection with a new *generation* number on a
+//! `watch` channel, waits until the connection dies, and starts over. Publishers, consumers and
+//! subscriptions read the watch: a changed generation means "new connection, open new channels
+//! and re-declare what you own".
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::uri::{AMQPScheme, AMQPUri};
+use lapin::{Connection, ConnectionProperties};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::backoff::Backoff;
+use crate::config::BusConfig;
+use crate::error::BusError;
+use crate::names::Names;
+use crate::topology;
+
+/// Longest a lapin handshake may take once the probe succeeded. Hitting it leaks one lapin IO
+/// thread and socket (see [`connect_and_declare`]), so it is long and should be rare.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How often the supervisor double-checks the connection state between lapin events.
+const LIVENESS_CHECK: Duration = Duration::from_millis(500);
+
+/// The current connection, if any, and which one it is.
+#[derive(Clone, Default)]
+pub(crate) struct Link {
+    pub(crate) generation: u64,
+    pub(crate) conn: Option<Arc<Connection>>,
+    pub(crate) closed: bool,
+}
+
+impl Link {
+    /// The connection if it is up right now.
+    pub(crate) fn live(&self) -> Option<Arc<Connection>> {
+        self.conn.as_ref().filter(|c| c.status().connected()).cloned()
+    }
+}
+
+pub(crate) fn parse_url(cfg: &BusConfig) -> Result<AMQPUri, BusError> {
+    let mut uri = AMQPUri::from_str(&cfg.url).map_err(BusError::InvalidUrl)?;
+    uri.query.heartbeat = Some(cfg.heartbeat_secs);
+    uri.query.connection_timeout = Some(cfg.connect_timeout().as_millis() as u64);
+    Ok(uri)
+}
+
+/// Runs until `stop` is cancelled; always leaves the watch with `closed = true`.
+pub(crate) async fn supervise(
+    cfg: BusConfig,
+    uri: AMQPUri,
+    connection_name: String,
+    state: watch::Sender<Link>,
+    stop: CancellationToken,
+) {
+    let names = Names::new(&cfg.prefix);
+    let mut backoff = Backoff::new(cfg.backoff_min(), cfg.backoff_max());
+    let mut generation = 0u64;
+    while !stop.is_cancelled() {
+        match connect_and_declare(&uri, &connection_name, &names, &cfg).await {
+            Ok(conn) => {
+                backoff.reset();
+                generation += 1;
+                let conn = Arc::new(conn);
+                tracing::info!(generation, connection_name, "connected to the broker");
+                state.send_modify(|link| {
+                    link.generation = generation;
+                    link.conn = Some(conn.clone());
+                });
+                wait_until_dead(&conn, &stop).await;
+                state.send_modify(|link| link.conn = None);
+                if stop.is_cancelled() {
+                    if let Err(err) = conn.close(200, "bus closed".into()).await {
+                        tracing::debug!(error = %err, "closing the connection");
+                    }
+                    break;
+                }
+                tracing::warn!(generation, "lost the broker connection; reconnecting");
+            }
+            Err(err) => {
+                tracing::warn!(
+                    error = %err,
+                    attempt = backoff.attempts() + 1,
+                    "cannot reach the broker; will retry"
+                );
+            }
+        }
+        let delay = backoff.next_delay();
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+    state.send_modify(|link| {
+        link.conn = None;
+        link.closed = true;
+    });
+}
+
+async fn connect_and_declare(
+    uri: &AMQPUri,
+    name: &str,
+    names: &Names,
+    cfg: &BusConfig,
+) -> Result<Connection, BusError> {
+    // lapin starts an IO thread per attempt and that thread keeps its socket and waits for the
+    // handshake even after the `connect` future is dropped. Timing out lapin's connect would
+    // therefore leak a thread and a socket per attempt while a broker accepts TCP but does not
+    // answer (seen here: a broker out of socket slots), and every leaked socket holds one of
+    // the broker's slots. So we first check cheaply, on a socket we own, that the broker
+    // speaks AMQP, and only then let lapin connect.
+    probe(uri, cfg.connect_timeout()).await?;
+    // Backoff inside lapin stays at its default of zero retries: this loop owns retrying.
+    let props = ConnectionProperties::default().with_connection_name(name.into());
+    let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, Connection::connect_uri(uri.clone(), props))
+        .await
+        .map_err(|_| BusError::Unreachable("AMQP handshake timed out".to_owned()))??;
+    if let Err(err) = topology::declare(&conn, names, cfg).await {
+        let _ = conn.close(200, "topology failed".into()).await;
+        return Err(err.into());
+    }
+    Ok(conn)
+}
+
+/// Sends the AMQP 0-9-1 protocol header and waits for the broker's first byte
+/// (`connection.start`). Plain `amqp://` only; TLS URLs skip the probe.
+async fn probe(uri: &AMQPUri, timeout: Duration) -> Result<(), BusError> {
+    if uri.scheme != AMQPScheme::AMQP {
+        return Ok(());
+    }
+    let addr = (uri.authority.host.as_str(), uri.authority.port);
+    let attempt = async {
+        let mut socket = TcpStream::connect(addr).await?;
+        socket.write_all(b"AMQP\x00\x00\x09\x01").await?;
+        let mut first = [0u8; 1];
+        match socket.read(&mut first).await? {
+            0 => Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+            _ => Ok(()),
+        }
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(BusError::Unreachable(err.to_string())),
+        Err(_) => Err(BusError::Unreachable(
+            "the broker accepted TCP but did not answer the AMQP header".to_owned(),
+        )),
+    }
+}
+
+async fn wait_until_dead(conn: &Connection, stop: &CancellationToken) {
+    let mut events = conn.events_listener();
+    let mut tick = tokio::time::interval(LIVENESS_CHECK);
+    loop {
+        if !conn.status().connected() {
+            return;
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            event = events.next() => match event {
+                Some(lapin::Event::Error(err)) => {
+                    // Channel errors arrive here too; only a dead connection ends the wait.
+                    tracing::debug!(error = %err, "broker connection event");
+                }
+                Some(_) => {}
+                None => return,
+            },
+            _ = tick.tick() => {}
+        }
+    }
+}

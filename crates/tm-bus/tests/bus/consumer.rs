@@ -1,0 +1,166 @@
+//! The acking consumer: ack after success, retry in place on transient errors, dead-letter
+//! only what can never be processed.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tm_bus::{CancellationToken, CommandQueue, Exchange, HandleError};
+use tm_core::event::{PostSubmit, RawEnvelope};
+use tm_testkit::{wait_until, wait_until_async};
+
+use crate::helpers::{post, Seen, TestBroker, PATIENCE};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_is_handled_once_and_acked() {
+    let broker = TestBroker::new().await;
+    let bus = broker.direct.clone();
+    let publisher = bus.publisher().await.unwrap();
+    let sent: Vec<_> = (0..20).map(post).collect();
+    for env in &sent {
+        publisher.publish(env).await.unwrap();
+    }
+
+    let seen = Seen::default();
+    let shutdown = CancellationToken::new();
+    let consumer = tokio::spawn({
+        let (bus, seen, shutdown) = (bus.clone(), seen.clone(), shutdown.clone());
+        async move {
+            let handler = move |env: RawEnvelope| {
+                let seen = seen.clone();
+                async move {
+                    seen.push(env.decode::<PostSubmit>().unwrap().id);
+                    Ok(())
+                }
+            };
+            bus.consume(CommandQueue::CmsPosts, handler, shutdown).await
+        }
+    });
+
+    wait_until(PATIENCE, "all 20 are handled", || seen.count() == 20).await;
+    shutdown.cancel();
+    tokio::time::timeout(PATIENCE, consumer)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    // In queue order, each once, and nothing left behind or dead-lettered.
+    assert_eq!(seen.all(), sent.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(bus.queue_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    assert_eq!(bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    broker.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_error_retries_the_same_delivery_and_never_dead_letters() {
+    let broker = TestBroker::new().await;
+    let bus = broker.direct.clone();
+    let publisher = bus.publisher().await.unwrap();
+    let env = post(1);
+    publisher.publish(&env).await.unwrap();
+
+    // More failures than the delivery limit (5): a requeue-based retry would dead-letter it.
+    let failures_left = Arc::new(AtomicUsize::new(8));
+    let calls = Seen::default();
+    let shutdown = CancellationToken::new();
+    let consumer = tokio::spawn({
+        let (bus, calls, failures_left, shutdown) =
+            (bus.clone(), calls.clone(), failures_left.clone(), shutdown.clone());
+        async move {
+            let handler = move |env: RawEnvelope| {
+                let (calls, failures_left) = (calls.clone(), failures_left.clone());
+                async move {
+                    calls.push(env.id);
+                    let fail = failures_left
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok();
+                    if fail {
+                        Err(HandleError::transient("database is down"))
+                    } else {
+                        Ok(())
+                    }
+                }
+            };
+            bus.consume(CommandQueue::CmsPosts, handler, shutdown).await
+        }
+    });
+
+    wait_until(PATIENCE, "the handler finally succeeds", || calls.count() == 9).await;
+    wait_until_async(PATIENCE, "the message is acked", || async {
+        bus.queue_depth(CommandQueue::CmsPosts).await.unwrap() == 0
+    })
+    .await;
+    shutdown.cancel();
+    tokio::time::timeout(PATIENCE, consumer)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    assert!(calls.all().iter().all(|id| *id == env.id));
+    assert_eq!(bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    broker.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_goes_to_the_dead_letter_queue_after_one_delivery_while_valid_ones_flow() {
+    let broker = TestBroker::new().await;
+    let bus = broker.direct.clone();
+    let publisher = bus.publisher().await.unwrap();
+    let valid: Vec<_> = (0..3).map(post).collect();
+    let mut rejected_by_handler = post(99);
+    rejected_by_handler.payload.body = "POISON".to_owned();
+
+    publisher.publish(&valid[0]).await.unwrap();
+    publisher
+        .publish_raw(Exchange::Commands, "post.submit", "garbage-1", b"not an envelope")
+        .await
+        .unwrap();
+    publisher.publish(&valid[1]).await.unwrap();
+    publisher.publish(&rejected_by_handler).await.unwrap();
+    publisher.publish(&valid[2]).await.unwrap();
+
+    let handled = Seen::default();
+    let poison_calls = Arc::new(AtomicUsize::new(0));
+    let shutdown = CancellationToken::new();
+    let consumer = tokio::spawn({
+        let (bus, handled, poison_calls, shutdown) =
+            (bus.clone(), handled.clone(), poison_calls.clone(), shutdown.clone());
+        async move {
+            let handler = move |env: RawEnvelope| {
+                let (handled, poison_calls) = (handled.clone(), poison_calls.clone());
+                async move {
+                    let post = env.decode::<PostSubmit>().map_err(HandleError::poison)?;
+                    if post.payload.body == "POISON" {
+                        poison_calls.fetch_add(1, Ordering::SeqCst);
+                        return Err(HandleError::poison("body is not acceptable"));
+                    }
+                    handled.push(post.id);
+                    Ok(())
+                }
+            };
+            bus.consume(CommandQueue::CmsPosts, handler, shutdown).await
+        }
+    });
+
+    wait_until(PATIENCE, "the valid posts are handled", || handled.count() == 3).await;
+    wait_until_async(PATIENCE, "both poison messages are dead-lettered", || async {
+        bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap() == 2
+    })
+    .await;
+    shutdown.cancel();
+    tokio::time::timeout(PATIENCE, consumer)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(handled.all(), valid.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(
+        poison_calls.load(Ordering::SeqCst),
+        1,
+        "poison was handed over exactly once"
+    );
+    assert_eq!(bus.queue_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    broker.teardown().await;
+}

@@ -1,0 +1,15 @@
+//! tm-bus against the real RabbitMQ on 127.0.0.1:5672, one integration binary.
+//!
+//! Every test declares its own topology under a unique name prefix and deletes it at the end,
+//! so tests run in parallel with each other and with other runs on the same broker. Faults are
+//! injected only through a `ChaosProxy` between the bus and the broker.
+
+// clippy.toml allows these only inside #[test] fns; the helpers here are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod chaos;
+mod consumer;
+mod helpers;
+mod publisher;
+mod subscription;
+mod topology;

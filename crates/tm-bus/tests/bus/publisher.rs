@@ -1,0 +1,150 @@
+//! The confirmed publisher never reports "sent" for a message the broker did not take.
+
+use std::sync::{Arc, Mutex};
+
+use tm_bus::{CancellationToken, Exchange, PublishError};
+use tm_testkit::wait_until;
+use uuid::Uuid;
+
+use crate::helpers::{drain_ids, post, Seen, TestBroker, PATIENCE};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unroutable_command_is_returned_as_an_error() {
+    let broker = TestBroker::new().await;
+    let publisher = broker.direct.publisher().await.unwrap();
+
+    let err = publisher
+        .publish_raw(
+            Exchange::Commands,
+            "no.such.command",
+            &Uuid::new_v4().to_string(),
+            b"{}",
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, PublishError::Returned { .. }), "{err:?}");
+    // The channel stays usable after a return.
+    publisher.publish(&post(1)).await.unwrap();
+    broker.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_nobody_listens_to_is_still_confirmed() {
+    let broker = TestBroker::new().await;
+    let publisher = broker.direct.publisher().await.unwrap();
+
+    let id = Uuid::new_v4().to_string();
+    publisher
+        .publish_raw(Exchange::Events, "room.42.presence", &id, b"{}")
+        .await
+        .unwrap();
+    broker.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_during_a_cut_fails_and_a_retrying_one_lands_after_restore() {
+    let broker = TestBroker::new().await;
+    let proxy = broker.proxy().await;
+    let bus = broker.bus_via(&proxy, "publisher").await;
+    let publisher = bus.publisher().await.unwrap();
+    let first = post(0);
+    let post_0 = first.id;
+    publisher.publish(&first).await.unwrap();
+
+    proxy.cut();
+    let err = publisher.publish(&post(1)).await.unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+
+    let pending = post(2);
+    let retrying = {
+        let publisher = publisher.clone();
+        let pending = pending.clone();
+        tokio::spawn(async move { publisher.publish_retrying(&pending, &CancellationToken::new()).await })
+    };
+    wait_until(PATIENCE, "the bus notices the cut", || !bus.is_connected()).await;
+    assert!(!retrying.is_finished(), "confirmed while the broker was unreachable");
+    proxy.restore();
+    tokio::time::timeout(PATIENCE, retrying)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    // Both confirmed posts are queued. Post 1 may be too: an error means "not confirmed",
+    // and the proxy can forward a publish whose confirm it then cannot bring back.
+    let queued = drain_ids(&broker, 2).await;
+    assert!(queued.contains(&post_0) && queued.contains(&pending.id), "{queued:?}");
+    bus.close().await;
+    broker.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_in_flight_during_a_cut_never_report_false_success() {
+    let broker = TestBroker::new().await;
+    let proxy = broker.proxy().await;
+    let bus = broker.bus_via(&proxy, "publisher").await;
+    let publisher = bus.publisher().await.unwrap();
+    let confirmed = Seen::default();
+    let failed = Arc::new(Mutex::new(Vec::new()));
+
+    // Four tasks publish single attempts back to back; the cut lands among them.
+    let stop = CancellationToken::new();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (publisher, confirmed, failed, stop, bus) = (
+            publisher.clone(),
+            confirmed.clone(),
+            failed.clone(),
+            stop.clone(),
+            bus.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.is_cancelled() {
+                let env = post(n);
+                n += 1;
+                match publisher.publish(&env).await {
+                    Ok(()) => confirmed.push(env.id),
+                    Err(_) => {
+                        failed.lock().unwrap().push(env);
+                        // Like the relay: stop hammering until the link is back.
+                        wait_until(PATIENCE, "the link is back", || bus.is_connected()).await;
+                    }
+                }
+            }
+        }));
+    }
+    wait_until(PATIENCE, "some publishes are confirmed", || confirmed.count() >= 50).await;
+    proxy.cut();
+    wait_until(PATIENCE, "publishes fail during the cut", || {
+        failed.lock().unwrap().len() >= 4
+    })
+    .await;
+    proxy.restore();
+    wait_until(PATIENCE, "publishes confirm again", || bus.is_connected()).await;
+    let after_restore = confirmed.count() + 20;
+    wait_until(PATIENCE, "more confirms after restore", || {
+        confirmed.count() >= after_restore
+    })
+    .await;
+    stop.cancel();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // The failed ones are retried, as an outbox relay would.
+    let failed: Vec<_> = std::mem::take(&mut *failed.lock().unwrap());
+    for env in &failed {
+        publisher
+            .publish_retrying(env, &CancellationToken::new())
+            .await
+            .unwrap();
+        confirmed.push(env.id);
+    }
+
+    let queued = drain_ids(&broker, confirmed.distinct().len()).await;
+    let missing: Vec<_> = confirmed.distinct().difference(&queued).copied().collect();
+    assert!(missing.is_empty(), "confirmed but not in the queue: {missing:?}");
+    bus.close().await;
+    broker.teardown().await;
+}

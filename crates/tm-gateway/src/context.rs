@@ -1,0 +1,56 @@
+//! What every task of a running gateway shares: settings, the hub, the bus handles, metrics
+//! and the drain signal. Built once in [`crate::startup`] and passed down as an `Arc`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tm_bus::{Bus, Publisher};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+pub struct Context {
+    pub settings: Settings,
+    pub hub: Arc<Hub>,
+    pub bus: Bus,
+    pub publisher: Publisher,
+    pub metrics: Arc<Metrics>,
+    /// This instance's id in presence announcements.
+    pub gateway_id: Uuid,
+    /// Tripped on SIGTERM: sockets close with 1001, `/readyz` turns 503, no new upgrades.
+    pub drain: CancellationToken,
+    /// One permit per open socket.
+    pub connections: Arc<Semaphore>,
+    /// Set once the event subscription is open.
+    subscribed: AtomicBool,
+}
+
+impl Context {
+    pub fn new(settings: Settings, bus: Bus, publisher: Publisher) -> Context {
+        let metrics = Arc::new(Metrics::default());
+        Context {
+            hub: Hub::new(settings.rooms.replay_events, Arc::clone(&metrics)),
+            connections: Arc::new(Semaphore::new(settings.http.max_connections)),
+            settings,
+            bus,
+            publisher,
+            metrics,
+            gateway_id: Uuid::now_v7(),
+            drain: CancellationToken::new(),
+            subscribed: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn set_subscribed(&self) {
+        self.subscribed.store(true, Ordering::Release);
+    }
+
+    /// Ready for traffic: subscribed, connected to the broker, not draining.
+    pub fn is_ready(&self) -> bool {
+        self.subscribed.load(Ordering::Acquire) && self.bus.is_connected() && !self.drain.is_cancelled()
+    }
+}

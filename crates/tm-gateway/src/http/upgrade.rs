@@ -1,0 +1,145 @@
+//! `GET /ws`: the WebSocket handshake (RFC 6455 §4.2) on top of hyper, then the session.
+//!
+//! Refusals that a load balancer should see (connection limit, draining) are plain HTTP 503s
+//! before the upgrade. A browser from a foreign origin is upgraded and then closed with 1008,
+//! as PROTOCOL.md promises, so that the page learns why.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::header::{
+    HeaderMap, HeaderValue, CONNECTION, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::WebSocketStream;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use super::{text, Body};
+use crate::context::Context;
+use crate::session;
+
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+/// Initial read buffer per socket. tungstenite allocates 128 KiB up front by default, which
+/// would dominate an idle socket's cost; client frames are small and the buffer grows on demand
+/// for a larger one (up to `ws.max_message_bytes`).
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Answers an upgrade request and, on success, spawns the socket's session on `tasks`.
+pub(crate) fn accept(
+    mut req: Request<Incoming>,
+    ctx: &Arc<Context>,
+    tasks: &TaskTracker,
+    peer: SocketAddr,
+) -> Response<Body> {
+    let headers = req.headers();
+    if !is_upgrade(headers) {
+        return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
+    }
+    if headers.get(SEC_WEBSOCKET_VERSION).map(HeaderValue::as_bytes) != Some(b"13") {
+        let mut response = text(StatusCode::UPGRADE_REQUIRED, "WebSocket version 13 only");
+        response
+            .headers_mut()
+            .insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        return response;
+    }
+    let Some(key) = headers.get(SEC_WEBSOCKET_KEY) else {
+        return text(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key");
+    };
+    let accept_key = derive_accept_key(key.as_bytes());
+    let origin_ok = origin_allowed(&ctx.settings.http.allowed_origins, headers.get(ORIGIN));
+    if ctx.drain.is_cancelled() {
+        ctx.metrics.connections_refused.inc();
+        return text(StatusCode::SERVICE_UNAVAILABLE, "draining");
+    }
+    let Ok(permit) = Arc::clone(&ctx.connections).try_acquire_owned() else {
+        ctx.metrics.connections_refused.inc();
+        return text(StatusCode::SERVICE_UNAVAILABLE, "connection limit reached");
+    };
+
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let max = ctx.settings.ws.max_message_bytes;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max));
+    let conn = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    let span = tracing::info_span!("ws", conn, %peer);
+    let ctx = Arc::clone(ctx);
+    tasks.spawn(
+        async move {
+            let upgraded = match on_upgrade.await {
+                Ok(upgraded) => upgraded,
+                Err(err) => return tracing::debug!(error = %err, "upgrade failed"),
+            };
+            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+            if !origin_ok {
+                tracing::info!("origin not allowed; closing with 1008");
+                return session::refuse(ws, CloseCode::Policy, "origin not allowed").await;
+            }
+            ctx.metrics.connections.inc();
+            session::run(ws, Arc::clone(&ctx)).await;
+            ctx.metrics.connections.dec();
+            drop(permit);
+        }
+        .instrument(span),
+    );
+
+    let mut response = Response::new(Body::default());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = response.headers_mut();
+    h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(value) = HeaderValue::from_str(&accept_key) {
+        h.insert(SEC_WEBSOCKET_ACCEPT, value);
+    }
+    response
+}
+
+fn is_upgrade(headers: &HeaderMap) -> bool {
+    let has_token = |name, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value
+                .to_str()
+                .map(|v| v.split(',').any(|part| part.trim().eq_ignore_ascii_case(token)))
+                .unwrap_or(false)
+        })
+    };
+    has_token(CONNECTION, "upgrade") && has_token(UPGRADE, "websocket")
+}
+
+/// No `Origin` (not a browser) or an empty allow-list: allowed. Else an exact match.
+fn origin_allowed(allowed: &[String], origin: Option<&HeaderValue>) -> bool {
+    let Some(origin) = origin else { return true };
+    if allowed.is_empty() {
+        return true;
+    }
+    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+    allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_matched_exactly_and_scripts_without_one_are_let_in() {
+        let allowed = vec!["http://localhost:8080".to_owned()];
+        let check = |o: &'static str| origin_allowed(&allowed, Some(&HeaderValue::from_static(o)));
+        assert!(check("http://localhost:8080"));
+        assert!(check("HTTP://LOCALHOST:8080/"));
+        assert!(!check("http://evil.example"));
+        assert!(!check("http://localhost:8080.evil.example"));
+        assert!(origin_allowed(&allowed, None));
+        assert!(origin_allowed(&[], Some(&HeaderValue::from_static("http://any"))));
+    }
+}

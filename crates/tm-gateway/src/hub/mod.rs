@@ -1,0 +1,241 @@
+//! The hub: every room this gateway serves, and the sockets subscribed to each.
+//!
+//! Sessions join and leave; the bus link delivers events and learns which rooms need a binding;
+//! the presence ticker counts people. All of it goes through one mutex that is never held
+//! across an `.await` and only ever does in-memory work (offering a frame to a socket's bounded
+//! queue never waits), so a slow socket cannot stall a room.
+//!
+//! A room exists while it has subscribers and lingers, still bound, for a while after the last
+//! one leaves: a client that reconnects (or rejoins after a `reset`) finds its recent events.
+
+mod outbox;
+mod presence;
+mod replay;
+mod room;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use tm_core::event::{RoomId, Seq};
+use tokio::sync::{watch, Notify};
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+pub use outbox::{outbox, Inbox, Outbox, Outgoing};
+pub use room::{JoinOutcome, RoomPolicy};
+
+use crate::metrics::Metrics;
+use crate::protocol::ServerFrame;
+use room::{Room, SubscriberId};
+
+/// Shared by every task of the gateway.
+#[derive(Debug)]
+pub struct Hub {
+    state: Mutex<State>,
+    binder: Notify,
+    next_id: AtomicU64,
+    replay_capacity: usize,
+    metrics: Arc<Metrics>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    rooms: HashMap<RoomId, Room>,
+    /// Rooms whose binding may have to change.
+    dirty: BTreeSet<RoomId>,
+}
+
+/// A join: what to answer, and the subscription (unsubscribes when dropped).
+#[derive(Debug)]
+pub struct Joined {
+    pub outcome: JoinOutcome,
+    pub membership: Option<Membership>,
+    /// People in the room across gateways, this socket included.
+    pub presence: u64,
+    /// Becomes true once the room's binding is in place.
+    pub bound: watch::Receiver<bool>,
+}
+
+/// A socket's place in a room; leaving is dropping it.
+#[derive(Debug)]
+pub struct Membership {
+    hub: Arc<Hub>,
+    room: RoomId,
+    id: SubscriberId,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.hub.leave(self.room, self.id);
+    }
+}
+
+/// Announcements for other gateways, from one presence tick.
+pub type PresenceAnnouncements = Vec<(RoomId, u32)>;
+
+impl Hub {
+    pub fn new(replay_capacity: usize, metrics: Arc<Metrics>) -> Arc<Hub> {
+        Arc::new(Hub {
+            state: Mutex::default(),
+            binder: Notify::new(),
+            next_id: AtomicU64::new(1),
+            replay_capacity,
+            metrics,
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while holding the lock left plain data behind; keep serving.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Subscribes `outbox` to `room`, replaying from `since` when given.
+    pub fn join(self: &Arc<Self>, room: RoomId, since: Option<Seq>, outbox: Outbox) -> Joined {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.state();
+        let created = !state.rooms.contains_key(&room);
+        let capacity = self.replay_capacity;
+        let entry = state
+            .rooms
+            .entry(room)
+            .or_insert_with(|| Room::new(capacity, Instant::now()));
+        let outcome = entry.join(id, outbox, since);
+        let presence = entry.presence.total(entry.local_count());
+        let bound = entry.bound.subscribe();
+        let subscribed = matches!(outcome, JoinOutcome::Live { .. });
+        if created {
+            state.dirty.insert(room);
+            self.metrics.rooms.set(state.rooms.len() as i64);
+            self.binder.notify_one();
+        }
+        drop(state);
+        let membership = subscribed.then(|| Membership {
+            hub: Arc::clone(self),
+            room,
+            id,
+        });
+        Joined {
+            outcome,
+            membership,
+            presence,
+            bound,
+        }
+    }
+
+    fn leave(&self, room: RoomId, id: SubscriberId) {
+        if let Some(entry) = self.state().rooms.get_mut(&room) {
+            entry.leave(id, Instant::now());
+        }
+    }
+
+    /// Delivers a sequenced room event (framed once by the caller) to the room's subscribers.
+    pub fn deliver(&self, room: RoomId, seq: Seq, frame: &Message) {
+        self.metrics.events_received.inc();
+        let delivery = match self.state().rooms.get_mut(&room) {
+            Some(entry) => entry.deliver(seq, frame, Instant::now()),
+            None => return,
+        };
+        if delivery.duplicate {
+            self.metrics.events_duplicate.inc();
+        }
+        self.metrics.frames_sent.inc_by(delivery.sent);
+        self.metrics.resets.inc_by(delivery.resets);
+    }
+
+    /// What this gateway knows of the room's state (for refusing posts early).
+    pub fn policy(&self, room: RoomId) -> RoomPolicy {
+        self.state().rooms.get(&room).map(|r| r.policy).unwrap_or_default()
+    }
+
+    /// Records a state change seen in a `room.updated` / `room.closed` event.
+    pub fn set_policy(&self, room: RoomId, policy: RoomPolicy) {
+        if let Some(entry) = self.state().rooms.get_mut(&room) {
+            entry.policy = policy;
+        }
+    }
+
+    /// After a broker recovery: every subscriber must resync from the CMS.
+    pub fn resync_all(&self) {
+        let now = Instant::now();
+        let resets: u64 = self.state().rooms.values_mut().map(|room| room.resync(now)).sum();
+        self.metrics.resets.inc_by(resets);
+        tracing::info!(resets, "broker recovered: asked every socket to resync");
+    }
+
+    /// Another gateway's count for a room we serve.
+    pub fn record_presence(&self, room: RoomId, gateway: Uuid, count: u32) {
+        if let Some(entry) = self.state().rooms.get_mut(&room) {
+            entry.presence.record(gateway, count, Instant::now());
+        }
+    }
+
+    /// Once a second: sends changed totals to local clients, expires silent gateways, drops
+    /// rooms that lingered empty for `linger`, and returns the counts to announce on the bus.
+    pub fn presence_tick(&self, heartbeat: bool, ttl: Duration, linger: Duration) -> PresenceAnnouncements {
+        let now = Instant::now();
+        let mut state = self.state();
+        // A room's count drops to 0 (and is announced) before the room expires, so other
+        // gateways never keep a count for a room we left.
+        let mut announce = PresenceAnnouncements::new();
+        let mut expired = Vec::new();
+        for (id, room) in state.rooms.iter_mut() {
+            room.presence.expire(now, ttl);
+            let local = room.local_count();
+            let total = room.presence.total(local);
+            if room.presence.last_sent != Some(total) && local > 0 {
+                room.presence.last_sent = Some(total);
+                room.broadcast(&ServerFrame::Presence { count: total }.to_message(), now);
+            }
+            let local = u32::try_from(room.local_count()).unwrap_or(u32::MAX);
+            if room.presence.take_announcement(local, heartbeat) {
+                announce.push((*id, local));
+            }
+            if room
+                .empty_since
+                .is_some_and(|since| now.saturating_duration_since(since) >= linger)
+            {
+                expired.push(*id);
+            }
+        }
+        for id in expired {
+            state.rooms.remove(&id);
+            state.dirty.insert(id);
+        }
+        if !state.dirty.is_empty() {
+            self.metrics.rooms.set(state.rooms.len() as i64);
+            self.binder.notify_one();
+        }
+        announce
+    }
+
+    /// Resolves when some room's binding may have to change.
+    pub async fn bindings_changed(&self) {
+        self.binder.notified().await
+    }
+
+    /// The rooms whose binding may have to change, each with whether it is wanted now.
+    pub fn take_binding_changes(&self) -> Vec<(RoomId, bool)> {
+        let mut state = self.state();
+        let dirty = std::mem::take(&mut state.dirty);
+        dirty
+            .into_iter()
+            .map(|room| (room, state.rooms.contains_key(&room)))
+            .collect()
+    }
+
+    /// Tells the room's waiting joiners that its binding is in place.
+    pub fn mark_bound(&self, room: RoomId) {
+        if let Some(entry) = self.state().rooms.get(&room) {
+            entry.bound.send_replace(true);
+        }
+    }
+
+    /// Rooms currently served (with subscribers or lingering).
+    pub fn room_count(&self) -> usize {
+        self.state().rooms.len()
+    }
+}

@@ -1,0 +1,165 @@
+//! One room on this gateway: its local subscribers, recent events and what it knows of the
+//! room's state. The seq rules live here.
+//!
+//! Each subscriber remembers the last seq it was sent. An event goes to a subscriber only if it
+//! is exactly the next one; older seqs are skipped (duplicates, or events the client already
+//! fetched from the CMS) and a jump means events were missed, so that subscriber gets a `reset`
+//! and leaves the room. That one rule keeps "strictly increasing, no gaps, no repeats" true for
+//! every socket whatever the bus does (redeliveries, an outage, a late binding).
+
+use std::time::Instant;
+
+use tm_core::event::{RoomState, Seq};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::outbox::{Outbox, Outgoing};
+use super::presence::PresenceCounts;
+use super::replay::ReplayBuffer;
+use crate::protocol::ServerFrame;
+
+pub(crate) type SubscriberId = u64;
+
+/// What posting is allowed right now, as far as this gateway has seen (the CMS decides).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoomPolicy {
+    /// `None` until a `room.updated` or `room.closed` event was seen.
+    pub state: Option<RoomState>,
+    pub slow_mode_seconds: u32,
+}
+
+/// The answer to a join.
+#[derive(Debug)]
+pub enum JoinOutcome {
+    /// Subscribed: send `joined` with `seq`, then `replay`, then live frames.
+    Live { seq: Seq, replay: Vec<Message> },
+    /// The buffer does not reach back to `since`: send `reset`; the socket is not subscribed.
+    Reset { seq: Seq },
+}
+
+/// How an incoming event was handled.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    pub(crate) duplicate: bool,
+    pub(crate) sent: u64,
+    pub(crate) resets: u64,
+}
+
+#[derive(Debug)]
+struct Subscriber {
+    id: SubscriberId,
+    outbox: Outbox,
+    last_seq: Option<Seq>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Room {
+    subscribers: Vec<Subscriber>,
+    replay: ReplayBuffer,
+    pub(crate) policy: RoomPolicy,
+    pub(crate) presence: PresenceCounts,
+    /// True once the room's binding is in place; first joiners wait for it.
+    pub(crate) bound: watch::Sender<bool>,
+    /// When the last subscriber left (the room lingers, bound, for quick rejoins).
+    pub(crate) empty_since: Option<Instant>,
+}
+
+impl Room {
+    /// A room with no subscriber yet (empty as of `now`, so it expires if no join succeeds).
+    pub(crate) fn new(replay_capacity: usize, now: Instant) -> Self {
+        Room {
+            subscribers: Vec::new(),
+            replay: ReplayBuffer::new(replay_capacity),
+            policy: RoomPolicy::default(),
+            presence: PresenceCounts::default(),
+            bound: watch::channel(false).0,
+            empty_since: Some(now),
+        }
+    }
+
+    pub(crate) fn local_count(&self) -> usize {
+        self.subscribers.len()
+    }
+
+    /// Subscribes a socket, replaying from `since` when given.
+    pub(crate) fn join(&mut self, id: SubscriberId, outbox: Outbox, since: Option<Seq>) -> JoinOutcome {
+        let latest = self.replay.latest();
+        let (seq, replay, last_seq) = match (since, latest) {
+            // No resume point: live from whatever this gateway has seen last.
+            (None, _) => (latest.unwrap_or(0), Vec::new(), latest),
+            // Nothing seen yet (first joiner), or the client is ahead of us: trust its seq and
+            // let the per-subscriber rule catch anything missed.
+            (Some(since), None) => (since, Vec::new(), Some(since)),
+            (Some(since), Some(latest)) if since >= latest => (since, Vec::new(), Some(since)),
+            (Some(since), Some(latest)) => match self.replay.after(since) {
+                Some(frames) => (latest, frames, Some(latest)),
+                None => return JoinOutcome::Reset { seq: latest },
+            },
+        };
+        self.subscribers.push(Subscriber { id, outbox, last_seq });
+        self.empty_since = None;
+        JoinOutcome::Live { seq, replay }
+    }
+
+    /// Unsubscribes a socket; true if it was subscribed.
+    pub(crate) fn leave(&mut self, id: SubscriberId, now: Instant) -> bool {
+        let before = self.subscribers.len();
+        self.subscribers.retain(|s| s.id != id);
+        self.note_if_empty(now);
+        before != self.subscribers.len()
+    }
+
+    /// Hands a room event (already framed) to every subscriber it is next for.
+    pub(crate) fn deliver(&mut self, seq: Seq, frame: &Message, now: Instant) -> Delivery {
+        if self.replay.latest().is_some_and(|latest| seq <= latest) {
+            return Delivery {
+                duplicate: true,
+                ..Delivery::default()
+            };
+        }
+        self.replay.push(seq, frame.clone());
+        let mut delivery = Delivery::default();
+        self.subscribers.retain_mut(|sub| match sub.last_seq {
+            Some(last) if seq <= last => true,
+            Some(last) if seq > last + 1 => {
+                sub.outbox
+                    .offer(Outgoing::Leave(ServerFrame::Reset { seq }.to_message()));
+                delivery.resets += 1;
+                false
+            }
+            _ => {
+                sub.last_seq = Some(seq);
+                delivery.sent += 1;
+                sub.outbox.offer(Outgoing::Frame(frame.clone()))
+            }
+        });
+        self.note_if_empty(now);
+        delivery
+    }
+
+    /// After a broker outage, events may have been missed without a trace: every subscriber
+    /// gets a `reset` (refetch from the CMS, then join again). Returns how many.
+    pub(crate) fn resync(&mut self, now: Instant) -> u64 {
+        let resets = self.subscribers.len() as u64;
+        for sub in self.subscribers.drain(..) {
+            let seq = sub.last_seq.max(self.replay.latest()).unwrap_or(0);
+            sub.outbox
+                .offer(Outgoing::Leave(ServerFrame::Reset { seq }.to_message()));
+        }
+        self.note_if_empty(now);
+        resets
+    }
+
+    /// Sends a frame (presence) to every subscriber, dropping those too slow to take it.
+    pub(crate) fn broadcast(&mut self, frame: &Message, now: Instant) {
+        self.subscribers
+            .retain(|sub| sub.outbox.offer(Outgoing::Frame(frame.clone())));
+        self.note_if_empty(now);
+    }
+
+    fn note_if_empty(&mut self, now: Instant) {
+        if self.subscribers.is_empty() && self.empty_since.is_none() {
+            self.empty_since = Some(now);
+        }
+    }
+}

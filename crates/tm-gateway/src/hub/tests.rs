@@ -1,0 +1,205 @@
+//! The hub's seq, replay, reset, slow-client and presence rules, through its public API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tm_core::event::{RoomId, Seq};
+use uuid::Uuid;
+
+use super::*;
+use crate::protocol::event_frame;
+
+const ROOM: RoomId = 42;
+const NO_LINGER: Duration = Duration::ZERO;
+const TTL: Duration = Duration::from_secs(45);
+
+fn hub() -> Arc<Hub> {
+    Hub::new(8, Arc::new(Metrics::default()))
+}
+
+/// A socket as the hub sees it: its queue's far end.
+struct Client {
+    inbox: Inbox,
+    joined: Joined,
+}
+
+impl Client {
+    fn join(hub: &Arc<Hub>, since: Option<Seq>) -> Client {
+        Client::join_with_queue(hub, since, 64)
+    }
+
+    fn join_with_queue(hub: &Arc<Hub>, since: Option<Seq>, capacity: usize) -> Client {
+        let (outbox, inbox) = outbox(capacity);
+        let joined = hub.join(ROOM, since, outbox);
+        Client { inbox, joined }
+    }
+
+    /// Everything queued so far, as JSON; `leave` marks a frame after which the socket left.
+    fn received(&mut self) -> Vec<Value> {
+        let mut frames = Vec::new();
+        while let Ok(item) = self.inbox.rx.try_recv() {
+            let (message, left) = match item {
+                Outgoing::Frame(m) => (m, false),
+                Outgoing::Leave(m) => (m, true),
+            };
+            let mut value: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+            if left {
+                value["leave"] = json!(true);
+            }
+            frames.push(value);
+        }
+        frames
+    }
+
+    fn event_seqs(&mut self) -> Vec<Seq> {
+        self.received()
+            .into_iter()
+            .filter(|f| f["type"] == "event")
+            .map(|f| f["seq"].as_u64().unwrap())
+            .collect()
+    }
+
+    fn replayed_seqs(&self) -> Vec<Seq> {
+        match &self.joined.outcome {
+            JoinOutcome::Live { replay, .. } => replay
+                .iter()
+                .map(|m| {
+                    serde_json::from_str::<Value>(m.to_text().unwrap()).unwrap()["seq"]
+                        .as_u64()
+                        .unwrap()
+                })
+                .collect(),
+            JoinOutcome::Reset { .. } => panic!("expected a live join"),
+        }
+    }
+}
+
+fn publish(hub: &Hub, seqs: impl IntoIterator<Item = Seq>) {
+    for seq in seqs {
+        let data = json!({"room_id": ROOM, "seq": seq, "id": seq});
+        hub.deliver(ROOM, seq, &event_frame(seq, "message.deleted", &data));
+    }
+}
+
+#[test]
+fn live_events_reach_every_subscriber_in_order_without_repeats() {
+    let hub = hub();
+    let mut ada = Client::join(&hub, None);
+    let mut bob = Client::join(&hub, Some(0));
+    publish(&hub, [1, 2, 2, 1, 3]);
+    assert_eq!(ada.event_seqs(), [1, 2, 3]);
+    assert_eq!(bob.event_seqs(), [1, 2, 3]);
+}
+
+#[test]
+fn a_late_joiner_with_since_gets_the_missed_events_replayed_then_live_ones() {
+    let hub = hub();
+    let _first = Client::join(&hub, Some(0));
+    publish(&hub, 1..=5);
+    let mut late = Client::join(&hub, Some(2));
+    assert!(matches!(late.joined.outcome, JoinOutcome::Live { seq: 5, .. }));
+    assert_eq!(late.replayed_seqs(), [3, 4, 5]);
+    publish(&hub, [6]);
+    assert_eq!(late.event_seqs(), [6]);
+}
+
+#[test]
+fn a_since_older_than_the_buffer_gets_a_reset_and_no_subscription() {
+    let hub = hub();
+    let _first = Client::join(&hub, Some(0));
+    publish(&hub, 1..=20); // the buffer holds 8: 13..=20
+    let mut stale = Client::join(&hub, Some(5));
+    assert!(matches!(stale.joined.outcome, JoinOutcome::Reset { seq: 20 }));
+    assert!(stale.joined.membership.is_none());
+    publish(&hub, [21]);
+    assert!(stale.received().is_empty());
+}
+
+#[test]
+fn a_gap_resets_the_subscribers_and_they_leave_the_room() {
+    let hub = hub();
+    let mut ada = Client::join(&hub, Some(0));
+    publish(&hub, [1, 2, 5]);
+    let frames = ada.received();
+    assert_eq!(frames.len(), 3, "{frames:?}");
+    assert_eq!(frames[2], json!({"type": "reset", "seq": 5, "leave": true}));
+    publish(&hub, [6]);
+    assert!(
+        ada.received().is_empty(),
+        "a reset socket gets nothing until it joins again"
+    );
+}
+
+#[test]
+fn a_client_ahead_of_the_gateway_skips_what_it_already_has() {
+    let hub = hub();
+    let mut ada = Client::join(&hub, Some(10)); // fetched up to 10 from the CMS
+    publish(&hub, 9..=12);
+    assert_eq!(ada.event_seqs(), [11, 12]);
+}
+
+#[test]
+fn a_first_joiner_whose_since_is_behind_the_first_event_is_reset() {
+    let hub = hub();
+    let mut ada = Client::join(&hub, Some(3));
+    publish(&hub, [7]);
+    assert_eq!(ada.received(), [json!({"type": "reset", "seq": 7, "leave": true})]);
+}
+
+#[test]
+fn a_slow_client_is_cut_off_instead_of_buffering_without_bound() {
+    let hub = hub();
+    let mut slow = Client::join_with_queue(&hub, Some(0), 2);
+    let mut fast = Client::join(&hub, Some(0));
+    publish(&hub, 1..=5);
+    assert!(slow.inbox.overflow.is_cancelled());
+    assert_eq!(slow.event_seqs(), [1, 2]);
+    assert_eq!(fast.event_seqs(), [1, 2, 3, 4, 5], "others are not held back");
+}
+
+#[test]
+fn broker_recovery_resets_everyone_with_their_resume_point() {
+    let hub = hub();
+    let mut ada = Client::join(&hub, Some(0));
+    publish(&hub, 1..=3);
+    ada.received();
+    hub.resync_all();
+    assert_eq!(ada.received(), [json!({"type": "reset", "seq": 3, "leave": true})]);
+}
+
+#[test]
+fn presence_counts_local_and_remote_sockets_and_announces_changes() {
+    let hub = hub();
+    let mut ada = Client::join(&hub, None);
+    assert_eq!(ada.joined.presence, 1);
+    hub.record_presence(ROOM, Uuid::new_v4(), 4);
+    let announced = hub.presence_tick(false, TTL, NO_LINGER);
+    assert_eq!(announced, [(ROOM, 1)]);
+    assert_eq!(ada.received(), [json!({"type": "presence", "count": 5})]);
+    assert!(hub.presence_tick(false, TTL, NO_LINGER).is_empty(), "nothing changed");
+    assert!(ada.received().is_empty(), "an unchanged count is not resent");
+    assert_eq!(hub.presence_tick(true, TTL, NO_LINGER), [(ROOM, 1)], "heartbeat");
+}
+
+#[test]
+fn an_empty_room_lingers_then_goes_and_its_binding_is_released() {
+    let hub = hub();
+    let ada = Client::join(&hub, None);
+    assert_eq!(hub.take_binding_changes(), [(ROOM, true)]);
+    drop(ada);
+    assert_eq!(hub.presence_tick(false, TTL, Duration::from_secs(60)), [(ROOM, 0)]);
+    assert_eq!(hub.room_count(), 1, "lingering");
+    hub.presence_tick(false, TTL, NO_LINGER);
+    assert_eq!(hub.room_count(), 0);
+    assert_eq!(hub.take_binding_changes(), [(ROOM, false)]);
+}
+
+#[test]
+fn joiners_learn_when_the_binding_is_in_place() {
+    let hub = hub();
+    let ada = Client::join(&hub, None);
+    assert!(!*ada.joined.bound.borrow());
+    hub.mark_bound(ROOM);
+    assert!(*ada.joined.bound.borrow());
+}

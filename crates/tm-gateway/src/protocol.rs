@@ -1,0 +1,164 @@
+//! The WebSocket wire contract of PROTOCOL.md: one JSON object per text frame, `type` first.
+//!
+//! Client frames are parsed leniently (unknown fields are ignored, so clients may send more);
+//! server frames are built here and nowhere else, so the contract lives in one file.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tm_core::event::Seq;
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+/// What a client may send.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    Join {
+        token: String,
+        #[serde(default)]
+        since: Option<Seq>,
+    },
+    Post {
+        nickname: String,
+        body: String,
+        client_id: Uuid,
+    },
+    Ping,
+}
+
+/// The `code` of an `error` frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidToken,
+    NotJoined,
+    InvalidMessage,
+    InvalidNickname,
+    InvalidBody,
+    BodyEmpty,
+    BodyTooLong,
+    SlowDown,
+    RoomPaused,
+    RoomClosed,
+    Unavailable,
+}
+
+/// What the gateway sends (besides `event` frames, see [`event_frame`]).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    Joined {
+        room: &'a str,
+        seq: Seq,
+    },
+    Presence {
+        count: u64,
+    },
+    Accepted {
+        client_id: Uuid,
+    },
+    Error {
+        code: ErrorCode,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<Uuid>,
+    },
+    Reset {
+        seq: Seq,
+    },
+    Pong,
+}
+
+impl ServerFrame<'_> {
+    /// The frame as a WebSocket text message.
+    pub fn to_message(&self) -> Message {
+        text_message(self)
+    }
+}
+
+#[derive(Serialize)]
+struct EventFrame<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    seq: Seq,
+    event: &'a str,
+    data: &'a Value,
+}
+
+/// `{"type":"event","seq":n,"event":<envelope type>,"data":<payload>}`, built once per event
+/// and shared by every subscriber (cloning a text message clones a reference-counted buffer).
+pub fn event_frame(seq: Seq, event: &str, data: &Value) -> Message {
+    text_message(&EventFrame {
+        kind: "event",
+        seq,
+        event,
+        data,
+    })
+}
+
+fn text_message<T: Serialize>(frame: &T) -> Message {
+    // Serialising these plain structs cannot fail (string keys, no maps with non-string keys);
+    // an empty object is still a valid frame should it ever happen.
+    Message::text(serde_json::to_string(frame).unwrap_or_else(|_| "{}".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn json_of(message: Message) -> Value {
+        serde_json::from_str(message.to_text().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn parses_the_three_client_frames_and_ignores_extra_fields() {
+        let join: ClientFrame = serde_json::from_str(r#"{"type":"join","token":"t","since":7,"x":1}"#).unwrap();
+        assert_eq!(
+            join,
+            ClientFrame::Join {
+                token: "t".into(),
+                since: Some(7)
+            }
+        );
+        let post: ClientFrame = serde_json::from_value(json!({"type": "post", "nickname": "ada",
+            "body": "hi", "client_id": "0191b1d2-0000-7000-8000-000000000001"}))
+        .unwrap();
+        assert!(matches!(post, ClientFrame::Post { ref body, .. } if body == "hi"));
+        assert_eq!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"ping"}"#).unwrap(),
+            ClientFrame::Ping
+        );
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"shout"}"#).is_err());
+    }
+
+    #[test]
+    fn server_frames_put_type_first_and_match_the_protocol() {
+        let joined = ServerFrame::Joined {
+            room: "physics-101",
+            seq: 3,
+        }
+        .to_message();
+        assert!(joined.to_text().unwrap().starts_with(r#"{"type":"joined""#));
+        assert_eq!(
+            json_of(joined),
+            json!({"type": "joined", "room": "physics-101", "seq": 3})
+        );
+        let error = ServerFrame::Error {
+            code: ErrorCode::BodyTooLong,
+            message: "too long",
+            client_id: None,
+        };
+        assert_eq!(
+            json_of(error.to_message()),
+            json!({"type": "error", "code": "body_too_long", "message": "too long"})
+        );
+        let event = event_frame(9, "message.deleted", &json!({"room_id": 1, "seq": 9, "id": 4}));
+        assert!(event.to_text().unwrap().starts_with(r#"{"type":"event""#));
+        assert_eq!(
+            json_of(event),
+            json!({"type": "event", "seq": 9, "event": "message.deleted",
+                   "data": {"room_id": 1, "seq": 9, "id": 4}})
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! What a socket's frames do: `join` (verify the token, subscribe, replay), `post` (check, then
+//! publish as a confirmed `post.submit`), `ping`; and answering posts once the broker confirms.
+
+use std::time::Instant;
+
+use futures_util::SinkExt;
+use time::OffsetDateTime;
+use tm_core::event::Envelope;
+use tm_core::JoinClaims;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use super::{bounded, check_post, Draft, End, Joined, PostResult, Session};
+use crate::hub::{outbox, JoinOutcome};
+use crate::protocol::{ClientFrame, ErrorCode, ServerFrame};
+
+impl<S> Session<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    pub(super) async fn received(&mut self, incoming: Option<Result<Message, WsError>>) -> Result<(), End> {
+        let message = match incoming {
+            None => return Err(End::Gone),
+            Some(Err(WsError::Capacity(_))) => return Err(End::TooBig),
+            Some(Err(_)) => return Err(End::Gone),
+            Some(Ok(message)) => message,
+        };
+        self.last_heard = Instant::now();
+        match message {
+            Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
+                Ok(frame) => self.handle(frame).await,
+                Err(err) => self.error(ErrorCode::InvalidMessage, &err.to_string(), None).await,
+            },
+            Message::Binary(_) => {
+                self.error(ErrorCode::InvalidMessage, "frames are JSON text", None)
+                    .await
+            }
+            Message::Close(_) => Err(End::Gone),
+            // Pongs to client pings are queued by the WebSocket layer itself.
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(()),
+        }
+    }
+
+    async fn handle(&mut self, frame: ClientFrame) -> Result<(), End> {
+        match frame {
+            ClientFrame::Ping => self.send(ServerFrame::Pong.to_message()).await,
+            ClientFrame::Join { token, since } => self.join(&token, since).await,
+            ClientFrame::Post {
+                nickname,
+                body,
+                client_id,
+            } => {
+                self.post(Draft {
+                    nickname: &nickname,
+                    body: &body,
+                    client_id,
+                })
+                .await
+            }
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(room, since))]
+    async fn join(&mut self, token: &str, since: Option<u64>) -> Result<(), End> {
+        let secret = self.ctx.settings.tokens.secret.expose().as_bytes();
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let claims = match JoinClaims::verify(token, secret, now) {
+            Ok(claims) => claims,
+            Err(err) => return self.error(ErrorCode::InvalidToken, &err.to_string(), None).await,
+        };
+        tracing::Span::current()
+            .record("room", claims.room_id)
+            .record("since", since);
+        // Leave any previous room; a fresh queue so none of its frames follow the new `joined`.
+        self.joined = None;
+        let (outbox, inbox) = outbox(self.ctx.settings.ws.outbound_frames);
+        self.inbox = inbox;
+        let joined = self.ctx.hub.join(claims.room_id, since, outbox);
+        let (seq, replay) = match joined.outcome {
+            JoinOutcome::Reset { seq } => {
+                self.ctx.metrics.resets.inc();
+                return self.send(ServerFrame::Reset { seq }.to_message()).await;
+            }
+            JoinOutcome::Live { seq, replay } => (seq, replay),
+        };
+        // A room new to this gateway: live events flow once its binding is in place.
+        let mut bound = joined.bound;
+        let wait = self.ctx.settings.rooms.bind_wait();
+        if tokio::time::timeout(wait, bound.wait_for(|b| *b)).await.is_err() {
+            tracing::warn!("room binding not confirmed in time; joining anyway");
+        }
+        tracing::debug!(seq, replayed = replay.len(), "joined");
+        let room = claims.slug.as_str();
+        let greeting = [
+            ServerFrame::Joined { room, seq }.to_message(),
+            ServerFrame::Presence { count: joined.presence }.to_message(),
+        ];
+        let overflow = self.inbox.overflow.clone();
+        let ws = &mut self.ws;
+        let write = async move {
+            for frame in greeting.into_iter().chain(replay) {
+                ws.feed(frame).await?;
+            }
+            ws.flush().await
+        };
+        bounded(&overflow, write).await?;
+        self.joined = joined.membership.map(|m| Joined { claims, _membership: m });
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(client_id = %draft.client_id))]
+    async fn post(&mut self, draft: Draft<'_>) -> Result<(), End> {
+        let client_id = Some(draft.client_id);
+        let Some(joined) = &self.joined else {
+            return self.error(ErrorCode::NotJoined, "join a room first", client_id).await;
+        };
+        if self.posts.len() >= self.ctx.settings.ws.posts_in_flight {
+            return self
+                .error(ErrorCode::SlowDown, "too many posts waiting", client_id)
+                .await;
+        }
+        let now = Instant::now();
+        let policy = self.ctx.hub.policy(joined.claims.room_id);
+        let command = match check_post(&joined.claims, policy, self.last_post, now, draft) {
+            Ok(command) => command,
+            Err(rejection) => {
+                self.ctx.metrics.posts_rejected.inc();
+                return self.error(rejection.code, &rejection.message, client_id).await;
+            }
+        };
+        self.last_post = Some(now);
+        let publisher = self.ctx.publisher.clone();
+        let envelope = Envelope::new(crate::SERVICE, command);
+        let id = draft.client_id;
+        self.posts
+            .push(Box::pin(async move { (id, publisher.publish(&envelope).await) }));
+        Ok(())
+    }
+
+    pub(super) async fn confirmed(&mut self, (client_id, result): PostResult) -> Result<(), End> {
+        match result {
+            Ok(()) => {
+                self.ctx.metrics.posts_accepted.inc();
+                self.send(ServerFrame::Accepted { client_id }.to_message()).await
+            }
+            Err(err) => {
+                self.ctx.metrics.posts_unavailable.inc();
+                tracing::warn!(error = %err, %client_id, "post not confirmed by the broker");
+                let message = "the post could not be queued; try again";
+                self.error(ErrorCode::Unavailable, message, Some(client_id)).await
+            }
+        }
+    }
+}

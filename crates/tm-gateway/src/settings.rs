@@ -1,0 +1,187 @@
+//! The gateway's typed configuration: `config/default.toml` (embedded) overlaid by tm-runtime's
+//! layers (`/etc/tm/gateway.toml`, `--config`, `TM_GATEWAY__SECTION__KEY`). Unknown keys are
+//! errors; the join-token secret never prints.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tm_bus::BusConfig;
+use tm_core::join_token::MIN_SECRET_LEN;
+use tm_runtime::{load_config, ConfigError, ConfigSources, LogFormat, Secret};
+
+/// The embedded defaults; every key is documented there.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// The development secret shipped in `config/default.toml`; the gateway warns while it is used.
+pub const DEV_SECRET: &str = "dev-only-join-secret-change-me-0123456789";
+
+/// systemd credentials (`LoadCredential=`, read from `$CREDENTIALS_DIRECTORY/<name>`) that
+/// override settings, so secrets never sit in the unit, the environment or a readable file.
+pub const CREDENTIALS: &[(&str, &str)] = &[("amqp-url", "bus.url"), ("join-token-secret", "tokens.secret")];
+
+/// Settings given as comma-separated lists in the environment
+/// (`TM_GATEWAY__HTTP__ALLOWED_ORIGINS=https://a.example,https://b.example`).
+const LIST_KEYS: &[&str] = &["http.allowed_origins"];
+
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("tokens.secret must be at least {MIN_SECRET_LEN} bytes (the same secret as tm-cms's)")]
+    WeakSecret,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub http: HttpSettings,
+    pub ws: WsSettings,
+    pub rooms: RoomSettings,
+    pub presence: PresenceSettings,
+    pub tokens: TokenSettings,
+    pub bus: BusConfig,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub bind: String,
+    pub allowed_origins: Vec<String>,
+    pub max_connections: usize,
+    pub drain_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WsSettings {
+    pub max_message_bytes: usize,
+    pub outbound_frames: usize,
+    pub ping_secs: u64,
+    pub idle_secs: u64,
+    pub posts_in_flight: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomSettings {
+    pub replay_events: usize,
+    pub bind_wait_ms: u64,
+    pub linger_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceSettings {
+    pub heartbeat_secs: u64,
+    pub expire_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    pub secret: Secret<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+impl Settings {
+    /// The production layering, with an optional `--config` file.
+    /// Loads and checks the settings; an error here is a configuration error (exit 78).
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let sources = ConfigSources::standard("gateway", DEFAULTS, file)
+            .with_list_keys(LIST_KEYS)
+            .with_credentials(CREDENTIALS);
+        let settings: Settings = load_config(&sources)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// What the types cannot say: the join-token secret must be long enough to be safe.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.tokens.secret.expose().len() < MIN_SECRET_LEN {
+            return Err(SettingsError::WeakSecret);
+        }
+        Ok(())
+    }
+
+    /// The embedded defaults only (tests start from these and adjust fields).
+    pub fn defaults() -> Result<Settings, ConfigError> {
+        load_config(&ConfigSources {
+            system_file: None,
+            environment: false,
+            ..ConfigSources::standard("gateway", DEFAULTS, None)
+        })
+    }
+}
+
+impl WsSettings {
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_secs.max(1))
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_secs.max(1))
+    }
+}
+
+impl RoomSettings {
+    pub fn bind_wait(&self) -> Duration {
+        Duration::from_millis(self.bind_wait_ms)
+    }
+
+    pub fn linger(&self) -> Duration {
+        Duration::from_secs(self.linger_secs)
+    }
+}
+
+impl PresenceSettings {
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_secs.max(1))
+    }
+
+    pub fn expiry(&self) -> Duration {
+        Duration::from_secs(self.expire_secs.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_load_and_match_the_documented_ports() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.http.bind, "127.0.0.1:8081");
+        assert_eq!(s.tokens.secret.expose(), DEV_SECRET);
+        assert!(!format!("{s:?}").contains(DEV_SECRET), "the secret must never print");
+    }
+
+    #[test]
+    fn a_short_join_token_secret_is_a_configuration_error() {
+        let mut s = Settings::defaults().unwrap();
+        s.tokens.secret = Secret::new("too short".to_owned());
+        assert!(matches!(s.validate(), Err(SettingsError::WeakSecret)));
+    }
+
+    #[test]
+    fn the_environment_overrides_defaults_and_takes_origin_lists() {
+        // Only this test sets TM_GATEWAY__ variables; the others read the defaults alone.
+        std::env::set_var(
+            "TM_GATEWAY__HTTP__ALLOWED_ORIGINS",
+            "https://a.example,https://b.example",
+        );
+        std::env::set_var("TM_GATEWAY__WS__OUTBOUND_FRAMES", "64");
+        let s = Settings::load(None).unwrap();
+        assert_eq!(s.http.allowed_origins, ["https://a.example", "https://b.example"]);
+        assert_eq!(s.ws.outbound_frames, 64);
+        assert_eq!(s.http.bind, "127.0.0.1:8081", "untouched keys keep their defaults");
+    }
+}

@@ -1,0 +1,18 @@
+//! Test helpers shared by tm's crates (dev-dependency only; depends on no service).
+//!
+//! - [`ChaosProxy`]: a TCP proxy in front of a real server (RabbitMQ, MariaDB) whose link a
+//!   test can [`cut`](ChaosProxy::cut) and [`restore`](ChaosProxy::restore);
+//! - [`wait_until`]: poll a condition with a deadline instead of sleeping;
+//! - [`unique_prefix`]: a name prefix that isolates one test from every other on a shared
+//!   broker or database.
+
+mod chaos;
+mod wait;
+
+pub use chaos::ChaosProxy;
+pub use wait::{wait_until, wait_until_async};
+
+/// `test-<uuid>.`: prefix every exchange, queue or table a test creates with this.
+pub fn unique_prefix() -> String {
+    format!("test-{}.", uuid::Uuid::new_v4().simple())
+}
