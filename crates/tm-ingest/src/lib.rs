@@ -1,4 +1,33 @@
-//! tm-ingest: filled in by its own issue; for now it only proves the workspace builds.
+//! tm-ingest: hashtag matches from Twitter (v2 filtered stream) and Mastodon (streaming API)
+//! become `ingest.item` commands for tm-cms. It never touches the database and is never the
+//! reason another service fails: it only publishes commands and reads its own queue.
+//!
+//! * [`watch`] — the watch list (rooms → hashtags) from `sources.*` events ([`bus`]), kept
+//!   across restarts by the durable queue, the snapshot request and an optional [`state`] file;
+//! * [`twitter`] and [`mastodon`] — one long-lived connection per source, each following the
+//!   reconnect table in [`backoff`] through an injectable [`clock::Sleeper`];
+//! * [`delivery`] — the bounded, deduplicating buffer in front of the confirmed publisher;
+//! * [`lock`] and [`active`] — single-active across instances, with the broker as the lock;
+//! * [`http`] and [`metrics`] — `/healthz` and `/metrics`;
+//! * [`app`] — wiring, used by `main.rs` and the tests.
+
+pub mod active;
+pub mod app;
+pub mod backoff;
+pub mod bus;
+pub mod clock;
+pub mod config;
+pub mod delivery;
+pub mod http;
+pub mod lock;
+pub mod mastodon;
+pub mod metrics;
+pub mod state;
+pub mod twitter;
+pub mod watch;
+
+pub use app::{AppError, Application};
+pub use config::Settings;
 
 /// The service's name as it appears in logs and in the `producer` field of events.
 pub const SERVICE: &str = "tm-ingest";

@@ -1,12 +1,45 @@
-use clap::Parser;
+use std::path::PathBuf;
 
-/// tm-ingest (not yet implemented: see the project's open issues).
+use clap::{Parser, Subcommand};
+use tm_ingest::{Application, Settings};
+use tm_runtime::{init_tracing, systemd, Shutdown};
+
+/// tm-ingest: turns Twitter and Mastodon hashtag matches into `ingest.item` commands for tm-cms.
+///
+/// Settings: embedded defaults, then /etc/tm/ingest.toml, then --config, then environment
+/// variables TM_INGEST__SECTION__KEY (e.g. TM_INGEST__TWITTER__BASE_URL), then systemd
+/// credentials. Every key: docs/configuration-ingest.md.
 #[derive(Parser)]
-#[command(version, about)]
-struct Cli {}
+#[command(version, about, long_about)]
+struct Cli {
+    /// Extra config file (TOML), applied over /etc/tm/ingest.toml.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    tracing::info!(service = tm_ingest::SERVICE, "nothing to run yet");
+#[derive(Subcommand)]
+enum Command {
+    /// Follow the watched hashtags and publish matches until SIGTERM (the default).
+    Serve,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let Ok(settings) = Settings::load(cli.config.as_deref()).inspect_err(|e| eprintln!("tm-ingest: {e}")) else {
+        std::process::exit(78); // EX_CONFIG: systemd does not retry a bad configuration
+    };
+    init_tracing(settings.log.format, &settings.log.filter);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let shutdown = Shutdown::on_signals()?;
+            let app = Application::build(settings).await?;
+            systemd::notify_ready();
+            systemd::spawn_watchdog(shutdown.clone());
+            app.run(shutdown.token()).await?;
+        }
+    }
     Ok(())
 }

@@ -1,0 +1,194 @@
+//! [`Application`]: builds everything from [`Settings`], binds the ops listener (so tests can
+//! use port 0 and read the port), and runs until shutdown.
+
+use std::sync::Arc;
+
+use tm_bus::{Bus, BusError, Publisher};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::BusItemPublisher;
+use crate::clock::{tokio_sleeper, SharedSleeper};
+use crate::config::{millis, secs, Settings};
+use crate::delivery::{Outbox, OutboxLimits};
+use crate::mastodon::MastodonSource;
+use crate::metrics::{Metrics, SharedMetrics};
+use crate::state::StateStore;
+use crate::twitter::rules::RuleLimits;
+use crate::twitter::source::TwitterTuning;
+use crate::twitter::{api::TwitterApi, TwitterSource};
+use crate::watch::{self, WatchRx, WatchTx};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot bind the ops listener on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("bus: {0}")]
+    Bus(#[from] BusError),
+    #[error("Twitter client: {0}")]
+    Twitter(#[from] crate::twitter::api::ApiError),
+}
+
+/// What the active phase needs; shared by the standby/active loop.
+pub struct Parts {
+    pub settings: Settings,
+    pub instance: String,
+    pub bus: Bus,
+    pub publisher: Publisher,
+    pub watch_tx: Arc<WatchTx>,
+    pub watch_rx: WatchRx,
+    pub store: StateStore,
+    pub outbox: Arc<Outbox>,
+    pub metrics: SharedMetrics,
+    pub sleeper: SharedSleeper,
+    twitter_api: Option<TwitterApi>,
+}
+
+impl Parts {
+    pub fn twitter_source(&self) -> Option<TwitterSource> {
+        let t = &self.settings.twitter;
+        Some(TwitterSource {
+            api: self.twitter_api.clone()?,
+            tuning: TwitterTuning {
+                limits: RuleLimits {
+                    max_rules: t.max_rules,
+                    max_value_chars: t.max_rule_chars,
+                },
+                stall_timeout: millis(t.stall_timeout_ms),
+                rule_request_interval: millis(t.rule_request_interval_ms),
+                rules_debounce: millis(t.rules_debounce_ms),
+            },
+            watch: self.watch_rx.clone(),
+            outbox: self.outbox.clone(),
+            metrics: self.metrics.clone(),
+            sleeper: self.sleeper.clone(),
+        })
+    }
+
+    pub fn mastodon_source(&self) -> Option<MastodonSource> {
+        let m = &self.settings.mastodon;
+        m.enabled().then(|| MastodonSource {
+            url: m.streaming_url.clone(),
+            token: m.access_token.clone(),
+            silence_timeout: secs(m.silence_timeout_secs),
+            ping_interval: secs(m.ping_interval_secs),
+            watch: self.watch_rx.clone(),
+            outbox: self.outbox.clone(),
+            metrics: self.metrics.clone(),
+            sleeper: self.sleeper.clone(),
+        })
+    }
+}
+
+/// A built, not yet running ingester.
+pub struct Application {
+    settings: Settings,
+    listener: TcpListener,
+    metrics: SharedMetrics,
+    sleeper: SharedSleeper,
+}
+
+impl Application {
+    /// Binds the ops listener; nothing else happens until [`Application::run`].
+    pub async fn build(settings: Settings) -> Result<Self, AppError> {
+        let addr = settings.http.bind.clone();
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+        Ok(Application {
+            settings,
+            listener,
+            metrics: Arc::new(Metrics::default()),
+            sleeper: tokio_sleeper(),
+        })
+    }
+
+    /// Replaces the reconnect sleeper (tests record the waits instead of sleeping).
+    pub fn with_sleeper(mut self, sleeper: SharedSleeper) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    pub fn http_port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn metrics(&self) -> SharedMetrics {
+        self.metrics.clone()
+    }
+
+    /// Runs until `shutdown`, then stops the sources, releases the lock, drains the buffer.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), AppError> {
+        let Application {
+            settings,
+            listener,
+            metrics,
+            sleeper,
+        } = self;
+        let instance = format!("{}-{}", crate::SERVICE, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let bus = Bus::start(&settings.bus, &instance)?;
+        let publisher = bus.publisher().await?;
+        let twitter_api = if settings.twitter.enabled() {
+            let t = &settings.twitter;
+            Some(TwitterApi::new(
+                &t.base_url,
+                t.bearer_token.clone(),
+                secs(t.connect_timeout_secs),
+            )?)
+        } else {
+            tracing::info!(
+                "Twitter source off: no bearer token configured (set [twitter] bearer_token \
+                or TM_INGEST__TWITTER__BEARER_TOKEN); the bus side and Mastodon keep running"
+            );
+            None
+        };
+        if !settings.mastodon.enabled() {
+            tracing::info!("Mastodon source off: set [mastodon] streaming_url and access_token to enable it");
+        }
+        let store = StateStore::new(settings.state.dir().as_deref());
+        let (watch_tx, watch_rx) = watch::channel(store.load());
+        let d = &settings.delivery;
+        let outbox = Outbox::new(
+            OutboxLimits {
+                capacity: d.buffer_capacity,
+                recent_ids: d.recent_ids,
+            },
+            metrics.clone(),
+        );
+        let (retry, drain) = (millis(d.retry_ms), secs(d.drain_secs));
+
+        let http_stop = CancellationToken::new();
+        let http = tokio::spawn(crate::http::serve(listener, metrics.clone(), http_stop.clone()));
+        let delivery_stop = CancellationToken::new();
+        let delivery = tokio::spawn(outbox.clone().deliver(
+            Arc::new(BusItemPublisher(publisher.clone())),
+            retry,
+            drain,
+            delivery_stop.clone(),
+        ));
+        let parts = Arc::new(Parts {
+            settings,
+            instance,
+            bus: bus.clone(),
+            publisher,
+            watch_tx: Arc::new(watch_tx),
+            watch_rx,
+            store,
+            outbox,
+            metrics,
+            sleeper,
+            twitter_api,
+        });
+        crate::active::run(parts, shutdown).await;
+        tm_runtime::systemd::notify_stopping();
+        // Sources are stopped: now flush what they produced, then close.
+        delivery_stop.cancel();
+        let _ = delivery.await;
+        http_stop.cancel();
+        let _ = http.await;
+        bus.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
