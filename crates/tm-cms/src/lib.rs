@@ -1,4 +1,20 @@
-//! tm-cms: filled in by its own issue; for now it only proves the workspace builds.
+//! tm-cms: the only tm process with a database connection.
+//!
+//! * [`engine`]: every read and write, one transaction each, appending events to the event log;
+//! * [`workers`]: the relay (event log → RabbitMQ), the bus consumers and the expiry sweeper;
+//! * [`api`]: the JSON API of PROTOCOL.md, with typed errors ([`errors`]) and OpenAPI;
+//! * [`startup`]: [`startup::Application`] wires it together; [`config`] and [`cli`] are the edge.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod engine;
+pub mod errors;
+pub mod metrics;
+pub mod startup;
+pub mod web;
+pub mod workers;
 
 /// The service's name as it appears in logs and in the `producer` field of events.
 pub const SERVICE: &str = "tm-cms";

@@ -63,7 +63,9 @@ impl JoinClaims {
     /// Checks signature (in constant time) and expiry against `now` (Unix seconds).
     pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<JoinClaims, JoinTokenError> {
         let (payload, signature) = token.split_once('.').ok_or(JoinTokenError::Malformed)?;
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| JoinTokenError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| JoinTokenError::Malformed)?;
         mac(secret, payload.as_bytes())?
             .verify_slice(&signature)
             .map_err(|_| JoinTokenError::BadSignature)?;

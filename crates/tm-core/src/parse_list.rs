@@ -36,10 +36,7 @@ impl Token {
 /// Characters that end a URL: white space and what would break out of an HTML attribute.
 fn ends_url(c: char) -> bool {
     c.is_whitespace()
-        || matches!(
-            c,
-            '<' | '>' | '"' | '\'' | '`' | '{' | '}' | '|' | '\\' | '^'
-        )
+        || matches!(c, '<' | '>' | '"' | '\'' | '`' | '{' | '}' | '|' | '\\' | '^')
         || crate::domain::is_forbidden_char(c)
 }
 
@@ -129,11 +126,7 @@ fn match_token(rest: &str) -> Option<(Token, usize)> {
 }
 
 fn match_url(rest: &str) -> Option<usize> {
-    let lower: String = rest
-        .chars()
-        .take(8)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let lower: String = rest.chars().take(8).collect::<String>().to_ascii_lowercase();
     let scheme_len = if lower.starts_with("https://") {
         8
     } else if lower.starts_with("http://") {
@@ -144,8 +137,7 @@ fn match_url(rest: &str) -> Option<usize> {
     let mut end = rest.find(ends_url).unwrap_or(rest.len());
     let mut candidate = &rest[..end];
     while let Some(c) = candidate.chars().next_back() {
-        let unbalanced_paren =
-            c == ')' && candidate.matches('(').count() >= candidate.matches(')').count();
+        let unbalanced_paren = c == ')' && candidate.matches('(').count() >= candidate.matches(')').count();
         if trailing_punctuation(c) && !unbalanced_paren {
             end -= c.len_utf8();
             candidate = &rest[..end];
@@ -155,11 +147,7 @@ fn match_url(rest: &str) -> Option<usize> {
     }
     // A host must follow the scheme.
     let host = &candidate[scheme_len..];
-    (host
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphanumeric() || c == '['))
-    .then_some(end)
+    (host.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '[')).then_some(end)
 }
 
 #[cfg(test)]
@@ -176,9 +164,7 @@ mod tests {
             parse_body("hi @ada see https://example.org/x?a=1&b=2. #Physics101!"),
             vec![
                 text("hi "),
-                Token::Mention {
-                    nickname: "ada".into()
-                },
+                Token::Mention { nickname: "ada".into() },
                 text(" see "),
                 Token::Url {
                     url: "https://example.org/x?a=1&b=2".into()
@@ -202,9 +188,7 @@ mod tests {
             "https:// x",
         ] {
             assert!(
-                parse_body(body)
-                    .iter()
-                    .all(|t| !matches!(t, Token::Url { .. })),
+                parse_body(body).iter().all(|t| !matches!(t, Token::Url { .. })),
                 "{body} must not become a link"
             );
         }
@@ -231,14 +215,8 @@ mod tests {
 
     #[test]
     fn ignores_mid_word_markers_and_numeric_tags() {
-        assert_eq!(
-            parse_body("mail ada@example.org"),
-            vec![text("mail ada@example.org")]
-        );
-        assert_eq!(
-            parse_body("issue #42 and a#b"),
-            vec![text("issue #42 and a#b")]
-        );
+        assert_eq!(parse_body("mail ada@example.org"), vec![text("mail ada@example.org")]);
+        assert_eq!(parse_body("issue #42 and a#b"), vec![text("issue #42 and a#b")]);
         assert_eq!(parse_body("@ alone"), vec![text("@ alone")]);
     }
 

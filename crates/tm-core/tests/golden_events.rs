@@ -5,6 +5,9 @@
 //! `TM_BLESS=1 cargo test -p tm-core --test golden_events` and review the diff. Renaming or
 //! removing a field needs a new `VERSION` instead.
 
+// Test helpers panic on purpose: a failed step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 use time::macros::datetime;
@@ -35,8 +38,8 @@ fn check<E: Event + PartialEq + std::fmt::Debug>(payload: E) {
     if std::env::var_os("TM_BLESS").is_some() {
         std::fs::write(&path, &json).unwrap();
     }
-    let golden = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("missing golden file {}: {e}", path.display()));
+    let golden =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("missing golden file {}: {e}", path.display()));
     assert_eq!(json, golden, "wire format of {} changed", E::TYPE);
 
     let raw = RawEnvelope::from_slice(golden.as_bytes()).unwrap();
@@ -209,8 +212,7 @@ fn routing_keys_follow_the_architecture() {
 #[test]
 fn unknown_fields_are_tolerated_on_read() {
     let mut value: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture_path("message.created")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixture_path("message.created")).unwrap()).unwrap();
     value["trace_parent"] = "00-abc".into();
     value["payload"]["reactions"] = serde_json::json!({"👍": 3});
     let raw = RawEnvelope::from_slice(&serde_json::to_vec(&value).unwrap()).unwrap();
@@ -242,7 +244,10 @@ fn docs_events_md_shows_every_golden_file() {
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let golden = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        assert!(page.contains(golden.trim_end()), "docs/events.md is missing or has a stale copy of:\n{golden}");
+        assert!(
+            page.contains(golden.trim_end()),
+            "docs/events.md is missing or has a stale copy of:\n{golden}"
+        );
         count += 1;
     }
     assert_eq!(count, 10, "every event and command has a golden file");

@@ -1,5 +1,8 @@
 //! Properties of the parse list that must hold for every body.
 
+// Test helpers panic on purpose: a failed step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use tm_core::{parse_body, Token};
 

@@ -78,8 +78,7 @@ impl<'a> ConfigSources<'a> {
 
 /// Loads and validates settings of type `T`.
 pub fn load_config<T: DeserializeOwned>(sources: &ConfigSources<'_>) -> Result<T, ConfigError> {
-    let mut builder =
-        Config::builder().add_source(File::from_str(sources.defaults, FileFormat::Toml));
+    let mut builder = Config::builder().add_source(File::from_str(sources.defaults, FileFormat::Toml));
     if let Some(system) = &sources.system_file {
         builder = builder.add_source(File::from(system.as_path()).required(false));
     }
@@ -167,10 +166,7 @@ mod tests {
         let good = dir.join("good.toml");
         std::fs::write(&good, "[http]\nworkers = 8\n").unwrap();
         let s: Settings = load_config(&sources(Some(&good))).unwrap();
-        assert_eq!(
-            (s.http.bind.as_str(), s.http.workers),
-            ("127.0.0.1:8080", 8)
-        );
+        assert_eq!((s.http.bind.as_str(), s.http.workers), ("127.0.0.1:8080", 8));
 
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, "[http]\nworkerz = 8\n").unwrap();
@@ -185,20 +181,13 @@ mod tests {
         std::fs::write(dir.join("bind"), "10.0.0.1:80\n").unwrap();
         std::fs::write(dir.join("workers"), "\n").unwrap();
         let src = ConfigSources {
-            credentials: &[
-                ("bind", "http.bind"),
-                ("workers", "http.workers"),
-                ("absent", "http.x"),
-            ],
+            credentials: &[("bind", "http.bind"), ("workers", "http.workers"), ("absent", "http.x")],
             credentials_dir: Some(dir),
             ..sources(None)
         };
         let s: Settings = load_config(&src).unwrap();
         assert_eq!(s.http.bind, "10.0.0.1:80", "trailing newline trimmed");
-        assert_eq!(
-            s.http.workers, 2,
-            "an empty credential leaves the setting alone"
-        );
+        assert_eq!(s.http.workers, 2, "an empty credential leaves the setting alone");
     }
 
     #[test]

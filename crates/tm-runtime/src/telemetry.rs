@@ -14,13 +14,10 @@ pub enum LogFormat {
 /// Installs the global subscriber. `RUST_LOG` wins over `default_filter`. Logs go to stderr.
 /// Calling it twice is harmless (the second call does nothing), which keeps tests simple.
 pub fn init_tracing(format: LogFormat, default_filter: &str) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Human => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
+        LogFormat::Human => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
         LogFormat::Json => registry
             .with(
                 fmt::layer()

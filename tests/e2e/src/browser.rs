@@ -33,7 +33,11 @@ pub struct BrowserOptions {
 
 impl Default for BrowserOptions {
     fn default() -> Self {
-        BrowserOptions { javascript: true, width: 1280, height: 900 }
+        BrowserOptions {
+            javascript: true,
+            width: 1280,
+            height: 900,
+        }
     }
 }
 
@@ -90,7 +94,11 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         let client = loop {
-            match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(client) => break client,
                 Err(error) if tokio::time::Instant::now() < deadline => {
                     tracing::debug!(%error, "chromedriver not ready yet");
@@ -99,7 +107,11 @@ impl Browser {
                 Err(error) => bail!("chromedriver did not start a session: {error}"),
             }
         };
-        Ok(Browser { client, driver, _profile: profile })
+        Ok(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
     }
 
     /// Ends the session and the driver.

@@ -30,12 +30,15 @@ impl TestDatabase {
     pub fn url_via(&self, via: Option<std::net::SocketAddr>) -> String {
         let (user, host) = user_and_host(&server_url());
         let host = via.map(|a| a.to_string()).unwrap_or(host);
-        format!("mysql://{user}@{host}/{}", self.name)
+        // mysql_async would switch to the Unix socket for 127.0.0.1, bypassing any proxy.
+        format!("mysql://{user}@{host}/{}?prefer_socket=false", self.name)
     }
 
     /// Runs a query in this database and returns the rows, tab-separated.
     pub fn query(&self, query: &str) -> anyhow::Result<Vec<Vec<String>>> {
-        let out = client().args(["--batch", "--skip-column-names", "-D", &self.name, "-e", query]).output()?;
+        let out = client()
+            .args(["--batch", "--skip-column-names", "-D", &self.name, "-e", query])
+            .output()?;
         if !out.status.success() {
             bail!("query failed: {}", String::from_utf8_lossy(&out.stderr));
         }
@@ -55,8 +58,13 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let _ = sql(&format!("DROP DATABASE IF EXISTS `{}`", self.name));
+        let _ = drop_database(&self.name);
     }
+}
+
+/// Drops a database some other process created for a test.
+pub fn drop_database(name: &str) -> anyhow::Result<()> {
+    sql(&format!("DROP DATABASE IF EXISTS `{name}`"))
 }
 
 fn user_and_host(url: &str) -> (String, String) {
@@ -70,7 +78,10 @@ fn user_and_host(url: &str) -> (String, String) {
 
 fn client() -> Command {
     let (user, host) = user_and_host(&server_url());
-    let (user, password) = user.split_once(':').map(|(u, p)| (u.to_owned(), Some(p.to_owned()))).unwrap_or((user, None));
+    let (user, password) = user
+        .split_once(':')
+        .map(|(u, p)| (u.to_owned(), Some(p.to_owned())))
+        .unwrap_or((user, None));
     let (host, port) = host.split_once(':').unwrap_or((host.as_str(), "3306"));
     let mut cmd = Command::new("mariadb");
     cmd.args(["-h", host, "-P", port, "-u", &user, "--protocol=TCP"]);
@@ -81,7 +92,10 @@ fn client() -> Command {
 }
 
 fn sql(statement: &str) -> anyhow::Result<()> {
-    let out = client().args(["-e", statement]).output().context("running the mariadb client")?;
+    let out = client()
+        .args(["-e", statement])
+        .output()
+        .context("running the mariadb client")?;
     if !out.status.success() {
         bail!("{statement}: {}", String::from_utf8_lossy(&out.stderr));
     }

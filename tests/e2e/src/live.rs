@@ -64,7 +64,10 @@ impl Drop for LiveClient {
 impl LiveClient {
     /// Connects and joins, returning once the gateway answered `joined`.
     pub async fn join(endpoints: Endpoints, since: u64) -> anyhow::Result<Self> {
-        let observed = Arc::new(Mutex::new(Observed { last_seq: since, ..Default::default() }));
+        let observed = Arc::new(Mutex::new(Observed {
+            last_seq: since,
+            ..Default::default()
+        }));
         let changed = Arc::new(Notify::new());
         let (outbox, inbox) = tokio::sync::mpsc::unbounded_channel();
         let (joined_tx, joined_rx) = tokio::sync::oneshot::channel();
@@ -73,7 +76,12 @@ impl LiveClient {
             .await
             .context("no `joined` within 30 s")?
             .context("client task ended before joining")?;
-        Ok(LiveClient { observed, changed, outbox, task })
+        Ok(LiveClient {
+            observed,
+            changed,
+            outbox,
+            task,
+        })
     }
 
     /// Sends a `post` frame with a fresh client_id, which it returns.
@@ -85,8 +93,22 @@ impl LiveClient {
         Ok(client_id)
     }
 
+    /// Posts and waits for the gateway's `accepted` (as the page does before it sends the next).
+    pub async fn post_accepted(&self, nickname: &str, body: &str) -> anyhow::Result<String> {
+        let client_id = self.post(nickname, body)?;
+        let id = client_id.clone();
+        self.wait_until(Duration::from_secs(30), "accepted", move |o| o.accepted.contains(&id))
+            .await?;
+        Ok(client_id)
+    }
+
     /// Waits until `check` holds for what was observed.
-    pub async fn wait_until(&self, within: Duration, what: &str, check: impl Fn(&Observed) -> bool) -> anyhow::Result<()> {
+    pub async fn wait_until(
+        &self,
+        within: Duration,
+        what: &str,
+        check: impl Fn(&Observed) -> bool,
+    ) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let notified = self.changed.notified();
@@ -95,13 +117,22 @@ impl LiveClient {
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 let o = self.observed.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-                bail!("timed out waiting for {what}; last seq {}, {} events, {} resets", o.last_seq, o.events.len(), o.resets);
+                bail!(
+                    "timed out waiting for {what}; last seq {}, {} events, {} resets, {} accepted, errors {:?}, closes {:?}",
+                    o.last_seq,
+                    o.events.len(),
+                    o.resets,
+                    o.accepted.len(),
+                    o.errors.iter().rev().take(3).collect::<Vec<_>>(),
+                    o.close_codes
+                );
             }
         }
     }
 
     pub async fn wait_for_seq(&self, seq: u64, within: Duration) -> anyhow::Result<()> {
-        self.wait_until(within, &format!("seq {seq}"), |o| o.last_seq >= seq).await
+        self.wait_until(within, &format!("seq {seq}"), |o| o.last_seq >= seq)
+            .await
     }
 
     pub fn snapshot<T>(&self, f: impl FnOnce(&Observed) -> T) -> T {
@@ -155,7 +186,10 @@ async fn session(
     let (socket, _) = tokio_tungstenite::connect_async(endpoints.gateway_ws.as_str()).await?;
     let (mut sink, mut stream) = socket.split();
     let since = lock(observed)?.last_seq;
-    sink.send(Frame::text(json!({"type": "join", "token": token, "since": since}).to_string())).await?;
+    sink.send(Frame::text(
+        json!({"type": "join", "token": token, "since": since}).to_string(),
+    ))
+    .await?;
     let mut socket_last: Option<u64> = None;
     loop {
         tokio::select! {
@@ -229,7 +263,9 @@ fn handle(
             o.resets += 1;
             return Ok(true);
         }
-        "accepted" => o.accepted.push(frame["client_id"].as_str().unwrap_or_default().to_owned()),
+        "accepted" => o
+            .accepted
+            .push(frame["client_id"].as_str().unwrap_or_default().to_owned()),
         "error" => o.errors.push(frame),
         "presence" => o.presence = frame["count"].as_u64(),
         _ => {}
@@ -237,11 +273,18 @@ fn handle(
     Ok(false)
 }
 
-async fn catch_up(endpoints: &Endpoints, http: &reqwest::Client, observed: &Arc<Mutex<Observed>>) -> anyhow::Result<()> {
+async fn catch_up(
+    endpoints: &Endpoints,
+    http: &reqwest::Client,
+    observed: &Arc<Mutex<Observed>>,
+) -> anyhow::Result<()> {
     loop {
         let after = lock(observed)?.last_seq;
         let page: Value = http
-            .get(format!("{}/api/v1/rooms/{}/events?after={after}&limit=1000", endpoints.cms, endpoints.slug))
+            .get(format!(
+                "{}/api/v1/rooms/{}/events?after={after}&limit=1000",
+                endpoints.cms, endpoints.slug
+            ))
             .send()
             .await?
             .error_for_status()?

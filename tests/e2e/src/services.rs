@@ -45,7 +45,10 @@ pub fn binary_path(kind: Kind) -> anyhow::Result<PathBuf> {
         .context("test executable has no target/<profile> folder")?;
     let path = profile_dir.join(kind.binary());
     if !path.exists() {
-        bail!("{} not found: build the binaries first (`cargo build --bins`; `make test` does)", path.display());
+        bail!(
+            "{} not found: build the binaries first (`cargo build --bins`; `make test` does)",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -65,12 +68,27 @@ pub struct Service {
 
 impl Service {
     /// `settings` are `(SECTION__KEY, value)` pairs, given as `TM_<SERVICE>__SECTION__KEY`.
-    pub fn new(kind: Kind, name: &str, http_addr: std::net::SocketAddr, settings: Vec<(String, String)>) -> Self {
-        let log_dir = std::env::var_os("CARGO_TARGET_TMPDIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir)
-            .join("e2e-logs");
-        Service { kind, name: name.to_owned(), http_addr, settings, args: vec![], child: None, starts: 0, log_dir }
+    /// Logs go to `target/e2e-logs/<group>/<name>-<start>.log`.
+    pub fn new(
+        kind: Kind,
+        name: &str,
+        group: &str,
+        http_addr: std::net::SocketAddr,
+        settings: Vec<(String, String)>,
+    ) -> Self {
+        let log_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/e2e-logs")
+            .join(group);
+        Service {
+            kind,
+            name: name.to_owned(),
+            http_addr,
+            settings,
+            args: vec![],
+            child: None,
+            starts: 0,
+            log_dir,
+        }
     }
 
     pub fn with_args(mut self, args: &[&str]) -> Self {
@@ -88,7 +106,10 @@ impl Service {
         cmd.args(&self.args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RUST_LOG", std::env::var("TM_E2E_LOG").unwrap_or_else(|_| "info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("TM_E2E_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -117,7 +138,11 @@ impl Service {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-                bail!("{} exited during start with {status}:\n{}", self.name, self.log_tail(40));
+                bail!(
+                    "{} exited during start with {status}:\n{}",
+                    self.name,
+                    self.log_tail(40)
+                );
             }
             if let Ok(r) = client.get(&url).send().await {
                 if r.status().is_success() {
@@ -158,7 +183,11 @@ impl Service {
             Ok(status) => Ok(status?.success()),
             Err(_) => {
                 child.kill().await?;
-                bail!("{} did not exit within {within:?} of SIGTERM:\n{}", self.name, self.log_tail(40))
+                bail!(
+                    "{} did not exit within {within:?} of SIGTERM:\n{}",
+                    self.name,
+                    self.log_tail(40)
+                )
             }
         }
     }

@@ -45,8 +45,16 @@ fn broker_addr() -> SocketAddr {
 
 fn db_addr() -> SocketAddr {
     let url = crate::db::server_url();
-    let host = url.trim_start_matches("mysql://").rsplit('@').next().unwrap_or("127.0.0.1:3306").to_owned();
-    host.split('/').next().and_then(|h| h.parse().ok()).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3306)))
+    let host = url
+        .trim_start_matches("mysql://")
+        .rsplit('@')
+        .next()
+        .unwrap_or("127.0.0.1:3306")
+        .to_owned();
+    host.split('/')
+        .next()
+        .and_then(|h| h.parse().ok())
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3306)))
 }
 
 impl System {
@@ -55,6 +63,12 @@ impl System {
         let db_proxy = ChaosProxy::start(db_addr()).await?;
         let broker_proxy = ChaosProxy::start(broker_addr()).await?;
         let prefix = tm_testkit::unique_prefix();
+        let cms_addrs = (0..topology.cms)
+            .map(|_| free_addr())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let gateway_addrs = (0..topology.gateways)
+            .map(|_| free_addr())
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let mut system = System {
             db,
             db_proxy,
@@ -64,15 +78,15 @@ impl System {
             gateways: vec![],
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
         };
-        for i in 0..topology.cms {
-            let mut cms = system.cms_service(i)?;
-            cms.start().await?;
-            system.cms.push(cms);
+        for (i, addr) in cms_addrs.iter().enumerate() {
+            let gateway = gateway_addrs[i % gateway_addrs.len().max(1)];
+            system.cms.push(system.cms_service(i, *addr, gateway));
         }
-        for i in 0..topology.gateways {
-            let mut gateway = system.gateway_service(i)?;
-            gateway.start().await?;
-            system.gateways.push(gateway);
+        for (i, addr) in gateway_addrs.iter().enumerate() {
+            system.gateways.push(system.gateway_service(i, *addr, &cms_addrs));
+        }
+        for service in system.cms.iter_mut().chain(system.gateways.iter_mut()) {
+            service.start().await?;
         }
         Ok(system)
     }
@@ -81,9 +95,8 @@ impl System {
         format!("amqp://guest:guest@{}/%2f", self.broker_proxy.addr())
     }
 
-    fn cms_service(&self, index: usize) -> anyhow::Result<Service> {
-        let addr = free_addr()?;
-        let gateway_ws = self.gateways.first().map(|g| format!("ws://{}/ws", g.http_addr)).unwrap_or_default();
+    fn cms_service(&self, index: usize, addr: SocketAddr, gateway: SocketAddr) -> Service {
+        let gateway_ws = format!("ws://{gateway}/ws");
         let settings = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__PUBLIC_URL".into(), format!("http://{addr}")),
@@ -93,13 +106,22 @@ impl System {
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("JOIN__SECRET".into(), JOIN_SECRET.into()),
+            // Scenarios post in bursts from one address; rate limits have tests of their own.
+            ("POSTING__PER_MINUTE".into(), "100000".into()),
+            ("POSTING__BURST".into(), "10000".into()),
+            ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
         ];
-        Ok(Service::new(Kind::Cms, &format!("cms{index}"), addr, settings))
+        Service::new(
+            Kind::Cms,
+            &format!("cms{index}"),
+            self.prefix.trim_end_matches('.'),
+            addr,
+            settings,
+        )
     }
 
-    fn gateway_service(&self, index: usize) -> anyhow::Result<Service> {
-        let addr = free_addr()?;
-        let origins = self.cms.iter().map(|c| format!("http://{}", c.http_addr)).collect::<Vec<_>>().join(",");
+    fn gateway_service(&self, index: usize, addr: SocketAddr, cms: &[SocketAddr]) -> Service {
+        let origins = cms.iter().map(|c| format!("http://{c}")).collect::<Vec<_>>().join(",");
         let settings = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__ALLOWED_ORIGINS".into(), origins),
@@ -107,7 +129,13 @@ impl System {
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("TOKENS__SECRET".into(), JOIN_SECRET.into()),
         ];
-        Ok(Service::new(Kind::Gateway, &format!("gateway{index}"), addr, settings))
+        Service::new(
+            Kind::Gateway,
+            &format!("gateway{index}"),
+            self.prefix.trim_end_matches('.'),
+            addr,
+            settings,
+        )
     }
 
     pub fn cms_url(&self, index: usize) -> String {
@@ -119,7 +147,11 @@ impl System {
     }
 
     pub fn endpoints(&self, slug: &str, gateway: usize) -> Endpoints {
-        Endpoints { cms: self.cms_url(0), gateway_ws: self.gateway_ws(gateway), slug: slug.to_owned() }
+        Endpoints {
+            cms: self.cms_url(0),
+            gateway_ws: self.gateway_ws(gateway),
+            slug: slug.to_owned(),
+        }
     }
 
     /// Creates a room over the JSON API; returns the answer (with `owner_token`).
@@ -157,7 +189,10 @@ impl System {
         loop {
             let page: Value = self
                 .http
-                .get(format!("{}/api/v1/rooms/{slug}/events?after={after}&limit=1000", self.cms_url(0)))
+                .get(format!(
+                    "{}/api/v1/rooms/{slug}/events?after={after}&limit=1000",
+                    self.cms_url(0)
+                ))
                 .send()
                 .await?
                 .error_for_status()?
@@ -167,7 +202,10 @@ impl System {
             if events.is_empty() {
                 return Ok(all);
             }
-            after = events.last().and_then(|e| e["seq"].as_u64()).context("event without seq")?;
+            after = events
+                .last()
+                .and_then(|e| e["seq"].as_u64())
+                .context("event without seq")?;
             all.extend(events);
         }
     }
@@ -193,8 +231,13 @@ impl System {
                 service.terminate(Duration::from_secs(30)).await?;
             }
         }
-        let cfg = tm_bus::BusConfig { prefix: self.prefix.clone(), ..Default::default() };
-        if let Ok(Ok(bus)) = tokio::time::timeout(Duration::from_secs(10), tm_bus::Bus::connect(&cfg, "e2e-cleanup")).await {
+        let cfg = tm_bus::BusConfig {
+            prefix: self.prefix.clone(),
+            ..Default::default()
+        };
+        if let Ok(Ok(bus)) =
+            tokio::time::timeout(Duration::from_secs(10), tm_bus::Bus::connect(&cfg, "e2e-cleanup")).await
+        {
             let _ = bus.delete_topology().await;
             bus.close().await;
         }

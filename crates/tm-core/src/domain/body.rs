@@ -57,10 +57,7 @@ mod tests {
 
     #[test]
     fn empty_after_trim_is_body_empty() {
-        assert_eq!(
-            MessageBody::parse_default(" \n\t "),
-            Err(ValidationError::BodyEmpty)
-        );
+        assert_eq!(MessageBody::parse_default(" \n\t "), Err(ValidationError::BodyEmpty));
         assert_eq!(ValidationError::BodyEmpty.code(), "body_empty");
     }
 
@@ -98,13 +95,7 @@ mod tests {
 
     #[test]
     fn refuses_invisible_and_control_characters() {
-        for bad in [
-            "a\u{0}b",
-            "rtl\u{202E}txt",
-            "zw\u{200B}sp",
-            "tag\u{E0041}",
-            "bell\u{7}",
-        ] {
+        for bad in ["a\u{0}b", "rtl\u{202E}txt", "zw\u{200B}sp", "tag\u{E0041}", "bell\u{7}"] {
             assert_eq!(
                 MessageBody::parse_default(bad),
                 Err(ValidationError::InvalidBody),

@@ -81,28 +81,15 @@ mod tests {
         for lifetime in Lifetime::ALL {
             assert_eq!(Lifetime::parse(lifetime.as_str()), Ok(lifetime));
         }
-        assert_eq!(
-            Lifetime::parse("2h").unwrap().duration(),
-            Duration::from_secs(7200)
-        );
-        assert_eq!(
-            Lifetime::parse("1y").unwrap().duration().as_secs(),
-            365 * 86400
-        );
-        assert_eq!(
-            Lifetime::parse("1m").unwrap().duration().as_secs(),
-            30 * 86400
-        );
+        assert_eq!(Lifetime::parse("2h").unwrap().duration(), Duration::from_secs(7200));
+        assert_eq!(Lifetime::parse("1y").unwrap().duration().as_secs(), 365 * 86400);
+        assert_eq!(Lifetime::parse("1m").unwrap().duration().as_secs(), 30 * 86400);
     }
 
     #[test]
     fn rejects_anything_else() {
         for bad in ["", "2d", "1h", "3h", "1M", "forever", "1 d"] {
-            assert_eq!(
-                Lifetime::parse(bad),
-                Err(ValidationError::InvalidLifetime),
-                "{bad:?}"
-            );
+            assert_eq!(Lifetime::parse(bad), Err(ValidationError::InvalidLifetime), "{bad:?}");
         }
     }
 }

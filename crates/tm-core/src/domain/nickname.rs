@@ -40,15 +40,9 @@ mod tests {
 
     #[test]
     fn enforces_length_in_characters() {
-        assert_eq!(
-            Nickname::parse("   "),
-            Err(ValidationError::InvalidNickname)
-        );
+        assert_eq!(Nickname::parse("   "), Err(ValidationError::InvalidNickname));
         assert_eq!(Nickname::parse(""), Err(ValidationError::InvalidNickname));
-        assert_eq!(
-            Nickname::parse(&"漢".repeat(33)),
-            Err(ValidationError::InvalidNickname)
-        );
+        assert_eq!(Nickname::parse(&"漢".repeat(33)), Err(ValidationError::InvalidNickname));
     }
 
     #[test]
@@ -61,11 +55,7 @@ mod tests {
             "a\u{2066}b",
             "a\u{E0041}",
         ] {
-            assert_eq!(
-                Nickname::parse(bad),
-                Err(ValidationError::InvalidNickname),
-                "{bad:?}"
-            );
+            assert_eq!(Nickname::parse(bad), Err(ValidationError::InvalidNickname), "{bad:?}");
         }
     }
 }

@@ -59,16 +59,9 @@ pub enum DecodeError {
     #[error("envelope is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("expected type {expected}, got {found}")]
-    WrongType {
-        expected: &'static str,
-        found: String,
-    },
+    WrongType { expected: &'static str, found: String },
     #[error("type {kind} version {found} is newer than this reader knows ({known})")]
-    UnknownVersion {
-        kind: String,
-        found: u32,
-        known: u32,
-    },
+    UnknownVersion { kind: String, found: u32, known: u32 },
 }
 
 impl RawEnvelope {

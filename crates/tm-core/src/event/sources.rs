@@ -21,9 +21,7 @@ pub struct SourcesChanged {
 impl Event for SourcesChanged {
     const TYPE: &'static str = "sources.changed";
     const VERSION: u32 = 1;
-    const ROUTING: Routing = Routing::Event {
-        key: "sources.changed",
-    };
+    const ROUTING: Routing = Routing::Event { key: "sources.changed" };
 }
 
 /// `sources.snapshot`: every open room that follows at least one hashtag.

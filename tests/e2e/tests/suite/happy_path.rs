@@ -29,17 +29,26 @@ async fn every_client_sees_every_event_of_its_room_once_in_order() {
     for n in 0..POSTS_PER_ROOM {
         for (room, slug) in ROOMS.iter().enumerate() {
             if n % 2 == 0 {
-                system.post_http(slug, "http-poster", &format!("http {n} in {slug}")).await.unwrap();
+                system
+                    .post_http(slug, "http-poster", &format!("http {n} in {slug}"))
+                    .await
+                    .unwrap();
             } else {
                 let (_, poster) = clients.iter().find(|(r, _)| *r == room).unwrap();
-                poster.post("ws-poster", &format!("ws {n} in {slug}")).unwrap();
+                poster
+                    .post_accepted("ws-poster", &format!("ws {n} in {slug}"))
+                    .await
+                    .unwrap();
             }
             counts.sent += 1;
         }
     }
 
     for (room, client) in &clients {
-        client.wait_for_seq(POSTS_PER_ROOM as u64, Duration::from_secs(60)).await.unwrap();
+        client
+            .wait_for_seq(POSTS_PER_ROOM as u64, Duration::from_secs(60))
+            .await
+            .unwrap();
         let log = system.events(ROOMS[*room]).await.unwrap();
         assert_eq!(log.len(), POSTS_PER_ROOM);
         check_client_matches_log(client, &log, &mut counts);

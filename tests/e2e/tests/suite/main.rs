@@ -3,6 +3,11 @@
 //! Each scenario starts its own installation (database, broker prefix, ports, processes) and
 //! prints its counts: sent, stored, delivered, duplicates, gaps.
 
+// Helpers here are test code: a failed step should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod browser;
 mod failures;
 mod happy_path;
+mod make_run;
 mod report;

@@ -32,7 +32,10 @@ pub fn check_client_matches_log(client: &LiveClient, log: &[Value], counts: &mut
         counts.duplicates += o.repeats_on_socket as usize;
         counts.gaps += o.gaps_on_socket as usize;
         assert_eq!(o.repeats_on_socket, 0, "gateway repeated events on an open socket");
-        assert_eq!(o.gaps_on_socket, 0, "gateway skipped events on an open socket without reset");
+        assert_eq!(
+            o.gaps_on_socket, 0,
+            "gateway skipped events on an open socket without reset"
+        );
         assert_eq!(seen, expected, "client's events differ from the room's event log");
         for (got, want) in o.events.iter().zip(log) {
             assert_eq!(got.event, want["event"].as_str().unwrap_or_default());

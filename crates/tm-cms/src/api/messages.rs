@@ -1,0 +1,84 @@
+//! Messages and events of a room: list, post, delete, replay.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::request::{bearer, client_ip, participant_id};
+use crate::engine::messages::{EventList, MessageList, MessageView, Page};
+use crate::engine::moderation::ModerationError;
+use crate::engine::posting::{NewPost, PostError, RoomRef};
+use crate::engine::rooms::RoomError;
+use crate::engine::Engine;
+use crate::errors::ErrorBody;
+
+/// `POST /api/v1/rooms/{slug}/messages`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostMessage {
+    pub nickname: String,
+    pub body: String,
+    /// Makes the post idempotent: a resend with the same id returns the stored message.
+    #[schema(value_type = Option<String>, example = "0193c6a4-7c4e-7d2a-9f1e-2b3c4d5e6f70")]
+    pub client_id: Option<Uuid>,
+}
+
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}/messages", params(Page),
+    responses((status = 200, body = MessageList), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip(engine))]
+pub async fn list(
+    engine: web::Data<Engine>,
+    slug: web::Path<String>,
+    page: web::Query<Page>,
+) -> Result<HttpResponse, RoomError> {
+    Ok(HttpResponse::Ok().json(engine.list_messages(&slug, &page).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}/events", params(Page),
+    responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip(engine))]
+pub async fn events(
+    engine: web::Data<Engine>,
+    slug: web::Path<String>,
+    page: web::Query<Page>,
+) -> Result<HttpResponse, RoomError> {
+    Ok(HttpResponse::Ok().json(engine.list_events(&slug, &page).await?))
+}
+
+/// Posts synchronously: 201 once the message is stored (pending in approve mode).
+#[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages", request_body = PostMessage,
+    responses((status = 201, body = MessageView), (status = 404, body = ErrorBody), (status = 410, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip(engine, req, body))]
+pub async fn post(
+    engine: web::Data<Engine>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    body: web::Json<PostMessage>,
+) -> Result<HttpResponse, PostError> {
+    let body = body.into_inner();
+    let post = NewPost {
+        room: RoomRef::Slug(slug.into_inner()),
+        nickname: body.nickname,
+        body: body.body,
+        participant_id: participant_id(&req, &engine),
+        client_id: body.client_id,
+        client_ip: Some(client_ip(&req, &engine)),
+    };
+    Ok(HttpResponse::Created().json(engine.post_message(post).await?))
+}
+
+/// Owner: delete a message (emits `message.deleted` if it was visible).
+#[utoipa::path(delete, path = "/api/v1/rooms/{slug}/messages/{id}",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("owner_token" = [])))]
+#[tracing::instrument(skip(engine, req))]
+pub async fn delete(
+    engine: web::Data<Engine>,
+    req: HttpRequest,
+    path: web::Path<(String, u64)>,
+) -> Result<HttpResponse, ModerationError> {
+    let (slug, id) = path.into_inner();
+    engine.delete_message(&slug, bearer(&req).as_deref(), id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

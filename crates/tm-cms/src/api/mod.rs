@@ -1,0 +1,184 @@
+//! The JSON API (PROTOCOL.md) and its plumbing: routes, extractor error handlers that turn
+//! malformed requests into typed 4xx answers, a JSON 404 for unknown routes, and a middleware
+//! that gives every request a tracing span and its metrics.
+
+pub mod health;
+pub mod join;
+pub mod messages;
+pub mod moderation;
+pub mod openapi;
+pub mod request;
+pub mod rooms;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use tracing::Instrument;
+
+use crate::engine::Engine;
+use crate::errors::error_response;
+use crate::metrics::{HttpLabels, RouteLabels};
+
+/// Every route of the JSON API, also the list the OpenAPI test checks against.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/rooms"),
+    ("GET", "/api/v1/rooms/{slug}"),
+    ("PATCH", "/api/v1/rooms/{slug}"),
+    ("POST", "/api/v1/rooms/{slug}/close"),
+    ("GET", "/api/v1/rooms/{slug}/messages"),
+    ("POST", "/api/v1/rooms/{slug}/messages"),
+    ("DELETE", "/api/v1/rooms/{slug}/messages/{id}"),
+    ("POST", "/api/v1/rooms/{slug}/messages/{id}/approve"),
+    ("POST", "/api/v1/rooms/{slug}/messages/{id}/reject"),
+    ("GET", "/api/v1/rooms/{slug}/events"),
+    ("POST", "/api/v1/rooms/{slug}/join"),
+    ("GET", "/api/v1/rooms/{slug}/pending"),
+    ("POST", "/api/v1/rooms/{slug}/mutes"),
+    ("DELETE", "/api/v1/rooms/{slug}/mutes/{participant_id}"),
+    ("GET", "/api/v1/rooms/{slug}/audit"),
+];
+
+/// Registers the API on an actix app.
+pub fn configure(cfg: &mut web::ServiceConfig, max_json_bytes: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(max_json_bytes)
+            .error_handler(|err, _| json_error(err)),
+    )
+    .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err)))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err)))
+    .app_data(web::PayloadConfig::default().limit(max_json_bytes))
+    .service(resource("/api/v1/rooms").route(web::post().to(rooms::create)))
+    .service(
+        resource("/api/v1/rooms/{slug}")
+            .route(web::get().to(rooms::get))
+            .route(web::patch().to(rooms::update)),
+    )
+    .service(resource("/api/v1/rooms/{slug}/close").route(web::post().to(rooms::close)))
+    .service(
+        resource("/api/v1/rooms/{slug}/messages")
+            .route(web::get().to(messages::list))
+            .route(web::post().to(messages::post)),
+    )
+    .service(resource("/api/v1/rooms/{slug}/messages/{id}").route(web::delete().to(messages::delete)))
+    .service(resource("/api/v1/rooms/{slug}/messages/{id}/approve").route(web::post().to(moderation::approve)))
+    .service(resource("/api/v1/rooms/{slug}/messages/{id}/reject").route(web::post().to(moderation::reject)))
+    .service(resource("/api/v1/rooms/{slug}/events").route(web::get().to(messages::events)))
+    .service(resource("/api/v1/rooms/{slug}/join").route(web::post().to(join::join)))
+    .service(resource("/api/v1/rooms/{slug}/pending").route(web::get().to(moderation::pending)))
+    .service(resource("/api/v1/rooms/{slug}/mutes").route(web::post().to(moderation::mute)))
+    .service(resource("/api/v1/rooms/{slug}/mutes/{participant_id}").route(web::delete().to(moderation::unmute)))
+    .service(resource("/api/v1/rooms/{slug}/audit").route(web::get().to(moderation::audit)))
+    .service(resource("/api/v1/openapi.json").route(web::get().to(openapi::serve)))
+    .service(resource("/healthz").route(web::get().to(health::healthz)))
+    .service(resource("/readyz").route(web::get().to(health::readyz)))
+    .service(resource("/metrics").route(web::get().to(health::metrics)))
+    .default_service(web::to(not_found));
+}
+
+/// A resource whose unsupported methods answer a typed 405.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|| async {
+        error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this method is not allowed here",
+        )
+    }))
+}
+
+/// Unknown routes: a typed JSON 404 under `/api/`, the friendly page elsewhere.
+async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        error_response(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+    } else {
+        crate::web::not_found_page()
+    }
+}
+
+/// A JSON body that could not be parsed: 400 for syntax, 422 for a well-formed body of the
+/// wrong shape.
+pub(crate) fn invalid_json(err: serde_json::Error) -> actix_web::Error {
+    invalid_json_owned(&err)
+}
+
+fn json_error(err: JsonPayloadError) -> actix_web::Error {
+    let message = err.to_string();
+    let response = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            error_response(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", &message)
+        }
+        JsonPayloadError::ContentType => error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Deserialize(inner) => return invalid_json_owned(inner),
+        _ => error_response(StatusCode::BAD_REQUEST, "invalid_json", &message),
+    };
+    actix_web::error::InternalError::from_response(message, response).into()
+}
+
+fn invalid_json_owned(err: &serde_json::Error) -> actix_web::Error {
+    let (status, code) = if err.is_syntax() || err.is_eof() {
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+    };
+    let message = err.to_string();
+    actix_web::error::InternalError::from_response(message.clone(), error_response(status, code, &message)).into()
+}
+
+fn path_error(err: PathError) -> actix_web::Error {
+    let message = err.to_string();
+    actix_web::error::InternalError::from_response(
+        message,
+        error_response(StatusCode::NOT_FOUND, "not_found", "no such resource"),
+    )
+    .into()
+}
+
+fn query_error(err: QueryPayloadError) -> actix_web::Error {
+    let message = err.to_string();
+    actix_web::error::InternalError::from_response(
+        message.clone(),
+        error_response(StatusCode::BAD_REQUEST, "invalid_query", &message),
+    )
+    .into()
+}
+
+/// Request span (method, route, request id) and metrics.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let engine = req.app_data::<web::Data<Engine>>().cloned();
+    let span = tracing::info_span!("http", %method, %route, path = %req.path(), request_id = %uuid::Uuid::new_v4());
+    let response = next.call(req).instrument(span.clone()).await?;
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "answered"));
+    if let Some(engine) = engine {
+        let metrics = engine.metrics();
+        metrics
+            .http_requests
+            .get_or_create(&HttpLabels {
+                method,
+                route: route.clone(),
+                status,
+            })
+            .inc();
+        metrics
+            .http_latency
+            .get_or_create(&RouteLabels { route })
+            .observe(started.elapsed().as_secs_f64());
+    }
+    Ok(response)
+}

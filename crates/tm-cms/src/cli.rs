@@ -1,0 +1,31 @@
+//! Command line: `tm-cms [--config FILE] [serve [--no-migrate] | migrate]`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// tm's content service: rooms, messages, the event log and the JSON API.
+///
+/// Settings come from built-in defaults, /etc/tm/cms.toml, --config and TM_CMS__SECTION__KEY
+/// environment variables (see docs/configuration-cms.md).
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    /// An extra TOML settings file (must exist).
+    #[arg(long, short, global = true, env = "TM_CMS_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the JSON API and run the relay, consumers and sweeper (the default).
+    Serve {
+        /// Do not apply pending migrations on start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+}

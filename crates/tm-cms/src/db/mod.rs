@@ -1,0 +1,130 @@
+//! The database: connection pool, embedded migrations, table definitions and the error policy.
+//!
+//! Error policy: a database that cannot be reached (no connection from the pool in time, an I/O
+//! failure mid-query) is [`DbError::Unavailable`]; the API answers it with 503 `unavailable` and
+//! the consumers with `HandleError::Transient`, so bus messages wait. Anything else is a query
+//! failure: a bug or a broken invariant, logged and answered with 500.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncMysqlConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// Every migration in the repository's `migrations/`, compiled in.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+pub type DbPool = Pool<AsyncMysqlConnection>;
+pub type DbConn = Object<AsyncMysqlConnection>;
+
+/// Why a database call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database query failed: {0}")]
+    Query(#[source] DieselError),
+}
+
+impl DbError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, DbError::Unavailable(_))
+    }
+}
+
+impl From<DieselError> for DbError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)
+            | DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            // diesel-async reports the driver's I/O and protocol failures as `Unknown` with the
+            // driver's message; server-side errors carry the server's text instead.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) if is_connection_failure(info.message()) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            DieselError::BrokenTransactionManager => DbError::Unavailable(err.to_string()),
+            _ => DbError::Query(err),
+        }
+    }
+}
+
+fn is_connection_failure(message: &str) -> bool {
+    const MARKERS: [&str; 6] = [
+        "Input/output error",
+        "Driver error",
+        "Other error",
+        "Server shutdown in progress",
+        "Connection",
+        "connection",
+    ];
+    MARKERS.iter().any(|m| message.contains(m))
+}
+
+impl From<PoolError> for DbError {
+    fn from(err: PoolError) -> Self {
+        DbError::Unavailable(err.to_string())
+    }
+}
+
+/// A small pool whose checkout fails after `connect_timeout` instead of hanging.
+pub fn pool(url: &str, size: usize, connect_timeout: Duration) -> Result<DbPool, DbError> {
+    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
+    Pool::builder(manager)
+        .max_size(size.max(1))
+        .wait_timeout(Some(connect_timeout))
+        .create_timeout(Some(connect_timeout))
+        .recycle_timeout(Some(connect_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| DbError::Unavailable(e.to_string()))
+}
+
+/// Checks a connection out of the pool.
+pub async fn conn(pool: &DbPool) -> Result<DbConn, DbError> {
+    Ok(pool.get().await?)
+}
+
+/// Applies pending migrations on a dedicated connection (diesel's harness is blocking, so it
+/// runs on the blocking pool). Returns the versions applied.
+pub async fn migrate(url: &str) -> Result<Vec<String>, DbError> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel::Connection;
+        let mut conn = AsyncConnectionWrapper::<AsyncMysqlConnection>::establish(&url)
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| DbError::Unavailable(format!("migration failed: {e}")))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    })
+    .await
+    .map_err(|e| DbError::Unavailable(format!("migration task failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unknown(message: &str) -> DieselError {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn connection_failures_are_unavailable_and_the_rest_are_query_errors() {
+        assert!(DbError::from(unknown("Input/output error: broken pipe")).is_unavailable());
+        assert!(DbError::from(unknown("Driver error: `Connection to the server is closed.'")).is_unavailable());
+        assert!(DbError::from(DieselError::BrokenTransactionManager).is_unavailable());
+        assert!(!DbError::from(unknown("You have an error in your SQL syntax")).is_unavailable());
+        assert!(!DbError::from(DieselError::NotFound).is_unavailable());
+        let unique = DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new("dup".to_owned()));
+        assert!(!DbError::from(unique).is_unavailable());
+    }
+}

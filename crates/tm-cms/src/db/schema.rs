@@ -1,0 +1,97 @@
+//! Diesel's view of the tables in `migrations/` (kept by hand, in step with the SQL).
+
+diesel::table! {
+    rooms (id) {
+        id -> Unsigned<BigInt>,
+        slug -> Varchar,
+        open_slug -> Nullable<Varchar>,
+        topic -> Varchar,
+        state -> Varchar,
+        close_reason -> Nullable<Varchar>,
+        expires_at -> Datetime,
+        closed_at -> Nullable<Datetime>,
+        max_length -> Unsigned<Integer>,
+        slow_mode_seconds -> Unsigned<Integer>,
+        moderation -> Varchar,
+        password_hash -> Nullable<Varchar>,
+        owner_token_hash -> Char,
+        hashtags -> Text,
+        seq -> Unsigned<BigInt>,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Unsigned<BigInt>,
+        room_id -> Unsigned<BigInt>,
+        seq -> Nullable<Unsigned<BigInt>>,
+        nickname -> Varchar,
+        participant_id -> Varchar,
+        color -> Char,
+        body -> Text,
+        tokens -> Mediumtext,
+        kind -> Varchar,
+        source -> Nullable<Varchar>,
+        external_id -> Nullable<Varchar>,
+        source_url -> Nullable<Varchar>,
+        client_id -> Nullable<Char>,
+        state -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    room_events (id) {
+        id -> Unsigned<BigInt>,
+        room_id -> Nullable<Unsigned<BigInt>>,
+        seq -> Nullable<Unsigned<BigInt>>,
+        event_type -> Varchar,
+        routing_key -> Varchar,
+        envelope_id -> Char,
+        envelope -> Mediumtext,
+        created_at -> Datetime,
+        published_at -> Nullable<Datetime>,
+    }
+}
+
+diesel::table! {
+    mutes (id) {
+        id -> Unsigned<BigInt>,
+        room_id -> Unsigned<BigInt>,
+        participant_id -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    moderation_log (id) {
+        id -> Unsigned<BigInt>,
+        room_id -> Unsigned<BigInt>,
+        actor -> Varchar,
+        action -> Varchar,
+        target -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    pages (id) {
+        id -> Unsigned<BigInt>,
+        slug -> Varchar,
+        title -> Varchar,
+        body_markdown -> Mediumtext,
+        updated_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    admin_users (id) {
+        id -> Unsigned<BigInt>,
+        username -> Varchar,
+        password_hash -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(rooms, messages, room_events, mutes, moderation_log);

@@ -1,0 +1,104 @@
+//! The event log (transactional outbox): appending inside a write's transaction, and reading a
+//! room's events back for `/events?after=` replay.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
+use serde::Serialize;
+use tm_core::event::{Envelope, Event, RoomId, Seq};
+use uuid::Uuid;
+
+use super::clock;
+use crate::db::models::{EventRow, NewEvent, RoomRow};
+use crate::db::schema::{room_events, rooms};
+use crate::db::DbError;
+
+/// Locks a room's row for the rest of the transaction: writes to one room are serialised, so
+/// its `seq` and its events are assigned in commit order.
+pub async fn lock_room(conn: &mut AsyncMysqlConnection, id: RoomId) -> Result<Option<RoomRow>, DbError> {
+    Ok(rooms::table
+        .find(id)
+        .select(RoomRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Takes the room's next `seq` (the room row must be locked).
+pub async fn next_seq(conn: &mut AsyncMysqlConnection, room: &mut RoomRow) -> Result<Seq, DbError> {
+    room.seq += 1;
+    diesel::update(rooms::table.find(room.id))
+        .set(rooms::seq.eq(room.seq))
+        .execute(conn)
+        .await?;
+    Ok(room.seq)
+}
+
+/// Appends one event. `seq` is set for room-visible events; `room_id` for anything about a room.
+pub async fn append<E: Event>(
+    conn: &mut AsyncMysqlConnection,
+    room_id: Option<RoomId>,
+    seq: Option<Seq>,
+    payload: E,
+) -> Result<(), DbError> {
+    let now = clock::now();
+    let envelope = Envelope::with_id(Uuid::now_v7(), clock::from_db(now), crate::SERVICE, payload);
+    let json = envelope
+        .to_json()
+        .map_err(|e| DbError::Unavailable(format!("cannot encode event: {e}")))?;
+    let json = String::from_utf8(json).map_err(|e| DbError::Unavailable(e.to_string()))?;
+    let id = envelope.id.to_string();
+    let routing_key = envelope.routing_key();
+    diesel::insert_into(room_events::table)
+        .values(NewEvent {
+            room_id,
+            seq,
+            event_type: E::TYPE,
+            routing_key: &routing_key,
+            envelope_id: &id,
+            envelope: &json,
+            created_at: now,
+        })
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One replayed event as `/events` serves it: `data` is the stored payload.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoggedEvent {
+    pub seq: Seq,
+    /// The event type, e.g. `message.created`.
+    pub event: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// A room's events with `seq > after`, oldest first, at most `limit`.
+pub async fn read_room_events(
+    conn: &mut AsyncMysqlConnection,
+    room_id: RoomId,
+    after: Seq,
+    limit: i64,
+) -> Result<Vec<LoggedEvent>, DbError> {
+    let rows: Vec<EventRow> = room_events::table
+        .filter(room_events::room_id.eq(room_id))
+        .filter(room_events::seq.gt(after))
+        .order(room_events::seq.asc())
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let seq = row.seq?;
+            let envelope: serde_json::Value = serde_json::from_str(&row.envelope).ok()?;
+            Some(LoggedEvent {
+                seq,
+                event: row.event_type,
+                data: envelope.get("payload").cloned().unwrap_or_default(),
+            })
+        })
+        .collect())
+}

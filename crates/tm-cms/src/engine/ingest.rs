@@ -1,0 +1,114 @@
+//! Items from tm-ingest (tweets, toots): stored once per (room, source, external id), in every
+//! open room they matched. Slow mode and rate limits do not apply; approve mode does.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use tm_core::event::{IngestItem, IngestSource, Moderation, RoomId, RoomState};
+use tm_core::{parse_body, MessageBody, HARD_MAX_BODY_CHARS};
+
+use super::rooms::{moderation_of, state_of};
+use super::{clock, event_log, posting, secrets, Engine};
+use crate::db::models::NewMessage;
+use crate::db::schema::messages;
+use crate::db::DbError;
+
+/// What happened to an item in one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    Stored,
+    Duplicate,
+    /// The room is missing, paused or closed, or the text is unusable.
+    Skipped,
+}
+
+impl Engine {
+    /// Stores an item in each of its rooms, each room in its own transaction (a redelivery
+    /// finds the rooms already done and skips them).
+    pub async fn ingest(&self, item: &IngestItem) -> Result<Vec<IngestOutcome>, DbError> {
+        let mut outcomes = Vec::new();
+        for room_id in &item.room_ids {
+            let mut conn = self.conn().await?;
+            let item = item.clone();
+            let room_id = *room_id;
+            let outcome = conn
+                .transaction::<_, DbError, _>(async move |conn| store(conn, room_id, &item).await)
+                .await?;
+            if outcome == IngestOutcome::Stored {
+                self.events_committed();
+            }
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+}
+
+async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestItem) -> Result<IngestOutcome, DbError> {
+    let Some(mut room) = event_log::lock_room(conn, room_id).await? else {
+        return Ok(IngestOutcome::Skipped);
+    };
+    if state_of(&room) != RoomState::Open {
+        return Ok(IngestOutcome::Skipped);
+    }
+    let source = item.source.as_str();
+    let existing: i64 = messages::table
+        .filter(messages::room_id.eq(room.id))
+        .filter(messages::source.eq(source))
+        .filter(messages::external_id.eq(&item.external_id))
+        .count()
+        .get_result(conn)
+        .await?;
+    if existing > 0 {
+        return Ok(IngestOutcome::Duplicate);
+    }
+    // External text may be longer than a room's limit: shorten it rather than drop it.
+    let text: String = item.text.chars().take(HARD_MAX_BODY_CHARS).collect();
+    let Ok(body) = MessageBody::parse(&text, HARD_MAX_BODY_CHARS) else {
+        tracing::info!(external_id = %item.external_id, "ingested item has unusable text; skipped");
+        return Ok(IngestOutcome::Skipped);
+    };
+    let nickname: String = item
+        .author
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(32)
+        .collect();
+    let participant = format!("{source}:{}", item.author);
+    let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(|e| DbError::Unavailable(e.to_string()))?;
+    let pending = moderation_of(&room) == Moderation::Approve;
+    let seq = if pending {
+        None
+    } else {
+        Some(event_log::next_seq(conn, &mut room).await?)
+    };
+    let kind = match item.source {
+        IngestSource::Twitter => "tweet",
+        IngestSource::Mastodon => "toot",
+    };
+    let external_id: String = item.external_id.chars().take(191).collect();
+    let url: String = item.url.chars().take(2048).collect();
+    diesel::insert_into(messages::table)
+        .values(NewMessage {
+            room_id: room.id,
+            seq,
+            nickname: if nickname.is_empty() { source } else { &nickname },
+            participant_id: &participant,
+            color: secrets::speaker_color(&participant),
+            body: body.as_str(),
+            tokens: &tokens,
+            kind,
+            source: Some(source),
+            external_id: Some(&external_id),
+            source_url: Some(&url),
+            client_id: None,
+            state: if pending { "pending" } else { "visible" },
+            created_at: clock::to_db(item.posted_at),
+        })
+        .execute(conn)
+        .await?;
+    if seq.is_some() {
+        let row = posting::last_inserted(conn).await?;
+        posting::announce(conn, &room, &row).await?;
+    }
+    Ok(IngestOutcome::Stored)
+}

@@ -1,0 +1,153 @@
+//! Join tokens: after checking the room's password (rate-limited against guessing), the CMS
+//! signs a short-lived token the gateway trusts without asking the database.
+
+use actix_web::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tm_core::event::RoomState;
+use tm_core::{JoinClaims, Role};
+
+use super::rooms::{state_of, Actor, RoomError};
+use super::{secrets, Engine};
+use crate::db::DbError;
+use crate::errors::{api_error, db_status, ApiErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error("no such room")]
+    NotFound,
+    #[error("the room is closed")]
+    Closed,
+    #[error("this room needs a password")]
+    PasswordRequired,
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("too many attempts; try again in {0} s")]
+    TooManyAttempts(u64),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RoomError> for JoinError {
+    fn from(err: RoomError) -> Self {
+        match err {
+            RoomError::NotFound => JoinError::NotFound,
+            RoomError::Db(e) => JoinError::Db(e),
+            other => JoinError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl ApiErrorCode for JoinError {
+    fn status(&self) -> StatusCode {
+        match self {
+            JoinError::NotFound => StatusCode::NOT_FOUND,
+            JoinError::Closed => StatusCode::GONE,
+            JoinError::PasswordRequired | JoinError::WrongPassword => StatusCode::UNAUTHORIZED,
+            JoinError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            JoinError::Db(e) => db_status(e).0,
+            JoinError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            JoinError::NotFound => "room_not_found",
+            JoinError::Closed => "room_closed",
+            JoinError::PasswordRequired => "password_required",
+            JoinError::WrongPassword => "wrong_password",
+            JoinError::TooManyAttempts(_) => "too_many_attempts",
+            JoinError::Db(e) => db_status(e).1,
+            JoinError::Unexpected(_) => "internal",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            JoinError::TooManyAttempts(secs) => Some(*secs),
+            _ => None,
+        }
+    }
+}
+api_error!(JoinError);
+
+/// `POST /api/v1/rooms/{slug}/join`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JoinResponse {
+    pub token: String,
+    pub gateway_url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+    /// `participant` or `owner`.
+    pub role: String,
+    pub participant_id: String,
+}
+
+impl Engine {
+    #[tracing::instrument(skip(self, req, bearer))]
+    pub async fn join(
+        &self,
+        slug: &str,
+        req: JoinRequest,
+        bearer: Option<&str>,
+        participant_id: String,
+        client_ip: &str,
+    ) -> Result<JoinResponse, JoinError> {
+        let room = self.room_row(slug).await?;
+        if state_of(&room) == RoomState::Closed {
+            return Err(JoinError::Closed);
+        }
+        let actor = self.authorize(&room, bearer);
+        if let (Some(stored), None) = (room.password_hash.clone(), actor) {
+            let password = req
+                .password
+                .filter(|p| !p.is_empty())
+                .ok_or(JoinError::PasswordRequired)?;
+            self.limiters
+                .join_attempt(client_ip, room.id)
+                .map_err(|wait| JoinError::TooManyAttempts(wait.as_secs().max(1)))?;
+            let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &stored))
+                .await
+                .map_err(anyhow::Error::from)?;
+            if !ok {
+                return Err(JoinError::WrongPassword);
+            }
+        }
+        let role = if actor.is_some() {
+            Role::Owner
+        } else {
+            Role::Participant
+        };
+        let expires_at = OffsetDateTime::now_utc() + time::Duration::seconds(self.settings.join.ttl_secs as i64);
+        let claims = JoinClaims {
+            room_id: room.id,
+            slug: room.slug.clone(),
+            role,
+            participant_id: participant_id.clone(),
+            max_length: room.max_length,
+            exp: expires_at.unix_timestamp(),
+        };
+        let token = claims
+            .sign(self.settings.join.secret.expose().as_bytes())
+            .map_err(anyhow::Error::from)?;
+        Ok(JoinResponse {
+            token,
+            gateway_url: self.settings.http.gateway_url.clone(),
+            expires_at,
+            role: if actor == Some(Actor::Owner) || actor == Some(Actor::Admin) {
+                "owner"
+            } else {
+                "participant"
+            }
+            .to_owned(),
+            participant_id,
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! Reading messages and events back: `/messages?after=` and `/events?after=`.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use tm_core::event::{Message, MessageKind, Seq};
+use tm_core::Token;
+
+use super::event_log::{self, LoggedEvent};
+use super::rooms::{find_by_slug, RoomError};
+use super::{clock, Engine};
+use crate::db::models::MessageRow;
+use crate::db::schema::messages;
+
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+/// `?after=&limit=` of the read endpoints.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Only items with a greater seq (default 0).
+    pub after: Option<u64>,
+    /// At most this many (default 100, max 1000).
+    pub limit: Option<u32>,
+}
+
+impl Page {
+    fn limit(&self) -> i64 {
+        self.limit.map_or(DEFAULT_LIMIT, |l| i64::from(l).clamp(1, MAX_LIMIT))
+    }
+}
+
+/// A message with its moderation state (`visible` or `pending`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MessageView {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub message: Message,
+    pub state: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageList {
+    pub messages: Vec<MessageView>,
+    /// The room's current seq.
+    pub seq: Seq,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventList {
+    pub events: Vec<LoggedEvent>,
+    /// The room's current seq.
+    pub seq: Seq,
+}
+
+pub(crate) fn kind_of(kind: &str) -> MessageKind {
+    match kind {
+        "tweet" => MessageKind::Tweet,
+        "toot" => MessageKind::Toot,
+        "system" => MessageKind::System,
+        _ => MessageKind::Post,
+    }
+}
+
+/// The wire form of a stored message.
+pub(crate) fn to_message(row: &MessageRow, slug: &str) -> Message {
+    let tokens: Vec<Token> = serde_json::from_str(&row.tokens).unwrap_or_default();
+    Message {
+        id: row.id,
+        seq: row.seq.unwrap_or(0),
+        room: slug.to_owned(),
+        nickname: row.nickname.clone(),
+        color: row.color.clone(),
+        body: row.body.clone(),
+        tokens,
+        kind: kind_of(&row.kind),
+        source_url: row.source_url.clone(),
+        created_at: clock::from_db(row.created_at),
+        client_id: row.client_id.as_deref().and_then(|c| c.parse().ok()),
+    }
+}
+
+pub(crate) fn to_view(row: &MessageRow, slug: &str) -> MessageView {
+    MessageView {
+        message: to_message(row, slug),
+        state: row.state.clone(),
+    }
+}
+
+impl Engine {
+    /// Visible messages with `seq > after`, in seq order.
+    pub async fn list_messages(&self, slug: &str, page: &Page) -> Result<MessageList, RoomError> {
+        let mut conn = self.conn().await?;
+        let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
+        let rows: Vec<MessageRow> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::state.eq("visible"))
+            .filter(messages::seq.gt(page.after.unwrap_or(0)))
+            .order(messages::seq.asc())
+            .limit(page.limit())
+            .select(MessageRow::as_select())
+            .load(&mut conn)
+            .await?;
+        Ok(MessageList {
+            messages: rows.iter().map(|r| to_view(r, &room.slug)).collect(),
+            seq: room.seq,
+        })
+    }
+
+    /// The room's event log with `seq > after`: exactly what the gateway sends.
+    pub async fn list_events(&self, slug: &str, page: &Page) -> Result<EventList, RoomError> {
+        let mut conn = self.conn().await?;
+        let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
+        let events = event_log::read_room_events(&mut conn, room.id, page.after.unwrap_or(0), page.limit()).await?;
+        Ok(EventList { events, seq: room.seq })
+    }
+
+    /// Messages waiting for approval (owner only).
+    pub async fn list_pending(&self, slug: &str, bearer: Option<&str>) -> Result<MessageList, RoomError> {
+        let mut conn = self.conn().await?;
+        let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
+        self.authorize(&room, bearer).ok_or(RoomError::NotOwner)?;
+        let rows: Vec<MessageRow> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::state.eq("pending"))
+            .order(messages::id.asc())
+            .limit(MAX_LIMIT)
+            .select(MessageRow::as_select())
+            .load(&mut conn)
+            .await?;
+        Ok(MessageList {
+            messages: rows.iter().map(|r| to_view(r, &room.slug)).collect(),
+            seq: room.seq,
+        })
+    }
+}

@@ -1,0 +1,300 @@
+//! Owner and admin actions on messages and participants, and the audit log every moderation
+//! action writes to (actor, action, target, time).
+
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tm_core::event::{MessageDeleted, RoomId, RoomState};
+
+use super::messages::{to_view, MessageView};
+use super::rooms::{find_by_slug, state_of, Actor};
+use super::{clock, event_log, from_diesel, posting, Engine};
+use crate::db::models::{AuditRow, MessageRow};
+use crate::db::schema::{messages, moderation_log, mutes};
+use crate::db::DbError;
+use crate::errors::{api_error, db_status, ApiErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModerationError {
+    #[error("no such room")]
+    RoomNotFound,
+    #[error("no such message in this room")]
+    MessageNotFound,
+    #[error("this needs the room's owner token")]
+    NotOwner,
+    #[error("the room is closed")]
+    Closed,
+    #[error("the message is not waiting for approval")]
+    NotPending,
+    #[error("participant ids are 1 to 128 characters")]
+    InvalidParticipant,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+from_diesel!(ModerationError);
+
+impl ApiErrorCode for ModerationError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ModerationError::RoomNotFound | ModerationError::MessageNotFound => StatusCode::NOT_FOUND,
+            ModerationError::NotOwner => StatusCode::FORBIDDEN,
+            ModerationError::Closed => StatusCode::GONE,
+            ModerationError::NotPending => StatusCode::CONFLICT,
+            ModerationError::InvalidParticipant => StatusCode::UNPROCESSABLE_ENTITY,
+            ModerationError::Db(e) => db_status(e).0,
+            ModerationError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            ModerationError::RoomNotFound => "room_not_found",
+            ModerationError::MessageNotFound => "message_not_found",
+            ModerationError::NotOwner => "not_owner",
+            ModerationError::Closed => "room_closed",
+            ModerationError::NotPending => "not_pending",
+            ModerationError::InvalidParticipant => "invalid_participant",
+            ModerationError::Db(e) => db_status(e).1,
+            ModerationError::Unexpected(_) => "internal",
+        }
+    }
+}
+api_error!(ModerationError);
+
+/// `POST /api/v1/rooms/{slug}/mutes`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MuteRequest {
+    pub participant_id: String,
+}
+
+/// One audit log entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: u64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditList {
+    pub entries: Vec<AuditEntry>,
+}
+
+/// Records a moderation action inside the caller's transaction.
+pub(crate) async fn audit(
+    conn: &mut AsyncMysqlConnection,
+    room_id: RoomId,
+    actor: Actor,
+    action: &str,
+    target: &str,
+) -> Result<(), DbError> {
+    audit_as(conn, room_id, actor.as_str(), action, target).await
+}
+
+pub(crate) async fn audit_as(
+    conn: &mut AsyncMysqlConnection,
+    room_id: RoomId,
+    actor: &str,
+    action: &str,
+    target: &str,
+) -> Result<(), DbError> {
+    let target: String = target.chars().take(255).collect();
+    diesel::insert_into(moderation_log::table)
+        .values((
+            moderation_log::room_id.eq(room_id),
+            moderation_log::actor.eq(actor),
+            moderation_log::action.eq(action),
+            moderation_log::target.eq(target),
+            moderation_log::created_at.eq(clock::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What happens to a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Delete,
+    Approve,
+    Reject,
+}
+
+impl Engine {
+    async fn authorized_room(&self, slug: &str, bearer: Option<&str>) -> Result<(RoomId, Actor), ModerationError> {
+        let mut conn = self.conn().await?;
+        let room = find_by_slug(&mut conn, slug)
+            .await?
+            .ok_or(ModerationError::RoomNotFound)?;
+        let actor = self.authorize(&room, bearer).ok_or(ModerationError::NotOwner)?;
+        Ok((room.id, actor))
+    }
+
+    /// Deletes a message: a visible one emits `message.deleted`; deleting twice is a no-op.
+    pub async fn delete_message(&self, slug: &str, bearer: Option<&str>, id: u64) -> Result<(), ModerationError> {
+        self.judge(slug, bearer, id, Verdict::Delete).await.map(|_| ())
+    }
+
+    /// Shows a pending message (emits `message.created` with the next seq).
+    pub async fn approve_message(
+        &self,
+        slug: &str,
+        bearer: Option<&str>,
+        id: u64,
+    ) -> Result<MessageView, ModerationError> {
+        self.judge(slug, bearer, id, Verdict::Approve).await
+    }
+
+    /// Drops a pending message without it ever being shown.
+    pub async fn reject_message(
+        &self,
+        slug: &str,
+        bearer: Option<&str>,
+        id: u64,
+    ) -> Result<MessageView, ModerationError> {
+        self.judge(slug, bearer, id, Verdict::Reject).await
+    }
+
+    #[tracing::instrument(skip(self, bearer))]
+    async fn judge(
+        &self,
+        slug: &str,
+        bearer: Option<&str>,
+        id: u64,
+        verdict: Verdict,
+    ) -> Result<MessageView, ModerationError> {
+        let (room_id, actor) = self.authorized_room(slug, bearer).await?;
+        let mut conn = self.conn().await?;
+        let (view, emitted) = conn
+            .transaction::<_, ModerationError, _>(async move |conn| {
+                let mut room = event_log::lock_room(conn, room_id)
+                    .await?
+                    .ok_or(ModerationError::RoomNotFound)?;
+                let mut row: MessageRow = messages::table
+                    .filter(messages::id.eq(id))
+                    .filter(messages::room_id.eq(room.id))
+                    .select(MessageRow::as_select())
+                    .first(conn)
+                    .await
+                    .optional()?
+                    .ok_or(ModerationError::MessageNotFound)?;
+                if verdict != Verdict::Delete && row.state != "pending" {
+                    return Err(ModerationError::NotPending);
+                }
+                if verdict == Verdict::Approve && state_of(&room) == RoomState::Closed {
+                    return Err(ModerationError::Closed);
+                }
+                let was_visible = row.state == "visible";
+                let (state, action) = match verdict {
+                    Verdict::Approve => ("visible", "approve"),
+                    Verdict::Reject => ("deleted", "reject"),
+                    Verdict::Delete if row.state == "deleted" => return Ok((to_view(&row, &room.slug), false)),
+                    Verdict::Delete => ("deleted", "delete"),
+                };
+                if verdict == Verdict::Approve {
+                    row.seq = Some(event_log::next_seq(conn, &mut room).await?);
+                }
+                row.state = state.to_owned();
+                diesel::update(messages::table.find(row.id))
+                    .set((messages::state.eq(state), messages::seq.eq(row.seq)))
+                    .execute(conn)
+                    .await?;
+                let mut emitted = false;
+                if verdict == Verdict::Approve {
+                    posting::announce(conn, &room, &row).await?;
+                    emitted = true;
+                } else if was_visible {
+                    let seq = event_log::next_seq(conn, &mut room).await?;
+                    let deleted = MessageDeleted {
+                        room_id: room.id,
+                        seq,
+                        id: row.id,
+                    };
+                    event_log::append(conn, Some(room.id), Some(seq), deleted).await?;
+                    emitted = true;
+                }
+                audit(conn, room.id, actor, action, &format!("message:{}", row.id)).await?;
+                Ok((to_view(&row, &room.slug), emitted))
+            })
+            .await?;
+        if emitted {
+            self.events_committed();
+        }
+        Ok(view)
+    }
+
+    /// Mutes a participant: their later posts are refused with `muted`.
+    pub async fn mute(
+        &self,
+        slug: &str,
+        bearer: Option<&str>,
+        participant: &str,
+        muted: bool,
+    ) -> Result<(), ModerationError> {
+        if participant.is_empty() || participant.chars().count() > 128 {
+            return Err(ModerationError::InvalidParticipant);
+        }
+        let (room_id, actor) = self.authorized_room(slug, bearer).await?;
+        let participant = participant.to_owned();
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, ModerationError, _>(async move |conn| {
+            event_log::lock_room(conn, room_id)
+                .await?
+                .ok_or(ModerationError::RoomNotFound)?;
+            if muted {
+                diesel::insert_or_ignore_into(mutes::table)
+                    .values((
+                        mutes::room_id.eq(room_id),
+                        mutes::participant_id.eq(&participant),
+                        mutes::created_at.eq(clock::now()),
+                    ))
+                    .execute(conn)
+                    .await?;
+            } else {
+                diesel::delete(
+                    mutes::table
+                        .filter(mutes::room_id.eq(room_id))
+                        .filter(mutes::participant_id.eq(&participant)),
+                )
+                .execute(conn)
+                .await?;
+            }
+            let action = if muted { "mute" } else { "unmute" };
+            audit(conn, room_id, actor, action, &format!("participant:{participant}")).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The room's moderation log, newest first.
+    pub async fn audit_log(&self, slug: &str, bearer: Option<&str>) -> Result<AuditList, ModerationError> {
+        let (room_id, _) = self.authorized_room(slug, bearer).await?;
+        let mut conn = self.conn().await?;
+        let rows: Vec<AuditRow> = moderation_log::table
+            .filter(moderation_log::room_id.eq(room_id))
+            .order(moderation_log::id.desc())
+            .limit(1000)
+            .select(AuditRow::as_select())
+            .load(&mut conn)
+            .await?;
+        let entries = rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                actor: r.actor,
+                action: r.action,
+                target: r.target,
+                at: clock::from_db(r.created_at),
+            })
+            .collect();
+        Ok(AuditList { entries })
+    }
+}

@@ -1,0 +1,256 @@
+//! Posting a message: one code path for HTTP posts and `post.submit` commands.
+//!
+//! Order of checks: lock the room → idempotency on `client_id` (a resend returns the stored
+//! message) → rate limits (in memory) → room open → nickname and body rules → mute → slow mode
+//! → insert (visible, or pending in approve mode) → `message.created` with the next seq.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use tm_core::event::{MessageCreated, RoomId, RoomState};
+use tm_core::{parse_body, MessageBody, Nickname, ValidationError};
+use uuid::Uuid;
+
+use super::messages::{to_message, MessageView};
+use super::rate_limit::Limiters;
+use super::rooms::{moderation_of, state_of};
+use super::{clock, event_log, from_diesel, secrets, Engine};
+use crate::db::models::{MessageRow, NewMessage, RoomRow};
+use crate::db::schema::{messages, mutes};
+use crate::db::DbError;
+use crate::errors::{api_error, db_status, ApiErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("no such room")]
+    NotFound,
+    #[error("the room is paused")]
+    Paused,
+    #[error("the room is closed")]
+    Closed,
+    #[error("you are muted in this room")]
+    Muted,
+    #[error("slow down: try again in {} s", .0.as_secs().max(1))]
+    SlowDown(Duration),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+from_diesel!(PostError);
+
+impl ApiErrorCode for PostError {
+    fn status(&self) -> StatusCode {
+        match self {
+            PostError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            PostError::NotFound => StatusCode::NOT_FOUND,
+            PostError::Paused => StatusCode::LOCKED,
+            PostError::Closed => StatusCode::GONE,
+            PostError::Muted => StatusCode::FORBIDDEN,
+            PostError::SlowDown(_) => StatusCode::TOO_MANY_REQUESTS,
+            PostError::Db(e) => db_status(e).0,
+            PostError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            PostError::Invalid(v) => v.code(),
+            PostError::NotFound => "room_not_found",
+            PostError::Paused => "room_paused",
+            PostError::Closed => "room_closed",
+            PostError::Muted => "muted",
+            PostError::SlowDown(_) => "slow_down",
+            PostError::Db(e) => db_status(e).1,
+            PostError::Unexpected(_) => "internal",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            PostError::SlowDown(wait) => Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+            _ => None,
+        }
+    }
+}
+api_error!(PostError);
+
+/// Which room a post is for.
+#[derive(Debug, Clone)]
+pub enum RoomRef {
+    Id(RoomId),
+    Slug(String),
+}
+
+/// A post from either edge.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub room: RoomRef,
+    pub nickname: String,
+    pub body: String,
+    pub participant_id: String,
+    pub client_id: Option<Uuid>,
+    /// Also rate-limited by client address (HTTP posts).
+    pub client_ip: Option<String>,
+}
+
+impl Engine {
+    /// Stores a post (or returns the one already stored under its `client_id`).
+    #[tracing::instrument(skip_all, fields(room = ?post.room, participant = %post.participant_id, client_id = ?post.client_id))]
+    pub async fn post_message(&self, post: NewPost) -> Result<MessageView, PostError> {
+        let mut conn = self.conn().await?;
+        let room_id = match &post.room {
+            RoomRef::Id(id) => *id,
+            RoomRef::Slug(slug) => {
+                super::rooms::find_by_slug(&mut conn, slug)
+                    .await?
+                    .ok_or(PostError::NotFound)?
+                    .id
+            }
+        };
+        let limiters = self.limiters.clone();
+        let (view, created) = conn
+            .transaction::<_, PostError, _>(async move |conn| store(conn, room_id, post, &limiters).await)
+            .await?;
+        if created {
+            self.events_committed();
+        }
+        Ok(view)
+    }
+}
+
+/// The transaction body. Returns the message and whether an event was appended.
+async fn store(
+    conn: &mut AsyncMysqlConnection,
+    room_id: RoomId,
+    post: NewPost,
+    limiters: &Limiters,
+) -> Result<(MessageView, bool), PostError> {
+    let mut room = event_log::lock_room(conn, room_id).await?.ok_or(PostError::NotFound)?;
+    let client_id = post.client_id.map(|c| c.to_string());
+    if let Some(existing) = find_by_client_id(conn, room.id, client_id.as_deref()).await? {
+        return Ok((view(&existing, &room), false));
+    }
+    // Rate limits are checked once the database answered and the post is not a resend, so a
+    // delivery retried through a database outage, or redelivered, spends no allowance.
+    limiters.post(&post.participant_id).map_err(PostError::SlowDown)?;
+    if let Some(ip) = &post.client_ip {
+        limiters.post(&format!("ip:{ip}")).map_err(PostError::SlowDown)?;
+    }
+    match state_of(&room) {
+        RoomState::Closed => return Err(PostError::Closed),
+        RoomState::Paused => return Err(PostError::Paused),
+        RoomState::Open => {}
+    }
+    let nickname = Nickname::parse(&post.nickname)?;
+    let body = MessageBody::parse(&post.body, room.max_length as usize)?;
+    if is_muted(conn, room.id, &post.participant_id).await? {
+        return Err(PostError::Muted);
+    }
+    check_slow_mode(conn, &room, &post.participant_id).await?;
+    let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(anyhow::Error::from)?;
+    let pending = moderation_of(&room) == tm_core::event::Moderation::Approve;
+    let seq = if pending {
+        None
+    } else {
+        Some(event_log::next_seq(conn, &mut room).await?)
+    };
+    diesel::insert_into(messages::table)
+        .values(NewMessage {
+            room_id: room.id,
+            seq,
+            nickname: nickname.as_str(),
+            participant_id: &post.participant_id,
+            color: secrets::speaker_color(&post.participant_id),
+            body: body.as_str(),
+            tokens: &tokens,
+            kind: "post",
+            source: None,
+            external_id: None,
+            source_url: None,
+            client_id: client_id.as_deref(),
+            state: if pending { "pending" } else { "visible" },
+            created_at: clock::now(),
+        })
+        .execute(conn)
+        .await?;
+    let row = last_inserted(conn).await?;
+    if seq.is_some() {
+        announce(conn, &room, &row).await?;
+    }
+    Ok((view(&row, &room), seq.is_some()))
+}
+
+fn view(row: &MessageRow, room: &RoomRow) -> MessageView {
+    super::messages::to_view(row, &room.slug)
+}
+
+/// Appends `message.created` for a message that just became visible.
+pub(crate) async fn announce(conn: &mut AsyncMysqlConnection, room: &RoomRow, row: &MessageRow) -> Result<(), DbError> {
+    let created = MessageCreated {
+        room_id: room.id,
+        message: to_message(row, &room.slug),
+    };
+    event_log::append(conn, Some(room.id), row.seq, created).await
+}
+
+/// The row this connection inserted last.
+pub(crate) async fn last_inserted(conn: &mut AsyncMysqlConnection) -> Result<MessageRow, DbError> {
+    let id: u64 =
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Unsigned<diesel::sql_types::BigInt>>("LAST_INSERT_ID()"))
+            .get_result(conn)
+            .await?;
+    Ok(messages::table
+        .find(id)
+        .select(MessageRow::as_select())
+        .first(conn)
+        .await?)
+}
+
+async fn find_by_client_id(
+    conn: &mut AsyncMysqlConnection,
+    room_id: RoomId,
+    client_id: Option<&str>,
+) -> Result<Option<MessageRow>, DbError> {
+    let Some(client_id) = client_id else { return Ok(None) };
+    Ok(messages::table
+        .filter(messages::room_id.eq(room_id))
+        .filter(messages::client_id.eq(client_id))
+        .select(MessageRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+async fn is_muted(conn: &mut AsyncMysqlConnection, room_id: RoomId, participant: &str) -> Result<bool, DbError> {
+    let count: i64 = mutes::table
+        .filter(mutes::room_id.eq(room_id))
+        .filter(mutes::participant_id.eq(participant))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(count > 0)
+}
+
+async fn check_slow_mode(conn: &mut AsyncMysqlConnection, room: &RoomRow, participant: &str) -> Result<(), PostError> {
+    if room.slow_mode_seconds == 0 {
+        return Ok(());
+    }
+    let last: Option<time::PrimitiveDateTime> = messages::table
+        .filter(messages::room_id.eq(room.id))
+        .filter(messages::participant_id.eq(participant))
+        .select(diesel::dsl::max(messages::created_at))
+        .first(conn)
+        .await?;
+    if let Some(last) = last {
+        let next = last + time::Duration::seconds(i64::from(room.slow_mode_seconds));
+        let now = clock::now();
+        if next > now {
+            let wait = (next - now).unsigned_abs();
+            return Err(PostError::SlowDown(wait));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Room writes: create, update and close, each one transaction that appends its events.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use tm_core::event::{CloseReason, Moderation, RoomClosed, RoomId, RoomState, RoomUpdated, SourcesChanged};
+use tm_core::{Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
+
+use super::rooms::{
+    hashtags_of, moderation_of, parse_hashtags, parse_topic, reason_str, state_of, state_str, Actor, CreateRoom,
+    CreatedRoom, Room, RoomError, UpdateRoom, MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
+};
+use super::{clock, event_log, secrets, Engine};
+use crate::db::models::{NewRoom, RoomRow};
+use crate::db::schema::rooms;
+
+impl Engine {
+    #[tracing::instrument(skip_all, fields(name = %req.name))]
+    pub async fn create_room(&self, req: CreateRoom) -> Result<CreatedRoom, RoomError> {
+        let slug = RoomSlug::parse(&req.name)?;
+        let lifetime = Lifetime::parse(&req.lifetime)?;
+        let topic = parse_topic(req.topic.as_deref().unwrap_or(""))?;
+        let hashtags = parse_hashtags(req.hashtags.as_deref().unwrap_or(&[]))?;
+        let max_length = req.max_length.unwrap_or(DEFAULT_MAX_BODY_CHARS as u32);
+        if max_length == 0 || max_length as usize > HARD_MAX_BODY_CHARS {
+            return Err(RoomError::InvalidMaxLength);
+        }
+        let password_hash = match req.password.filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) if p.chars().count() > MAX_PASSWORD_CHARS => return Err(RoomError::InvalidPassword),
+            Some(p) => Some(
+                tokio::task::spawn_blocking(move || secrets::hash_password(&p))
+                    .await
+                    .map_err(anyhow::Error::from)?
+                    .map_err(anyhow::Error::msg)?,
+            ),
+        };
+        let (owner_token, token_hash) = secrets::new_owner_token();
+        let now = clock::now();
+        let expires_at = now + lifetime.duration();
+        let tags_json = serde_json::to_string(&hashtags).map_err(anyhow::Error::from)?;
+        let mut conn = self.conn().await?;
+        let row = conn
+            .transaction::<_, RoomError, _>(async move |conn| {
+                let inserted = diesel::insert_into(rooms::table)
+                    .values(NewRoom {
+                        slug: slug.as_str(),
+                        open_slug: Some(slug.as_str()),
+                        topic: &topic,
+                        state: "open",
+                        expires_at,
+                        max_length,
+                        slow_mode_seconds: 0,
+                        moderation: "post",
+                        password_hash: password_hash.as_deref(),
+                        owner_token_hash: &token_hash,
+                        hashtags: &tags_json,
+                        seq: 0,
+                        created_at: now,
+                    })
+                    .execute(conn)
+                    .await;
+                match inserted {
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => return Err(RoomError::NameTaken),
+                    other => other?,
+                };
+                let row = rooms::table
+                    .filter(rooms::open_slug.eq(slug.as_str()))
+                    .select(RoomRow::as_select())
+                    .first(conn)
+                    .await?;
+                if !hashtags.is_empty() {
+                    let changed = SourcesChanged {
+                        room_id: row.id,
+                        hashtags: hashtags.clone(),
+                    };
+                    event_log::append(conn, Some(row.id), None, changed).await?;
+                }
+                Ok(row)
+            })
+            .await?;
+        if !hashtags_of(&row).is_empty() {
+            self.events_committed();
+        }
+        tracing::info!(room_id = row.id, slug = %row.slug, "room created");
+        Ok(CreatedRoom {
+            owner_token,
+            room: self.room_view(&row),
+        })
+    }
+
+    /// Applies an owner's changes; emits `room.updated` and/or `sources.changed`.
+    #[tracing::instrument(skip_all, fields(slug = %slug))]
+    pub async fn update_room(&self, slug: &str, bearer: Option<&str>, req: UpdateRoom) -> Result<Room, RoomError> {
+        let found = self.room_row(slug).await?;
+        let actor = self.authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let topic = req.topic.as_deref().map(parse_topic).transpose()?;
+        let hashtags = req.hashtags.as_deref().map(parse_hashtags).transpose()?;
+        if matches!(req.state, Some(RoomState::Closed)) {
+            return Err(RoomError::InvalidState);
+        }
+        if req.slow_mode_seconds.is_some_and(|s| s > MAX_SLOW_MODE_SECONDS) {
+            return Err(RoomError::InvalidSlowMode);
+        }
+        let mut conn = self.conn().await?;
+        let (row, emitted) = conn
+            .transaction::<_, RoomError, _>(async move |conn| {
+                let mut room = event_log::lock_room(conn, found.id).await?.ok_or(RoomError::NotFound)?;
+                if state_of(&room) == RoomState::Closed {
+                    return Err(RoomError::Closed);
+                }
+                let mut audit: Vec<(&str, String)> = Vec::new();
+                if let Some(topic) = topic.filter(|t| *t != room.topic) {
+                    audit.push(("set_topic", topic.clone()));
+                    room.topic = topic;
+                }
+                if let Some(state) = req.state.filter(|s| *s != state_of(&room)) {
+                    audit.push((
+                        if state == RoomState::Paused { "pause" } else { "resume" },
+                        String::new(),
+                    ));
+                    room.state = state_str(state).to_owned();
+                }
+                if let Some(secs) = req.slow_mode_seconds.filter(|s| *s != room.slow_mode_seconds) {
+                    audit.push(("slow_mode", secs.to_string()));
+                    room.slow_mode_seconds = secs;
+                }
+                if let Some(m) = req.moderation.filter(|m| *m != moderation_of(&room)) {
+                    let m = if m == Moderation::Approve { "approve" } else { "post" };
+                    audit.push(("moderation", m.to_owned()));
+                    room.moderation = m.to_owned();
+                }
+                let room_changed = !audit.is_empty();
+                let tags_changed = hashtags.as_ref().is_some_and(|t| *t != hashtags_of(&room));
+                if let Some(tags) = hashtags.filter(|_| tags_changed) {
+                    audit.push(("set_hashtags", tags.join(" ")));
+                    room.hashtags = serde_json::to_string(&tags).map_err(anyhow::Error::from)?;
+                }
+                diesel::update(rooms::table.find(room.id))
+                    .set((
+                        rooms::topic.eq(&room.topic),
+                        rooms::state.eq(&room.state),
+                        rooms::slow_mode_seconds.eq(room.slow_mode_seconds),
+                        rooms::moderation.eq(&room.moderation),
+                        rooms::hashtags.eq(&room.hashtags),
+                    ))
+                    .execute(conn)
+                    .await?;
+                if room_changed {
+                    let seq = event_log::next_seq(conn, &mut room).await?;
+                    let updated = RoomUpdated {
+                        room_id: room.id,
+                        seq,
+                        topic: room.topic.clone(),
+                        state: state_of(&room),
+                        slow_mode_seconds: room.slow_mode_seconds,
+                        moderation: moderation_of(&room),
+                    };
+                    event_log::append(conn, Some(room.id), Some(seq), updated).await?;
+                }
+                if tags_changed {
+                    let changed = SourcesChanged {
+                        room_id: room.id,
+                        hashtags: hashtags_of(&room),
+                    };
+                    event_log::append(conn, Some(room.id), None, changed).await?;
+                }
+                for (action, target) in &audit {
+                    super::moderation::audit(conn, room.id, actor, action, target).await?;
+                }
+                Ok((room, room_changed || tags_changed))
+            })
+            .await?;
+        if emitted {
+            self.events_committed();
+        }
+        Ok(self.room_view(&row))
+    }
+
+    /// Closes a room by its owner (or an admin). Closing a closed room changes nothing.
+    pub async fn close_room_as(&self, slug: &str, bearer: Option<&str>) -> Result<Room, RoomError> {
+        let found = self.room_row(slug).await?;
+        let actor = self.authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let reason = if actor == Actor::Admin {
+            CloseReason::Admin
+        } else {
+            CloseReason::Owner
+        };
+        let row = self.close_room(found.id, reason, actor.as_str()).await?;
+        Ok(self.room_view(&row))
+    }
+
+    /// Closes a room: frees its name, emits `room.closed` (and `sources.changed` with no tags).
+    #[tracing::instrument(skip(self))]
+    pub async fn close_room(&self, id: RoomId, reason: CloseReason, actor: &str) -> Result<RoomRow, RoomError> {
+        let mut conn = self.conn().await?;
+        let actor = actor.to_owned();
+        let (row, emitted) = conn
+            .transaction::<_, RoomError, _>(async move |conn| {
+                let mut room = event_log::lock_room(conn, id).await?.ok_or(RoomError::NotFound)?;
+                if state_of(&room) == RoomState::Closed {
+                    return Ok((room, false));
+                }
+                let now = clock::now();
+                room.state = "closed".to_owned();
+                room.open_slug = None;
+                room.closed_at = Some(now);
+                room.close_reason = Some(reason_str(reason).to_owned());
+                diesel::update(rooms::table.find(room.id))
+                    .set((
+                        rooms::state.eq("closed"),
+                        rooms::open_slug.eq(None::<String>),
+                        rooms::closed_at.eq(now),
+                        rooms::close_reason.eq(reason_str(reason)),
+                    ))
+                    .execute(conn)
+                    .await?;
+                let seq = event_log::next_seq(conn, &mut room).await?;
+                event_log::append(
+                    conn,
+                    Some(room.id),
+                    Some(seq),
+                    RoomClosed {
+                        room_id: room.id,
+                        seq,
+                        reason,
+                    },
+                )
+                .await?;
+                if !hashtags_of(&room).is_empty() {
+                    let changed = SourcesChanged {
+                        room_id: room.id,
+                        hashtags: Vec::new(),
+                    };
+                    event_log::append(conn, Some(room.id), None, changed).await?;
+                }
+                super::moderation::audit_as(conn, room.id, &actor, "close", reason_str(reason)).await?;
+                Ok((room, true))
+            })
+            .await?;
+        if emitted {
+            self.events_committed();
+            tracing::info!(room_id = row.id, slug = %row.slug, reason = reason_str(reason), "room closed");
+        }
+        Ok(row)
+    }
+}

@@ -1,0 +1,282 @@
+//! Rooms: their API shapes, rules, errors and reads (writes are in `room_writes`). Names are
+//! unique among open rooms (the `open_slug` unique key) and free again once a room closes.
+
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
+use tm_core::{Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
+
+use super::{clock, from_diesel, secrets, Engine};
+use crate::db::models::RoomRow;
+use crate::db::schema::rooms;
+use crate::db::DbError;
+use crate::errors::{api_error, db_status, ApiErrorCode};
+
+pub const MAX_TOPIC_CHARS: usize = 200;
+pub const MAX_HASHTAGS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+pub const MAX_SLOW_MODE_SECONDS: u32 = 3600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("the topic is at most {MAX_TOPIC_CHARS} characters, without control characters")]
+    InvalidTopic,
+    #[error("passwords are 1 to {MAX_PASSWORD_CHARS} characters")]
+    InvalidPassword,
+    #[error("max_length must be between 1 and {HARD_MAX_BODY_CHARS}")]
+    InvalidMaxLength,
+    #[error("slow_mode_seconds must be between 0 and {MAX_SLOW_MODE_SECONDS}")]
+    InvalidSlowMode,
+    #[error("a room follows at most {MAX_HASHTAGS} hashtags")]
+    TooManyHashtags,
+    #[error("a room may only be set to open or paused; use /close to close it")]
+    InvalidState,
+    #[error("a room with this name is open")]
+    NameTaken,
+    #[error("no such room")]
+    NotFound,
+    #[error("this needs the room's owner token")]
+    NotOwner,
+    #[error("the room is closed")]
+    Closed,
+    #[error(transparent)]
+    Db(DbError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+from_diesel!(RoomError);
+
+impl From<DbError> for RoomError {
+    fn from(err: DbError) -> Self {
+        RoomError::Db(err)
+    }
+}
+
+impl ApiErrorCode for RoomError {
+    fn status(&self) -> StatusCode {
+        match self {
+            RoomError::NameTaken => StatusCode::CONFLICT,
+            RoomError::NotFound => StatusCode::NOT_FOUND,
+            RoomError::NotOwner => StatusCode::FORBIDDEN,
+            RoomError::Closed => StatusCode::GONE,
+            RoomError::Db(e) => db_status(e).0,
+            RoomError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            RoomError::Invalid(v) => v.code(),
+            RoomError::InvalidTopic => "invalid_topic",
+            RoomError::InvalidPassword => "invalid_password",
+            RoomError::InvalidMaxLength => "invalid_max_length",
+            RoomError::InvalidSlowMode => "invalid_slow_mode",
+            RoomError::TooManyHashtags => "too_many_hashtags",
+            RoomError::InvalidState => "invalid_state",
+            RoomError::NameTaken => "name_taken",
+            RoomError::NotFound => "room_not_found",
+            RoomError::NotOwner => "not_owner",
+            RoomError::Closed => "room_closed",
+            RoomError::Db(e) => db_status(e).1,
+            RoomError::Unexpected(_) => "internal",
+        }
+    }
+}
+api_error!(RoomError);
+
+/// A room as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Room {
+    pub id: RoomId,
+    pub slug: String,
+    pub url: String,
+    pub topic: String,
+    #[schema(value_type = String, example = "open")]
+    pub state: RoomState,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+    pub seq: u64,
+    pub hashtags: Vec<String>,
+    pub max_length: u32,
+    pub slow_mode_seconds: u32,
+    #[schema(value_type = String, example = "post")]
+    pub moderation: Moderation,
+    pub password_required: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub close_reason: Option<CloseReason>,
+}
+
+/// `POST /api/v1/rooms`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoom {
+    pub name: String,
+    /// `2h`, `1d`, `1w`, `1m` or `1y`.
+    pub lifetime: String,
+    pub topic: Option<String>,
+    pub hashtags: Option<Vec<String>>,
+    pub password: Option<String>,
+    pub max_length: Option<u32>,
+}
+
+/// `PATCH /api/v1/rooms/{slug}`: every field optional.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoom {
+    pub topic: Option<String>,
+    /// `open` or `paused`.
+    #[schema(value_type = Option<String>)]
+    pub state: Option<RoomState>,
+    pub slow_mode_seconds: Option<u32>,
+    #[schema(value_type = Option<String>)]
+    pub moderation: Option<Moderation>,
+    pub hashtags: Option<Vec<String>>,
+}
+
+/// A created room and its owner token (shown once).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedRoom {
+    pub owner_token: String,
+    #[serde(flatten)]
+    pub room: Room,
+}
+
+/// Who is acting on a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Owner,
+    Admin,
+}
+
+impl Actor {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Actor::Owner => "owner",
+            Actor::Admin => "admin",
+        }
+    }
+}
+
+pub(crate) fn parse_topic(topic: &str) -> Result<String, RoomError> {
+    let topic = topic.trim();
+    if topic.chars().count() > MAX_TOPIC_CHARS || topic.chars().any(tm_core::domain::is_forbidden_char) {
+        return Err(RoomError::InvalidTopic);
+    }
+    Ok(topic.to_owned())
+}
+
+pub(crate) fn parse_hashtags(tags: &[String]) -> Result<Vec<String>, RoomError> {
+    let mut parsed = Vec::new();
+    for tag in tags {
+        let tag = Hashtag::parse(tag)?.into_string();
+        if !parsed.contains(&tag) {
+            parsed.push(tag);
+        }
+    }
+    if parsed.len() > MAX_HASHTAGS {
+        return Err(RoomError::TooManyHashtags);
+    }
+    Ok(parsed)
+}
+
+pub(crate) fn state_of(row: &RoomRow) -> RoomState {
+    match row.state.as_str() {
+        "paused" => RoomState::Paused,
+        "closed" => RoomState::Closed,
+        _ => RoomState::Open,
+    }
+}
+
+pub(crate) fn moderation_of(row: &RoomRow) -> Moderation {
+    if row.moderation == "approve" {
+        Moderation::Approve
+    } else {
+        Moderation::Post
+    }
+}
+
+pub(crate) fn hashtags_of(row: &RoomRow) -> Vec<String> {
+    serde_json::from_str(&row.hashtags).unwrap_or_default()
+}
+
+pub(crate) fn state_str(state: RoomState) -> &'static str {
+    match state {
+        RoomState::Open => "open",
+        RoomState::Paused => "paused",
+        RoomState::Closed => "closed",
+    }
+}
+
+pub(crate) fn reason_str(reason: CloseReason) -> &'static str {
+    match reason {
+        CloseReason::Owner => "owner",
+        CloseReason::Expired => "expired",
+        CloseReason::Admin => "admin",
+    }
+}
+
+/// Finds a room by slug: the open room of that name, else the latest closed one.
+pub(crate) async fn find_by_slug(conn: &mut AsyncMysqlConnection, slug: &str) -> Result<Option<RoomRow>, DbError> {
+    Ok(rooms::table
+        .filter(rooms::slug.eq(slug))
+        .order((rooms::open_slug.is_null().asc(), rooms::id.desc()))
+        .select(RoomRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+impl Engine {
+    /// The API view of a row.
+    pub fn room_view(&self, row: &RoomRow) -> Room {
+        Room {
+            id: row.id,
+            slug: row.slug.clone(),
+            url: format!("{}/r/{}", self.settings.http.public_url.trim_end_matches('/'), row.slug),
+            topic: row.topic.clone(),
+            state: state_of(row),
+            expires_at: clock::from_db(row.expires_at),
+            seq: row.seq,
+            hashtags: hashtags_of(row),
+            max_length: row.max_length,
+            slow_mode_seconds: row.slow_mode_seconds,
+            moderation: moderation_of(row),
+            password_required: row.password_hash.is_some(),
+            created_at: clock::from_db(row.created_at),
+            close_reason: row
+                .close_reason
+                .as_deref()
+                .and_then(|r| serde_json::from_value(r.into()).ok()),
+        }
+    }
+
+    /// Who the bearer token makes the caller, if anyone.
+    pub fn authorize(&self, row: &RoomRow, bearer: Option<&str>) -> Option<Actor> {
+        let token = bearer?;
+        let admin = self.settings.admin.api_token.expose();
+        if !admin.is_empty() && token == admin {
+            return Some(Actor::Admin);
+        }
+        (secrets::sha256_hex(token) == row.owner_token_hash).then_some(Actor::Owner)
+    }
+
+    /// The room a slug names (open first, else the latest closed one).
+    pub async fn room_row(&self, slug: &str) -> Result<RoomRow, RoomError> {
+        let mut conn = self.conn().await?;
+        find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)
+    }
+
+    pub async fn get_room(&self, slug: &str) -> Result<Room, RoomError> {
+        Ok(self.room_view(&self.room_row(slug).await?))
+    }
+}

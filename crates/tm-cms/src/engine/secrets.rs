@@ -1,0 +1,98 @@
+//! Owner tokens, room passwords and speaker colours.
+//!
+//! Owner tokens are 256 random bits, base64url, shown once and stored as a SHA-256 hash (they
+//! are high-entropy, so a fast hash is enough). Passwords are low-entropy, so they get argon2id
+//! at OWASP's settings (m = 19 MiB, t = 2, p = 1), computed on the blocking pool.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A fresh owner token and the hash to store.
+pub fn new_owner_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = sha256_hex(&token);
+    (token, hash)
+}
+
+/// Lower-case hex SHA-256 of a string.
+pub fn sha256_hex(input: &str) -> String {
+    let digest = Sha256::digest(input.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn argon2() -> Result<Argon2<'static>, argon2::Error> {
+    Ok(Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19_456, 2, 1, None)?,
+    ))
+}
+
+/// Hashes a room password (blocking: call it through `spawn_blocking`).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let mut salt_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| e.to_string())?;
+    let hasher = argon2().map_err(|e| e.to_string())?;
+    hasher
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Checks a password against a stored hash (blocking: call it through `spawn_blocking`).
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    argon2()
+        .map(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// Colours that read well on light and dark backgrounds.
+const PALETTE: [&str; 12] = [
+    "#d1495b", "#00798c", "#edae49", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d", "#b5179e", "#3a86ff",
+    "#8d6e63", "#ef476f",
+];
+
+/// The speaker colour of a participant: the same id always gets the same colour.
+pub fn speaker_color(participant_id: &str) -> &'static str {
+    let digest = Sha256::digest(participant_id.as_bytes());
+    PALETTE[usize::from(digest[0]) % PALETTE.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owner_tokens_are_256_bits_and_hash_stably() {
+        let (token, hash) = new_owner_token();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
+        assert_eq!(sha256_hex(&token), hash);
+        assert_eq!(hash.len(), 64);
+        assert_ne!(new_owner_token().0, token);
+    }
+
+    #[test]
+    fn passwords_verify_only_with_the_right_text() {
+        let stored = hash_password("hunter2").unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password("hunter2", &stored));
+        assert!(!verify_password("hunter3", &stored));
+        assert!(!verify_password("hunter2", "not a hash"));
+    }
+
+    #[test]
+    fn colours_are_stable_per_participant() {
+        assert_eq!(speaker_color("p-1"), speaker_color("p-1"));
+        let distinct: std::collections::HashSet<_> = (0..50).map(|i| speaker_color(&format!("p-{i}"))).collect();
+        assert!(distinct.len() > 4);
+    }
+}

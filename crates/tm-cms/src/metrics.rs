@@ -1,0 +1,124 @@
+//! Prometheus metrics: HTTP requests and latencies, relay lag and throughput, consumer counts.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ConsumerLabels {
+    pub queue: String,
+    pub outcome: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: Family<HttpLabels, Counter>,
+    pub http_latency: Family<RouteLabels, Histogram>,
+    /// Events in the log not yet confirmed by the broker.
+    pub relay_lag_events: Gauge,
+    /// Age of the oldest unpublished event, in milliseconds.
+    pub relay_lag_ms: Gauge,
+    pub relay_published: Counter,
+    pub relay_publish_failures: Counter,
+    /// 1 while this instance holds the relay lock.
+    pub relay_active: Gauge,
+    pub consumed: Family<ConsumerLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("tm_cms");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        let http_latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.001, 2.0, 14))
+        });
+        let m = Metrics {
+            http_requests,
+            http_latency,
+            relay_lag_events: Gauge::default(),
+            relay_lag_ms: Gauge::default(),
+            relay_published: Counter::default(),
+            relay_publish_failures: Counter::default(),
+            relay_active: Gauge::default(),
+            consumed: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register("http_requests", "HTTP requests answered", m.http_requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            m.http_latency.clone(),
+        );
+        registry.register(
+            "relay_lag_events",
+            "Event log rows not yet published",
+            m.relay_lag_events.clone(),
+        );
+        registry.register(
+            "relay_lag_milliseconds",
+            "Age of the oldest unpublished event",
+            m.relay_lag_ms.clone(),
+        );
+        registry.register(
+            "relay_published",
+            "Events published and confirmed",
+            m.relay_published.clone(),
+        );
+        registry.register(
+            "relay_publish_failures",
+            "Publish attempts that failed",
+            m.relay_publish_failures.clone(),
+        );
+        registry.register(
+            "relay_active",
+            "1 while this instance is the active relay",
+            m.relay_active.clone(),
+        );
+        registry.register(
+            "consumed_messages",
+            "Bus commands handled, by queue and outcome",
+            m.consumed.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// Counts one handled command.
+    pub fn consumed(&self, queue: &str, outcome: &str) {
+        self.consumed
+            .get_or_create(&ConsumerLabels {
+                queue: queue.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

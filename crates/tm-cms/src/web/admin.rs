@@ -1,0 +1,265 @@
+//! Site admin: sign-in (argon2, signed session cookie), static pages CRUD, and closing any
+//! room. Admin accounts are made with `tm-cms admin create <user>` (password on stdin).
+
+use actix_web::cookie::SameSite;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Deserialize;
+use tera::Context;
+use tm_core::event::CloseReason;
+
+use super::context::{self, EngineData, SITE_NAME};
+use super::view::{error_page, render};
+use super::{cookies, security, site_pages};
+use crate::api::request::client_ip;
+use crate::db::models::RoomRow;
+use crate::db::schema::{admin_users, rooms};
+use crate::db::{DbError, DbPool};
+use crate::engine::secrets;
+
+const SESSION_SECS: i64 = 12 * 3600;
+
+/// Adds (or resets the password of) an admin account.
+pub async fn create_admin(pool: &DbPool, username: &str, password: &str) -> anyhow::Result<()> {
+    let username = username.trim();
+    anyhow::ensure!((1..=64).contains(&username.len()), "user names are 1 to 64 characters");
+    anyhow::ensure!(
+        password.chars().count() >= 12,
+        "admin passwords are at least 12 characters"
+    );
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    let mut conn = crate::db::conn(pool).await?;
+    diesel::replace_into(admin_users::table)
+        .values((
+            admin_users::username.eq(username),
+            admin_users::password_hash.eq(hash),
+            admin_users::created_at.eq(crate::engine::clock::now()),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+async fn password_hash(pool: &DbPool, username: &str) -> Result<Option<String>, DbError> {
+    let mut conn = crate::db::conn(pool).await?;
+    Ok(admin_users::table
+        .filter(admin_users::username.eq(username))
+        .select(admin_users::password_hash)
+        .first(&mut conn)
+        .await
+        .optional()?)
+}
+
+/// The signed-in admin, if the session cookie holds.
+fn admin(req: &HttpRequest, engine: &EngineData) -> Option<String> {
+    let cookie = req.cookie(cookies::ADMIN)?;
+    cookies::verify(
+        &context::cookie_key(engine),
+        "admin",
+        cookie.value(),
+        context::now_unix(),
+    )
+}
+
+fn login_page(status: StatusCode, error: Option<&str>) -> HttpResponse {
+    let mut ctx = Context::new();
+    ctx.insert("error", &error);
+    render(status, "admin/login.html", ctx, SITE_NAME)
+}
+
+fn to_admin() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin"))
+        .finish()
+}
+
+/// `GET /admin`.
+pub async fn index(req: HttpRequest, engine: EngineData) -> HttpResponse {
+    let Some(user) = admin(&req, &engine) else {
+        return login_page(StatusCode::OK, None);
+    };
+    let pages = match site_pages::list(engine.pool()).await {
+        Ok(p) => p,
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    let rooms = match recent_rooms(engine.pool()).await {
+        Ok(r) => r,
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    let views: Vec<_> = rooms.iter().map(|r| engine.room_view(r)).collect();
+    let mut ctx = Context::new();
+    ctx.insert("admin", &user);
+    ctx.insert("pages", &pages);
+    ctx.insert("rooms", &views);
+    ctx.insert("notice", &Option::<String>::None);
+    render(StatusCode::OK, "admin/index.html", ctx, SITE_NAME)
+}
+
+async fn recent_rooms(pool: &DbPool) -> Result<Vec<RoomRow>, DbError> {
+    let mut conn = crate::db::conn(pool).await?;
+    Ok(rooms::table
+        .order(rooms::id.desc())
+        .limit(500)
+        .select(RoomRow::as_select())
+        .load(&mut conn)
+        .await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+/// `POST /admin/login`: rate-limited per address; the same answer for unknown users and wrong
+/// passwords.
+pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginForm>) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    if engine.limiters.join_attempt(&client_ip(&req, &engine), 0).is_err() {
+        return login_page(StatusCode::TOO_MANY_REQUESTS, Some("Too many attempts; wait a minute."));
+    }
+    let form = form.into_inner();
+    let stored = match password_hash(engine.pool(), form.username.trim()).await {
+        Ok(stored) => stored,
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    let password = form.password;
+    let ok = match stored {
+        Some(hash) => tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+            .await
+            .unwrap_or(false),
+        None => false,
+    };
+    if !ok {
+        return login_page(StatusCode::UNAUTHORIZED, Some("Wrong user or password."));
+    }
+    let session = cookies::sign(
+        &context::cookie_key(&engine),
+        "admin",
+        form.username.trim(),
+        context::now_unix() + SESSION_SECS,
+    );
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin"))
+        .cookie(cookies::build(
+            &req,
+            cookies::ADMIN.into(),
+            session,
+            SESSION_SECS,
+            SameSite::Strict,
+        ))
+        .finish()
+}
+
+/// `POST /admin/logout`.
+pub async fn logout(req: HttpRequest) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .cookie(cookies::removal(cookies::ADMIN))
+        .finish()
+}
+
+/// `GET /admin/pages/{slug}` (`new` for a blank form).
+pub async fn edit_page(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    if admin(&req, &engine).is_none() {
+        return login_page(StatusCode::UNAUTHORIZED, None);
+    }
+    let page = if slug.as_str() == "new" {
+        serde_json::json!({"slug": "", "title": "", "body": ""})
+    } else {
+        match site_pages::find(engine.pool(), &slug).await {
+            Ok(Some(p)) => serde_json::json!({"slug": p.slug, "title": p.title, "body": p.body}),
+            Ok(None) => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
+            Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+        }
+    };
+    let mut ctx = Context::new();
+    ctx.insert("page", &page);
+    ctx.insert("error", &Option::<String>::None);
+    render(StatusCode::OK, "admin/page_edit.html", ctx, SITE_NAME)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageForm {
+    slug: String,
+    title: String,
+    body: String,
+}
+
+/// `POST /admin/pages`: create or update.
+pub async fn save_page(req: HttpRequest, engine: EngineData, form: web::Form<PageForm>) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    if admin(&req, &engine).is_none() {
+        return login_page(StatusCode::UNAUTHORIZED, None);
+    }
+    let form = form.into_inner();
+    let slug = form.slug.trim().to_ascii_lowercase();
+    let valid_slug = (1..=64).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let title = form.title.trim();
+    if !valid_slug || title.is_empty() || title.chars().count() > 200 || form.body.len() > 200_000 {
+        let mut ctx = Context::new();
+        ctx.insert(
+            "page",
+            &serde_json::json!({"slug": form.slug, "title": form.title, "body": form.body}),
+        );
+        ctx.insert(
+            "error",
+            "Addresses are a-z, 0-9 and dashes; a title is required; bodies up to 200 kB.",
+        );
+        return render(StatusCode::UNPROCESSABLE_ENTITY, "admin/page_edit.html", ctx, SITE_NAME);
+    }
+    match site_pages::save(engine.pool(), &slug, title, &form.body).await {
+        Ok(()) => to_admin(),
+        Err(e) => error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    }
+}
+
+/// `POST /admin/pages/{slug}/delete`.
+pub async fn delete_page(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    if admin(&req, &engine).is_none() {
+        return login_page(StatusCode::UNAUTHORIZED, None);
+    }
+    match site_pages::delete(engine.pool(), &slug).await {
+        Ok(_) => to_admin(),
+        Err(e) => error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    }
+}
+
+/// `POST /admin/rooms/{slug}/close`.
+pub async fn close_room(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let Some(user) = admin(&req, &engine) else {
+        return login_page(StatusCode::UNAUTHORIZED, None);
+    };
+    let row = match engine.room_row(&slug).await {
+        Ok(row) => row,
+        Err(_) => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
+    };
+    match engine
+        .close_room(row.id, CloseReason::Admin, &format!("admin:{user}"))
+        .await
+    {
+        Ok(_) => to_admin(),
+        Err(e) => error_page(crate::errors::ApiErrorCode::status(&e), SITE_NAME),
+    }
+}

@@ -1,0 +1,51 @@
+//! What every page handler needs from a request: who is asking and what they may do.
+
+use actix_web::{web, HttpRequest};
+use time::OffsetDateTime;
+
+use super::cookies;
+use crate::db::models::RoomRow;
+use crate::engine::Engine;
+
+/// The site name shown in titles.
+pub const SITE_NAME: &str = "tm";
+
+pub fn now_unix() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The key that signs page cookies: derived from the join secret, under its own label.
+pub fn cookie_key(engine: &Engine) -> Vec<u8> {
+    format!("tm-cms cookies|{}", engine.settings.join.secret.expose()).into_bytes()
+}
+
+/// The owner token this browser holds for `room`, if any.
+pub fn owner_token(req: &HttpRequest, room: &RoomRow) -> Option<String> {
+    req.cookie(&cookies::owner_cookie_name(room.id))
+        .map(|c| c.value().to_owned())
+}
+
+/// Whether this browser owns `room` (or is an admin).
+pub fn is_owner(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> bool {
+    engine.authorize(room, owner_token(req, room).as_deref()).is_some()
+}
+
+/// Whether this browser may read and join `room`: no password, owner, or the password given.
+pub fn has_access(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> bool {
+    if room.password_hash.is_none() || is_owner(req, engine, room) {
+        return true;
+    }
+    req.cookie(&cookies::access_cookie_name(room.id))
+        .and_then(|c| cookies::verify(&cookie_key(engine), "access", c.value(), now_unix()))
+        .is_some_and(|room_id| room_id == room.id.to_string())
+}
+
+/// This browser's participant id, and whether the cookie must be set.
+pub fn participant(req: &HttpRequest) -> (String, bool) {
+    match req.cookie(cookies::PARTICIPANT) {
+        Some(c) if (8..=64).contains(&c.value().len()) => (c.value().to_owned(), false),
+        _ => (cookies::new_participant_id(), true),
+    }
+}
+
+pub type EngineData = web::Data<Engine>;

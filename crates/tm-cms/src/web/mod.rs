@@ -1,0 +1,75 @@
+//! The server-rendered site: tera pages that work without JavaScript, plus the one small live
+//! module (`static/live.js`) that upgrades them.
+//!
+//! Routes (PROTOCOL.md "HTML pages", and the forms behind them):
+//! `/` · `POST /rooms` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
+//! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
+//! `/r/{slug}/owner` (+ its actions) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*`.
+
+mod admin;
+mod assets;
+mod context;
+mod cookies;
+mod join;
+mod owner;
+mod qr;
+mod rooms;
+pub mod security;
+mod site_pages;
+mod transcript;
+mod view;
+
+pub use admin::create_admin;
+pub use view::tera;
+
+use actix_web::web;
+
+/// The friendly 404 page, for routes nobody serves.
+pub fn not_found_page() -> actix_web::HttpResponse {
+    view::error_page(actix_web::http::StatusCode::NOT_FOUND, context::SITE_NAME)
+}
+
+/// Registers every page route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let forms = web::FormConfig::default().limit(256 * 1024).error_handler(|err, _| {
+        let response = view::error_page(actix_web::http::StatusCode::BAD_REQUEST, context::SITE_NAME);
+        actix_web::error::InternalError::from_response(err.to_string(), response).into()
+    });
+    cfg.app_data(forms)
+        .route("/", web::get().to(rooms::home))
+        .route("/rooms", web::post().to(rooms::create))
+        .route("/static/{name}", web::get().to(assets::serve_static))
+        .route("/p/{slug}", web::get().to(site_pages::show))
+        .route("/r/{slug}", web::get().to(rooms::room))
+        .route("/r/{slug}/messages", web::post().to(rooms::post))
+        .route("/r/{slug}/unlock", web::post().to(rooms::unlock))
+        .route("/r/{slug}/token", web::post().to(rooms::token))
+        .route("/r/{slug}/projector", web::get().to(rooms::projector))
+        .route("/r/{slug}/embed", web::get().to(rooms::embed))
+        .route("/r/{slug}/transcript", web::get().to(transcript::page))
+        .route("/r/{slug}/transcript.{format}", web::get().to(transcript::download))
+        .route("/r/{slug}/owner", web::get().to(owner::page))
+        .route("/r/{slug}/owner/settings", web::post().to(owner::settings))
+        .route("/r/{slug}/owner/close", web::post().to(owner::close))
+        .route("/r/{slug}/owner/mute", web::post().to(owner::mute))
+        .route(
+            "/r/{slug}/owner/messages/{id}/{action}",
+            web::post().to(owner::message_action),
+        )
+        .route("/r/{slug}/owner/{action}", web::post().to(owner::set_state))
+        .route("/admin", web::get().to(admin::index))
+        .route("/admin/login", web::post().to(admin::login))
+        .route("/admin/logout", web::post().to(admin::logout))
+        .route("/admin/pages", web::post().to(admin::save_page))
+        .route("/admin/pages/{slug}", web::get().to(admin::edit_page))
+        .route("/admin/pages/{slug}/delete", web::post().to(admin::delete_page))
+        .route("/admin/rooms/{slug}/close", web::post().to(admin::close_room));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_compiles() {
+        super::tera().unwrap();
+    }
+}

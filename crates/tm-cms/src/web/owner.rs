@@ -1,0 +1,261 @@
+//! Owner controls: the room's settings, pause/resume/close, and per-message moderation.
+//! Every action goes through the same engine calls as the JSON API (and so into the audit log).
+
+use actix_web::cookie::SameSite;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Deserialize;
+use tera::Context;
+use tm_core::event::{Moderation, RoomState};
+
+use super::context::{self, EngineData, SITE_NAME};
+use super::view::{error_page, render, MessageRow};
+use super::{cookies, security};
+use crate::db::models::{MessageRow as DbMessage, RoomRow};
+use crate::db::schema::messages;
+use crate::engine::rooms::UpdateRoom;
+use crate::errors::ApiErrorCode;
+
+#[derive(Debug, Deserialize)]
+pub struct OwnerQuery {
+    token: Option<String>,
+}
+
+/// The room and the owner's token, or the page to answer instead.
+async fn owned_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<(RoomRow, String), HttpResponse> {
+    let row = engine
+        .room_row(slug)
+        .await
+        .map_err(|e| error_page(e.status(), SITE_NAME))?;
+    match context::owner_token(req, &row) {
+        Some(token) if engine.authorize(&row, Some(&token)).is_some() => Ok((row, token)),
+        _ => Err(error_page(StatusCode::FORBIDDEN, SITE_NAME)),
+    }
+}
+
+/// The latest messages with their moderation state and participant, newest first.
+async fn moderation_queue(engine: &EngineData, row: &RoomRow) -> Result<Vec<MessageRow>, crate::db::DbError> {
+    let mut conn = crate::db::conn(engine.pool()).await?;
+    let rows: Vec<DbMessage> = messages::table
+        .filter(messages::room_id.eq(row.id))
+        .filter(messages::state.eq_any(["visible", "pending"]))
+        .order(messages::id.desc())
+        .limit(200)
+        .select(DbMessage::as_select())
+        .load(&mut conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let view = crate::engine::messages::to_view(r, &row.slug);
+            MessageRow::new(view.message, view.state, r.participant_id.clone())
+        })
+        .collect())
+}
+
+/// `GET /r/{slug}/owner[?token=…]`: the owner link stores the token in a cookie, then the
+/// controls are shown without it in the address bar.
+pub async fn page(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    query: web::Query<OwnerQuery>,
+) -> HttpResponse {
+    if let Some(token) = &query.token {
+        let Ok(row) = engine.room_row(&slug).await else {
+            return error_page(StatusCode::NOT_FOUND, SITE_NAME);
+        };
+        if engine.authorize(&row, Some(token)).is_none() {
+            return error_page(StatusCode::FORBIDDEN, SITE_NAME);
+        }
+        return HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/r/{}/owner", row.slug)))
+            .cookie(cookies::build(
+                &req,
+                cookies::owner_cookie_name(row.id),
+                token.clone(),
+                366 * 24 * 3600,
+                SameSite::Lax,
+            ))
+            .finish();
+    }
+    let (row, token) = match owned_room(&req, &engine, &slug).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    render_controls(&engine, &row, &token, None, None).await
+}
+
+async fn render_controls(
+    engine: &EngineData,
+    row: &RoomRow,
+    token: &str,
+    notice: Option<&str>,
+    error: Option<String>,
+) -> HttpResponse {
+    let messages = match moderation_queue(engine, row).await {
+        Ok(m) => m,
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    let audit = engine
+        .audit_log(&row.slug, Some(token))
+        .await
+        .map(|a| a.entries)
+        .unwrap_or_default();
+    let mut ctx = Context::new();
+    ctx.insert("room", &engine.room_view(row));
+    ctx.insert("messages", &messages);
+    ctx.insert("audit", &audit);
+    ctx.insert("notice", &notice);
+    ctx.insert("error", &error);
+    render(
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "owner.html",
+        ctx,
+        SITE_NAME,
+    )
+}
+
+fn back_to_controls(slug: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/r/{slug}/owner")))
+        .finish()
+}
+
+/// Runs one owner action and answers with the controls page (or their error).
+macro_rules! owner_action {
+    ($req:expr, $engine:expr, $slug:expr, |$row:ident, $token:ident| $action:expr) => {{
+        if !security::same_origin(&$req) {
+            return security::forbidden_cross_site();
+        }
+        let ($row, $token) = match owned_room(&$req, &$engine, &$slug).await {
+            Ok(found) => found,
+            Err(page) => return page,
+        };
+        match $action.await {
+            Ok(_) => back_to_controls(&$row.slug),
+            Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
+            Err(error) => render_controls(&$engine, &$row, &$token, None, Some(error.to_string())).await,
+        }
+    }};
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    topic: String,
+    #[serde(default)]
+    hashtags: String,
+    slow_mode_seconds: u32,
+    moderation: String,
+}
+
+/// `POST /r/{slug}/owner/settings`.
+pub async fn settings(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: web::Form<SettingsForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let update = UpdateRoom {
+        topic: Some(form.topic),
+        state: None,
+        slow_mode_seconds: Some(form.slow_mode_seconds),
+        moderation: Some(if form.moderation == "approve" {
+            Moderation::Approve
+        } else {
+            Moderation::Post
+        }),
+        hashtags: Some(
+            form.hashtags
+                .split([' ', ','])
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+    };
+    owner_action!(req, engine, slug, |row, token| engine.update_room(
+        &row.slug,
+        Some(&token),
+        update
+    ))
+}
+
+/// `POST /r/{slug}/owner/pause` and `/resume`.
+pub async fn set_state(req: HttpRequest, engine: EngineData, path: web::Path<(String, String)>) -> HttpResponse {
+    let (slug, action) = path.into_inner();
+    let state = match action.as_str() {
+        "pause" => RoomState::Paused,
+        "resume" => RoomState::Open,
+        _ => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
+    };
+    let update = UpdateRoom {
+        state: Some(state),
+        ..Default::default()
+    };
+    owner_action!(req, engine, slug, |row, token| engine.update_room(
+        &row.slug,
+        Some(&token),
+        update
+    ))
+}
+
+/// `POST /r/{slug}/owner/close`.
+pub async fn close(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    owner_action!(req, engine, slug, |row, token| engine
+        .close_room_as(&row.slug, Some(&token)))
+}
+
+/// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject}`.
+pub async fn message_action(
+    req: HttpRequest,
+    engine: EngineData,
+    path: web::Path<(String, u64, String)>,
+) -> HttpResponse {
+    let (slug, id, action) = path.into_inner();
+    match action.as_str() {
+        "delete" => owner_action!(req, engine, slug, |row, token| engine.delete_message(
+            &row.slug,
+            Some(&token),
+            id
+        )),
+        "approve" => owner_action!(req, engine, slug, |row, token| engine.approve_message(
+            &row.slug,
+            Some(&token),
+            id
+        )),
+        "reject" => owner_action!(req, engine, slug, |row, token| engine.reject_message(
+            &row.slug,
+            Some(&token),
+            id
+        )),
+        _ => error_page(StatusCode::NOT_FOUND, SITE_NAME),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MuteForm {
+    participant_id: String,
+}
+
+/// `POST /r/{slug}/owner/mute`.
+pub async fn mute(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: web::Form<MuteForm>,
+) -> HttpResponse {
+    let participant = form.into_inner().participant_id;
+    owner_action!(req, engine, slug, |row, token| engine.mute(
+        &row.slug,
+        Some(&token),
+        &participant,
+        true
+    ))
+}

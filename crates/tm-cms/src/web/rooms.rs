@@ -1,0 +1,409 @@
+//! Home, create, the room page and its no-JS post form, the projector and the embed view.
+
+use actix_web::cookie::SameSite;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use tera::Context;
+
+use super::context::{self, EngineData, SITE_NAME};
+use super::view::{error_page, render, MessageRow};
+use super::{cookies, security};
+use crate::api::request::client_ip;
+use crate::db::models::RoomRow;
+use crate::engine::messages::Page;
+use crate::engine::posting::{NewPost, PostError, RoomRef};
+use crate::engine::rooms::{CreateRoom, RoomError};
+use crate::errors::ApiErrorCode;
+
+/// How many recent messages the room page shows.
+const RECENT: usize = 100;
+
+fn lifetimes() -> Vec<serde_json::Value> {
+    [
+        ("2h", "2 hours"),
+        ("1d", "1 day"),
+        ("1w", "1 week"),
+        ("1m", "1 month"),
+        ("1y", "1 year"),
+    ]
+    .iter()
+    .map(|(value, label)| serde_json::json!({"value": value, "label": label}))
+    .collect()
+}
+
+/// `GET /`.
+pub async fn home() -> HttpResponse {
+    let mut context = Context::new();
+    context.insert("lifetimes", &lifetimes());
+    context.insert("form", &serde_json::json!({}));
+    render(StatusCode::OK, "home.html", context, SITE_NAME)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateForm {
+    name: String,
+    lifetime: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    hashtags: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /rooms`: creates the room, keeps the owner token in a cookie and shows the owner link
+/// once on the room page.
+pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<CreateForm>) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let form = form.into_inner();
+    let hashtags: Vec<String> = form
+        .hashtags
+        .split([' ', ','])
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let request = CreateRoom {
+        name: form.name.clone(),
+        lifetime: form.lifetime.clone(),
+        topic: Some(form.topic.clone()),
+        hashtags: Some(hashtags),
+        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
+        max_length: None,
+    };
+    match engine.create_room(request).await {
+        Ok(created) => {
+            let owner_link = format!(
+                "{}/r/{}/owner?token={}",
+                created.room.url.trim_end_matches(&format!("/r/{}", created.room.slug)),
+                created.room.slug,
+                created.owner_token
+            );
+            let year = 366 * 24 * 3600;
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/r/{}", created.room.slug)))
+                .cookie(cookies::build(
+                    &req,
+                    cookies::owner_cookie_name(created.room.id),
+                    created.owner_token,
+                    year,
+                    SameSite::Lax,
+                ))
+                .cookie(cookies::build(
+                    &req,
+                    cookies::FLASH_OWNER.into(),
+                    owner_link,
+                    300,
+                    SameSite::Strict,
+                ))
+                .finish()
+        }
+        Err(error) => {
+            let status = error.status();
+            if status.is_server_error() {
+                return error_page(status, SITE_NAME);
+            }
+            let mut context = Context::new();
+            context.insert("lifetimes", &lifetimes());
+            context.insert("error", &error.to_string());
+            context.insert(
+                "form",
+                &serde_json::json!({"name": form.name, "lifetime": form.lifetime, "topic": form.topic, "hashtags": form.hashtags}),
+            );
+            render(status, "home.html", context, SITE_NAME)
+        }
+    }
+}
+
+/// The room row for a page, or the page to answer instead (404, 410, 503, password).
+async fn room_for_page(
+    req: &HttpRequest,
+    engine: &EngineData,
+    slug: &str,
+    allow_closed: bool,
+) -> Result<RoomRow, HttpResponse> {
+    let row = match engine.room_row(slug).await {
+        Ok(row) => row,
+        Err(error) => return Err(error_page(page_status(&error), SITE_NAME)),
+    };
+    if !allow_closed && row.state == "closed" {
+        return Err(error_page(StatusCode::GONE, SITE_NAME));
+    }
+    if !context::has_access(req, engine, &row) {
+        let mut ctx = Context::new();
+        ctx.insert("slug", &row.slug);
+        return Err(render(StatusCode::UNAUTHORIZED, "password.html", ctx, SITE_NAME));
+    }
+    Ok(row)
+}
+
+fn page_status(error: &RoomError) -> StatusCode {
+    match error.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::NOT_FOUND, // a malformed slug names no room
+        status => status,
+    }
+}
+
+/// The most recent visible messages, oldest first.
+pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: usize) -> Result<Vec<MessageRow>, RoomError> {
+    let page = Page {
+        after: Some(row.seq.saturating_sub(count as u64 * 3)),
+        limit: Some(1000),
+    };
+    let list = engine.list_messages(&row.slug, &page).await?;
+    let skip = list.messages.len().saturating_sub(count);
+    Ok(list
+        .messages
+        .into_iter()
+        .skip(skip)
+        .map(MessageRow::from_view)
+        .collect())
+}
+
+/// Renders the room page, with an optional form error and the draft to keep.
+async fn room_page(
+    req: &HttpRequest,
+    engine: &EngineData,
+    row: RoomRow,
+    status: StatusCode,
+    error: Option<String>,
+    draft: &str,
+) -> HttpResponse {
+    let mut messages = match recent_messages(engine, &row, RECENT).await {
+        Ok(messages) => messages,
+        Err(error) => return error_page(page_status(&error), SITE_NAME),
+    };
+    messages.reverse(); // newest first on the room page
+    let (participant_id, new_participant) = context::participant(req);
+    let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
+    let mut ctx = Context::new();
+    ctx.insert("room", &engine.room_view(&row));
+    ctx.insert("messages", &messages);
+    ctx.insert("is_owner", &context::is_owner(req, engine, &row));
+    ctx.insert(
+        "nickname",
+        &req.cookie(cookies::NICKNAME)
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default(),
+    );
+    ctx.insert("owner_link", &flash);
+    ctx.insert("error", &error);
+    ctx.insert("draft", draft);
+    let mut response = render(status, "room.html", ctx, SITE_NAME);
+    if new_participant {
+        let cookie = cookies::build(
+            req,
+            cookies::PARTICIPANT.into(),
+            participant_id,
+            366 * 24 * 3600,
+            SameSite::Lax,
+        );
+        let _ = response.add_cookie(&cookie);
+    }
+    if flash.is_some() {
+        let _ = response.add_cookie(&cookies::removal(cookies::FLASH_OWNER));
+    }
+    response
+}
+
+/// `GET /r/{slug}`.
+pub async fn room(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    match room_for_page(&req, &engine, &slug, false).await {
+        Ok(row) => room_page(&req, &engine, row, StatusCode::OK, None, "").await,
+        Err(page) => page,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PostForm {
+    nickname: String,
+    body: String,
+}
+
+/// `POST /r/{slug}/messages`: the no-JS path. Stores the post, then redirects back.
+pub async fn post(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: web::Form<PostForm>,
+) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let row = match room_for_page(&req, &engine, &slug, false).await {
+        Ok(row) => row,
+        Err(page) => return page,
+    };
+    let (participant_id, new_participant) = context::participant(&req);
+    let form = form.into_inner();
+    let post = NewPost {
+        room: RoomRef::Id(row.id),
+        nickname: form.nickname.clone(),
+        body: form.body.clone(),
+        participant_id: participant_id.clone(),
+        client_id: None,
+        client_ip: Some(client_ip(&req, &engine)),
+    };
+    let year = 366 * 24 * 3600;
+    match engine.post_message(post).await {
+        Ok(_) => {
+            let mut response = HttpResponse::SeeOther();
+            response.insert_header((header::LOCATION, format!("/r/{}", row.slug)));
+            response.cookie(cookies::build(
+                &req,
+                cookies::NICKNAME.into(),
+                form.nickname.trim().to_owned(),
+                year,
+                SameSite::Lax,
+            ));
+            if new_participant {
+                response.cookie(cookies::build(
+                    &req,
+                    cookies::PARTICIPANT.into(),
+                    participant_id,
+                    year,
+                    SameSite::Lax,
+                ));
+            }
+            response.finish()
+        }
+        Err(PostError::Closed) => error_page(StatusCode::GONE, SITE_NAME),
+        Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
+        Err(error) => room_page(&req, &engine, row, error.status(), Some(error.to_string()), &form.body).await,
+    }
+}
+
+/// `GET /r/{slug}/projector`: large type, QR code, read-only.
+pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    let row = match room_for_page(&req, &engine, &slug, false).await {
+        Ok(row) => row,
+        Err(page) => return page,
+    };
+    let messages = match recent_messages(&engine, &row, 30).await {
+        Ok(messages) => messages,
+        Err(error) => return error_page(page_status(&error), SITE_NAME),
+    };
+    let room = engine.room_view(&row);
+    let join_url = room.url.clone();
+    let mut ctx = Context::new();
+    ctx.insert("qr_svg", &super::qr::svg(&join_url));
+    ctx.insert("join_url", join_url.split("://").nth(1).unwrap_or(&join_url));
+    ctx.insert("room", &room);
+    ctx.insert("messages", &messages);
+    render(StatusCode::OK, "projector.html", ctx, SITE_NAME)
+}
+
+/// `GET /r/{slug}/embed`: read-only and frameable.
+pub async fn embed(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    let row = match room_for_page(&req, &engine, &slug, false).await {
+        Ok(row) => row,
+        Err(page) => return page,
+    };
+    let mut messages = match recent_messages(&engine, &row, 50).await {
+        Ok(messages) => messages,
+        Err(error) => return error_page(page_status(&error), SITE_NAME),
+    };
+    messages.reverse();
+    let mut ctx = Context::new();
+    ctx.insert("room", &engine.room_view(&row));
+    ctx.insert("messages", &messages);
+    render(StatusCode::OK, "embed.html", ctx, SITE_NAME)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnlockForm {
+    password: String,
+}
+
+/// `POST /r/{slug}/unlock`: checks the room password and remembers it for a day.
+pub async fn unlock(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: web::Form<UnlockForm>,
+) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let row = match engine.room_row(&slug).await {
+        Ok(row) => row,
+        Err(error) => return error_page(page_status(&error), SITE_NAME),
+    };
+    let request = crate::engine::join::JoinRequest {
+        password: Some(form.into_inner().password),
+    };
+    let (participant_id, _) = context::participant(&req);
+    match engine
+        .join(&row.slug, request, None, participant_id, &client_ip(&req, &engine))
+        .await
+    {
+        Ok(_) => {
+            let day = 24 * 3600;
+            let value = cookies::sign(
+                &context::cookie_key(&engine),
+                "access",
+                &row.id.to_string(),
+                context::now_unix() + day,
+            );
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/r/{}", row.slug)))
+                .cookie(cookies::build(
+                    &req,
+                    cookies::access_cookie_name(row.id),
+                    value,
+                    day,
+                    SameSite::Lax,
+                ))
+                .finish()
+        }
+        Err(error) => {
+            let mut ctx = Context::new();
+            ctx.insert("slug", &row.slug);
+            ctx.insert("error", &error.to_string());
+            render(error.status(), "password.html", ctx, SITE_NAME)
+        }
+    }
+}
+
+/// `POST /r/{slug}/token`: a join token for the live module, for browsers that may read the
+/// room (cookie-based, so the page never handles the password itself).
+pub async fn token(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let row = match engine.room_row(&slug).await {
+        Ok(row) => row,
+        Err(error) => return crate::errors::respond(&error),
+    };
+    if row.state == "closed" {
+        return crate::errors::error_response(StatusCode::GONE, "room_closed", "the room is closed");
+    }
+    if !context::has_access(&req, &engine, &row) {
+        return crate::errors::error_response(
+            StatusCode::UNAUTHORIZED,
+            "password_required",
+            "this room needs its password",
+        );
+    }
+    let (participant_id, new_participant) = context::participant(&req);
+    let owner = context::owner_token(&req, &row).filter(|_| context::is_owner(&req, &engine, &row));
+    match super::join::issue(&engine, &row, owner.is_some(), participant_id.clone()) {
+        Ok(answer) => {
+            let mut response = HttpResponse::Ok().json(answer);
+            if new_participant {
+                let cookie = cookies::build(
+                    &req,
+                    cookies::PARTICIPANT.into(),
+                    participant_id,
+                    366 * 24 * 3600,
+                    SameSite::Lax,
+                );
+                let _ = response.add_cookie(&cookie);
+            }
+            response
+        }
+        Err(error) => crate::errors::respond(&error),
+    }
+}

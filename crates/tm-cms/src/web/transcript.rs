@@ -1,0 +1,161 @@
+//! The transcript: a printable page and `.txt`, `.json`, `.csv` downloads of every visible
+//! message. Closed rooms keep their transcript until the retention sweep deletes them.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use tera::Context;
+use tm_core::event::Message;
+
+use super::context::{self, EngineData, SITE_NAME};
+use super::view::{error_page, render, MessageRow};
+use crate::db::models::RoomRow;
+use crate::engine::messages::Page;
+use crate::errors::ApiErrorCode;
+
+/// Every visible message in seq order, a page of 1000 at a time.
+async fn all_messages(engine: &EngineData, row: &RoomRow) -> Result<Vec<Message>, HttpResponse> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = Page {
+            after: Some(after),
+            limit: Some(1000),
+        };
+        let list = engine
+            .list_messages(&row.slug, &page)
+            .await
+            .map_err(|e| error_page(e.status(), SITE_NAME))?;
+        let Some(last) = list.messages.last() else {
+            return Ok(all);
+        };
+        after = last.message.seq;
+        all.extend(list.messages.into_iter().map(|v| v.message));
+    }
+}
+
+async fn readable_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<RoomRow, HttpResponse> {
+    let row = engine.room_row(slug).await.map_err(|e| {
+        let status = if e.status() == StatusCode::UNPROCESSABLE_ENTITY {
+            StatusCode::NOT_FOUND
+        } else {
+            e.status()
+        };
+        error_page(status, SITE_NAME)
+    })?;
+    if !context::has_access(req, engine, &row) {
+        return Err(error_page(StatusCode::FORBIDDEN, SITE_NAME));
+    }
+    Ok(row)
+}
+
+/// `GET /r/{slug}/transcript`.
+pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    let row = match readable_room(&req, &engine, &slug).await {
+        Ok(row) => row,
+        Err(page) => return page,
+    };
+    let messages = match all_messages(&engine, &row).await {
+        Ok(m) => m,
+        Err(page) => return page,
+    };
+    let rows: Vec<MessageRow> = messages
+        .into_iter()
+        .map(|m| MessageRow::new(m, "visible".into(), String::new()))
+        .collect();
+    let mut ctx = Context::new();
+    ctx.insert("room", &engine.room_view(&row));
+    ctx.insert("messages", &rows);
+    render(StatusCode::OK, "transcript.html", ctx, SITE_NAME)
+}
+
+/// `GET /r/{slug}/transcript.{format}`.
+pub async fn download(req: HttpRequest, engine: EngineData, path: web::Path<(String, String)>) -> HttpResponse {
+    let (slug, format) = path.into_inner();
+    let row = match readable_room(&req, &engine, &slug).await {
+        Ok(row) => row,
+        Err(page) => return page,
+    };
+    let messages = match all_messages(&engine, &row).await {
+        Ok(m) => m,
+        Err(page) => return page,
+    };
+    let (content_type, body) = match format.as_str() {
+        "txt" => ("text/plain; charset=utf-8", to_text(&row, &messages)),
+        "json" => (
+            "application/json",
+            serde_json::to_string_pretty(&serde_json::json!({"room": engine.room_view(&row), "messages": messages}))
+                .unwrap_or_default(),
+        ),
+        "csv" => ("text/csv; charset=utf-8", to_csv(&messages)),
+        _ => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}-transcript.{format}\"", row.slug),
+        ))
+        .body(body)
+}
+
+fn to_text(row: &RoomRow, messages: &[Message]) -> String {
+    let mut out = format!("Transcript of {}\n{}\n\n", row.slug, row.topic);
+    for m in messages {
+        let at = m
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        out.push_str(&format!("[{at}] {}: {}\n", m.nickname, m.body.replace('\n', "\n    ")));
+    }
+    out
+}
+
+/// RFC 4180 CSV. Cells that a spreadsheet would run as a formula get a leading `'`.
+pub fn to_csv(messages: &[Message]) -> String {
+    let mut out = String::from("seq,created_at,nickname,kind,body,source_url\r\n");
+    for m in messages {
+        let at = m
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let cells = [
+            m.seq.to_string(),
+            at,
+            m.nickname.clone(),
+            m.kind.as_str().to_owned(),
+            m.body.clone(),
+            m.source_url.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_cell(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\"\nbye"), "\"say \"\"hi\"\"\nbye\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("@cmd"), "'@cmd");
+    }
+}

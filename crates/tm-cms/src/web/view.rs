@@ -1,0 +1,109 @@
+//! Rendering: the tera instance, the shapes templates see, and the HTML error pages.
+//!
+//! Autoescaping is on for every template (all are `.html`); no user text is marked safe. The
+//! two `| safe` uses are our own output: the QR code SVG we generate, and admin pages after
+//! ammonia has cleaned them.
+
+use std::sync::OnceLock;
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use serde::Serialize;
+use tera::{Context, Tera};
+use tm_core::event::Message;
+
+use super::assets;
+use crate::engine::messages::MessageView;
+
+/// The compiled templates (parsed once; a broken template fails the first render and tests).
+pub fn tera() -> Result<&'static Tera, tera::Error> {
+    static TERA: OnceLock<Result<Tera, String>> = OnceLock::new();
+    let compiled = TERA.get_or_init(|| {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.add_raw_templates(assets::TEMPLATES.to_vec())
+            .map_err(|e| format!("{e:?}"))?;
+        Ok(tera)
+    });
+    compiled.as_ref().map_err(|e| tera::Error::msg(e.clone()))
+}
+
+/// Renders `template` with `context` plus the site-wide values.
+pub fn render(status: StatusCode, template: &str, mut context: Context, site_name: &str) -> HttpResponse {
+    context.insert("site_name", site_name);
+    context.insert("asset_version", assets::version());
+    match tera().and_then(|t| t.render(template, &context)) {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(error) => {
+            tracing::error!(template, error = ?error, "template failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("This page could not be shown.")
+        }
+    }
+}
+
+/// A friendly error page.
+pub fn error_page(status: StatusCode, site_name: &str) -> HttpResponse {
+    let (heading, detail) = match status.as_u16() {
+        404 => ("Not found", "There is no room or page here. Rooms disappear some time after they close."),
+        410 => ("This room is closed", "Its owner closed it, or its time ran out."),
+        503 => ("Back in a moment", "The service cannot reach its database right now. Please try again shortly; nothing you already posted is lost."),
+        403 => ("Not allowed", "This needs the room owner's link or an admin sign-in."),
+        _ => ("Something went wrong", "Please try again."),
+    };
+    let mut context = Context::new();
+    context.insert("heading", heading);
+    context.insert("detail", detail);
+    let mut response = render(status, "error.html", context, site_name);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str("5") {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+    }
+    response
+}
+
+/// A message as the templates see it.
+#[derive(Debug, Serialize)]
+pub struct MessageRow {
+    #[serde(flatten)]
+    pub message: Message,
+    pub state: String,
+    pub color_class: String,
+    pub time_label: String,
+    pub participant_id: String,
+}
+
+impl MessageRow {
+    pub fn from_view(view: MessageView) -> Self {
+        Self::new(view.message, view.state, String::new())
+    }
+
+    pub fn new(message: Message, state: String, participant_id: String) -> Self {
+        let time_label = format!("{:02}:{:02}", message.created_at.hour(), message.created_at.minute());
+        let color_class = color_class(&message.color);
+        MessageRow {
+            message,
+            state,
+            color_class,
+            time_label,
+            participant_id,
+        }
+    }
+}
+
+/// Speaker colours come from a fixed palette; templates use a class per colour (`c-d1495b`)
+/// so the CSP needs no inline styles. Anything that is not `#rrggbb` gets no class.
+pub fn color_class(color: &str) -> String {
+    match color.strip_prefix('#') {
+        Some(hex) if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            format!("c-{}", hex.to_ascii_lowercase())
+        }
+        _ => String::new(),
+    }
+}

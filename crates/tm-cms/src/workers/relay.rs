@@ -1,0 +1,184 @@
+//! The relay: publishes unpublished event-log rows to `tm.events`, in id order, with publisher
+//! confirms, and marks each row published once the broker confirmed it.
+//!
+//! * One active relay across CMS instances: it holds `GET_LOCK('tm.relay.<database>')` on a
+//!   dedicated connection and checks it still holds it before each batch (a lost connection
+//!   loses the lock). Rows of one room are written under that room's row lock, so their ids
+//!   follow commit order and id order is the room's seq order.
+//! * A failed publish stops the batch: the same row is retried after a backoff, so nothing is
+//!   skipped and later rows never overtake it. A publish whose confirm was lost may reach the
+//!   broker twice; consumers are idempotent on the envelope id and gateways on the seq.
+//! * It wakes on the engine's notify after each commit and polls anyway (rows written by other
+//!   instances).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use tm_bus::{Exchange, Publisher};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::db::models::EventRow;
+use crate::db::schema::room_events;
+use crate::db::DbError;
+use crate::engine::clock;
+use crate::metrics::Metrics;
+
+const LOCK_NAME: &str = "CONCAT('tm.relay.', DATABASE())";
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+pub struct Relay {
+    pub database_url: String,
+    pub publisher: Publisher,
+    pub wakeup: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+    pub poll_interval: Duration,
+    pub batch_size: i64,
+}
+
+#[derive(QueryableByName)]
+struct LockAnswer {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    answer: Option<i64>,
+}
+
+async fn ask(conn: &mut AsyncMysqlConnection, sql: &str) -> Result<Option<i64>, DbError> {
+    let row: LockAnswer = diesel::sql_query(sql).get_result(conn).await?;
+    Ok(row.answer)
+}
+
+/// Why a batch ended.
+enum Outcome {
+    /// Published everything there was.
+    Drained,
+    /// More rows may be waiting.
+    More,
+    /// A publish failed: back off, then retry the same row.
+    PublishFailed,
+}
+
+impl Relay {
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut backoff = self.poll_interval.min(Duration::from_millis(100));
+        while !shutdown.is_cancelled() {
+            match self.hold_lock_and_publish(&shutdown).await {
+                Ok(()) => backoff = self.poll_interval.min(Duration::from_millis(100)),
+                Err(err) => {
+                    tracing::warn!(error = %err, "relay: database trouble; retrying");
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+            self.metrics.relay_active.set(0);
+            if !self.pause(backoff, &shutdown).await {
+                break;
+            }
+        }
+        tracing::info!("relay stopped");
+    }
+
+    /// Returns Ok when another instance holds the lock (try again later) or on shutdown.
+    async fn hold_lock_and_publish(&self, shutdown: &CancellationToken) -> Result<(), DbError> {
+        let mut conn = AsyncMysqlConnection::establish(&self.database_url)
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        if ask(&mut conn, &format!("SELECT GET_LOCK({LOCK_NAME}, 0) AS answer")).await? != Some(1) {
+            return self.wait_for_turn(shutdown).await;
+        }
+        tracing::info!("relay: active");
+        self.metrics.relay_active.set(1);
+        let mut failures: u32 = 0;
+        loop {
+            let held = ask(
+                &mut conn,
+                &format!("SELECT IS_USED_LOCK({LOCK_NAME}) = CONNECTION_ID() AS answer"),
+            )
+            .await?;
+            if held != Some(1) {
+                tracing::warn!("relay: lost the lock");
+                return Ok(());
+            }
+            let outcome = self.publish_batch(&mut conn).await?;
+            self.record_lag(&mut conn).await?;
+            let wait = match outcome {
+                Outcome::More => {
+                    failures = 0;
+                    continue;
+                }
+                Outcome::Drained => {
+                    failures = 0;
+                    self.poll_interval
+                }
+                Outcome::PublishFailed => {
+                    failures = failures.saturating_add(1);
+                    (Duration::from_millis(100) * 2u32.saturating_pow(failures.min(6))).min(MAX_BACKOFF)
+                }
+            };
+            if !self.pause(wait, shutdown).await {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn wait_for_turn(&self, shutdown: &CancellationToken) -> Result<(), DbError> {
+        self.pause(self.poll_interval, shutdown).await;
+        Ok(())
+    }
+
+    async fn publish_batch(&self, conn: &mut AsyncMysqlConnection) -> Result<Outcome, DbError> {
+        let rows: Vec<EventRow> = room_events::table
+            .filter(room_events::published_at.is_null())
+            .order(room_events::id.asc())
+            .limit(self.batch_size)
+            .select(EventRow::as_select())
+            .load(conn)
+            .await?;
+        let full = rows.len() as i64 == self.batch_size;
+        for row in rows {
+            let published = self
+                .publisher
+                .publish_raw(
+                    Exchange::Events,
+                    &row.routing_key,
+                    &row.envelope_id,
+                    row.envelope.as_bytes(),
+                )
+                .await;
+            if let Err(err) = published {
+                self.metrics.relay_publish_failures.inc();
+                tracing::warn!(error = %err, event_id = row.id, "relay: publish not confirmed; will retry");
+                return Ok(Outcome::PublishFailed);
+            }
+            diesel::update(room_events::table.find(row.id))
+                .set(room_events::published_at.eq(clock::now()))
+                .execute(conn)
+                .await?;
+            self.metrics.relay_published.inc();
+            tracing::debug!(event_id = row.id, routing_key = %row.routing_key, "relay: published");
+        }
+        Ok(if full { Outcome::More } else { Outcome::Drained })
+    }
+
+    async fn record_lag(&self, conn: &mut AsyncMysqlConnection) -> Result<(), DbError> {
+        let (count, oldest): (i64, Option<time::PrimitiveDateTime>) = room_events::table
+            .filter(room_events::published_at.is_null())
+            .select((diesel::dsl::count_star(), diesel::dsl::min(room_events::created_at)))
+            .first(conn)
+            .await?;
+        self.metrics.relay_lag_events.set(count);
+        let lag_ms = oldest.map_or(0, |t| (clock::now() - t).whole_milliseconds().max(0) as i64);
+        self.metrics.relay_lag_ms.set(lag_ms);
+        Ok(())
+    }
+
+    /// Waits for a commit, the delay or shutdown; false on shutdown.
+    async fn pause(&self, delay: Duration, shutdown: &CancellationToken) -> bool {
+        tokio::select! {
+            _ = shutdown.cancelled() => false,
+            _ = self.wakeup.notified() => true,
+            _ = tokio::time::sleep(delay) => true,
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! `spawn_app()`: a real tm-cms on port 0 with its own database `tm_test_<uuid>` on the shared
+//! MariaDB and its own name prefix on the shared RabbitMQ; domain-named helpers for arranging
+//! and asserting; `stop()` drains the app and drops the database and the broker topology.
+
+use std::net::SocketAddr;
+use std::sync::Once;
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+use tm_bus::{Bus, BusConfig, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};
+use tm_cms::config::{Settings, DEFAULTS};
+use tm_cms::startup::Application;
+use tm_testkit::{unique_prefix, ChaosProxy};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const MARIADB: &str = "127.0.0.1:3306";
+pub const BROKER: &str = "127.0.0.1:5672";
+/// Upper bound for anything a test waits for.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+pub const JOIN_SECRET: &str = "test-join-secret-0123456789abcdef-0123456789";
+
+pub fn init_tracing() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,lapin=off".into());
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .init();
+    });
+}
+
+/// Changes a test makes to the settings before the app starts.
+pub type Tweak = Box<dyn FnOnce(&mut Settings) + Send>;
+
+/// Knobs a test may turn before the app starts.
+#[derive(Default)]
+pub struct Options {
+    /// Put a cuttable proxy between the app and MariaDB.
+    pub db_proxy: bool,
+    /// Put a cuttable proxy between the app and RabbitMQ.
+    pub broker_proxy: bool,
+    pub tweak: Option<Tweak>,
+}
+
+/// Drops the test's database when the test ends, even if it panicked.
+pub struct DatabaseGuard(pub String);
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        let name = self.0.clone();
+        // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
+        let cleanup = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(mut admin) = AsyncMysqlConnection::establish(&format!("mysql://root@{MARIADB}/mysql")).await {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name}"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database: DatabaseGuard,
+    /// Direct to MariaDB (bypasses any proxy): for arranging and asserting.
+    pub db_url: String,
+    /// Direct to RabbitMQ under the test's prefix.
+    pub bus: Bus,
+    pub db_proxy: Option<ChaosProxy>,
+    pub broker_proxy: Option<ChaosProxy>,
+    shutdown: CancellationToken,
+    server: JoinHandle<anyhow::Result<()>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub fn bus_config(prefix: &str, addr: SocketAddr) -> BusConfig {
+    BusConfig {
+        url: format!("amqp://guest:guest@{addr}/%2f"),
+        prefix: prefix.to_owned(),
+        heartbeat_secs: 5,
+        backoff_min_ms: 50,
+        backoff_max_secs: 1,
+        confirm_timeout_secs: 5,
+        ..BusConfig::default()
+    }
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    init_tracing();
+    let db_name = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = AsyncMysqlConnection::establish(&format!("mysql://root@{MARIADB}/mysql"))
+        .await
+        .expect("MariaDB reachable");
+    diesel::sql_query(format!(
+        "CREATE DATABASE {db_name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    // From here on the database is dropped however the test ends.
+    let database = DatabaseGuard(db_name.clone());
+    let db_url = format!("mysql://root@{MARIADB}/{db_name}");
+    let db_proxy = match options.db_proxy {
+        true => Some(ChaosProxy::start(MARIADB.parse().unwrap()).await.unwrap()),
+        false => None,
+    };
+    let broker_proxy = match options.broker_proxy {
+        true => Some(ChaosProxy::start(BROKER.parse().unwrap()).await.unwrap()),
+        false => None,
+    };
+    let prefix = unique_prefix();
+    let sources = tm_runtime::ConfigSources {
+        system_file: None,
+        environment: false,
+        ..tm_runtime::ConfigSources::standard("cms", DEFAULTS, None)
+    };
+    let mut settings: Settings = tm_runtime::load_config(&sources).unwrap();
+    settings.http.bind = "127.0.0.1:0".into();
+    settings.http.workers = 1;
+    settings.database.url = tm_runtime::Secret::new(match &db_proxy {
+        // mysql_async would otherwise switch to the Unix socket and bypass the proxy.
+        Some(proxy) => format!("mysql://root@{}/{db_name}?prefer_socket=false", proxy.addr()),
+        None => db_url.clone(),
+    });
+    settings.database.pool_size = 3;
+    settings.database.connect_timeout_ms = 1000;
+    settings.bus = bus_config(
+        &prefix,
+        broker_proxy.as_ref().map_or(BROKER.parse().unwrap(), |p| p.addr()),
+    );
+    settings.join.secret = tm_runtime::Secret::new(JOIN_SECRET.into());
+    settings.relay.poll_interval_ms = 100;
+    settings.posting.per_minute = 6000;
+    settings.posting.burst = 1000;
+    settings.rooms.sweep_interval_secs = 3600;
+    settings.admin.api_token = tm_runtime::Secret::new("test-admin-token".into());
+    if let Some(tweak) = options.tweak {
+        tweak(&mut settings);
+    }
+    // Migrations run directly (the app may sit behind a proxy a test cuts later).
+    tm_cms::db::migrate(&db_url).await.unwrap();
+    settings.database.migrate_on_start = false;
+    let app = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let direct_config = bus_config(&prefix, BROKER.parse().unwrap());
+    let direct = Bus::connect(&direct_config, "test-direct");
+    let bus = tokio::time::timeout(PATIENCE, direct)
+        .await
+        .expect("RabbitMQ accepts a connection in time")
+        .unwrap();
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        database,
+        db_url,
+        bus,
+        db_proxy,
+        broker_proxy,
+        shutdown,
+        server,
+    }
+}
+
+/// A room as `create_room` returns it.
+pub struct TestRoom {
+    pub slug: String,
+    pub id: u64,
+    pub owner_token: String,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Drains the app and removes its database and broker names.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(PATIENCE, self.server).await;
+        let _ = tokio::time::timeout(PATIENCE, self.bus.delete_topology()).await;
+        let _ = tokio::time::timeout(PATIENCE, self.bus.close()).await;
+        drop(self.database);
+    }
+
+    pub async fn db(&self) -> AsyncMysqlConnection {
+        AsyncMysqlConnection::establish(&self.db_url).await.unwrap()
+    }
+
+    /// Runs a statement directly on the test's database (arranging time, mostly).
+    pub async fn exec(&self, sql: &str) {
+        diesel::sql_query(sql).execute(&mut self.db().await).await.unwrap();
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn create_room_with(&self, body: Value) -> Response {
+        self.post_json("/api/v1/rooms", &body).await
+    }
+
+    /// Creates an open room named `name` (2 h) and returns it.
+    pub async fn create_room(&self, name: &str) -> TestRoom {
+        self.create_room_from(json!({"name": name, "lifetime": "2h"})).await
+    }
+
+    pub async fn create_room_from(&self, body: Value) -> TestRoom {
+        let response = self.create_room_with(body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        TestRoom {
+            slug: body["slug"].as_str().unwrap().to_owned(),
+            id: body["id"].as_u64().unwrap(),
+            owner_token: body["owner_token"].as_str().unwrap().to_owned(),
+            body,
+        }
+    }
+
+    pub async fn post_message(&self, slug: &str, nickname: &str, body: &str) -> Response {
+        self.post_json(
+            &format!("/api/v1/rooms/{slug}/messages"),
+            &json!({"nickname": nickname, "body": body}),
+        )
+        .await
+    }
+
+    /// Posts as a browser with its own participant cookie.
+    pub async fn post_as(&self, participant: &str, slug: &str, body: Value) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1/rooms/{slug}/messages")))
+            .header("Cookie", format!("tm_pid={participant}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn owner(&self, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> Response {
+        let mut request = self.client.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn patch_room(&self, room: &TestRoom, body: Value) -> Response {
+        self.owner(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/rooms/{}", room.slug),
+            &room.owner_token,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn messages(&self, slug: &str, query: &str) -> Value {
+        let response = self.get(&format!("/api/v1/rooms/{slug}/messages{query}")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    pub async fn events(&self, slug: &str, query: &str) -> Value {
+        let response = self.get(&format!("/api/v1/rooms/{slug}/events{query}")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// Subscribes to every event of a room on `tm.events`.
+    pub async fn watch_room(&self, room_id: u64) -> Subscription {
+        self.watch(&tm_core::event::room_binding(room_id)).await
+    }
+
+    pub async fn watch(&self, pattern: &str) -> Subscription {
+        let sub = self
+            .bus
+            .subscribe(SubscribeSpec {
+                queue: QueueKind::Exclusive,
+                single_active: false,
+            })
+            .await
+            .unwrap();
+        sub.bind(pattern).await.unwrap();
+        sub
+    }
+}
+
+/// The next message's envelope JSON, or panics after [`PATIENCE`].
+pub async fn next_envelope(sub: &mut Subscription) -> Value {
+    loop {
+        let event = tokio::time::timeout(PATIENCE, sub.next())
+            .await
+            .expect("an event in time")
+            .expect("bus open");
+        if let SubscriptionEvent::Message(incoming) = event {
+            let envelope: Value = serde_json::from_slice(&incoming.body).unwrap();
+            assert_eq!(
+                incoming.message_id.as_deref(),
+                envelope["id"].as_str(),
+                "message_id = envelope id"
+            );
+            return envelope;
+        }
+    }
+}
+
+/// The error code of a typed error answer.
+pub async fn error_code(response: Response) -> String {
+    let body: Value = response.json().await.unwrap();
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not a typed error: {body}"))
+        .to_owned()
+}

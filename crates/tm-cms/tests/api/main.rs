@@ -1,0 +1,16 @@
+//! tm-cms integration tests: the real service against the shared MariaDB and RabbitMQ, each
+//! test in its own database and broker namespace.
+
+// clippy.toml allows these only inside #[test] fns; the helpers here are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod consumers;
+mod helpers;
+mod join;
+mod messages;
+mod migrations;
+mod moderation;
+mod relay;
+mod robustness;
+mod rooms;
+mod sweeper;

@@ -1,0 +1,177 @@
+//! Malformed requests get typed 4xx answers, never a 500; health, readiness, metrics, OpenAPI.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{error_code, spawn_app};
+
+#[tokio::test]
+async fn malformed_requests_get_typed_client_errors() {
+    let app = spawn_app().await;
+    app.create_room("robust").await;
+    let rooms = app.url("/api/v1/rooms");
+    let json = |body: &str| {
+        app.client
+            .post(&rooms)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+    };
+
+    let cases = [
+        (
+            json("{not json").await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (json("").await.unwrap(), StatusCode::BAD_REQUEST, "invalid_json"),
+        (
+            json(r#"{"name": 5, "lifetime": "2h"}"#).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            json(r#"{"lifetime": "2h"}"#).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            json(r#"{"name": "x", "lifetime": "2h", "extra": 1}"#).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            json(&format!(r#"{{"name": "{}", "lifetime": "2h"}}"#, "a".repeat(100_000)))
+                .await
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            app.client.post(&rooms).body("name=x").send().await.unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            app.get("/api/v1/nothing-here").await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            app.client.put(app.url("/api/v1/rooms/robust")).send().await.unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            app.client
+                .delete(app.url("/api/v1/rooms/robust/messages/abc"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            app.get("/api/v1/rooms/robust/messages?after=-1").await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            app.get("/api/v1/rooms/robust/events?limit=many").await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+    ];
+    for (i, (response, status, code)) in cases.into_iter().enumerate() {
+        assert_eq!(response.status(), status, "case {i}");
+        assert_eq!(error_code(response).await, code, "case {i}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = spawn_app().await;
+    app.create_room("observed").await;
+
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    // The bus connects in the background: ready once both dependencies answer.
+    tm_testkit::wait_until_async(crate::helpers::PATIENCE, "the app is ready", || async {
+        app.get("/readyz").await.status() == StatusCode::OK
+    })
+    .await;
+    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(
+        (ready["database"].as_bool(), ready["broker"].as_bool()),
+        (Some(true), Some(true))
+    );
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"tm_cms_http_requests_total{method="POST",route="/api/v1/rooms",status="201"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("tm_cms_http_request_duration_seconds_bucket"));
+    assert!(metrics.contains("tm_cms_relay_lag_events"));
+    assert!(metrics.contains("tm_cms_relay_lag_milliseconds"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_description_lists_exactly_the_routes_served() {
+    let app = spawn_app().await;
+
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut served: Vec<(String, String)> = tm_cms::api::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    served.sort();
+    assert_eq!(documented, served);
+    // And every listed route is really routed (a typed answer, not the unknown-route 404).
+    for (method, path) in &served {
+        let concrete = path
+            .replace("{slug}", "no-such-room")
+            .replace("{id}", "1")
+            .replace("{participant_id}", "p");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method, app.url(&concrete))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        if response.status() == StatusCode::NOT_FOUND {
+            assert_ne!(error_code(response).await, "not_found", "{path} is not routed");
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn stopping_drains_the_workers_and_closes_the_listener() {
+    let app = spawn_app().await;
+    let address = app.address.clone();
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+
+    tokio::time::timeout(std::time::Duration::from_secs(20), app.stop())
+        .await
+        .expect("stops in time");
+
+    assert!(
+        reqwest::get(format!("{address}/healthz")).await.is_err(),
+        "no longer listening"
+    );
+}

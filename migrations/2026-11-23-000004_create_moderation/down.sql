@@ -1,0 +1,2 @@
+DROP TABLE moderation_log;
+DROP TABLE mutes;

@@ -1,0 +1,2 @@
+DROP TABLE admin_users;
+DROP TABLE pages;

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# make run: MariaDB + RabbitMQ (found, started or installed), then tm-cms, tm-gateway and
+# tm-ingest with a development config. Prints the URL; Ctrl-C stops all three cleanly.
+#
+# Environment (all optional):
+#   TM_RUN_HOST      address to listen on            (127.0.0.1)
+#   TM_RUN_CMS_PORT  / TM_RUN_GATEWAY_PORT / TM_RUN_INGEST_PORT   (8080 / 8081 / 8082)
+#   TM_RUN_DATABASE  database name                   (tm_dev)
+#   TM_RUN_PROFILE   cargo profile: dev or release   (dev)
+#   TM_RUN_NO_BUILD  set to skip `cargo build` (binaries already built)
+#   TM_RUN_BUS_PREFIX  prefix for exchange and queue names ("" ; tests isolate themselves with it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'make run: %s\n' "$*"; }
+host=${TM_RUN_HOST:-127.0.0.1}
+cms_port=${TM_RUN_CMS_PORT:-8080}
+gateway_port=${TM_RUN_GATEWAY_PORT:-8081}
+ingest_port=${TM_RUN_INGEST_PORT:-8082}
+database=${TM_RUN_DATABASE:-tm_dev}
+profile=${TM_RUN_PROFILE:-dev}
+bus_prefix=${TM_RUN_BUS_PREFIX:-}
+target_dir=${CARGO_TARGET_DIR:-target}/$([ "$profile" = dev ] && echo debug || echo "$profile")
+
+scripts/dev-services.sh
+# shellcheck disable=SC1091
+. .run/dev-services.env
+db_server=${TM_TEST_DATABASE_URL:-mysql://root@127.0.0.1:3306}
+amqp_url=${TM_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
+
+if [ -z "${TM_RUN_NO_BUILD:-}" ]; then
+    say "building (cargo build --profile $profile --bins)…"
+    cargo build --profile "$profile" --bins -p tm-cms -p tm-gateway -p tm-ingest
+fi
+
+# The database itself; tm-cms creates the tables (it migrates on start).
+userhost=${db_server#mysql://}; userhost=${userhost%%/*}
+user=${userhost%@*}; hostport=${userhost#*@}
+dbuser=${user%%:*}; dbpass=; [ "$user" != "$dbuser" ] && dbpass=${user#*:}
+mariadb -h "${hostport%:*}" -P "${hostport##*:}" -u "$dbuser" ${dbpass:+-p"$dbpass"} --protocol=TCP \
+    -e "CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+
+mkdir -p .run/logs
+# One development secret for the CMS (signs join tokens) and the gateway (checks them).
+secret_file=.run/join-secret
+[ -s "$secret_file" ] || head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$secret_file"
+secret=$(cat "$secret_file")
+cms_url="http://$host:$cms_port"
+
+pids=()
+stop() {
+    trap - INT TERM
+    say "stopping…"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    say "stopped"
+    exit 0
+}
+trap stop INT TERM
+
+start() { # name, then env assignments
+    local name=$1; shift
+    env "$@" "$target_dir/$name" > ".run/logs/$name.log" 2>&1 &
+    pids+=($!)
+}
+
+start tm-cms \
+    TM_CMS__HTTP__BIND="$host:$cms_port" TM_CMS__HTTP__PUBLIC_URL="$cms_url" \
+    TM_CMS__HTTP__GATEWAY_URL="ws://$host:$gateway_port/ws" \
+    TM_CMS__DATABASE__URL="${db_server%/}/$database" TM_CMS__BUS__URL="$amqp_url" TM_CMS__BUS__PREFIX="$bus_prefix" TM_CMS__JOIN__SECRET="$secret"
+start tm-gateway \
+    TM_GATEWAY__HTTP__BIND="$host:$gateway_port" TM_GATEWAY__HTTP__ALLOWED_ORIGINS="$cms_url,http://localhost:$cms_port" \
+    TM_GATEWAY__BUS__URL="$amqp_url" TM_GATEWAY__BUS__PREFIX="$bus_prefix" TM_GATEWAY__TOKENS__SECRET="$secret"
+start tm-ingest \
+    TM_INGEST__HTTP__BIND="$host:$ingest_port" TM_INGEST__BUS__URL="$amqp_url" TM_INGEST__BUS__PREFIX="$bus_prefix"
+
+wait_healthy() { # name, url
+    for _ in $(seq 1 600); do
+        if curl -fsS -o /dev/null "$2" 2>/dev/null; then return 0; fi
+        for pid in "${pids[@]}"; do
+            if ! kill -0 "$pid" 2>/dev/null; then
+                say "$1 did not start; its log (.run/logs/$1.log) ends with:"
+                tail -n 20 ".run/logs/$1.log" >&2
+                stop
+            fi
+        done
+        sleep 0.1
+    done
+    say "$1 is not answering on $2 after 60 s; see .run/logs/$1.log"
+    stop
+}
+wait_healthy tm-cms "$cms_url/healthz"
+wait_healthy tm-gateway "http://$host:$gateway_port/healthz"
+wait_healthy tm-ingest "http://$host:$ingest_port/healthz"
+
+say "tm is running: open $cms_url"
+say "logs: .run/logs/{tm-cms,tm-gateway,tm-ingest}.log · stop with Ctrl-C"
+while true; do
+    for pid in "${pids[@]}"; do
+        if ! kill -0 "$pid" 2>/dev/null; then say "a service exited (see .run/logs)"; stop; fi
+    done
+    sleep 1 &
+    wait $! || true
+done
