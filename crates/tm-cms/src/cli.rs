@@ -1,4 +1,4 @@
-//! Command line: `tm-cms [--config FILE] [serve [--no-migrate] | migrate]`.
+//! Command line: `tm-cms [--config FILE] [serve [--no-migrate] | migrate | check-config | admin create USER]`.
 
 use std::path::PathBuf;
 
@@ -28,4 +28,18 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Validate the configuration (defaults, files, environment, credentials) and exit.
+    CheckConfig,
+    /// Manage site admins.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin (or reset their password); the password is read from standard input.
+    Create {
+        /// The admin's user name.
+        user: String,
+    },
 }

@@ -94,9 +94,19 @@ pub struct LogSettings {
     pub filter: String,
 }
 
+/// Secrets systemd may hand over as credential files (`LoadCredential=`).
+const CREDENTIALS: &[(&str, &str)] = &[
+    ("database-url", "database.url"),
+    ("amqp-url", "bus.url"),
+    ("join-token-secret", "join.secret"),
+    ("admin-api-token", "admin.api_token"),
+];
+
 impl Settings {
     /// Loads settings the production way.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, tm_runtime::ConfigError> {
-        tm_runtime::load_config(&tm_runtime::ConfigSources::standard("cms", DEFAULTS, file))
+        tm_runtime::load_config(
+            &tm_runtime::ConfigSources::standard("cms", DEFAULTS, file).with_credentials(CREDENTIALS),
+        )
     }
 }

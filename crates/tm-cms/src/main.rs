@@ -1,22 +1,39 @@
+use std::io::{Read, Write};
+
 use clap::Parser;
-use tm_cms::cli::{Cli, Command};
+use tm_cms::cli::{AdminCommand, Cli, Command};
 use tm_cms::config::Settings;
 use tm_cms::startup::Application;
+use tm_runtime::systemd;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut settings = Settings::load(cli.config.as_deref())?;
+    let Ok(mut settings) = Settings::load(cli.config.as_deref()).inspect_err(|e| eprintln!("tm-cms: {e}")) else {
+        std::process::exit(78); // EX_CONFIG: systemd does not retry a bad configuration
+    };
     tm_runtime::init_tracing(settings.log.format, &settings.log.filter);
     match cli.command.unwrap_or(Command::Serve { no_migrate: false }) {
+        Command::CheckConfig => writeln!(std::io::stdout(), "tm-cms: configuration is valid")?,
         Command::Migrate => {
             let applied = tm_cms::db::migrate(settings.database.url.expose()).await?;
             tracing::info!(?applied, "migrations applied");
+        }
+        Command::Admin(AdminCommand::Create { user }) => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let url = settings.database.url.expose();
+            tm_cms::db::migrate(url).await?;
+            let pool = tm_cms::db::pool(url, 1, std::time::Duration::from_secs(10))?;
+            tm_cms::web::create_admin(&pool, &user, password.trim_end_matches(['\n', '\r'])).await?;
+            writeln!(std::io::stdout(), "tm-cms: admin {user} is ready")?;
         }
         Command::Serve { no_migrate } => {
             settings.database.migrate_on_start &= !no_migrate;
             let shutdown = tm_runtime::Shutdown::on_signals()?;
             let app = Application::build(settings).await?;
+            systemd::notify_ready();
+            systemd::spawn_watchdog(shutdown.clone());
             app.run_until_stopped(shutdown.token()).await?;
         }
     }

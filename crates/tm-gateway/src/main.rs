@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Serve /ws, /healthz, /readyz and /metrics until SIGTERM, then drain (the default).
     Serve,
+    /// Validate the configuration (defaults, files, environment, credentials) and exit.
+    CheckConfig,
 }
 
 #[tokio::main]
@@ -32,7 +34,11 @@ async fn main() -> anyhow::Result<()> {
         std::process::exit(78); // EX_CONFIG: systemd does not retry a bad configuration
     };
     init_tracing(settings.log.format, &settings.log.filter);
-    let Command::Serve = cli.command.unwrap_or(Command::Serve);
+    if let Some(Command::CheckConfig) = cli.command {
+        use std::io::Write;
+        writeln!(std::io::stdout(), "tm-gateway: configuration is valid")?;
+        return Ok(());
+    }
     let shutdown = Shutdown::on_signals()?;
     let app = Application::build(settings).await?;
     systemd::notify_ready();

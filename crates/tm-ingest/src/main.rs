@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Follow the watched hashtags and publish matches until SIGTERM (the default).
     Serve,
+    /// Validate the configuration (defaults, files, environment, credentials) and exit.
+    CheckConfig,
 }
 
 #[tokio::main]
@@ -33,6 +35,10 @@ async fn main() -> anyhow::Result<()> {
     };
     init_tracing(settings.log.format, &settings.log.filter);
     match cli.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => {
+            use std::io::Write;
+            writeln!(std::io::stdout(), "tm-ingest: configuration is valid")?;
+        }
         Command::Serve => {
             let shutdown = Shutdown::on_signals()?;
             let app = Application::build(settings).await?;

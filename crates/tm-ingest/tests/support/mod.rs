@@ -4,8 +4,7 @@
 
 #![allow(dead_code)]
 
-pub mod fake_mastodon;
-pub mod fake_twitter;
+pub use tm_testkit::{fake_mastodon, fake_twitter};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

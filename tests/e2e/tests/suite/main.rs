@@ -6,8 +6,10 @@
 // Helpers here are test code: a failed step should panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin_cli;
 mod browser;
 mod failures;
 mod happy_path;
+mod ingest;
 mod make_run;
 mod report;

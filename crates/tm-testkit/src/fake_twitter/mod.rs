@@ -4,6 +4,9 @@
 //! lines with blank keep-alives. Each stream connection attempt takes the next scripted
 //! [`Answer`] (429/503 statuses, a dropped TCP connection, a silent stall, a live stream).
 
+// A test double: when it cannot do its job it panics, which fails the test that uses it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

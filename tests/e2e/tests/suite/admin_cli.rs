@@ -1,0 +1,189 @@
+//! The operator's side: `tm-cms admin create` (password on stdin), admin sign-in and static
+//! pages in a real browser, and `check-config` on every binary.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use fantoccini::Locator;
+use tm_e2e::browser::{Browser, BrowserOptions};
+use tm_e2e::services::{binary_path, Kind};
+use tm_e2e::system::{System, Topology};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised_page() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let mut create = Command::new(binary_path(Kind::Cms).unwrap())
+        .args(["admin", "create", "ada"])
+        .env("TM_CMS__DATABASE__URL", system.db.url_via(None))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery staple\n")
+        .unwrap();
+    let out = create.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stored = system
+        .db
+        .query("SELECT username, password_hash FROM admin_users")
+        .unwrap();
+    assert_eq!(stored[0][0], "ada");
+    assert!(
+        stored[0][1].starts_with("$argon2id$"),
+        "the password is stored as an argon2 hash"
+    );
+
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let client = &browser.client;
+    let base = system.cms_url(0);
+    client.goto(&format!("{base}/admin")).await.unwrap();
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("ada")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("wrong password!!")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/admin/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = client
+        .find(Locator::Css(".notice.bad"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("Wrong user or password"), "{error}");
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("ada")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery staple")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/admin/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("a[href='/admin/pages/new']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=slug]"))
+        .await
+        .unwrap()
+        .send_keys("about")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap()
+        .send_keys("About tm")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("textarea[name=body]"))
+        .await
+        .unwrap()
+        .send_keys("# Hello\n\n<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/admin/pages'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.goto(&format!("{base}/p/about")).await.unwrap();
+    let heading = client
+        .find(Locator::Css("article h1 + h1, article h1:nth-of-type(2)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Hello", "Markdown rendered");
+    let dangerous = client
+        .execute(
+            "return document.querySelectorAll('article script, article img[onerror]').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(dangerous, serde_json::json!(0), "ammonia removed script and handlers");
+    assert!(!client.title().await.unwrap().contains("pwned"));
+    browser.close().await.unwrap();
+    system.shutdown().await.unwrap();
+}
+
+#[test]
+fn check_config_accepts_good_settings_and_names_the_bad_key() {
+    for kind in [Kind::Cms, Kind::Gateway, Kind::Ingest] {
+        let binary = binary_path(kind).unwrap();
+        let good = Command::new(&binary).arg("check-config").env_clear().output().unwrap();
+        assert!(
+            good.status.success(),
+            "{}: {}",
+            kind.binary(),
+            String::from_utf8_lossy(&good.stderr)
+        );
+        assert!(String::from_utf8_lossy(&good.stdout).contains("configuration is valid"));
+
+        let bad = Command::new(&binary)
+            .arg("check-config")
+            .env_clear()
+            .env(format!("{}__HTTP__BINDD", kind.env_prefix()), "127.0.0.1:1")
+            .output()
+            .unwrap();
+        assert_eq!(
+            bad.status.code(),
+            Some(78),
+            "{} exits EX_CONFIG on a bad key",
+            kind.binary()
+        );
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("bindd"),
+            "{}: {}",
+            kind.binary(),
+            String::from_utf8_lossy(&bad.stderr)
+        );
+
+        let help = Command::new(&binary).arg("--help").output().unwrap();
+        assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("check-config"));
+        let version = Command::new(&binary).arg("--version").output().unwrap();
+        assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+    }
+}
