@@ -7,7 +7,7 @@ DEV_ENV := .run/dev-services.env
 NEXTEST_PROFILE := $(if $(filter-out 0 false,$(CI)),--profile ci)
 
 .DEFAULT_GOAL := help
-.PHONY: help services run build test test-rust lint fmt fmt-check clippy boundaries deploy-check bench
+.PHONY: help services browser screenshots run build test test-rust lint fmt fmt-check clippy boundaries deploy-check bench
 
 help: ## list the targets
 	@echo "tm: make <target>"
@@ -59,6 +59,11 @@ deploy-check: ## systemd-analyze verify + security (<= 2.0) for deploy/systemd, 
 boundaries: ## check which crate may depend on what (scripts/check-boundaries.sh)
 	CARGO=$(CARGO) scripts/check-boundaries.sh --self-test
 	CARGO=$(CARGO) scripts/check-boundaries.sh
+
+screenshots: browser ## PNGs of home, room (desktop and 390 px), projector and transcript in target/screenshots/
+	$(CARGO) build --workspace --bins
+	@set -e; . ./$(DEV_ENV); $(CARGO) nextest run -p tm-e2e -E 'test(screenshots_of_the_main_pages)'
+	@ls -1 target/screenshots/*.png
 
 bench: ## benchmarks: tm-gateway against uWebSockets.js and Node ws (scripts/bench/run.sh; --smoke under CI)
 	scripts/bench/run.sh $(if $(filter-out 0 false,$(CI)),--smoke)
