@@ -138,6 +138,27 @@ impl System {
         )
     }
 
+    /// A tm-ingest reading the fake Twitter at `twitter_base_url`, with its own state folder.
+    /// Not started: call `start()`.
+    pub fn ingest_service(&self, twitter_base_url: &str, state_dir: &std::path::Path) -> anyhow::Result<Service> {
+        let addr = free_addr()?;
+        let settings = vec![
+            ("HTTP__BIND".into(), addr.to_string()),
+            ("BUS__URL".into(), self.amqp_url()),
+            ("BUS__PREFIX".into(), self.prefix.clone()),
+            ("TWITTER__BEARER_TOKEN".into(), tm_testkit::fake_twitter::TOKEN.into()),
+            ("TWITTER__BASE_URL".into(), twitter_base_url.to_owned()),
+            ("STATE__DIR".into(), state_dir.display().to_string()),
+        ];
+        Ok(Service::new(
+            Kind::Ingest,
+            "ingest0",
+            self.prefix.trim_end_matches('.'),
+            addr,
+            settings,
+        ))
+    }
+
     pub fn cms_url(&self, index: usize) -> String {
         format!("http://{}", self.cms[index].http_addr)
     }
@@ -156,10 +177,15 @@ impl System {
 
     /// Creates a room over the JSON API; returns the answer (with `owner_token`).
     pub async fn create_room(&self, slug: &str) -> anyhow::Result<Value> {
+        self.create_room_following(slug, &[]).await
+    }
+
+    /// Creates a room that follows `hashtags`.
+    pub async fn create_room_following(&self, slug: &str, hashtags: &[&str]) -> anyhow::Result<Value> {
         let response = self
             .http
             .post(format!("{}/api/v1/rooms", self.cms_url(0)))
-            .json(&json!({"name": slug, "lifetime": "1d", "topic": format!("e2e {slug}")}))
+            .json(&json!({"name": slug, "lifetime": "1d", "topic": format!("e2e {slug}"), "hashtags": hashtags}))
             .send()
             .await?;
         if response.status().as_u16() != 201 {

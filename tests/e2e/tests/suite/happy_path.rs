@@ -1,4 +1,5 @@
-//! Scenario 1: many clients in several rooms, posts over WebSocket and HTTP; every client sees
+//! Scenario 1: many clients in several rooms, posts over WebSocket and HTTP and tweets from the
+//! fake Twitter stream; every client sees
 //! every event of its room exactly once, in seq order, and that agrees with `/events` and the
 //! database.
 
@@ -6,6 +7,7 @@ use std::time::Duration;
 
 use tm_e2e::live::LiveClient;
 use tm_e2e::system::{System, Topology};
+use tm_testkit::fake_twitter::FakeTwitter;
 
 use crate::report::{check_client_matches_log, Counts};
 
@@ -17,8 +19,18 @@ const POSTS_PER_ROOM: usize = 12;
 async fn every_client_sees_every_event_of_its_room_once_in_order() {
     let system = System::start(Topology::default()).await.unwrap();
     for slug in ROOMS {
-        system.create_room(slug).await.unwrap();
+        let tag = slug.replace('-', "");
+        system.create_room_following(slug, &[&tag]).await.unwrap();
     }
+    let twitter = FakeTwitter::start(Duration::from_secs(5)).await;
+    let state_dir = std::env::temp_dir().join(format!("tm-e2e-happy-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&state_dir).unwrap();
+    let mut ingest = system.ingest_service(&twitter.base_url(), &state_dir).unwrap();
+    ingest.start().await.unwrap();
+    tm_testkit::wait_until(Duration::from_secs(60), "a rule per room and a live stream", || {
+        twitter.rules().len() == ROOMS.len() && twitter.live_streams() >= 1
+    })
+    .await;
     let mut clients: Vec<(usize, LiveClient)> = Vec::new();
     for i in 0..CLIENTS {
         let room = i % ROOMS.len();
@@ -44,13 +56,24 @@ async fn every_client_sees_every_event_of_its_room_once_in_order() {
         }
     }
 
+    for (n, slug) in ROOMS.iter().enumerate() {
+        let tag = slug.replace('-', "");
+        twitter.tweet(&format!("{}", 5000 + n), "ada", &format!("hello #{tag}"), &[&tag]);
+        counts.sent += 1;
+    }
+    const PER_ROOM: usize = POSTS_PER_ROOM + 1; // and one tweet
     for (room, client) in &clients {
         client
-            .wait_for_seq(POSTS_PER_ROOM as u64, Duration::from_secs(60))
+            .wait_for_seq(PER_ROOM as u64, Duration::from_secs(60))
             .await
             .unwrap();
         let log = system.events(ROOMS[*room]).await.unwrap();
-        assert_eq!(log.len(), POSTS_PER_ROOM);
+        assert_eq!(log.len(), PER_ROOM);
+        assert_eq!(
+            log.iter().filter(|e| e["data"]["kind"] == "tweet").count(),
+            1,
+            "one tweet per room"
+        );
         check_client_matches_log(client, &log, &mut counts);
     }
     for slug in ROOMS {
@@ -60,11 +83,13 @@ async fn every_client_sees_every_event_of_its_room_once_in_order() {
                 "SELECT COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.slug = '{slug}'"
             ))
             .unwrap();
-        assert_eq!(stored as usize, POSTS_PER_ROOM, "{slug} stored");
+        assert_eq!(stored as usize, PER_ROOM, "{slug} stored");
         counts.stored += stored as usize;
     }
     counts.print("happy_path");
     assert_eq!(counts.sent, counts.stored);
-    assert_eq!(counts.delivered, CLIENTS * POSTS_PER_ROOM);
+    assert_eq!(counts.delivered, CLIENTS * PER_ROOM);
+    ingest.terminate(Duration::from_secs(30)).await.unwrap();
+    let _ = std::fs::remove_dir_all(&state_dir);
     system.shutdown().await.unwrap();
 }

@@ -4,10 +4,8 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tm_e2e::ports::free_addr;
-use tm_e2e::services::{Kind, Service};
 use tm_e2e::system::{System, Topology};
-use tm_testkit::fake_twitter::{self, FakeTwitter};
+use tm_testkit::fake_twitter::FakeTwitter;
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -50,41 +48,13 @@ async fn wait_for_tweets(system: &System, slug: &str, n: usize) -> Vec<Value> {
 async fn ingest_killed_and_restarted_reconciles_rules_and_shows_no_tweet_twice() {
     let mut system = System::start(Topology::default()).await.unwrap();
     let slug = "e2e-ingest";
-    let created: Value = system
-        .http
-        .post(format!("{}/api/v1/rooms", system.cms_url(0)))
-        .json(&serde_json::json!({"name": slug, "lifetime": "1d", "hashtags": ["physics101"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = system.create_room_following(slug, &["physics101"]).await.unwrap();
     let room_id = created["id"].as_u64().unwrap();
     let watcher = system.join(slug, 0).await.unwrap();
     let twitter = FakeTwitter::start(Duration::from_secs(5)).await;
     let state_dir = std::env::temp_dir().join(format!("tm-e2e-ingest-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&state_dir).unwrap();
-    let settings = vec![
-        (
-            "BUS__URL".into(),
-            format!("amqp://guest:guest@{}/%2f", system.broker_proxy.addr()),
-        ),
-        ("BUS__PREFIX".into(), system.prefix.clone()),
-        ("TWITTER__BEARER_TOKEN".into(), fake_twitter::TOKEN.into()),
-        ("TWITTER__BASE_URL".into(), twitter.base_url()),
-        ("STATE__DIR".into(), state_dir.display().to_string()),
-    ];
-    let addr = free_addr().unwrap();
-    let mut settings = settings;
-    settings.push(("HTTP__BIND".into(), addr.to_string()));
-    let mut ingest = Service::new(
-        Kind::Ingest,
-        "ingest0",
-        system.prefix.trim_end_matches('.'),
-        addr,
-        settings,
-    );
+    let mut ingest = system.ingest_service(&twitter.base_url(), &state_dir).unwrap();
     ingest.start().await.unwrap();
 
     let has_rule = |t: &FakeTwitter| {
