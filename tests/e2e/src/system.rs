@@ -17,6 +17,8 @@ use crate::services::{Kind, Service};
 const JOIN_SECRET: &str = "e2e-join-secret-0123456789abcdef0123456789";
 
 pub struct System {
+    /// Set once this test's broker objects are gone, so `Drop` does not repeat the work.
+    cleaned: bool,
     pub db: TestDatabase,
     pub db_proxy: ChaosProxy,
     pub broker_proxy: ChaosProxy,
@@ -70,6 +72,7 @@ impl System {
             .map(|_| free_addr())
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut system = System {
+            cleaned: false,
             db,
             db_proxy,
             broker_proxy,
@@ -257,16 +260,39 @@ impl System {
                 service.terminate(Duration::from_secs(30)).await?;
             }
         }
-        let cfg = tm_bus::BusConfig {
-            prefix: self.prefix.clone(),
-            ..Default::default()
-        };
-        if let Ok(Ok(bus)) =
-            tokio::time::timeout(Duration::from_secs(10), tm_bus::Bus::connect(&cfg, "e2e-cleanup")).await
-        {
-            let _ = bus.delete_topology().await;
-            bus.close().await;
-        }
+        delete_topology(&self.prefix).await;
+        self.cleaned = true;
         Ok(())
+    }
+}
+
+/// Removes every exchange and queue under `prefix` (best effort, bounded in time).
+async fn delete_topology(prefix: &str) {
+    let cfg = tm_bus::BusConfig {
+        prefix: prefix.to_owned(),
+        ..Default::default()
+    };
+    if let Ok(Ok(bus)) = tokio::time::timeout(Duration::from_secs(10), tm_bus::Bus::connect(&cfg, "e2e-cleanup")).await
+    {
+        let _ = bus.delete_topology().await;
+        bus.close().await;
+    }
+}
+
+impl Drop for System {
+    /// A test that panicked never reached `shutdown`: still leave no queues on the shared
+    /// broker (the processes die with their `kill_on_drop` handles, the database with its own
+    /// guard). Runs on a thread of its own because `Drop` cannot await.
+    fn drop(&mut self) {
+        if self.cleaned {
+            return;
+        }
+        let prefix = self.prefix.clone();
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(delete_topology(&prefix));
+            }
+        });
+        let _ = cleanup.join();
     }
 }
