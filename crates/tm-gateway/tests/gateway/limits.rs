@@ -90,3 +90,53 @@ async fn a_client_that_stops_reading_is_closed_with_1013_and_others_keep_up() {
     gateway.stop().await;
     cms.clean_up().await;
 }
+
+#[tokio::test]
+async fn a_silent_client_is_pinged_then_closed_as_idle_while_a_talking_one_stays() {
+    let prefix = unique_prefix();
+    let mut config = settings(&prefix);
+    config.ws.ping_secs = 1;
+    config.ws.idle_secs = 2;
+    let (gateway, cms) = (Gateway::spawn_with(config).await, Cms::connect(&prefix).await);
+    let mut talking = Client::connect(&gateway).await;
+    let mut silent = Client::connect(&gateway).await;
+
+    // Well past the idle timeout, one client keeps talking; the other reads nothing, so it
+    // never answers the gateway's pings.
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(4);
+    while tokio::time::Instant::now() < until {
+        talking.send(serde_json::json!({"type": "ping"})).await;
+        assert_eq!(talking.next_frame().await, serde_json::json!({"type": "pong"}));
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+
+    let (mut pings, mut close) = (0, None);
+    while close.is_none() {
+        match silent.next_raw().await {
+            Some(Message::Ping(_)) => {
+                pings += 1;
+                assert!(
+                    pings < 10,
+                    "still pinging after {pings} s: the idle timeout never closed the socket"
+                );
+            }
+            Some(Message::Close(frame)) => close = Some(frame.map(|f| (f.code, f.reason.to_string()))),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    assert!(pings >= 1, "the gateway pings a quiet client");
+    assert_eq!(
+        close,
+        Some(Some((CloseCode::Away, "idle".to_owned()))),
+        "closed as idle with 1001"
+    );
+    talking.send(serde_json::json!({"type": "ping"})).await;
+    assert_eq!(
+        talking.next_frame().await,
+        serde_json::json!({"type": "pong"}),
+        "the talking client stays"
+    );
+    gateway.stop().await;
+    cms.clean_up().await;
+}
