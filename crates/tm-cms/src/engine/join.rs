@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use tm_core::event::RoomState;
 use tm_core::{JoinClaims, Role};
 
-use super::rooms::{state_of, Actor, RoomError};
+use super::rooms::{state_of, RoomError};
 use super::{secrets, Engine};
 use crate::db::DbError;
 use crate::errors::{api_error, db_status, ApiErrorCode};
@@ -120,11 +120,18 @@ impl Engine {
                 return Err(JoinError::WrongPassword);
             }
         }
-        let role = if actor.is_some() {
-            Role::Owner
-        } else {
-            Role::Participant
-        };
+        self.issue_join_token(&room, actor.is_some(), participant_id)
+    }
+
+    /// Signs a join token for `room` once the caller's access is established (password given,
+    /// owner token, or a page cookie proving either).
+    pub fn issue_join_token(
+        &self,
+        room: &crate::db::models::RoomRow,
+        owner: bool,
+        participant_id: String,
+    ) -> Result<JoinResponse, JoinError> {
+        let role = if owner { Role::Owner } else { Role::Participant };
         let expires_at = OffsetDateTime::now_utc() + time::Duration::seconds(self.settings.join.ttl_secs as i64);
         let claims = JoinClaims {
             room_id: room.id,
@@ -141,12 +148,7 @@ impl Engine {
             token,
             gateway_url: self.settings.http.gateway_url.clone(),
             expires_at,
-            role: if actor == Some(Actor::Owner) || actor == Some(Actor::Admin) {
-                "owner"
-            } else {
-                "participant"
-            }
-            .to_owned(),
+            role: if owner { "owner" } else { "participant" }.to_owned(),
             participant_id,
         })
     }

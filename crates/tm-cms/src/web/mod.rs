@@ -10,7 +10,6 @@ mod admin;
 mod assets;
 mod context;
 mod cookies;
-mod join;
 mod owner;
 mod qr;
 mod rooms;

@@ -389,7 +389,7 @@ pub async fn token(req: HttpRequest, engine: EngineData, slug: web::Path<String>
     }
     let (participant_id, new_participant) = context::participant(&req);
     let owner = context::owner_token(&req, &row).filter(|_| context::is_owner(&req, &engine, &row));
-    match super::join::issue(&engine, &row, owner.is_some(), participant_id.clone()) {
+    match engine.issue_join_token(&row, owner.is_some(), participant_id.clone()) {
         Ok(answer) => {
             let mut response = HttpResponse::Ok().json(answer);
             if new_participant {

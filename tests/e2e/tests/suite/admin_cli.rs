@@ -42,65 +42,28 @@ async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised
     let client = &browser.client;
     let base = system.cms_url(0);
     client.goto(&format!("{base}/admin")).await.unwrap();
-    client
-        .find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("ada")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("wrong password!!")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action='/admin/login'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(client, "ada", "wrong password!!").await;
     let error = client
-        .find(Locator::Css(".notice.bad"))
+        .wait()
+        .for_element(Locator::Css(".notice.bad"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
     assert!(error.contains("Wrong user or password"), "{error}");
+    sign_in(client, "ada", "correct horse battery staple").await;
     client
-        .find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("ada")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("correct horse battery staple")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action='/admin/login'] button"))
+        .wait()
+        .for_element(Locator::Css("a[href='/admin/pages/new']"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     client
-        .find(Locator::Css("a[href='/admin/pages/new']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=slug]"))
+        .wait()
+        .for_element(Locator::Css("input[name=slug]"))
         .await
         .unwrap()
         .send_keys("about")
@@ -129,7 +92,8 @@ async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised
         .unwrap();
     client.goto(&format!("{base}/p/about")).await.unwrap();
     let heading = client
-        .find(Locator::Css("article h1 + h1, article h1:nth-of-type(2)"))
+        .wait()
+        .for_element(Locator::Css("article h1 + h1, article h1:nth-of-type(2)"))
         .await
         .unwrap()
         .text()
@@ -147,6 +111,31 @@ async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised
     assert!(!client.title().await.unwrap().contains("pwned"));
     browser.close().await.unwrap();
     system.shutdown().await.unwrap();
+}
+
+/// Fills and sends the admin sign-in form.
+async fn sign_in(client: &fantoccini::Client, user: &str, password: &str) {
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/admin/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 #[test]
