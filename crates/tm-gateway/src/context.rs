@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::http::quota::AddressQuota;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -25,6 +26,8 @@ pub struct Context {
     pub drain: CancellationToken,
     /// One permit per open socket.
     pub connections: Arc<Semaphore>,
+    /// Open sockets per client address.
+    pub per_address: Arc<AddressQuota>,
     /// Set once the event subscription is open.
     subscribed: AtomicBool,
 }
@@ -35,6 +38,7 @@ impl Context {
         Context {
             hub: Hub::new(settings.rooms.replay_events, Arc::clone(&metrics)),
             connections: Arc::new(Semaphore::new(settings.http.max_connections)),
+            per_address: AddressQuota::new(settings.http.max_connections_per_ip),
             settings,
             bus,
             publisher,

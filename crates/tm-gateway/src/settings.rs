@@ -2,6 +2,7 @@
 //! layers (`/etc/tm/gateway.toml`, `--config`, `TM_GATEWAY__SECTION__KEY`). Unknown keys are
 //! errors; the join-token secret never prints.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ pub const CREDENTIALS: &[(&str, &str)] = &[("amqp-url", "bus.url"), ("join-token
 
 /// Settings given as comma-separated lists in the environment
 /// (`TM_GATEWAY__HTTP__ALLOWED_ORIGINS=https://a.example,https://b.example`).
-const LIST_KEYS: &[&str] = &["http.allowed_origins"];
+const LIST_KEYS: &[&str] = &["http.allowed_origins", "http.trusted_proxies"];
 
 /// Why the settings cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,8 @@ pub struct HttpSettings {
     pub bind: String,
     pub allowed_origins: Vec<String>,
     pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    pub trusted_proxies: Vec<IpAddr>,
     pub drain_secs: u64,
 }
 

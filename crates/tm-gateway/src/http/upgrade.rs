@@ -21,6 +21,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use super::quota::client_address;
 use super::{text, Body};
 use crate::context::Context;
 use crate::session;
@@ -63,6 +64,12 @@ pub(crate) fn accept(
         ctx.metrics.connections_refused.inc();
         return text(StatusCode::SERVICE_UNAVAILABLE, "connection limit reached");
     };
+    let client = client_address(peer.ip(), headers, &ctx.settings.http.trusted_proxies);
+    let Some(address_permit) = ctx.per_address.try_acquire(client) else {
+        ctx.metrics.connections_refused.inc();
+        tracing::info!(%client, "too many sockets from one address; refused with 429");
+        return text(StatusCode::TOO_MANY_REQUESTS, "too many connections from this address");
+    };
 
     let on_upgrade = hyper::upgrade::on(&mut req);
     let max = ctx.settings.ws.max_message_bytes;
@@ -87,6 +94,7 @@ pub(crate) fn accept(
             ctx.metrics.connections.inc();
             session::run(ws, Arc::clone(&ctx)).await;
             ctx.metrics.connections.dec();
+            drop(address_permit);
             drop(permit);
         }
         .instrument(span),

@@ -22,6 +22,7 @@ where
         let message = match incoming {
             None => return Err(End::Gone),
             Some(Err(WsError::Capacity(_))) => return Err(End::TooBig),
+            Some(Err(WsError::Utf8(_))) => return Err(End::NotUtf8),
             Some(Err(_)) => return Err(End::Gone),
             Some(Ok(message)) => message,
         };

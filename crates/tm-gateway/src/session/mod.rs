@@ -53,6 +53,8 @@ enum End {
     TooSlow,
     /// Oversized frame: 1008.
     TooBig,
+    /// A text frame that is not UTF-8: 1007.
+    NotUtf8,
     /// No frame from the client within the idle timeout.
     Idle,
 }
@@ -201,6 +203,7 @@ where
                 (CloseCode::Again, "too slow: reconnect and resume")
             }
             End::TooBig => (CloseCode::Policy, "frame too large"),
+            End::NotUtf8 => (CloseCode::Invalid, "text frame is not UTF-8"),
             End::Idle => (CloseCode::Away, "idle"),
         };
         self.joined = None;

@@ -1,10 +1,16 @@
-//! The socket-level policies of PROTOCOL.md: foreign origins and oversized frames get 1008, a
-//! client too slow to read its room's traffic gets 1013.
+//! The socket-level policies of PROTOCOL.md: foreign origins and oversized frames get 1008,
+//! text that is not UTF-8 gets 1007, a client too slow to read its room's traffic gets 1013;
+//! before the upgrade, the global and per-address limits answer 503 and 429.
 
 use tm_core::Role;
 use tm_testkit::{unique_prefix, wait_until};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::Message;
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::support::{settings, token, Client, Cms, Gateway, Room, PATIENCE};
 
@@ -137,6 +143,93 @@ async fn a_silent_client_is_pinged_then_closed_as_idle_while_a_talking_one_stays
         serde_json::json!({"type": "pong"}),
         "the talking client stays"
     );
+    gateway.stop().await;
+    cms.clean_up().await;
+}
+
+/// Opens `/ws` from source address `source`, with extra request headers; the HTTP status of a
+/// refusal, or the open socket.
+async fn open_from(
+    gateway: &Gateway,
+    source: [u8; 4],
+    headers: &[(&'static str, &str)],
+) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>, u16> {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    let stream = socket.connect(([127, 0, 0, 1], gateway.port).into()).await.unwrap();
+    let mut request = gateway.ws_url().into_client_request().unwrap();
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .insert(*name, HeaderValue::from_str(value).unwrap());
+    }
+    match tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream)).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(WsError::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("expected an upgrade or an HTTP refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn one_address_gets_at_most_its_quota_of_sockets_with_429_beyond() {
+    let prefix = unique_prefix();
+    let mut config = settings(&prefix);
+    config.http.max_connections_per_ip = 2;
+    config.http.trusted_proxies = vec![];
+    let (gateway, cms) = (Gateway::spawn_with(config).await, Cms::connect(&prefix).await);
+    let home: std::net::IpAddr = [127, 0, 0, 1].into();
+
+    let first = open_from(&gateway, [127, 0, 0, 1], &[]).await.unwrap();
+    let _second = open_from(&gateway, [127, 0, 0, 1], &[]).await.unwrap();
+    assert_eq!(open_from(&gateway, [127, 0, 0, 1], &[]).await.err(), Some(429));
+    // Not behind a trusted proxy, X-Real-IP is a client's claim and changes nothing.
+    let forged = open_from(&gateway, [127, 0, 0, 1], &[("X-Real-IP", "203.0.113.9")]).await;
+    assert_eq!(forged.err(), Some(429));
+    assert!(
+        open_from(&gateway, [127, 0, 0, 2], &[]).await.is_ok(),
+        "another address has its own quota"
+    );
+
+    drop(first);
+    wait_until(PATIENCE, "the closed socket's slot is free again", || {
+        gateway.ctx.per_address.open_for(home) == 1
+    })
+    .await;
+    assert!(open_from(&gateway, [127, 0, 0, 1], &[]).await.is_ok());
+    gateway.stop().await;
+    cms.clean_up().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_quota_counts_the_real_client_address() {
+    let prefix = unique_prefix();
+    let mut config = settings(&prefix);
+    config.http.max_connections_per_ip = 1;
+    config.http.trusted_proxies = vec![[127, 0, 0, 1].into()];
+    let (gateway, cms) = (Gateway::spawn_with(config).await, Cms::connect(&prefix).await);
+    let alice = [("X-Real-IP", "203.0.113.1")];
+    let bob = [("X-Real-IP", "203.0.113.2")];
+
+    let _alice = open_from(&gateway, [127, 0, 0, 1], &alice).await.unwrap();
+    assert_eq!(open_from(&gateway, [127, 0, 0, 1], &alice).await.err(), Some(429));
+    assert!(
+        open_from(&gateway, [127, 0, 0, 1], &bob).await.is_ok(),
+        "same proxy, other client"
+    );
+    gateway.stop().await;
+    cms.clean_up().await;
+}
+
+#[tokio::test]
+async fn a_text_frame_that_is_not_utf8_is_closed_with_1007() {
+    let prefix = unique_prefix();
+    let (gateway, cms) = (Gateway::spawn(&prefix).await, Cms::connect(&prefix).await);
+    let mut ada = Client::connect(&gateway).await;
+
+    let invalid = Frame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+    ada.send_raw(Message::Frame(invalid)).await;
+
+    assert_eq!(ada.close_code().await, Some(CloseCode::Invalid));
     gateway.stop().await;
     cms.clean_up().await;
 }
