@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# Benchmarks: tm-bench scenarios against the reference peers (and tm-gateway once it can be
-# published to), interleaved over repetitions, then a Markdown comparison.
+# Benchmarks: tm-bench scenarios against the reference peers and tm-gateway, interleaved over
+# repetitions, then a Markdown comparison.
 #
-#   scripts/bench/run.sh [--smoke] [--reps N] [--n N] [--targets uws,node-ws]
+#   scripts/bench/run.sh [--smoke] [--reps N] [--n N] [--targets uws,node-ws,tm-gateway]
 #                        [--scenarios s1,s2,s3,s4,s5,s6] [--publish ws|http] [--out DIR]
 #
 # Servers run pinned to core 0 (taskset -c 0), one at a time; the generator runs on core 1.
 # Results: $OUT/results.jsonl (JSON lines, one per case), $OUT/report.md (medians, ratios against
 # uws), logs in $OUT/logs/. --smoke: N=2000, one repetition, S1–S3, ~2–3 minutes; it flags
-# gross regressions (10× worse than uws) in the report but never fails on them (not enforced
-# until tm-gateway is measured). Everything talks to 127.0.0.1 only; every step has a time bound.
+# gross regressions (10× worse than uws) in the report but never fails on them (use
+# `tm-bench compare --enforce` for that). Everything talks to 127.0.0.1 only; every step has a
+# time bound. --publish applies to the peers; tm-gateway is always published to over AMQP.
+#
+# tm-gateway is built (release) and started here on 127.0.0.1:9003 with bus prefix tm-bench. and
+# a join-token secret made up per run; it needs RabbitMQ on 127.0.0.1:5672 (scripts/dev-services.sh
+# is run when it does not answer). After each gateway run its broker topology is deleted
+# (`tm-bench cleanup-bus`).
 #
 # Environment: TM_SHARED (default ../shared beside the repo) holds bench/peers/;
-# TM_BENCH_GATEWAY_URL + TM_BENCH_GATEWAY_PID add an already running tm-gateway as a target
-# (only scenarios without publishing work until the AMQP publisher exists).
+# TM_BENCH_GATEWAY_URL + TM_BENCH_GATEWAY_PID measure an already running tm-gateway instead (then
+# also set TM_BENCH_JOIN_SECRET to its tokens.secret and TM_BENCH_BUS_PREFIX to its bus.prefix).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
@@ -21,7 +27,7 @@ ROOT=$PWD
 SMOKE=0
 REPS=3
 N=""
-TARGETS="uws,node-ws"
+TARGETS="uws,node-ws,tm-gateway"
 SCENARIOS=""
 PUBLISH=ws
 OUT="$ROOT/target/bench"
@@ -34,7 +40,7 @@ while [ $# -gt 0 ]; do
         --scenarios) SCENARIOS=$2; shift ;;
         --publish) PUBLISH=$2; shift ;;
         --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
     esac
     shift
@@ -60,19 +66,48 @@ else
     SERVER_CPU=0; GEN_CPU=1
 fi
 
+IFS=, read -r -a TLIST <<<"$TARGETS"
+IFS=, read -r -a SLIST <<<"$SCENARIOS"
+has_target() { local t; for t in "${TLIST[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+if [ -n "${TM_BENCH_GATEWAY_URL:-}" ] && ! has_target tm-gateway; then TLIST+=(tm-gateway); fi
+# Our own gateway unless an already running one was named.
+OWN_GATEWAY=0
+if has_target tm-gateway && [ -z "${TM_BENCH_GATEWAY_URL:-}" ]; then OWN_GATEWAY=1; fi
+readonly GW_PORT=9003
+# Fixed, so that at most one set of bench exchanges and queues can ever linger on the broker.
+readonly GW_BUS_PREFIX=tm-bench.
+# Made up per run (48 hex digits): nothing but this run can mint tokens for its gateway.
+GW_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+readonly GW_SECRET
+
 mkdir -p "$OUT/logs"
 RESULTS="$OUT/results.jsonl"
 RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)-$([ "$SMOKE" = 1 ] && echo smoke || echo full)"
-echo "run.sh: run $RUN_ID, reps $REPS, targets $TARGETS, scenarios $SCENARIOS -> $RESULTS"
+echo "run.sh: run $RUN_ID, reps $REPS, targets $(IFS=,; echo "${TLIST[*]}"), scenarios $SCENARIOS -> $RESULTS"
 
-echo "run.sh: building tm-bench (release)"
-cargo build --release -p tm-bench --quiet
+if [ "$OWN_GATEWAY" = 1 ]; then
+    command -v curl >/dev/null || { echo "run.sh: curl is needed to wait for tm-gateway" >&2; exit 1; }
+    broker_up() { timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672' 2>/dev/null; }
+    if ! broker_up; then
+        echo "run.sh: RabbitMQ does not answer on 127.0.0.1:5672 (tm-gateway needs it); running scripts/dev-services.sh"
+        timeout 300 "$ROOT/scripts/dev-services.sh" \
+            || { echo "run.sh: scripts/dev-services.sh failed; start RabbitMQ (make services) or drop tm-gateway from --targets" >&2; exit 1; }
+        broker_up || { echo "run.sh: RabbitMQ still does not answer on 127.0.0.1:5672" >&2; exit 1; }
+    fi
+    echo "run.sh: building tm-bench and tm-gateway (release)"
+    cargo build --release -p tm-bench -p tm-gateway --quiet
+else
+    echo "run.sh: building tm-bench (release)"
+    cargo build --release -p tm-bench --quiet
+fi
 BENCH="$ROOT/target/release/tm-bench"
 
 PEERS=$(mktemp -d "${TMPDIR:-/tmp}/tm-bench-peers.XXXXXX")
 SERVER_PID=""
+GW_STARTED=0
 cleanup() {
-    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+    # stop_target is defined further down; an early exit has nothing to stop.
+    if declare -F stop_target >/dev/null; then stop_target; fi
     rm -rf "$PEERS"
 }
 trap cleanup EXIT
@@ -106,16 +141,57 @@ scenario_args() {
     fi
 }
 
-# Starts target $1; sets SERVER_PID, URL, KIND.
+# Starts our tm-gateway; sets SERVER_PID, URL, KIND, EXTRA.
+start_gateway() {
+    local log="$OUT/logs/tm-gateway.log"
+    if curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$GW_PORT/"; then
+        echo "run.sh: something already listens on 127.0.0.1:$GW_PORT; stop it first" >&2
+        return 1
+    fi
+    (
+        ulimit -n "$(ulimit -Hn)"
+        # Bench-only settings: no origin list (tm-bench sends no Origin), and no per-address
+        # socket cap where the binary has one (the generator is one host on 127.0.0.x).
+        cap=()
+        if grep -aq max_connections_per_ip "$ROOT/target/release/tm-gateway"; then
+            cap=(TM_GATEWAY__HTTP__MAX_CONNECTIONS_PER_IP=0)
+        fi
+        exec env TM_GATEWAY__HTTP__BIND=127.0.0.1:$GW_PORT TM_GATEWAY__BUS__PREFIX=$GW_BUS_PREFIX \
+            TM_GATEWAY__TOKENS__SECRET="$GW_SECRET" TM_GATEWAY__LOG__FILTER=warn \
+            TM_GATEWAY__HTTP__ALLOWED_ORIGINS= "${cap[@]}" \
+            taskset -c "$SERVER_CPU" "$ROOT/target/release/tm-gateway"
+    ) >"$log" 2>&1 &
+    SERVER_PID=$!
+    GW_STARTED=1
+    URL="ws://127.0.0.1:$GW_PORT/ws"
+    KIND=gateway
+    EXTRA=(--bus-prefix "$GW_BUS_PREFIX")
+    export TM_BENCH_JOIN_SECRET=$GW_SECRET
+    # Ready = listening and subscribed to the broker.
+    for _ in $(seq 1 200); do
+        curl -fsS --max-time 1 "http://127.0.0.1:$GW_PORT/readyz" >/dev/null 2>&1 && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "run.sh: tm-gateway did not become ready on 127.0.0.1:$GW_PORT within 20 s (or exited); see $log" >&2
+    return 1
+}
+
+# Starts target $1; sets SERVER_PID, URL, KIND, EXTRA (more tm-bench flags).
 start_target() {
     local t=$1 log="$OUT/logs/$1.log" port
     KIND=peer
+    EXTRA=()
     case $t in
         uws) port=9002; PORT=$port taskset -c "$SERVER_CPU" node "$PEERS/uws.js" >"$log" 2>&1 & ;;
         node-ws) port=9001; PORT=$port taskset -c "$SERVER_CPU" node "$PEERS/node-ws.js" >"$log" 2>&1 & ;;
         tm-gateway)
-            [ -n "${TM_BENCH_GATEWAY_URL:-}" ] && [ -n "${TM_BENCH_GATEWAY_PID:-}" ] \
-                || { echo "run.sh: tm-gateway needs TM_BENCH_GATEWAY_URL and TM_BENCH_GATEWAY_PID" >&2; return 1; }
+            if [ "$OWN_GATEWAY" = 1 ]; then
+                start_gateway
+                return
+            fi
+            [ -n "${TM_BENCH_GATEWAY_PID:-}" ] \
+                || { echo "run.sh: TM_BENCH_GATEWAY_URL needs TM_BENCH_GATEWAY_PID too" >&2; return 1; }
             SERVER_PID=""; URL=$TM_BENCH_GATEWAY_URL; KIND=gateway
             GW_PID=$TM_BENCH_GATEWAY_PID
             return 0 ;;
@@ -139,15 +215,24 @@ start_target() {
 stop_target() {
     if [ -n "$SERVER_PID" ]; then
         kill "$SERVER_PID" 2>/dev/null || true
+        # tm-gateway drains for up to drain_secs (10 s) on SIGTERM; never wait much longer.
+        for _ in $(seq 1 150); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
         SERVER_PID=""
+    fi
+    if [ "$GW_STARTED" = 1 ]; then
+        # Its quorum command queues and exchanges outlive the gateway: leave nothing of ours.
+        timeout 60 "$BENCH" cleanup-bus --bus-prefix "$GW_BUS_PREFIX" 2>>"$OUT/logs/tm-gateway.log" \
+            || echo "run.sh: could not delete the ${GW_BUS_PREFIX} topology on the broker; see $OUT/logs/tm-gateway.log" >&2
+        GW_STARTED=0
     fi
     sleep 1
 }
 
-IFS=, read -r -a TLIST <<<"$TARGETS"
-IFS=, read -r -a SLIST <<<"$SCENARIOS"
-if [ -n "${TM_BENCH_GATEWAY_URL:-}" ]; then TLIST+=(tm-gateway); fi
 FAILED=0
 for rep in $(seq 1 "$REPS"); do
     # Interleave: rotate the target order each repetition so drift hits every target alike.
@@ -162,7 +247,7 @@ for rep in $(seq 1 "$REPS"); do
             # shellcheck disable=SC2046
             if ! timeout 900 taskset -c "$GEN_CPU" "$BENCH" "$s" $(scenario_args "$s") \
                 --url "$URL" --target-kind "$KIND" --target-name "$t" --pid "$pid" \
-                --publish "$PUBLISH" --run-id "$RUN_ID" --rep "$rep" \
+                --publish "$PUBLISH" --run-id "$RUN_ID" --rep "$rep" "${EXTRA[@]}" \
                 >>"$RESULTS" 2>>"$OUT/logs/tm-bench-$t.log"; then
                 echo "run.sh:   $s against $t failed; see $OUT/logs/tm-bench-$t.log" >&2
                 FAILED=1

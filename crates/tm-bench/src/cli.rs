@@ -32,6 +32,41 @@ enum Cmd {
     S6(scenario::s6::Args),
     /// Read JSON lines (files, or stdin) and print a Markdown comparison against a baseline.
     Compare(CompareArgs),
+    /// Delete the broker topology (exchanges and quorum queues) of a tm-gateway run under
+    /// `--bus-prefix`: tm-bus declares it on connect and nothing deletes it when the gateway stops.
+    CleanupBus(CleanupBusArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CleanupBusArgs {
+    /// The broker.
+    #[arg(
+        long,
+        env = "TM_BENCH_AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
+    amqp_url: String,
+    /// The prefix whose topology to delete; the empty (production) prefix is refused.
+    #[arg(long, env = "TM_BENCH_BUS_PREFIX")]
+    bus_prefix: String,
+}
+
+async fn cleanup_bus(a: CleanupBusArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !a.bus_prefix.is_empty(),
+        "refusing to delete the unprefixed topology: that is the one tm itself uses"
+    );
+    let cfg = tm_bus::BusConfig {
+        url: a.amqp_url,
+        prefix: a.bus_prefix.clone(),
+        ..tm_bus::BusConfig::default()
+    };
+    let bus = crate::publisher::connect_bus(&cfg, "tm-bench-cleanup").await?;
+    let deleted = tokio::time::timeout(Duration::from_secs(30), bus.delete_topology()).await;
+    bus.close().await;
+    deleted.context("deleting the topology timed out")??;
+    tracing::info!(prefix = %a.bus_prefix, "deleted the bus topology");
+    Ok(())
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,7 +131,7 @@ async fn run_scenario(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::S4(a) => (max(&a.common), Box::pin(scenario::s4::run(a))),
         Cmd::S5(a) => (max(&a.common), Box::pin(scenario::s5::run(a))),
         Cmd::S6(a) => (max(&a.common), Box::pin(scenario::s6::run(a))),
-        Cmd::Compare(_) => anyhow::bail!("compare is not a scenario"),
+        Cmd::Compare(_) | Cmd::CleanupBus(_) => anyhow::bail!("not a scenario"),
     };
     tokio::time::timeout(limit, fut)
         .await
@@ -116,6 +151,12 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Compare(a) => compare(a).map(|ok| if ok { 0 } else { 2 }),
+        Cmd::CleanupBus(a) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("tokio runtime")
+            .and_then(|rt| rt.block_on(cleanup_bus(a)))
+            .map(|()| 0),
         cmd => {
             match crate::limits::raise_nofile() {
                 Ok((soft, hard)) => tracing::info!(?soft, ?hard, "RLIMIT_NOFILE"),

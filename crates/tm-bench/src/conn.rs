@@ -23,13 +23,18 @@ use crate::frame::{encode_frame, Event, FrameReader, OP_CLOSE, OP_PONG, OP_TEXT}
 use crate::handshake::{connect, ConnectOpts};
 use crate::hist::LatencyHist;
 use crate::publisher::extract_t;
-use crate::target::Target;
+use crate::target::{Target, GATEWAY_RESET_PREFIX};
 
 /// Counters shared by every connection of a fleet.
 #[derive(Debug, Default)]
 pub struct Counters {
-    /// Data messages received (sinks and probes).
+    /// Deliveries received (sinks and probes): data messages that begin with the target's
+    /// [`Target::delivery_prefix`] (for the peers, every data message).
     pub frames: AtomicU64,
+    /// Other data messages (tm-gateway's `joined`, `presence`, `error`…; resets too).
+    pub other: AtomicU64,
+    /// tm-gateway `reset` frames: the gateway saw a gap and took the socket out of its room.
+    pub resets: AtomicU64,
     /// Bytes read from sockets.
     pub bytes: AtomicU64,
     /// Connections currently open (task running).
@@ -244,8 +249,9 @@ impl Fleet {
             timeout: self.opts.connect_timeout,
         };
         let path = self.target.subscribe_path(&room);
+        let join = self.target.join_message(&room)?;
         let (mut stream, leftover) = connect(self.target.addr, &self.target.host, &path, &opts).await?;
-        if let Some(join) = self.target.join_message(&room) {
+        if let Some(join) = join {
             let mut f = Vec::new();
             encode_frame(&mut f, OP_TEXT, &join, Some(rand::random()));
             stream.write_all(&f).await?;
@@ -256,8 +262,9 @@ impl Fleet {
         counters.open.fetch_add(1, Ordering::Relaxed);
         let c2 = cancel.clone();
         let buf = self.opts.sink_buf;
+        let prefix = self.target.delivery_prefix();
         tokio::spawn(async move {
-            run_conn(stream, leftover, role, &counters, &c2, buf).await;
+            run_conn(stream, leftover, role, &counters, &c2, buf, prefix).await;
             counters.open.fetch_sub(1, Ordering::Relaxed);
         });
         Ok((ConnHandle { cancel }, took))
@@ -328,6 +335,7 @@ async fn run_conn(
     counters: &Counters,
     cancel: &CancellationToken,
     buf_size: usize,
+    delivery_prefix: &'static [u8],
 ) {
     if matches!(role, Role::Stalled) {
         cancel.cancelled().await;
@@ -337,7 +345,9 @@ async fn run_conn(
         Role::Probe(g) => Some(g.clone()),
         _ => None,
     };
-    let mut reader = FrameReader::new(probe.is_some(), 1 << 20);
+    let head = delivery_prefix.len().max(GATEWAY_RESET_PREFIX.len());
+    let mut reader =
+        FrameReader::new(probe.is_some(), 1 << 20).with_head(if delivery_prefix.is_empty() { 0 } else { head });
     let mut buf = vec![0u8; buf_size.max(64)];
     let mut out = Vec::new();
     let mut pending: Vec<u8> = leftover;
@@ -365,10 +375,16 @@ async fn run_conn(
             n
         };
         counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
-        let mut msgs = 0u64;
+        let (mut msgs, mut other, mut resets) = (0u64, 0u64, 0u64);
         let mut closed = false;
         let now = if probe.is_some() { crate::wall_ns() } else { 0 };
         let res = reader.feed(&buf[..n], &mut |ev| match ev {
+            Event::Message { payload, .. } if !payload.starts_with(delivery_prefix) => {
+                other += 1;
+                if payload.starts_with(GATEWAY_RESET_PREFIX) {
+                    resets += 1;
+                }
+            }
             Event::Message { payload, .. } => {
                 msgs += 1;
                 if let Some(g) = &probe {
@@ -391,6 +407,10 @@ async fn run_conn(
         });
         if msgs > 0 {
             counters.frames.fetch_add(msgs, Ordering::Relaxed);
+        }
+        if other > 0 {
+            counters.other.fetch_add(other, Ordering::Relaxed);
+            counters.resets.fetch_add(resets, Ordering::Relaxed);
         }
         if res.is_err() {
             counters.errors.fetch_add(1, Ordering::Relaxed);

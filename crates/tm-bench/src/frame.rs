@@ -105,13 +105,14 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(Header, usize)>, FrameError> {
 /// What a [`FrameReader`] saw complete.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Event<'a> {
-    /// A whole data message (all its fragments). `payload` is empty unless the reader collects.
+    /// A whole data message (all its fragments). `payload` is empty unless the reader collects
+    /// or keeps a head ([`FrameReader::with_head`]).
     Message {
         /// Opcode of the first fragment (text or binary).
         opcode: u8,
         /// Total payload length over all fragments.
         len: u64,
-        /// The unmasked payload when collecting, else empty.
+        /// The unmasked payload when collecting, else its first `head` bytes (none by default).
         payload: &'a [u8],
     },
     /// A ping with its payload (to echo in a pong).
@@ -130,6 +131,7 @@ pub enum Event<'a> {
 pub struct FrameReader {
     collect: bool,
     max_message: usize,
+    head: usize,
     hdr: [u8; MAX_HEADER],
     hdr_len: usize,
     cur: Option<Header>,
@@ -148,6 +150,7 @@ impl FrameReader {
         Self {
             collect,
             max_message,
+            head: 0,
             hdr: [0; MAX_HEADER],
             hdr_len: 0,
             cur: None,
@@ -158,6 +161,14 @@ impl FrameReader {
             payload: Vec::new(),
             ctrl: Vec::new(),
         }
+    }
+
+    /// Also keeps the first `n` payload bytes of each data message when not collecting, so a
+    /// sink can tell kinds of messages apart by how they begin for the price of a short copy.
+    #[must_use]
+    pub fn with_head(mut self, n: usize) -> Self {
+        self.head = n;
+        self
     }
 
     fn start(&mut self, h: Header) {
@@ -226,6 +237,9 @@ impl FrameReader {
                             return Err(FrameError::TooLarge(self.max_message));
                         }
                         append_unmasked(&mut self.payload, chunk, h.mask, self.offset);
+                    } else if self.payload.len() < self.head {
+                        let take = (self.head - self.payload.len()).min(n);
+                        append_unmasked(&mut self.payload, &chunk[..take], h.mask, self.offset);
                     }
                 }
                 self.remaining -= n as u64;
@@ -430,6 +444,21 @@ mod tests {
                 .iter()
                 .all(|e| e.0 == "ping" || !e.0.starts_with("msg") || e.2.is_empty()));
             assert_eq!(got[3].2, b"pp".to_vec());
+        }
+    }
+
+    #[test]
+    fn counting_mode_keeps_only_the_head() {
+        let (s, expect) = stream();
+        for size in [1, 3, 2048] {
+            let chunks: Vec<&[u8]> = s.chunks(size).collect();
+            let mut r = FrameReader::new(false, 0).with_head(4);
+            let got = collect_events(&mut r, &chunks);
+            for (g, e) in got.iter().zip(&expect) {
+                if g.0.starts_with("msg") {
+                    assert_eq!(g.2, e.2[..e.2.len().min(4)].to_vec(), "chunk {size}");
+                }
+            }
         }
     }
 

@@ -1,24 +1,28 @@
 //! Publishers inject messages into the server under test. [`Publisher`] is the extension point:
 //! the peers take `POST /pub?room=R` on a keep-alive connection ([`HttpPublisher`]) or frames on a
-//! `/pubws?room=R` socket ([`WsPublisher`], cheaper); tm-gateway will take AMQP
-//! `message.created` events on `tm.events` (an `AmqpPublisher` implementing this trait, later).
+//! `/pubws?room=R` socket ([`WsPublisher`], cheaper); tm-gateway takes `message.created` events
+//! on `tm.events`, over AMQP through tm-bus ([`AmqpPublisher`]).
 //!
 //! Message bodies are `{"t":<intended send time, ns since the Unix epoch>,"pad":"…"}` padded to
 //! the requested size; probes find `"t":` (or `\"t\":` when the body sits escaped inside a JSON
-//! string, as it will in gateway events) and read the digits after it.
+//! string, as it does in gateway events) and read the digits after it.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use futures_util::future::BoxFuture;
+use tm_bus::{Bus, BusConfig};
+use tm_core::event::{Envelope, Message, MessageCreated, MessageKind, RoomId, Seq};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use crate::frame::{encode_frame, OP_TEXT};
 use crate::handshake::{self, head_end, ConnectOpts};
-use crate::target::Target;
+use crate::target::{room_id, Target, TargetKind};
 
 /// Sends one message to every subscriber of a room.
 pub trait Publisher: Send {
@@ -33,6 +37,10 @@ pub trait Publisher: Send {
         let _ = rooms;
         Box::pin(async { Ok(()) })
     }
+    /// Lets go of what the publisher holds, waiting for it to close. Does nothing by default.
+    fn close(&mut self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// Which publisher to use against a peer.
@@ -44,17 +52,35 @@ pub enum PublishVia {
     Ws,
 }
 
-/// Builds the publisher for `target`.
-pub async fn for_target(target: &Target, via: PublishVia) -> anyhow::Result<Box<dyn Publisher>> {
+/// Where tm-gateway's broker is (the gateway kind only).
+#[derive(Debug, Clone)]
+pub struct AmqpOpts {
+    /// AMQP URL of the broker the gateway consumes from.
+    pub url: String,
+    /// The gateway's `bus.prefix` (`TM_GATEWAY__BUS__PREFIX`): exchanges are `<prefix>tm.events`…
+    pub prefix: String,
+}
+
+/// Builds the publisher for `target`: `via` for a peer, AMQP for tm-gateway (`via` is ignored:
+/// the gateway takes messages only from the broker).
+pub async fn for_target(target: &Target, via: PublishVia, amqp: &AmqpOpts) -> anyhow::Result<Box<dyn Publisher>> {
     match target.kind {
-        crate::target::TargetKind::Peer => Ok(match via {
+        TargetKind::Peer => Ok(match via {
             PublishVia::Http => Box::new(HttpPublisher::connect(target).await?),
             PublishVia::Ws => Box::new(WsPublisher::new(target)),
         }),
-        crate::target::TargetKind::Gateway => bail!(
-            "the tm-gateway publisher (AMQP message.created onto tm.events) is not written yet; \
-             implement publisher::Publisher for it"
-        ),
+        TargetKind::Gateway => Ok(Box::new(AmqpPublisher::new(amqp))),
+    }
+}
+
+/// The name [`for_target`] will give its publisher (for records of scenarios that publish
+/// nothing).
+#[must_use]
+pub fn planned_name(kind: TargetKind, via: PublishVia) -> &'static str {
+    match (kind, via) {
+        (TargetKind::Gateway, _) => AMQP,
+        (TargetKind::Peer, PublishVia::Http) => "http",
+        (TargetKind::Peer, PublishVia::Ws) => "ws",
     }
 }
 
@@ -282,6 +308,153 @@ impl Publisher for WsPublisher {
                 self.warm(r).await?;
             }
             Ok(())
+        })
+    }
+}
+
+const AMQP: &str = "amqp";
+
+/// How long [`AmqpPublisher`] waits for the broker before it gives up (tm-bus itself would
+/// retry forever).
+const BROKER_PATIENCE: Duration = Duration::from_secs(20);
+
+/// The last seq confirmed per room, for the whole process.
+///
+/// tm-gateway forwards a room's events only in strict +1 seq order: an older or equal seq is a
+/// duplicate and dropped, a jump resets every subscriber of the room. Scenarios build a new
+/// publisher per case while the room (and the gateway's memory of its last seq) lives on, so
+/// the count belongs to the process, whose room ids are its own ([`room_id`]).
+fn last_seqs() -> &'static Mutex<HashMap<RoomId, Seq>> {
+    static SEQS: OnceLock<Mutex<HashMap<RoomId, Seq>>> = OnceLock::new();
+    SEQS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Message ids, unique within the process (the gateway passes them on and never checks them).
+static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// tm-gateway's intake: `message.created` envelopes published onto `<prefix>tm.events` with
+/// routing key `room.<id>.message.created`, as tm-cms publishes them, through tm-bus.
+///
+/// Publishes are serial and each waits for the broker's confirm: that keeps each room's seqs in
+/// order on the wire. A room's seq advances only once the broker confirmed, so a failed publish
+/// is retried under the same seq by the next message instead of leaving a gap (a gap would
+/// reset every subscriber; a repeat is merely dropped by the gateway as a duplicate).
+pub struct AmqpPublisher {
+    cfg: BusConfig,
+    link: Option<(Bus, tm_bus::Publisher)>,
+}
+
+impl std::fmt::Debug for AmqpPublisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AmqpPublisher")
+            .field("prefix", &self.cfg.prefix)
+            .field("connected", &self.link.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AmqpPublisher {
+    /// A publisher that connects on [`Publisher::prepare`] (or on first use).
+    #[must_use]
+    pub fn new(opts: &AmqpOpts) -> Self {
+        Self {
+            cfg: BusConfig {
+                url: opts.url.clone(),
+                prefix: opts.prefix.clone(),
+                ..BusConfig::default()
+            },
+            link: None,
+        }
+    }
+
+    /// Connects (declaring the prefixed topology, as every tm-bus client does), at most
+    /// [`BROKER_PATIENCE`].
+    pub async fn connect(&mut self) -> anyhow::Result<&tm_bus::Publisher> {
+        if self.link.is_none() {
+            let bus = connect_bus(&self.cfg, "tm-bench").await?;
+            let publisher = bus.publisher().await?;
+            self.link = Some((bus, publisher));
+        }
+        match &self.link {
+            Some((_, p)) => Ok(p),
+            None => bail!("not connected"),
+        }
+    }
+
+    async fn send(&mut self, room: &str, body: &[u8]) -> anyhow::Result<()> {
+        let body = String::from_utf8(body.to_vec()).context("message bodies must be UTF-8")?;
+        let id = room_id(room);
+        let seq = last_seqs()
+            .lock()
+            .map_err(|_| anyhow::anyhow!("seq lock poisoned"))?
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
+            + 1;
+        let envelope = Envelope::new(
+            "tm-bench",
+            MessageCreated {
+                room_id: id,
+                message: Message {
+                    id: NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed),
+                    seq,
+                    room: room.to_string(),
+                    nickname: "bench".into(),
+                    color: "#336699".into(),
+                    body,
+                    tokens: vec![],
+                    kind: MessageKind::Post,
+                    source_url: None,
+                    created_at: time::OffsetDateTime::now_utc(),
+                    client_id: None,
+                },
+            },
+        );
+        self.connect().await?.publish(&envelope).await?;
+        if let Ok(mut seqs) = last_seqs().lock() {
+            seqs.insert(id, seq);
+        }
+        Ok(())
+    }
+}
+
+/// Connects a tm-bus [`Bus`], giving up after [`BROKER_PATIENCE`] with a clear error.
+pub async fn connect_bus(cfg: &BusConfig, name: &str) -> anyhow::Result<Bus> {
+    let bus = Bus::start(cfg, name)?;
+    match tokio::time::timeout(BROKER_PATIENCE, bus.wait_connected()).await {
+        Ok(Ok(())) => Ok(bus),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => {
+            bus.close().await;
+            bail!(
+                "no AMQP connection to the broker (--amqp-url) within {} s: is RabbitMQ running \
+                 (`make services`)?",
+                BROKER_PATIENCE.as_secs()
+            )
+        }
+    }
+}
+
+impl Publisher for AmqpPublisher {
+    fn publish<'a>(&'a mut self, room: &'a str, body: &'a [u8]) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(self.send(room, body))
+    }
+
+    fn name(&self) -> &'static str {
+        AMQP
+    }
+
+    fn prepare<'a>(&'a mut self, _rooms: &'a [String]) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move { self.connect().await.map(|_| ()) })
+    }
+
+    /// Closes the broker connection. Merely dropping the bus leaves the close to a background
+    /// task that the end of the process cuts short (lapin then logs a channel error).
+    fn close(&mut self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some((bus, _)) = self.link.take() {
+                bus.close().await;
+            }
         })
     }
 }

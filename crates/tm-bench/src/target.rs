@@ -1,7 +1,16 @@
 //! The server under test: where it listens (loopback only), how subscribers and publishers address
 //! a room, and what kind it is (a reference peer, or tm-gateway).
+//!
+//! Rooms are named (`lat`, `room17`) everywhere in tm-bench. The peers take the name as is;
+//! tm-gateway rooms are numeric, so [`room_id`] maps a name to a [`RoomId`] that is stable within
+//! this process and fresh for every process (see there why).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tm_core::event::RoomId;
+use tm_core::{JoinClaims, JoinTokenError, Role};
 
 /// What kind of server is measured; decides the subscribe path and the publisher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -35,6 +44,88 @@ pub enum UrlError {
     NotLoopback(SocketAddr),
 }
 
+/// Why a gateway subscriber cannot join.
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    /// The gateway kind was asked for a join message without a secret to sign it with.
+    #[error("--target-kind gateway needs the gateway's join-token secret (--join-secret or TM_BENCH_JOIN_SECRET)")]
+    NoSecret,
+    /// The token could not be signed (typically a secret shorter than 32 bytes).
+    #[error("cannot sign a join token")]
+    Token(#[from] JoinTokenError),
+}
+
+/// Room ids fit in 53 bits: they travel in JSON, and browsers read JSON numbers as doubles.
+const ROOM_ID_BITS: u32 = 53;
+
+/// FNV-1a, 64 bits: tiny, deterministic, and good enough to spread bench room names.
+fn fnv1a64(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The tm-gateway room id for bench room `name`: the same for the whole life of this process,
+/// different in the next one.
+///
+/// The gateway keeps a room, with the last seq it saw, for `rooms.linger_secs` after its last
+/// subscriber leaves. A later tm-bench process restarts its seqs at 1; on a reused room id the
+/// gateway would drop those as duplicates (or reset every subscriber on a jump). A per-process
+/// random nonce in the hash keeps ids from one run away from the rooms another left behind.
+#[must_use]
+pub fn room_id(name: &str) -> RoomId {
+    static NONCE: OnceLock<u64> = OnceLock::new();
+    let nonce = *NONCE.get_or_init(rand::random);
+    // +1: room id 0 reads as "no room" too easily.
+    (fnv1a64(&[&nonce.to_le_bytes(), name.as_bytes()]) & ((1 << ROOM_ID_BITS) - 1)) + 1
+}
+
+/// Signs gateway join tokens and keeps one per room (a fleet joins thousands of sockets to the
+/// same few rooms).
+struct JoinSigner {
+    secret: Vec<u8>,
+    tokens: Mutex<HashMap<String, Arc<[u8]>>>,
+}
+
+impl std::fmt::Debug for JoinSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinSigner").finish_non_exhaustive()
+    }
+}
+
+impl JoinSigner {
+    /// `{"type":"join","token":…}` for `room`, signed on first use. No `since`: a bench socket
+    /// wants the live stream from now on.
+    fn message(&self, room: &str) -> Result<Arc<[u8]>, JoinTokenError> {
+        if let Some(m) = self.tokens.lock().ok().and_then(|t| t.get(room).cloned()) {
+            return Ok(m);
+        }
+        let claims = JoinClaims {
+            room_id: room_id(room),
+            slug: room.to_string(),
+            role: Role::Participant,
+            participant_id: "bench".into(),
+            max_length: 500,
+            // A day outlives any scenario (`--max-seconds` defaults to 15 minutes).
+            exp: time::OffsetDateTime::now_utc().unix_timestamp() + 86_400,
+        };
+        let token = claims.sign(&self.secret)?;
+        let m: Arc<[u8]> = serde_json::json!({"type": "join", "token": token})
+            .to_string()
+            .into_bytes()
+            .into();
+        if let Ok(mut t) = self.tokens.lock() {
+            t.insert(room.to_string(), m.clone());
+        }
+        Ok(m)
+    }
+}
+
 /// A parsed target.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -48,6 +139,8 @@ pub struct Target {
     pub host: String,
     /// Subscribe path from the URL, e.g. `/ws`.
     pub path: String,
+    /// Join-token signer (gateway kind only).
+    join: Option<Arc<JoinSigner>>,
 }
 
 impl Target {
@@ -68,30 +161,64 @@ impl Target {
             addr,
             host: host.to_string(),
             path: path.to_string(),
+            join: None,
         })
     }
 
-    /// Request target for a subscriber of `room`.
-    ///
-    /// Gateway extension point: tm-gateway subscribers connect to `/ws` and then send
-    /// `{"type":"join","token":…}` (see PROTOCOL.md); the token minting comes with the gateway
-    /// publisher. Until then the gateway kind also uses `?room=`.
-    #[must_use]
-    pub fn subscribe_path(&self, room: &str) -> String {
-        let sep = if self.path.contains('?') { '&' } else { '?' };
-        format!("{}{sep}room={room}", self.path)
+    /// Gives the target the secret tm-gateway verifies join tokens with (its `tokens.secret`).
+    /// Refuses a secret the gateway would refuse too (shorter than 32 bytes).
+    pub fn with_join_secret(mut self, secret: &[u8]) -> Result<Self, JoinError> {
+        let signer = JoinSigner {
+            secret: secret.to_vec(),
+            tokens: Mutex::new(HashMap::new()),
+        };
+        // Sign once now so that a bad secret fails before any connection is opened.
+        signer.message("")?;
+        self.join = Some(Arc::new(signer));
+        Ok(self)
     }
 
-    /// The first text frame a subscriber sends after the handshake, if the kind needs one.
+    /// Request target for a subscriber of `room`: `/ws?room=R` for a peer; the URL's path as is
+    /// for tm-gateway, where the room comes with the join message.
     #[must_use]
-    pub fn join_message(&self, _room: &str) -> Option<Vec<u8>> {
+    pub fn subscribe_path(&self, room: &str) -> String {
         match self.kind {
-            TargetKind::Peer => None,
-            // Extension point: `{"type":"join","token":"<HMAC join token for room>"}`.
-            TargetKind::Gateway => None,
+            TargetKind::Peer => {
+                let sep = if self.path.contains('?') { '&' } else { '?' };
+                format!("{}{sep}room={room}", self.path)
+            }
+            TargetKind::Gateway => self.path.clone(),
+        }
+    }
+
+    /// The first text frame a subscriber sends after the handshake, if the kind needs one:
+    /// for tm-gateway `{"type":"join","token":"<join token for room>"}` (PROTOCOL.md).
+    pub fn join_message(&self, room: &str) -> Result<Option<Arc<[u8]>>, JoinError> {
+        match self.kind {
+            TargetKind::Peer => Ok(None),
+            TargetKind::Gateway => {
+                let signer = self.join.as_ref().ok_or(JoinError::NoSecret)?;
+                Ok(Some(signer.message(room)?))
+            }
+        }
+    }
+
+    /// How a data message that is a delivery begins; other data messages (tm-gateway's
+    /// `joined`, `presence`, `reset`, `error` frames) are not counted as deliveries. Empty: every
+    /// data message is one (the peers send nothing else).
+    #[must_use]
+    pub fn delivery_prefix(&self) -> &'static [u8] {
+        match self.kind {
+            TargetKind::Peer => b"",
+            // The gateway serialises `type` first and without spaces (protocol.rs).
+            TargetKind::Gateway => br#"{"type":"event""#,
         }
     }
 }
+
+/// How a gateway `reset` frame begins: the gateway saw a gap (or an outage) and dropped the
+/// socket from its room.
+pub const GATEWAY_RESET_PREFIX: &[u8] = br#"{"type":"reset""#;
 
 #[cfg(test)]
 mod tests {
@@ -105,5 +232,56 @@ mod tests {
         assert!(Target::parse("ws://10.0.0.1:80/ws", TargetKind::Peer, "x".into()).is_err());
         assert!(Target::parse("http://127.0.0.1:80/ws", TargetKind::Peer, "x".into()).is_err());
         assert!(Target::parse("ws://localhost:80/ws", TargetKind::Peer, "x".into()).is_err());
+        assert!(t.join_message("r1").unwrap().is_none());
+        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into()).unwrap();
+        assert_eq!(g.subscribe_path("r1"), "/ws");
+        assert!(matches!(g.join_message("r1"), Err(JoinError::NoSecret)));
+    }
+
+    #[test]
+    fn room_ids_are_stable_distinct_and_53_bits() {
+        assert_eq!(room_id("bench"), room_id("bench"));
+        assert_ne!(room_id("bench"), room_id("room17"));
+        let ids: std::collections::HashSet<RoomId> = (0..1000).map(|i| room_id(&format!("room{i}"))).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|&id| (1..=1 << ROOM_ID_BITS).contains(&id)));
+    }
+
+    #[test]
+    fn fnv1a64_matches_the_reference_vectors() {
+        assert_eq!(fnv1a64(&[b""]), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(&[b"a"]), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(&[b"foo", b"bar"]), fnv1a64(&[b"foobar"]));
+    }
+
+    #[test]
+    fn the_join_message_carries_a_token_the_gateway_accepts() {
+        let secret = b"0123456789abcdef0123456789abcdef-bench";
+        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
+            .unwrap()
+            .with_join_secret(secret)
+            .unwrap();
+        let msg = g.join_message("room17").unwrap().unwrap();
+        assert!(!msg.contains(&b'?'));
+        let v: serde_json::Value = serde_json::from_slice(&msg).unwrap();
+        assert_eq!(v["type"], "join");
+        assert!(v.get("since").is_none());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = JoinClaims::verify(v["token"].as_str().unwrap(), secret, now).unwrap();
+        assert_eq!(claims.room_id, room_id("room17"));
+        assert_eq!(claims.slug, "room17");
+        assert_eq!(claims.role, Role::Participant);
+        assert_eq!(claims.participant_id, "bench");
+        assert_eq!(claims.max_length, 500);
+        assert!(claims.exp > now + 86_000);
+        // Cached: the same bytes for the same room, another token for another room.
+        assert_eq!(g.join_message("room17").unwrap().unwrap(), msg);
+        assert_ne!(g.join_message("room18").unwrap().unwrap(), msg);
+        let other = b"ffffffffffffffffffffffffffffffff";
+        assert!(JoinClaims::verify(v["token"].as_str().unwrap(), other, now).is_err());
+        let weak = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
+            .unwrap()
+            .with_join_secret(b"short");
+        assert!(matches!(weak, Err(JoinError::Token(JoinTokenError::WeakSecret))));
     }
 }

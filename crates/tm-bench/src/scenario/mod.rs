@@ -20,17 +20,17 @@ pub mod s6;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
 
 use crate::conn::{Fleet, FleetOpts, ProbeGroup, Role};
 use crate::output::{emit, Record, VERSION};
-use crate::publisher::{make_body, PublishVia, Publisher};
+use crate::publisher::{make_body, planned_name, AmqpOpts, PublishVia, Publisher};
 use crate::sampler::{ProcSample, ProcSampler};
 use crate::sched::{run_open_loop, LoopStats, Schedule};
-use crate::target::{Target, TargetKind};
+use crate::target::{JoinError, Target, TargetKind};
 
 /// Flags every scenario takes.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,9 +53,23 @@ pub struct Common {
     /// Repetition number.
     #[arg(long, default_value_t = 1)]
     pub rep: u32,
-    /// How to publish to a peer: POST /pub (http) or a /pubws socket (ws, cheaper).
+    /// How to publish to a peer: POST /pub (http) or a /pubws socket (ws, cheaper). Ignored for
+    /// tm-gateway, which takes messages over AMQP only.
     #[arg(long, value_enum, default_value = "ws")]
     pub publish: PublishVia,
+    /// tm-gateway: the secret it verifies join tokens with (its tokens.secret, ≥ 32 bytes).
+    #[arg(long, env = "TM_BENCH_JOIN_SECRET", hide_env_values = true)]
+    pub join_secret: Option<String>,
+    /// tm-gateway: the broker it consumes from.
+    #[arg(
+        long,
+        env = "TM_BENCH_AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
+    pub amqp_url: String,
+    /// tm-gateway: its bus prefix (TM_GATEWAY__BUS__PREFIX); events go to <prefix>tm.events.
+    #[arg(long, env = "TM_BENCH_BUS_PREFIX", default_value = "")]
+    pub bus_prefix: String,
     /// Handshakes in flight at once while opening connections.
     #[arg(long, default_value_t = 256)]
     pub connect_concurrency: usize,
@@ -85,6 +99,8 @@ pub struct Ctx {
     pub server: Option<ProcSampler>,
     /// Sampler of this generator (to tell when the generator, not the server, is the limit).
     pub me: ProcSampler,
+    /// Name of the publisher [`Ctx::publisher`] built, for the records.
+    publisher_name: OnceLock<&'static str>,
 }
 
 impl Ctx {
@@ -94,7 +110,11 @@ impl Ctx {
             .target_name
             .clone()
             .unwrap_or_else(|| common.target_kind.as_str().to_string());
-        let target = Target::parse(&common.url, common.target_kind, name)?;
+        let mut target = Target::parse(&common.url, common.target_kind, name)?;
+        if target.kind == TargetKind::Gateway {
+            let secret = common.join_secret.as_deref().ok_or(JoinError::NoSecret)?;
+            target = target.with_join_secret(secret.as_bytes())?;
+        }
         let server = match common.pid {
             Some(pid) => {
                 let s = ProcSampler::new(pid);
@@ -111,6 +131,7 @@ impl Ctx {
             target,
             server,
             me: ProcSampler::new(std::process::id()),
+            publisher_name: OnceLock::new(),
         })
     }
 
@@ -131,7 +152,13 @@ impl Ctx {
 
     /// The server publisher.
     pub async fn publisher(&self) -> anyhow::Result<Box<dyn Publisher>> {
-        crate::publisher::for_target(&self.target, self.common.publish).await
+        let amqp = AmqpOpts {
+            url: self.common.amqp_url.clone(),
+            prefix: self.common.bus_prefix.clone(),
+        };
+        let p = crate::publisher::for_target(&self.target, self.common.publish, &amqp).await?;
+        let _ = self.publisher_name.set(p.name());
+        Ok(p)
     }
 
     /// Server sample now (None without `--pid` or when /proc fails).
@@ -167,10 +194,11 @@ impl Ctx {
         metrics: BTreeMap<String, f64>,
         mut info: BTreeMap<String, serde_json::Value>,
     ) -> anyhow::Result<()> {
-        info.insert(
-            "publish".into(),
-            format!("{:?}", self.common.publish).to_lowercase().into(),
-        );
+        let publish = match self.publisher_name.get() {
+            Some(name) => name,
+            None => planned_name(self.target.kind, self.common.publish),
+        };
+        info.insert("publish".into(), publish.into());
         info.insert("url".into(), self.common.url.clone().into());
         let r = Record {
             v: VERSION,
@@ -276,6 +304,19 @@ pub fn put_latency(m: &mut BTreeMap<String, f64>, first: &ProbeGroup, last: &Pro
     let untimed = first.untimed.load(Ordering::Relaxed) + last.untimed.load(Ordering::Relaxed);
     m.insert("probe_untimed".into(), untimed as f64);
     Ok(())
+}
+
+/// Adds what the fleet received besides deliveries to `m`: other data messages (tm-gateway's
+/// `joined`, `presence`…), gateway `reset`s and connections the server closed, all since the
+/// fleet opened. Non-zero resets or closes mean the server dropped subscribers.
+pub fn put_fleet(m: &mut BTreeMap<String, f64>, fleet: &Fleet) {
+    let c = &fleet.counters;
+    m.insert("other_msgs".into(), c.other.load(Ordering::Relaxed) as f64);
+    m.insert("resets".into(), c.resets.load(Ordering::Relaxed) as f64);
+    m.insert(
+        "closed_by_server".into(),
+        c.closed_by_server.load(Ordering::Relaxed) as f64,
+    );
 }
 
 /// Adds publisher loop stats to `m`.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{open_probed_room, publish_for, put_cpu, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
+use super::{open_probed_room, publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
 use crate::conn::ProbeGroup;
 
 /// S2 flags.
@@ -91,12 +91,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             put_cpu(&mut m, cpu0, cpu1, wall, got);
             put_gen_cpu(&mut m, me0, &ctx.me, wall);
             put_latency(&mut m, &first, &last)?;
+            put_fleet(&mut m, &fleet);
             let mut info = BTreeMap::new();
             info.insert("size".into(), args.size.into());
             info.insert("duration".into(), args.duration.into());
             info.insert("publisher".into(), publisher.name().into());
             ctx.emit("s2", &format!("subs={subs},rate={rate}"), m, info)?;
         }
+        publisher.close().await;
         fleet.close_all(secs(10.0)).await;
     }
     Ok(())

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{open_probed_room, publish_for, put_cpu, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
+use super::{open_probed_room, publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
 use crate::conn::ProbeGroup;
 
 /// S3 flags.
@@ -95,6 +95,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         put_cpu(&mut m, cpu0, cpu1, wall, total);
         put_gen_cpu(&mut m, me0, &ctx.me, wall);
         put_latency(&mut m, &first, &last)?;
+        put_fleet(&mut m, &fleet);
         let p99_ms = m.get("all_p99_us").copied().unwrap_or(0.0) / 1000.0;
         best = best.max(achieved);
         if achieved >= 0.9 * offered && p99_ms <= args.knee_p99_ms {
@@ -110,6 +111,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     m.insert("knee_deliveries_per_s".into(), knee);
     m.insert("max_deliveries_per_s".into(), best);
     ctx.emit("s3", &format!("subs={},summary", args.subs), m, BTreeMap::new())?;
+    publisher.close().await;
     fleet.close_all(secs(10.0)).await;
     Ok(())
 }

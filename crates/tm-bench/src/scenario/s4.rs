@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{publish_for, put_cpu, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
+use super::{publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
 use crate::conn::{ProbeGroup, Role};
 
 /// S4 flags.
@@ -115,12 +115,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     put_cpu(&mut m, cpu0, ctx.sample(), wall, got);
     put_gen_cpu(&mut m, me0, &ctx.me, wall);
     put_latency(&mut m, &first, &last)?;
+    put_fleet(&mut m, &fleet);
     ctx.emit(
         "s4",
         &format!("rooms={},per_room={},rate={}", args.rooms, args.per_room, args.rate),
         m,
         BTreeMap::new(),
     )?;
+    publisher.close().await;
     fleet.close_all(secs(10.0)).await;
     Ok(())
 }

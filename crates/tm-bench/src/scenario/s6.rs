@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
-use super::{open_probed_room, publish_for, put_cpu, put_latency, put_loop, secs, Common, Ctx};
+use super::{open_probed_room, publish_for, put_cpu, put_fleet, put_latency, put_loop, secs, Common, Ctx};
 use crate::conn::{ProbeGroup, Role};
 use crate::sampler::Watch;
 
@@ -108,6 +108,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
         put_cpu(&mut m, cpu0, ctx.sample(), wall, got);
         put_latency(&mut m, &first, &last)?;
+        put_fleet(&mut m, &fleet);
         if let Some(w) = watch {
             let peak = w.peak_rss();
             let trace = w.finish().await;
@@ -129,6 +130,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             BTreeMap::new(),
         )?;
     }
+    publisher.close().await;
     fleet.close_all(secs(10.0)).await;
     Ok(())
 }

@@ -1,0 +1,134 @@
+//! The tm-gateway publisher against the real RabbitMQ on 127.0.0.1:5672, under a prefix of its
+//! own: a consumer bound like a gateway (`room.<id>.#` on `<prefix>tm.events`) gets
+//! `message.created` envelopes with seqs 1, 2, 3… per room, in order, bodies intact.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use tm_bench::publisher::{connect_bus, make_body, AmqpOpts, AmqpPublisher, Publisher};
+use tm_bench::target::room_id;
+use tm_bus::{Bus, BusConfig, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};
+use tm_core::event::{room_binding, MessageCreated, MessageKind, RawEnvelope};
+use tm_core::Event;
+use tm_testkit::unique_prefix;
+
+const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Deletes the test's prefixed topology even when an assertion failed midway.
+struct Topology {
+    prefix: String,
+    bus: Option<Bus>,
+}
+
+impl Topology {
+    async fn teardown(mut self) {
+        if let Some(bus) = self.bus.take() {
+            bus.delete_topology().await.unwrap();
+            bus.close().await;
+        }
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        if self.bus.take().is_none() {
+            return;
+        }
+        // Panicking inside a runtime: clean up from a thread with its own.
+        let cfg = config(&self.prefix);
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(bus) = connect_bus(&cfg, "tm-bench-test-cleanup").await {
+                    let _ = bus.delete_topology().await;
+                    bus.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn config(prefix: &str) -> BusConfig {
+    BusConfig {
+        url: URL.into(),
+        prefix: prefix.into(),
+        ..BusConfig::default()
+    }
+}
+
+async fn next_created(sub: &mut Subscription) -> (String, MessageCreated) {
+    loop {
+        let event = tokio::time::timeout(PATIENCE, sub.next())
+            .await
+            .expect("a message in time")
+            .expect("subscription open");
+        if let SubscriptionEvent::Message(m) = event {
+            let env = RawEnvelope::from_slice(&m.body).unwrap();
+            if env.kind == MessageCreated::TYPE {
+                return (m.routing_key, env.decode::<MessageCreated>().unwrap().payload);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_message_created_in_seq_order_per_room() {
+    let prefix = unique_prefix();
+    let consumer = connect_bus(&config(&prefix), "tm-bench-test").await.unwrap();
+    let topology = Topology {
+        prefix: prefix.clone(),
+        bus: Some(consumer.clone()),
+    };
+    let mut sub = consumer
+        .subscribe(SubscribeSpec {
+            queue: QueueKind::Exclusive,
+            single_active: false,
+        })
+        .await
+        .unwrap();
+    let (watched, other) = ("amqp-a", "amqp-b");
+    sub.bind(&room_binding(room_id(watched))).await.unwrap();
+
+    let mut publisher = AmqpPublisher::new(&AmqpOpts {
+        url: URL.into(),
+        prefix: prefix.clone(),
+    });
+    assert_eq!(publisher.name(), "amqp");
+    publisher
+        .prepare(&[watched.to_string(), other.to_string()])
+        .await
+        .unwrap();
+    let bodies: Vec<Vec<u8>> = (0..20u64).map(|i| make_body(1_000 + i, 300)).collect();
+    for (i, body) in bodies.iter().enumerate() {
+        publisher.publish(watched, body).await.unwrap();
+        // Interleaved traffic for another room must neither arrive nor shift this room's seqs.
+        if i % 3 == 0 {
+            publisher.publish(other, b"{\"t\":1}").await.unwrap();
+        }
+    }
+
+    let mut ids = std::collections::HashSet::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let (key, created) = next_created(&mut sub).await;
+        assert_eq!(key, format!("room.{}.message.created", room_id(watched)));
+        assert_eq!(created.room_id, room_id(watched));
+        assert_eq!(created.message.seq, i as u64 + 1);
+        assert_eq!(created.message.room, watched);
+        assert_eq!(created.message.kind, MessageKind::Post);
+        assert_eq!(created.message.body.as_bytes(), body.as_slice());
+        assert!(ids.insert(created.message.id), "message ids are unique");
+    }
+    // Nothing else is queued for the watched room (the other room's messages were not routed).
+    let extra = tokio::time::timeout(Duration::from_millis(500), sub.next()).await;
+    assert!(!matches!(extra, Ok(Some(SubscriptionEvent::Message(_)))), "{extra:?}");
+
+    publisher.close().await;
+    drop(sub);
+    topology.teardown().await;
+}
