@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tm_bus::{Bus, Publisher};
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -28,6 +28,9 @@ pub struct Context {
     pub connections: Arc<Semaphore>,
     /// Open sockets per client address.
     pub per_address: Arc<AddressQuota>,
+    /// Ticks every `ws.ping_secs`: each socket pings its client or, silent too long, closes.
+    /// One ticker for the whole gateway rather than a timer per socket.
+    pub keepalive: watch::Sender<u64>,
     /// Set once the event subscription is open.
     subscribed: AtomicBool,
 }
@@ -45,7 +48,21 @@ impl Context {
             metrics,
             gateway_id: Uuid::now_v7(),
             drain: CancellationToken::new(),
+            keepalive: watch::Sender::new(0),
             subscribed: AtomicBool::new(false),
+        }
+    }
+
+    /// Ticks `keepalive` until `stop` trips.
+    pub(crate) async fn run_keepalive(&self, stop: CancellationToken) {
+        let mut every = tokio::time::interval(self.settings.ws.ping_interval());
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        every.reset();
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = every.tick() => self.keepalive.send_modify(|n| *n = n.wrapping_add(1)),
+            }
         }
     }
 

@@ -81,6 +81,10 @@ impl Application {
         let background = CancellationToken::new();
         let link = tokio::spawn(link::run(Arc::clone(&ctx), background.clone()));
         let presence = tokio::spawn(announce::run(Arc::clone(&ctx), background.clone()));
+        let keepalive = {
+            let (ctx, stop) = (Arc::clone(&ctx), background.clone());
+            tokio::spawn(async move { ctx.run_keepalive(stop).await })
+        };
         let server = tokio::spawn(http::serve(self.listener, Arc::clone(&ctx), sessions.clone()));
         tracing::info!(port = self.port, gateway_id = %ctx.gateway_id, "gateway serving");
 
@@ -94,7 +98,7 @@ impl Application {
             tracing::warn!(open = sessions.len(), "drain timed out; dropping the remaining sockets");
         }
         background.cancel();
-        let _ = tokio::join!(link, presence);
+        let _ = tokio::join!(link, presence, keepalive);
         announce::goodbye(&ctx).await;
         ctx.bus.close().await;
         tracing::info!("gateway stopped");

@@ -18,20 +18,22 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::quota::client_address;
+use super::quota::{client_address, AddressPermit};
 use super::{text, Body};
 use crate::context::Context;
 use crate::session;
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
-/// Initial read buffer per socket. tungstenite allocates 128 KiB up front by default, which
-/// would dominate an idle socket's cost; client frames are small and the buffer grows on demand
-/// for a larger one (up to `ws.max_message_bytes`).
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Read buffer per socket, which is also the most tungstenite reads in one call. Its default,
+/// 128 KiB up front, would be nearly all of an idle socket's cost (4 KiB still was 40 %).
+/// Client frames are small (a join, a post of a few hundred bytes, a pong): a larger frame still
+/// gets room for its whole length, it just takes a few more reads.
+const READ_BUFFER_BYTES: usize = 256;
 
 /// Answers an upgrade request and, on success, spawns the socket's session on `tasks`.
 pub(crate) fn accept(
@@ -79,7 +81,15 @@ pub(crate) fn accept(
         .max_frame_size(Some(max));
     let conn = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
     let span = tracing::info_span!("ws", conn, %peer);
-    let ctx = Arc::clone(ctx);
+    ctx.metrics.connections.inc();
+    let guard = SocketGuard {
+        ctx: Arc::clone(ctx),
+        _permits: (permit, address_permit),
+    };
+    let sessions = tasks.clone();
+    // The handshake and the session are separate tasks: the handshake's state (hyper's pending
+    // upgrade, the codec being set up) is freed once it is done instead of staying in the
+    // session's allocation for the socket's whole life.
     tasks.spawn(
         async move {
             let upgraded = match on_upgrade.await {
@@ -91,11 +101,8 @@ pub(crate) fn accept(
                 tracing::info!("origin not allowed; closing with 1008");
                 return session::refuse(ws, CloseCode::Policy, "origin not allowed").await;
             }
-            ctx.metrics.connections.inc();
-            session::run(ws, Arc::clone(&ctx)).await;
-            ctx.metrics.connections.dec();
-            drop(address_permit);
-            drop(permit);
+            let ctx = Arc::clone(&guard.ctx);
+            sessions.spawn(session::run(ws, ctx, guard).in_current_span());
         }
         .instrument(span),
     );
@@ -109,6 +116,19 @@ pub(crate) fn accept(
         h.insert(SEC_WEBSOCKET_ACCEPT, value);
     }
     response
+}
+
+/// Held from the upgrade to the end of the socket's session: its slots in the global and
+/// per-address limits, and its place in the connections gauge.
+struct SocketGuard {
+    ctx: Arc<Context>,
+    _permits: (OwnedSemaphorePermit, AddressPermit),
+}
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        self.ctx.metrics.connections.dec();
+    }
 }
 
 fn is_upgrade(headers: &HeaderMap) -> bool {

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::SinkExt;
 use time::OffsetDateTime;
 use tm_core::event::Envelope;
@@ -28,17 +29,20 @@ where
         };
         self.last_heard = Instant::now();
         match message {
-            Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
-                Ok(frame) => self.handle(frame).await,
-                Err(err) => self.error(ErrorCode::InvalidMessage, &err.to_string(), None).await,
-            },
-            Message::Binary(_) => {
-                self.error(ErrorCode::InvalidMessage, "frames are JSON text", None)
-                    .await
-            }
+            // Boxed: what a client asks for (a join, a post) needs far more state than waiting
+            // does, and a socket spends nearly all its life waiting.
+            Message::Text(text) => Box::pin(self.text(&text)).await,
+            Message::Binary(_) => Box::pin(self.error(ErrorCode::InvalidMessage, "frames are JSON text", None)).await,
             Message::Close(_) => Err(End::Gone),
             // Pongs to client pings are queued by the WebSocket layer itself.
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => Ok(()),
+        }
+    }
+
+    async fn text(&mut self, text: &str) -> Result<(), End> {
+        match serde_json::from_str::<ClientFrame>(text) {
+            Ok(frame) => self.handle(frame).await,
+            Err(err) => self.error(ErrorCode::InvalidMessage, &err.to_string(), None).await,
         }
     }
 
@@ -75,7 +79,7 @@ where
         // Leave any previous room; a fresh queue so none of its frames follow the new `joined`.
         self.joined = None;
         let (outbox, inbox) = outbox(self.ctx.settings.ws.outbound_frames);
-        self.inbox = inbox;
+        self.inbox = Some(inbox);
         let joined = self.ctx.hub.join(claims.room_id, since, outbox);
         let (seq, replay) = match joined.outcome {
             JoinOutcome::Reset { seq } => {
@@ -96,7 +100,6 @@ where
             ServerFrame::Joined { room, seq }.to_message(),
             ServerFrame::Presence { count: joined.presence }.to_message(),
         ];
-        let overflow = self.inbox.overflow.clone();
         let ws = &mut self.ws;
         let write = async move {
             for frame in greeting.into_iter().chain(replay) {
@@ -104,7 +107,7 @@ where
             }
             ws.flush().await
         };
-        bounded(&overflow, write).await?;
+        bounded(self.inbox.as_ref(), write).await?;
         self.joined = joined.membership.map(|m| Joined { claims, _membership: m });
         Ok(())
     }
@@ -115,7 +118,7 @@ where
         let Some(joined) = &self.joined else {
             return self.error(ErrorCode::NotJoined, "join a room first", client_id).await;
         };
-        if self.posts.len() >= self.ctx.settings.ws.posts_in_flight {
+        if self.posts.as_ref().map_or(0, FuturesUnordered::len) >= self.ctx.settings.ws.posts_in_flight {
             return self
                 .error(ErrorCode::SlowDown, "too many posts waiting", client_id)
                 .await;
@@ -134,6 +137,7 @@ where
         let envelope = Envelope::new(crate::SERVICE, command);
         let id = draft.client_id;
         self.posts
+            .get_or_insert_with(FuturesUnordered::new)
             .push(Box::pin(async move { (id, publisher.publish(&envelope).await) }));
         Ok(())
     }

@@ -1,9 +1,9 @@
 //! One WebSocket, from upgrade to close.
 //!
-//! A single task per socket `select!`s over: the drain signal, its queue's overflow signal,
-//! frames the hub queued, posts waiting for the broker's confirm, frames from the client, and a
-//! ping timer. Writes are batched (everything queued, then one flush) and bounded by a timeout,
-//! so a client that stops reading is closed rather than holding memory.
+//! A single task per socket `select!`s over: the drain signal, frames the hub queued (or its
+//! overflow), posts waiting for the broker's confirm, frames from the client, and the
+//! gateway-wide keepalive tick. Writes are batched (everything queued, then one flush) and
+//! bounded by a timeout, so a client that stops reading is closed rather than holding memory.
 
 mod handle;
 mod post;
@@ -21,13 +21,12 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub use post::{check as check_post, Draft, Rejection};
 
 use crate::context::Context;
-use crate::hub::{outbox, Inbox, Membership, Outgoing};
+use crate::hub::{Inbox, Membership, Outgoing};
 use crate::protocol::{ErrorCode, ServerFrame};
 
 /// A write (or batch of writes) that takes longer than this means the client stopped reading.
@@ -59,6 +58,17 @@ enum End {
     Idle,
 }
 
+/// What woke the session up. The `select!` only decides this; the work happens after it, so
+/// the futures it waits on and the (larger) ones that write are never alive together, which
+/// keeps every idle socket's task small.
+enum Wake {
+    Draining,
+    Queued,
+    Confirmed(PostResult),
+    Incoming(Option<Result<Message, WsError>>),
+    Tick,
+}
+
 struct Joined {
     claims: JoinClaims,
     _membership: Membership,
@@ -67,19 +77,27 @@ struct Joined {
 struct Session<S> {
     ctx: Arc<Context>,
     ws: WebSocketStream<S>,
-    inbox: Inbox,
+    /// The room's queue for this socket, once joined.
+    inbox: Option<Inbox>,
     joined: Option<Joined>,
-    posts: FuturesUnordered<PendingPost>,
+    /// Posts waiting for the broker's confirm; created with the first post.
+    posts: Option<FuturesUnordered<PendingPost>>,
     last_heard: Instant,
     last_post: Option<Instant>,
 }
 
 /// A write to the client, given up if it takes too long or if the hub finds the socket's queue
 /// full meanwhile (both mean the client does not read fast enough).
-async fn bounded(overflow: &CancellationToken, write: impl Future<Output = Result<(), WsError>>) -> Result<(), End> {
+async fn bounded(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), WsError>>) -> Result<(), End> {
+    let overflowed = async {
+        match inbox {
+            Some(inbox) => inbox.overflowed().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         biased;
-        _ = overflow.cancelled() => Err(End::TooSlow),
+        _ = overflowed => Err(End::TooSlow),
         result = tokio::time::timeout(WRITE_TIMEOUT, write) => match result {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::Gone),
@@ -88,25 +106,53 @@ async fn bounded(overflow: &CancellationToken, write: impl Future<Output = Resul
     }
 }
 
-/// Serves one upgraded socket until it ends, then closes it with the fitting code.
-pub async fn run<S>(ws: WebSocketStream<S>, ctx: Arc<Context>)
+/// Resolves when the queue has frames to write or has overflowed; never without a queue.
+async fn queued(inbox: Option<&Inbox>) {
+    let Some(inbox) = inbox else {
+        return std::future::pending().await;
+    };
+    while !inbox.has_frames() && !inbox.is_overflowed() {
+        inbox.changed().await;
+    }
+}
+
+/// The next broker confirm of a waiting post; never while none waits.
+async fn confirmation(posts: &mut Option<FuturesUnordered<PendingPost>>) -> PostResult {
+    match posts {
+        Some(posts) if !posts.is_empty() => match posts.next().await {
+            Some(done) => done,
+            None => std::future::pending().await,
+        },
+        _ => std::future::pending().await,
+    }
+}
+
+/// Serves one upgraded socket until it ends, then closes it with the fitting code; `guard`
+/// (the socket's connection permits) is released last.
+///
+/// Not an `async fn`: its arguments would be stored in the future and then again in the
+/// session built from them. Built here, the session is stored once, in the one long-lived
+/// allocation each socket costs.
+pub fn run<S, G>(ws: WebSocketStream<S>, ctx: Arc<Context>, guard: G) -> impl Future<Output = ()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    // No room yet: an inbox nobody sends to.
-    let (_, inbox) = outbox(1);
     let mut session = Session {
         ctx,
         ws,
-        inbox,
+        inbox: None,
         joined: None,
-        posts: FuturesUnordered::new(),
+        posts: None,
         last_heard: Instant::now(),
         last_post: None,
     };
-    let end = session.serve().await;
-    tracing::debug!(?end, "socket ends");
-    session.close(end).await;
+    async move {
+        let end = session.serve().await;
+        tracing::debug!(?end, "socket ends");
+        // Boxed: closing happens once, and its larger future need not widen every socket's.
+        Box::pin(session.close(end)).await;
+        drop(guard);
+    }
 }
 
 /// Closes a socket at once with a policy code (used for a refused origin).
@@ -126,17 +172,22 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     async fn serve(&mut self) -> End {
-        let mut ping = tokio::time::interval(self.ctx.settings.ws.ping_interval());
-        ping.reset();
+        // One gateway-wide ticker instead of a timer per socket.
+        let mut tick = self.ctx.keepalive.subscribe();
         loop {
-            let step = tokio::select! {
-                biased;
-                _ = self.ctx.drain.cancelled() => Err(End::Draining),
-                _ = self.inbox.overflow.cancelled() => Err(End::TooSlow),
-                Some(item) = self.inbox.rx.recv() => self.forward(item).await,
-                Some(done) = self.posts.next(), if !self.posts.is_empty() => self.confirmed(done).await,
-                incoming = self.ws.next() => self.received(incoming).await,
-                _ = ping.tick() => self.keepalive().await,
+            let wake = tokio::select! {
+                _ = self.ctx.drain.cancelled() => Wake::Draining,
+                _ = queued(self.inbox.as_ref()) => Wake::Queued,
+                done = confirmation(&mut self.posts) => Wake::Confirmed(done),
+                incoming = self.ws.next() => Wake::Incoming(incoming),
+                Ok(()) = tick.changed() => Wake::Tick,
+            };
+            let step = match wake {
+                Wake::Draining => Err(End::Draining),
+                Wake::Queued => self.forward().await,
+                Wake::Confirmed(done) => Box::pin(self.confirmed(done)).await,
+                Wake::Incoming(incoming) => self.received(incoming).await,
+                Wake::Tick => self.keepalive().await,
             };
             if let Err(end) = step {
                 return end;
@@ -144,35 +195,40 @@ where
         }
     }
 
-    /// Writes a queued frame and whatever else is queued behind it, then flushes once.
-    async fn forward(&mut self, first: Outgoing) -> Result<(), End> {
-        let overflow = self.inbox.overflow.clone();
-        let mut item = Some(first);
-        let mut batch = 0;
+    /// Writes what is queued (up to a batch), then flushes once: one write for many frames.
+    async fn forward(&mut self) -> Result<(), End> {
+        let Some(inbox) = self.inbox.as_ref() else {
+            return Ok(());
+        };
+        if inbox.is_overflowed() {
+            return Err(End::TooSlow);
+        }
+        let mut left_room = false;
+        let ws = &mut self.ws;
         let write = async {
-            while let Some(next) = item.take() {
-                let frame = match next {
-                    Outgoing::Frame(frame) => frame,
-                    Outgoing::Leave(frame) => {
-                        self.joined = None;
+            for _ in 0..BATCH {
+                let frame = match inbox.try_pop() {
+                    None => break,
+                    Some(Outgoing::Frame(frame)) => frame,
+                    Some(Outgoing::Leave(frame)) => {
+                        left_room = true;
                         frame
                     }
                 };
-                self.ws.feed(frame).await?;
-                batch += 1;
-                if batch < BATCH {
-                    item = self.inbox.rx.try_recv().ok();
-                }
+                ws.feed(frame).await?;
             }
-            self.ws.flush().await
+            ws.flush().await
         };
-        bounded(&overflow, write).await
+        let result = bounded(Some(inbox), write).await;
+        if left_room {
+            self.joined = None;
+        }
+        result
     }
 
     /// Sends one frame now.
     async fn send(&mut self, frame: Message) -> Result<(), End> {
-        let overflow = self.inbox.overflow.clone();
-        bounded(&overflow, self.ws.send(frame)).await
+        bounded(self.inbox.as_ref(), self.ws.send(frame)).await
     }
 
     async fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<Uuid>) -> Result<(), End> {

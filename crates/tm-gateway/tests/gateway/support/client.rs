@@ -119,14 +119,6 @@ impl Client {
         }
     }
 
-    /// The next WebSocket message of any kind (pings included), or None when the socket ended.
-    pub async fn next_raw(&mut self) -> Option<Message> {
-        tokio::time::timeout(PATIENCE, self.ws.next())
-            .await
-            .expect("a message in time")?
-            .ok()
-    }
-
     /// Reads until the gateway closes the socket; returns the close code (None if the
     /// connection ended without a close frame).
     pub async fn close_code(&mut self) -> Option<CloseCode> {
