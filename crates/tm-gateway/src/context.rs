@@ -66,6 +66,13 @@ impl Context {
         }
     }
 
+    /// Starts the drain: no new sockets, and every open one closes with 1001 (woken through the
+    /// keepalive ticker, which every socket already waits on).
+    pub(crate) fn begin_drain(&self) {
+        self.drain.cancel();
+        self.keepalive.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     pub(crate) fn set_subscribed(&self) {
         self.subscribed.store(true, Ordering::Release);
     }

@@ -90,7 +90,7 @@ impl Application {
 
         shutdown.cancelled().await;
         tm_runtime::systemd::notify_stopping();
-        ctx.drain.cancel();
+        ctx.begin_drain();
         let _ = server.await;
         sessions.close();
         let drain = Duration::from_secs(ctx.settings.http.drain_secs);

@@ -1,8 +1,8 @@
 //! One WebSocket, from upgrade to close.
 //!
-//! A single task per socket `select!`s over: the drain signal, frames the hub queued (or its
-//! overflow), posts waiting for the broker's confirm, frames from the client, and the
-//! gateway-wide keepalive tick. Writes are batched (everything queued, then one flush) and
+//! A single task per socket `select!`s over: frames the hub queued (or its overflow), posts
+//! waiting for the broker's confirm, frames from the client, and the gateway-wide keepalive
+//! tick (which also announces the drain). Writes are batched (everything queued, then one flush) and
 //! bounded by a timeout, so a client that stops reading is closed rather than holding memory.
 
 mod handle;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::FuturesUnordered;
-use futures_util::{Future, SinkExt, StreamExt};
+use futures_util::{Future, FutureExt, SinkExt, StreamExt};
 use tm_bus::PublishError;
 use tm_core::JoinClaims;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -62,7 +62,6 @@ enum End {
 /// the futures it waits on and the (larger) ones that write are never alive together, which
 /// keeps every idle socket's task small.
 enum Wake {
-    Draining,
     Queued,
     Confirmed(PostResult),
     Incoming(Option<Result<Message, WsError>>),
@@ -88,21 +87,32 @@ struct Session<S> {
 
 /// A write to the client, given up if it takes too long or if the hub finds the socket's queue
 /// full meanwhile (both mean the client does not read fast enough).
+///
+/// Nearly every write completes at once (the kernel buffer has room), so the write is tried
+/// first and the timer and overflow watch are only set up for one that has to wait: arming a
+/// timer per write was a measurable part of each delivery's cost.
 async fn bounded(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), WsError>>) -> Result<(), End> {
-    let overflowed = async {
-        match inbox {
-            Some(inbox) => inbox.overflowed().await,
-            None => std::future::pending().await,
+    let mut write = std::pin::pin!(write);
+    let result = match (&mut write).now_or_never() {
+        Some(done) => Ok(done),
+        None => {
+            let overflowed = async {
+                match inbox {
+                    Some(inbox) => inbox.overflowed().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = overflowed => return Err(End::TooSlow),
+                result = tokio::time::timeout(WRITE_TIMEOUT, write) => result,
+            }
         }
     };
-    tokio::select! {
-        biased;
-        _ = overflowed => Err(End::TooSlow),
-        result = tokio::time::timeout(WRITE_TIMEOUT, write) => match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(End::Gone),
-            Err(_) => Err(End::TooSlow),
-        },
+    match result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Gone),
+        Err(_) => Err(End::TooSlow),
     }
 }
 
@@ -172,21 +182,24 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     async fn serve(&mut self) -> End {
-        // One gateway-wide ticker instead of a timer per socket.
+        // One gateway-wide ticker instead of a timer per socket; it also ticks when the drain
+        // starts, so a socket waits on one shared signal, not two.
         let mut tick = self.ctx.keepalive.subscribe();
+        if self.ctx.drain.is_cancelled() {
+            return End::Draining;
+        }
         loop {
             let wake = tokio::select! {
-                _ = self.ctx.drain.cancelled() => Wake::Draining,
                 _ = queued(self.inbox.as_ref()) => Wake::Queued,
                 done = confirmation(&mut self.posts) => Wake::Confirmed(done),
                 incoming = self.ws.next() => Wake::Incoming(incoming),
                 Ok(()) = tick.changed() => Wake::Tick,
             };
             let step = match wake {
-                Wake::Draining => Err(End::Draining),
                 Wake::Queued => self.forward().await,
                 Wake::Confirmed(done) => Box::pin(self.confirmed(done)).await,
                 Wake::Incoming(incoming) => self.received(incoming).await,
+                Wake::Tick if self.ctx.drain.is_cancelled() => Err(End::Draining),
                 Wake::Tick => self.keepalive().await,
             };
             if let Err(end) = step {
