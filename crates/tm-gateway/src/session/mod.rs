@@ -95,24 +95,34 @@ async fn bounded(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), W
     let mut write = std::pin::pin!(write);
     let result = match (&mut write).now_or_never() {
         Some(done) => Ok(done),
-        None => {
-            let overflowed = async {
-                match inbox {
-                    Some(inbox) => inbox.overflowed().await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                biased;
-                _ = overflowed => return Err(End::TooSlow),
-                result = tokio::time::timeout(WRITE_TIMEOUT, write) => result,
-            }
-        }
+        // Boxed, so that the rare wait does not widen every socket's resting state.
+        None => match Box::pin(wait_for_write(inbox, write)).await {
+            Some(result) => result,
+            None => return Err(End::TooSlow),
+        },
     };
     match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(End::Gone),
         Err(_) => Err(End::TooSlow),
+    }
+}
+
+/// Finishes a write that had to wait; `None` if the queue overflowed meanwhile.
+async fn wait_for_write<W: Future<Output = Result<(), WsError>>>(
+    inbox: Option<&Inbox>,
+    write: W,
+) -> Option<Result<Result<(), WsError>, tokio::time::error::Elapsed>> {
+    let overflowed = async {
+        match inbox {
+            Some(inbox) => inbox.overflowed().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        biased;
+        _ = overflowed => None,
+        result = tokio::time::timeout(WRITE_TIMEOUT, write) => Some(result),
     }
 }
 
