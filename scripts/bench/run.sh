@@ -3,7 +3,8 @@
 # repetitions, then a Markdown comparison.
 #
 #   scripts/bench/run.sh [--smoke] [--reps N] [--n N] [--targets uws,node-ws,tm-gateway]
-#                        [--scenarios s1,s2,s3,s4,s5,s6] [--publish ws|http] [--out DIR]
+#                        [--scenarios s1,s2,s3,s4,s5,s6,s7,s8] [--publish ws|http] [--out DIR]
+#                        [--e2e] [--s7-rates a,b,c]
 #
 # Servers run pinned to core 0 (taskset -c 0), one at a time; the generator runs on core 1.
 # Results: $OUT/results.jsonl (JSON lines, one per case), $OUT/report.md (medians, ratios against
@@ -16,6 +17,13 @@
 # a join-token secret made up per run; it needs RabbitMQ on 127.0.0.1:5672 (scripts/dev-services.sh
 # is run when it does not answer). After each gateway run its broker topology is deleted
 # (`tm-bench cleanup-bus`).
+#
+# S7 and S8 (end to end through tm-cms; tm-gateway only, the peers have no CMS) run in their own
+# stage after the per-target loop: a private MariaDB database tm_bench_<pid> (dropped at the end),
+# `tm-cms migrate`, then tm-cms on 127.0.0.1:9044 and tm-gateway on 127.0.0.1:9043, both pinned
+# to core 0, with bus prefix tm-bench-e2e. and the CMS's rate limits raised; first the RabbitMQ
+# baseline (`tm-bench amqp-baseline`), then S7, then S8. --e2e runs only that stage (S7, S8 and
+# the baseline; no peers, no npm). --s7-rates runs S7 at each rate (a ramp) instead of one.
 #
 # Environment: TM_SHARED (default ../shared beside the repo) holds bench/peers/;
 # TM_BENCH_GATEWAY_URL + TM_BENCH_GATEWAY_PID measure an already running tm-gateway instead (then
@@ -31,6 +39,8 @@ TARGETS="uws,node-ws,tm-gateway"
 SCENARIOS=""
 PUBLISH=ws
 OUT="$ROOT/target/bench"
+E2E_ONLY=0
+S7_RATES=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -40,23 +50,33 @@ while [ $# -gt 0 ]; do
         --scenarios) SCENARIOS=$2; shift ;;
         --publish) PUBLISH=$2; shift ;;
         --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        --e2e) E2E_ONLY=1 ;;
+        --s7-rates) S7_RATES=$2; shift ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
     esac
     shift
 done
-if [ "$SMOKE" = 1 ]; then
+if [ "$E2E_ONLY" = 1 ]; then
+    TARGETS=tm-gateway
+    SCENARIOS=${SCENARIOS:-s7,s8}
+    [ "$SMOKE" = 1 ] && REPS=1
+elif [ "$SMOKE" = 1 ]; then
     REPS=1
     N=${N:-2000}
     SCENARIOS=${SCENARIOS:-s1,s2,s3}
 else
-    SCENARIOS=${SCENARIOS:-s1,s2,s3,s4,s5,s6}
+    SCENARIOS=${SCENARIOS:-s1,s2,s3,s4,s5,s6,s7,s8}
 fi
 
+IFS=, read -r -a TLIST <<<"$TARGETS"
+has_peer() { local t; for t in "${TLIST[@]}"; do [ "$t" != tm-gateway ] && return 0; done; return 1; }
 SHARED=${TM_SHARED:-$ROOT/../shared}
 PEERS_SRC="$SHARED/bench/peers"
-[ -f "$PEERS_SRC/uws.js" ] || { echo "run.sh: no peers in $PEERS_SRC (set TM_SHARED)" >&2; exit 1; }
-command -v node >/dev/null || { echo "run.sh: node is needed for the peers" >&2; exit 1; }
+if has_peer; then
+    [ -f "$PEERS_SRC/uws.js" ] || { echo "run.sh: no peers in $PEERS_SRC (set TM_SHARED)" >&2; exit 1; }
+    command -v node >/dev/null || { echo "run.sh: node is needed for the peers" >&2; exit 1; }
+fi
 command -v taskset >/dev/null || { echo "run.sh: taskset (util-linux) is needed" >&2; exit 1; }
 CORES=$(nproc)
 if [ "$CORES" -lt 2 ]; then
@@ -66,13 +86,29 @@ else
     SERVER_CPU=0; GEN_CPU=1
 fi
 
-IFS=, read -r -a TLIST <<<"$TARGETS"
-IFS=, read -r -a SLIST <<<"$SCENARIOS"
+IFS=, read -r -a ALL_SLIST <<<"$SCENARIOS"
+# S7 and S8 need tm-cms and run in the e2e stage; SLIST is what the per-target loop runs.
+SLIST=()
+E2E_SLIST=()
+for s in "${ALL_SLIST[@]}"; do
+    case $s in s7|s8) E2E_SLIST+=("$s") ;; *) SLIST+=("$s") ;; esac
+done
 has_target() { local t; for t in "${TLIST[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 if [ -n "${TM_BENCH_GATEWAY_URL:-}" ] && ! has_target tm-gateway; then TLIST+=(tm-gateway); fi
 # Our own gateway unless an already running one was named.
 OWN_GATEWAY=0
 if has_target tm-gateway && [ -z "${TM_BENCH_GATEWAY_URL:-}" ]; then OWN_GATEWAY=1; fi
+E2E=0
+if [ "${#E2E_SLIST[@]}" -gt 0 ]; then
+    if [ "$OWN_GATEWAY" = 1 ]; then
+        E2E=1
+    else
+        echo "run.sh: s7/s8 need tm-gateway as a target started here (not TM_BENCH_GATEWAY_URL); skipping them" >&2
+    fi
+fi
+# The e2e stage's own ports and bus prefix, apart from the gateway target's (9003, tm-bench.),
+# so that neither cleans up after the other.
+readonly E2E_GW_PORT=9043 E2E_CMS_PORT=9044 E2E_BUS_PREFIX=tm-bench-e2e.
 readonly GW_PORT=9003
 # Fixed, so that at most one set of bench exchanges and queues can ever linger on the broker.
 readonly GW_BUS_PREFIX=tm-bench.
@@ -82,10 +118,10 @@ readonly GW_SECRET
 
 mkdir -p "$OUT/logs"
 RESULTS="$OUT/results.jsonl"
-RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)-$([ "$SMOKE" = 1 ] && echo smoke || echo full)"
+RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)-$([ "$E2E_ONLY" = 1 ] && echo e2e- || true)$([ "$SMOKE" = 1 ] && echo smoke || echo full)"
 echo "run.sh: run $RUN_ID, reps $REPS, targets $(IFS=,; echo "${TLIST[*]}"), scenarios $SCENARIOS -> $RESULTS"
 
-if [ "$OWN_GATEWAY" = 1 ]; then
+if [ "$OWN_GATEWAY" = 1 ] || [ "$E2E" = 1 ]; then
     command -v curl >/dev/null || { echo "run.sh: curl is needed to wait for tm-gateway" >&2; exit 1; }
     broker_up() { timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672' 2>/dev/null; }
     if ! broker_up; then
@@ -94,8 +130,16 @@ if [ "$OWN_GATEWAY" = 1 ]; then
             || { echo "run.sh: scripts/dev-services.sh failed; start RabbitMQ (make services) or drop tm-gateway from --targets" >&2; exit 1; }
         broker_up || { echo "run.sh: RabbitMQ still does not answer on 127.0.0.1:5672" >&2; exit 1; }
     fi
-    echo "run.sh: building tm-bench and tm-gateway (release)"
-    cargo build --release -p tm-bench -p tm-gateway --quiet
+    if [ "$E2E" = 1 ]; then
+        # MariaDB too (and .run/dev-services.env with an account that may create databases).
+        timeout 300 "$ROOT/scripts/dev-services.sh" >"$OUT/logs/dev-services.log" 2>&1 \
+            || { echo "run.sh: scripts/dev-services.sh failed (s7/s8 need MariaDB); see $OUT/logs/dev-services.log" >&2; exit 1; }
+        echo "run.sh: building tm-bench, tm-gateway and tm-cms (release)"
+        timeout 3600 cargo build --release -p tm-bench -p tm-gateway -p tm-cms --quiet
+    else
+        echo "run.sh: building tm-bench and tm-gateway (release)"
+        cargo build --release -p tm-bench -p tm-gateway --quiet
+    fi
 else
     echo "run.sh: building tm-bench (release)"
     cargo build --release -p tm-bench --quiet
@@ -105,17 +149,22 @@ BENCH="$ROOT/target/release/tm-bench"
 PEERS=$(mktemp -d "${TMPDIR:-/tmp}/tm-bench-peers.XXXXXX")
 SERVER_PID=""
 GW_STARTED=0
+CMS_PID=""
+E2E_DB=""
 cleanup() {
-    # stop_target is defined further down; an early exit has nothing to stop.
+    # stop_target and e2e_drop_db are defined further down; an early exit has nothing to stop.
     if declare -F stop_target >/dev/null; then stop_target; fi
+    if declare -F e2e_drop_db >/dev/null; then e2e_drop_db; fi
     rm -rf "$PEERS"
 }
 trap cleanup EXIT
-cp -r "$PEERS_SRC/." "$PEERS"
-chmod -R u+w "$PEERS"
-echo "run.sh: npm install of the peers into $PEERS"
-(cd "$PEERS" && timeout 300 npm install --no-audit --no-fund >"$OUT/logs/npm.log" 2>&1) \
-    || { echo "run.sh: npm install failed, see $OUT/logs/npm.log" >&2; exit 1; }
+if has_peer; then
+    cp -r "$PEERS_SRC/." "$PEERS"
+    chmod -R u+w "$PEERS"
+    echo "run.sh: npm install of the peers into $PEERS"
+    (cd "$PEERS" && timeout 300 npm install --no-audit --no-fund >"$OUT/logs/npm.log" 2>&1) \
+        || { echo "run.sh: npm install failed, see $OUT/logs/npm.log" >&2; exit 1; }
+fi
 
 # Scenario flags: CI-small (smoke, N) or full.
 scenario_args() {
@@ -141,11 +190,14 @@ scenario_args() {
     fi
 }
 
-# Starts our tm-gateway; sets SERVER_PID, URL, KIND, EXTRA.
+# Starts our tm-gateway; sets SERVER_PID, URL, KIND, EXTRA. Optional: port, bus prefix, log
+# (the e2e stage runs its own).
 start_gateway() {
-    local log="$OUT/logs/tm-gateway.log"
-    if curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$GW_PORT/"; then
-        echo "run.sh: something already listens on 127.0.0.1:$GW_PORT; stop it first" >&2
+    local port=${1:-$GW_PORT} prefix=${2:-$GW_BUS_PREFIX} log=${3:-$OUT/logs/tm-gateway.log}
+    STARTED_PREFIX=$prefix
+    STARTED_LOG=$log
+    if curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$port/"; then
+        echo "run.sh: something already listens on 127.0.0.1:$port; stop it first" >&2
         return 1
     fi
     (
@@ -156,24 +208,24 @@ start_gateway() {
         if grep -aq max_connections_per_ip "$ROOT/target/release/tm-gateway"; then
             cap=(TM_GATEWAY__HTTP__MAX_CONNECTIONS_PER_IP=0)
         fi
-        exec env TM_GATEWAY__HTTP__BIND=127.0.0.1:$GW_PORT TM_GATEWAY__BUS__PREFIX=$GW_BUS_PREFIX \
+        exec env TM_GATEWAY__HTTP__BIND=127.0.0.1:$port TM_GATEWAY__BUS__PREFIX=$prefix \
             TM_GATEWAY__TOKENS__SECRET="$GW_SECRET" TM_GATEWAY__LOG__FILTER=warn \
             TM_GATEWAY__HTTP__ALLOWED_ORIGINS= "${cap[@]}" \
             taskset -c "$SERVER_CPU" "$ROOT/target/release/tm-gateway"
     ) >"$log" 2>&1 &
     SERVER_PID=$!
     GW_STARTED=1
-    URL="ws://127.0.0.1:$GW_PORT/ws"
+    URL="ws://127.0.0.1:$port/ws"
     KIND=gateway
-    EXTRA=(--bus-prefix "$GW_BUS_PREFIX")
+    EXTRA=(--bus-prefix "$prefix")
     export TM_BENCH_JOIN_SECRET=$GW_SECRET
     # Ready = listening and subscribed to the broker.
     for _ in $(seq 1 200); do
-        curl -fsS --max-time 1 "http://127.0.0.1:$GW_PORT/readyz" >/dev/null 2>&1 && return 0
+        curl -fsS --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
-    echo "run.sh: tm-gateway did not become ready on 127.0.0.1:$GW_PORT within 20 s (or exited); see $log" >&2
+    echo "run.sh: tm-gateway did not become ready on 127.0.0.1:$port within 20 s (or exited); see $log" >&2
     return 1
 }
 
@@ -212,31 +264,141 @@ start_target() {
     fi
 }
 
+# Stops the target (and the e2e stage's tm-cms): SIGTERM to both, then a bounded wait.
 stop_target() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
+    local pid
+    for pid in "$SERVER_PID" "$CMS_PID"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    for pid in "$SERVER_PID" "$CMS_PID"; do
+        [ -n "$pid" ] || continue
         # tm-gateway drains for up to drain_secs (10 s) on SIGTERM; never wait much longer.
         for _ in $(seq 1 150); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-    fi
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    SERVER_PID=""
+    CMS_PID=""
     if [ "$GW_STARTED" = 1 ]; then
         # Its quorum command queues and exchanges outlive the gateway: leave nothing of ours.
-        timeout 60 "$BENCH" cleanup-bus --bus-prefix "$GW_BUS_PREFIX" 2>>"$OUT/logs/tm-gateway.log" \
-            || echo "run.sh: could not delete the ${GW_BUS_PREFIX} topology on the broker; see $OUT/logs/tm-gateway.log" >&2
+        timeout 60 "$BENCH" cleanup-bus --bus-prefix "${STARTED_PREFIX:-$GW_BUS_PREFIX}" 2>>"${STARTED_LOG:-$OUT/logs/tm-gateway.log}" \
+            || echo "run.sh: could not delete the ${STARTED_PREFIX:-$GW_BUS_PREFIX} topology on the broker; see ${STARTED_LOG:-$OUT/logs/tm-gateway.log}" >&2
         GW_STARTED=0
     fi
     sleep 1
+}
+
+# ---- e2e stage (S7, S8): tm-cms + MariaDB + RabbitMQ + tm-gateway ----
+
+# The database server URL (mysql://user[:pass]@host:port) from scripts/dev-services.sh.
+e2e_db_server() {
+    # shellcheck disable=SC1091
+    [ -f "$ROOT/.run/dev-services.env" ] && . "$ROOT/.run/dev-services.env"
+    echo "${TM_TEST_DATABASE_URL:-mysql://root@127.0.0.1:3306}"
+}
+
+# Runs SQL with the mariadb client against the server of e2e_db_server (bounded).
+e2e_sql() {
+    local server userhost user hostport dbuser dbpass
+    server=$(e2e_db_server)
+    userhost=${server#mysql://}; userhost=${userhost%%/*}
+    user=${userhost%@*}; hostport=${userhost#*@}
+    dbuser=${user%%:*}; dbpass=; [ "$user" != "$dbuser" ] && dbpass=${user#*:}
+    timeout 30 mariadb -h "${hostport%:*}" -P "${hostport##*:}" -u "$dbuser" ${dbpass:+-p"$dbpass"} \
+        --protocol=TCP -e "$1"
+}
+
+e2e_drop_db() {
+    if [ -n "$E2E_DB" ]; then
+        e2e_sql "DROP DATABASE IF EXISTS \`$E2E_DB\`" \
+            || echo "run.sh: could not drop database $E2E_DB; drop it by hand" >&2
+        E2E_DB=""
+    fi
+}
+
+e2e_args() {
+    local s=$1 rate
+    if [ -n "$S7_RATES" ]; then rate="--rates $S7_RATES"; elif [ "$SMOKE" = 1 ]; then rate="--rate 50"; else rate="--rate 500"; fi
+    if [ "$SMOKE" = 1 ]; then
+        case $s in
+            s7) echo "--rooms 10 --per-room 10 --duration 10 --warmup 2 $rate" ;;
+            s8) echo "--duration 5" ;;
+            baseline) echo "--duration 3" ;;
+        esac
+    else
+        case $s in
+            s7) echo "--rooms 100 --per-room 100 --duration 30 --warmup 5 $rate" ;;
+            s8) echo "--duration 20" ;;
+            baseline) echo "--duration 5" ;;
+        esac
+    fi
+}
+
+# One repetition of the e2e stage: baseline, database, tm-cms + tm-gateway, S7/S8, teardown.
+e2e_stage() {
+    local rep=$1 cms_log="$OUT/logs/tm-cms.log" gw_log="$OUT/logs/tm-gateway-e2e.log" amqp
+    local cms_url="http://127.0.0.1:$E2E_CMS_PORT" gw_ws="ws://127.0.0.1:$E2E_GW_PORT/ws" db_url
+    amqp=${TM_BENCH_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
+    echo "run.sh: rep $rep/$REPS, e2e: RabbitMQ baseline $(e2e_args baseline)"
+    # shellcheck disable=SC2046
+    timeout 120 taskset -c "$GEN_CPU" "$BENCH" amqp-baseline $(e2e_args baseline) --bus-prefix "$E2E_BUS_PREFIX" \
+        --cleanup --run-id "$RUN_ID" --rep "$rep" >>"$RESULTS" 2>>"$OUT/logs/tm-bench-e2e.log" \
+        || { echo "run.sh:   amqp-baseline failed; see $OUT/logs/tm-bench-e2e.log" >&2; FAILED=1; }
+    E2E_DB="tm_bench_$$"
+    e2e_sql "CREATE DATABASE IF NOT EXISTS \`$E2E_DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" \
+        || { echo "run.sh: could not create database $E2E_DB" >&2; E2E_DB=""; return 1; }
+    db_url="$(e2e_db_server)"; db_url="${db_url%/}/$E2E_DB"
+    local cms_env=(
+        TM_CMS__HTTP__BIND=127.0.0.1:$E2E_CMS_PORT TM_CMS__HTTP__PUBLIC_URL="$cms_url"
+        TM_CMS__HTTP__GATEWAY_URL="$gw_ws" TM_CMS__DATABASE__URL="$db_url"
+        TM_CMS__BUS__URL="$amqp" TM_CMS__BUS__PREFIX="$E2E_BUS_PREFIX" TM_CMS__JOIN__SECRET="$GW_SECRET"
+        # The generator posts from one address as one participant: lift the limits far out of the way.
+        TM_CMS__POSTING__PER_MINUTE=100000000 TM_CMS__POSTING__BURST=10000000
+        TM_CMS__JOIN__ATTEMPTS_PER_MINUTE=10000000 TM_CMS__LOG__FILTER=warn
+    )
+    timeout 120 env "${cms_env[@]}" "$ROOT/target/release/tm-cms" migrate >"$cms_log" 2>&1 \
+        || { echo "run.sh: tm-cms migrate failed; see $cms_log" >&2; return 1; }
+    if curl -s --max-time 1 -o /dev/null "$cms_url/"; then
+        echo "run.sh: something already listens on 127.0.0.1:$E2E_CMS_PORT; stop it first" >&2
+        return 1
+    fi
+    env "${cms_env[@]}" taskset -c "$SERVER_CPU" "$ROOT/target/release/tm-cms" serve >>"$cms_log" 2>&1 &
+    CMS_PID=$!
+    start_gateway "$E2E_GW_PORT" "$E2E_BUS_PREFIX" "$gw_log" || return 1
+    local ok=0
+    for _ in $(seq 1 300); do
+        if curl -fsS --max-time 1 "$cms_url/readyz" >/dev/null 2>&1; then ok=1; break; fi
+        kill -0 "$CMS_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ "$ok" = 1 ] || { echo "run.sh: tm-cms did not become ready on $cms_url within 30 s (or exited); see $cms_log" >&2; return 1; }
+    local s
+    for s in "${E2E_SLIST[@]}"; do
+        echo "run.sh:   $s $(e2e_args "$s")"
+        case $s in
+            s7)
+                # shellcheck disable=SC2046
+                timeout 900 taskset -c "$GEN_CPU" "$BENCH" s7 $(e2e_args s7) --url "$gw_ws" --target-kind gateway \
+                    --target-name tm-gateway --pid "$SERVER_PID" --cms-url "$cms_url" --cms-pid "$CMS_PID" \
+                    --bus-prefix "$E2E_BUS_PREFIX" --run-id "$RUN_ID" --rep "$rep" \
+                    >>"$RESULTS" 2>>"$OUT/logs/tm-bench-e2e.log" ;;
+            s8)
+                # shellcheck disable=SC2046
+                timeout 600 taskset -c "$GEN_CPU" "$BENCH" s8 $(e2e_args s8) --cms-url "$cms_url" \
+                    --cms-pid "$CMS_PID" --run-id "$RUN_ID" --rep "$rep" \
+                    >>"$RESULTS" 2>>"$OUT/logs/tm-bench-e2e.log" ;;
+        esac || { echo "run.sh:   $s failed; see $OUT/logs/tm-bench-e2e.log" >&2; FAILED=1; }
+    done
 }
 
 FAILED=0
 for rep in $(seq 1 "$REPS"); do
     # Interleave: rotate the target order each repetition so drift hits every target alike.
     n=${#TLIST[@]}
+    [ "${#SLIST[@]}" -eq 0 ] && n=0
     for i in $(seq 0 $((n - 1))); do
         t=${TLIST[$(((i + rep - 1) % n))]}
         echo "run.sh: rep $rep/$REPS, target $t"
@@ -255,6 +417,11 @@ for rep in $(seq 1 "$REPS"); do
         done
         stop_target
     done
+    if [ "$E2E" = 1 ]; then
+        e2e_stage "$rep" || FAILED=1
+        stop_target
+        e2e_drop_db
+    fi
 done
 
 FLAG=()
@@ -263,7 +430,7 @@ if [ "$SMOKE" = 1 ]; then FLAG=(--flag-factor 10); fi
 {
     echo
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"
-    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Node $(node --version)."
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).$(has_peer && echo " Node $(node --version).")"
 } >>"$OUT/report.md"
 echo "run.sh: report in $OUT/report.md"
 cat "$OUT/report.md"

@@ -30,6 +30,12 @@ enum Cmd {
     S5(scenario::s5::Args),
     /// S6: 1 % slow consumers.
     S6(scenario::s6::Args),
+    /// S7: end to end, HTTP post to tm-cms → MariaDB → RabbitMQ → tm-gateway → subscribers.
+    S7(scenario::s7::Args),
+    /// S8: tm-cms room page and post requests per second (closed loop).
+    S8(scenario::s8::Args),
+    /// What RabbitMQ alone sustains with publisher confirms (the yardstick for S7's posts/s).
+    AmqpBaseline(scenario::amqp_baseline::Args),
     /// Read JSON lines (files, or stdin) and print a Markdown comparison against a baseline.
     Compare(CompareArgs),
     /// Delete the broker topology (exchanges and quorum queues) of a tm-gateway run under
@@ -131,6 +137,15 @@ async fn run_scenario(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::S4(a) => (max(&a.common), Box::pin(scenario::s4::run(a))),
         Cmd::S5(a) => (max(&a.common), Box::pin(scenario::s5::run(a))),
         Cmd::S6(a) => (max(&a.common), Box::pin(scenario::s6::run(a))),
+        Cmd::S7(a) => (max(&a.common), Box::pin(scenario::s7::run(a))),
+        Cmd::S8(a) => (
+            Duration::from_secs_f64(a.max_seconds.max(1.0)),
+            Box::pin(scenario::s8::run(a)),
+        ),
+        Cmd::AmqpBaseline(a) => (
+            Duration::from_secs_f64(a.max_seconds.max(1.0)),
+            Box::pin(scenario::amqp_baseline::run(a)),
+        ),
         Cmd::Compare(_) | Cmd::CleanupBus(_) => anyhow::bail!("not a scenario"),
     };
     tokio::time::timeout(limit, fut)

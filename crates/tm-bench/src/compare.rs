@@ -78,6 +78,14 @@ pub fn is_key(metric: &str) -> bool {
         "handshake_p99_us",
         "rss_growth_per_churned_conn_bytes",
         "rss_slope_bytes_per_s",
+        // S7 (end to end through tm-cms), S8 (tm-cms alone) and the RabbitMQ baseline.
+        "post_p50_us",
+        "post_p99_us",
+        "posts_failed",
+        "sustained_posts_per_s",
+        "requests_per_s",
+        "req_p99_us",
+        "msgs_per_s",
     ]
     .contains(&metric)
 }
@@ -456,6 +464,60 @@ mod tests {
             "headline row"
         );
         assert!(!rep.markdown.contains("| 1 |"), "old run left out");
+    }
+
+    #[test]
+    fn scenarios_only_one_target_has_render_without_ratios() {
+        // S7/S8 and the broker baseline exist for tm-gateway, tm-cms and rabbitmq alone, with
+        // no uws record in the run at all: no ratio, no flag, no crash.
+        let mut s7 = rec(
+            "e2e",
+            "tm-gateway",
+            1,
+            &[("all_p99_us", 9000.0), ("delivered_ratio", 1.0)],
+        );
+        s7.scenario = "s7".into();
+        s7.case = "rooms=10,per_room=10,rate=50".into();
+        let mut s8 = rec(
+            "e2e",
+            "tm-cms",
+            1,
+            &[("requests_per_s", 800.0), ("req_p99_us", 40_000.0)],
+        );
+        s8.scenario = "s8".into();
+        s8.case = "page,conns=16".into();
+        let mut ab = rec("e2e", "rabbitmq", 1, &[("msgs_per_s", 5000.0)]);
+        ab.scenario = "amqp-baseline".into();
+        ab.case = "window=64".into();
+        let rep = render(
+            &[s7, s8, ab],
+            &CompareOpts {
+                baseline: "uws".into(),
+                run: Some("e2e".into()),
+                flag_factor: Some(10.0),
+                all_metrics: false,
+            },
+        )
+        .unwrap();
+        assert!(rep.flags.is_empty(), "{:?}", rep.flags);
+        assert!(
+            rep.markdown
+                .contains("| s7 | rooms=10,per_room=10,rate=50 | all_p99_us | – | – | 9000 | – | – |"),
+            "{}",
+            rep.markdown
+        );
+        assert!(
+            rep.markdown
+                .contains("| s8 | page,conns=16 | requests_per_s ↑ | – | 800 | – |"),
+            "{}",
+            rep.markdown
+        );
+        assert!(
+            rep.markdown
+                .contains("| amqp-baseline | window=64 | msgs_per_s ↑ | 5000 |"),
+            "{}",
+            rep.markdown
+        );
     }
 
     #[test]

@@ -11,16 +11,21 @@
 //! Modules are small: [`frame`] (WebSocket frame headers), [`handshake`] (HTTP upgrade over a raw
 //! socket), [`conn`] (sink/probe connection loops and the fleet that opens them), [`hist`] (HDR
 //! latency histograms), [`sched`] (open-loop schedule), [`publisher`], [`sampler`], [`limits`],
-//! [`output`], [`compare`], [`scenario`] (S1–S6) and [`cli`].
+//! [`output`], [`compare`], [`scenario`] (S1–S8) and [`cli`]. S7 and S8 also drive tm-cms over
+//! HTTP: [`http`] (a keep-alive HTTP/1.1 client), [`cms`] (its JSON API) and [`pool`] (requests
+//! in parallel, open or closed loop).
 
 pub mod cli;
+pub mod cms;
 pub mod compare;
 pub mod conn;
 pub mod frame;
 pub mod handshake;
 pub mod hist;
+pub mod http;
 pub mod limits;
 pub mod output;
+pub mod pool;
 pub mod publisher;
 pub mod sampler;
 pub mod scenario;

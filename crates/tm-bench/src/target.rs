@@ -53,6 +53,9 @@ pub enum JoinError {
     /// The token could not be signed (typically a secret shorter than 32 bytes).
     #[error("cannot sign a join token")]
     Token(#[from] JoinTokenError),
+    /// The target was given tokens per room (from tm-cms), and none for this room.
+    #[error("no join token was given for room {0:?}")]
+    NoToken(String),
 }
 
 /// Room ids fit in 53 bits: they travel in JSON, and browsers read JSON numbers as doubles.
@@ -85,11 +88,21 @@ pub fn room_id(name: &str) -> RoomId {
     (fnv1a64(&[&nonce.to_le_bytes(), name.as_bytes()]) & ((1 << ROOM_ID_BITS) - 1)) + 1
 }
 
-/// Signs gateway join tokens and keeps one per room (a fleet joins thousands of sockets to the
-/// same few rooms).
+/// Gateway join messages, one per room (a fleet joins thousands of sockets to the same few
+/// rooms): signed here with the gateway's secret (S1–S6), or made from tokens tm-cms issued
+/// (S7), which take precedence.
 struct JoinSigner {
+    /// Empty when only given tokens are used.
     secret: Vec<u8>,
     tokens: Mutex<HashMap<String, Arc<[u8]>>>,
+}
+
+/// `{"type":"join","token":…}`. No `since`: a bench socket wants the live stream from now on.
+fn join_frame(token: &str) -> Arc<[u8]> {
+    serde_json::json!({"type": "join", "token": token})
+        .to_string()
+        .into_bytes()
+        .into()
 }
 
 impl std::fmt::Debug for JoinSigner {
@@ -99,11 +112,13 @@ impl std::fmt::Debug for JoinSigner {
 }
 
 impl JoinSigner {
-    /// `{"type":"join","token":…}` for `room`, signed on first use. No `since`: a bench socket
-    /// wants the live stream from now on.
-    fn message(&self, room: &str) -> Result<Arc<[u8]>, JoinTokenError> {
+    /// `{"type":"join","token":…}` for `room`: the given token, or one signed on first use.
+    fn message(&self, room: &str) -> Result<Arc<[u8]>, JoinError> {
         if let Some(m) = self.tokens.lock().ok().and_then(|t| t.get(room).cloned()) {
             return Ok(m);
+        }
+        if self.secret.is_empty() {
+            return Err(JoinError::NoToken(room.to_string()));
         }
         let claims = JoinClaims {
             room_id: room_id(room),
@@ -114,11 +129,7 @@ impl JoinSigner {
             // A day outlives any scenario (`--max-seconds` defaults to 15 minutes).
             exp: time::OffsetDateTime::now_utc().unix_timestamp() + 86_400,
         };
-        let token = claims.sign(&self.secret)?;
-        let m: Arc<[u8]> = serde_json::json!({"type": "join", "token": token})
-            .to_string()
-            .into_bytes()
-            .into();
+        let m = join_frame(&claims.sign(&self.secret)?);
         if let Ok(mut t) = self.tokens.lock() {
             t.insert(room.to_string(), m.clone());
         }
@@ -178,6 +189,28 @@ impl Target {
         Ok(self)
     }
 
+    /// Gives the target join tokens issued elsewhere (by tm-cms, `POST /api/v1/rooms/{slug}/join`)
+    /// as `(room, token)`: subscribers of those rooms join with them instead of self-signed ones.
+    /// Rooms without a given token are still signed when the target has a secret.
+    #[must_use]
+    pub fn with_join_tokens(mut self, tokens: impl IntoIterator<Item = (String, String)>) -> Self {
+        let given: HashMap<String, Arc<[u8]>> = tokens.into_iter().map(|(r, t)| (r, join_frame(&t))).collect();
+        let signer = match self.join.take() {
+            Some(s) => {
+                if let Ok(mut t) = s.tokens.lock() {
+                    t.extend(given);
+                }
+                s
+            }
+            None => Arc::new(JoinSigner {
+                secret: Vec::new(),
+                tokens: Mutex::new(given),
+            }),
+        };
+        self.join = Some(signer);
+        self
+    }
+
     /// Request target for a subscriber of `room`: `/ws?room=R` for a peer; the URL's path as is
     /// for tm-gateway, where the room comes with the join message.
     #[must_use]
@@ -198,7 +231,7 @@ impl Target {
             TargetKind::Peer => Ok(None),
             TargetKind::Gateway => {
                 let signer = self.join.as_ref().ok_or(JoinError::NoSecret)?;
-                Ok(Some(signer.message(room)?))
+                signer.message(room).map(Some)
             }
         }
     }
@@ -283,5 +316,33 @@ mod tests {
             .unwrap()
             .with_join_secret(b"short");
         assert!(matches!(weak, Err(JoinError::Token(JoinTokenError::WeakSecret))));
+    }
+
+    #[test]
+    fn given_tokens_are_used_as_they_are() {
+        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
+            .unwrap()
+            .with_join_tokens([("b7-1".to_string(), "tok.en1".to_string())]);
+        let v: serde_json::Value = serde_json::from_slice(&g.join_message("b7-1").unwrap().unwrap()).unwrap();
+        assert_eq!(v, serde_json::json!({"type": "join", "token": "tok.en1"}));
+        // No secret: a room without a given token cannot join.
+        assert!(matches!(g.join_message("other"), Err(JoinError::NoToken(r)) if r == "other"));
+        // With a secret, given tokens win and other rooms are still signed.
+        let secret = b"0123456789abcdef0123456789abcdef-bench";
+        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
+            .unwrap()
+            .with_join_secret(secret)
+            .unwrap()
+            .with_join_tokens([("b7-1".to_string(), "tok.en1".to_string())]);
+        let v: serde_json::Value = serde_json::from_slice(&g.join_message("b7-1").unwrap().unwrap()).unwrap();
+        assert_eq!(v["token"], "tok.en1");
+        let v: serde_json::Value = serde_json::from_slice(&g.join_message("room2").unwrap().unwrap()).unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        assert!(JoinClaims::verify(v["token"].as_str().unwrap(), secret, now).is_ok());
+        // A peer ignores tokens.
+        let p = Target::parse("ws://127.0.0.1:9002/ws", TargetKind::Peer, "uws".into())
+            .unwrap()
+            .with_join_tokens([("b7-1".to_string(), "t".to_string())]);
+        assert!(p.join_message("b7-1").unwrap().is_none());
     }
 }

@@ -10,13 +10,21 @@
 //! | S4 | many small rooms | [`s4`] |
 //! | S5 | connect storm, churn, no leak after churn | [`s5`] |
 //! | S6 | 1 % slow consumers: memory bounded, others unaffected | [`s6`] |
+//! | S7 | end to end through tm-cms: HTTP post → MariaDB → relay → RabbitMQ → gateway | [`s7`] |
+//! | S8 | tm-cms alone: room page and post requests per second, closed loop | [`s8`] |
+//!
+//! [`amqp_baseline`] is not a scenario of the list: it measures what RabbitMQ alone
+//! sustains with publisher confirms, the yardstick for S7's posts per second.
 
+pub mod amqp_baseline;
 pub mod s1;
 pub mod s2;
 pub mod s3;
 pub mod s4;
 pub mod s5;
 pub mod s6;
+pub mod s7;
+pub mod s8;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -104,16 +112,29 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Parses the target and checks the pid.
+    /// Parses the target and checks the pid. The gateway kind needs `--join-secret`.
     pub fn new(common: Common) -> anyhow::Result<Self> {
+        Self::build(common, true)
+    }
+
+    /// Like [`Ctx::new`], but a gateway target needs no secret: the scenario gives it join
+    /// tokens itself ([`Target::with_join_tokens`], S7). A secret given anyway is still used.
+    pub fn with_given_tokens(common: Common) -> anyhow::Result<Self> {
+        Self::build(common, false)
+    }
+
+    fn build(common: Common, need_secret: bool) -> anyhow::Result<Self> {
         let name = common
             .target_name
             .clone()
             .unwrap_or_else(|| common.target_kind.as_str().to_string());
         let mut target = Target::parse(&common.url, common.target_kind, name)?;
         if target.kind == TargetKind::Gateway {
-            let secret = common.join_secret.as_deref().ok_or(JoinError::NoSecret)?;
-            target = target.with_join_secret(secret.as_bytes())?;
+            match common.join_secret.as_deref() {
+                Some(secret) => target = target.with_join_secret(secret.as_bytes())?,
+                None if need_secret => return Err(JoinError::NoSecret.into()),
+                None => {}
+            }
         }
         let server = match common.pid {
             Some(pid) => {
@@ -325,6 +346,73 @@ pub fn put_loop(m: &mut BTreeMap<String, f64>, st: &LoopStats) {
     m.insert("msgs_failed".into(), st.failed as f64);
     m.insert("pub_max_lag_us".into(), st.max_lag_us as f64);
     m.insert("pub_late".into(), st.late as f64);
+}
+
+/// Prints one result line for a scenario that has no [`Ctx`] (S8 and the AMQP baseline measure
+/// no WebSocket target).
+#[allow(clippy::too_many_arguments)]
+pub fn emit_plain(
+    run: &str,
+    rep: u32,
+    scenario: &str,
+    case: &str,
+    target: &str,
+    kind: &str,
+    metrics: BTreeMap<String, f64>,
+    info: BTreeMap<String, serde_json::Value>,
+) -> anyhow::Result<()> {
+    let r = Record {
+        v: VERSION,
+        run: run.into(),
+        scenario: scenario.into(),
+        case: case.into(),
+        target: target.into(),
+        kind: kind.into(),
+        rep,
+        ts_ms: crate::wall_ns() / 1_000_000,
+        metrics,
+        info,
+    };
+    tracing::info!(scenario, case, target, "result");
+    emit(&r)
+}
+
+/// Adds another process's CPU use between two samples to `m` as `<prefix>cpu_us`,
+/// `<prefix>cpu_util` and, per unit of work, `<prefix>cpu_us_per_<per_name>`.
+pub fn put_proc_cpu(
+    m: &mut BTreeMap<String, f64>,
+    prefix: &str,
+    before: Option<ProcSample>,
+    after: Option<ProcSample>,
+    wall: Duration,
+    per_name: &str,
+    per: u64,
+) {
+    if let (Some(a), Some(b)) = (before, after) {
+        let cpu = b.cpu_us.saturating_sub(a.cpu_us) as f64;
+        m.insert(format!("{prefix}cpu_us"), cpu);
+        m.insert(format!("{prefix}cpu_util"), cpu / wall.as_secs_f64().max(1e-9) / 1e6);
+        if per > 0 {
+            m.insert(format!("{prefix}cpu_us_per_{per_name}"), cpu / per as f64);
+        }
+        m.insert(format!("{prefix}rss_bytes"), b.rss_bytes as f64);
+    }
+}
+
+/// A sampler for `pid`, checked now (None without a pid).
+pub fn sampler_for(pid: Option<u32>, what: &str) -> anyhow::Result<Option<ProcSampler>> {
+    match pid {
+        Some(pid) => {
+            let s = ProcSampler::new(pid);
+            s.sample()
+                .with_context(|| format!("cannot read /proc/{pid} ({what})"))?;
+            Ok(Some(s))
+        }
+        None => {
+            tracing::warn!("no pid for {what}: its CPU metrics are left out");
+            Ok(None)
+        }
+    }
 }
 
 /// Seconds as a Duration (negative → 0).
