@@ -94,6 +94,10 @@ struct CompareArgs {
     /// Show every metric.
     #[arg(long)]
     all_metrics: bool,
+    /// A hard limit, `[SCENARIO:]METRIC=FACTOR` (repeatable): exit non-zero when a target is
+    /// worse than the baseline by more than FACTOR, or when the gate matches no measurement.
+    #[arg(long = "gate")]
+    gates: Vec<crate::compare::Gate>,
 }
 
 fn compare(a: CompareArgs) -> anyhow::Result<bool> {
@@ -116,13 +120,17 @@ fn compare(a: CompareArgs) -> anyhow::Result<bool> {
             run: a.run,
             flag_factor: a.flag_factor,
             all_metrics: a.all_metrics,
+            gates: a.gates,
         },
     )?;
     print!("{}", rep.markdown);
     for f in &rep.flags {
         tracing::warn!("flagged: {f}");
     }
-    Ok(rep.flags.is_empty() || !a.enforce)
+    for f in &rep.gate_failures {
+        tracing::error!("gate failed: {f}");
+    }
+    Ok((rep.flags.is_empty() || !a.enforce) && rep.gate_failures.is_empty())
 }
 
 async fn run_scenario(cmd: Cmd) -> anyhow::Result<()> {

@@ -153,6 +153,82 @@ pub struct CompareOpts {
     pub flag_factor: Option<f64>,
     /// Show every metric, not only the headline ones.
     pub all_metrics: bool,
+    /// Hard limits (CI): a target worse than the baseline by more than a gate's factor fails.
+    pub gates: Vec<Gate>,
+}
+
+/// A limit on one metric's ratio to the baseline, in one scenario or in all of them:
+/// `s1:bytes_per_conn=5` or `cpu_us_per_delivery=4`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    /// Scenario the gate applies to; every scenario when `None`.
+    pub scenario: Option<String>,
+    /// Metric name, as in the records.
+    pub metric: String,
+    /// How many times worse than the baseline is still accepted.
+    pub factor: f64,
+}
+
+impl std::str::FromStr for Gate {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let (name, factor) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("expected [SCENARIO:]METRIC=FACTOR, got {spec:?}"))?;
+        let factor: f64 = factor
+            .parse()
+            .ok()
+            .filter(|f: &f64| f.is_finite() && *f >= 1.0)
+            .ok_or_else(|| format!("the factor in {spec:?} must be a number ≥ 1"))?;
+        let (scenario, metric) = match name.split_once(':') {
+            Some((s, m)) => (Some(s.to_string()), m),
+            None => (None, name),
+        };
+        if metric.is_empty() {
+            return Err(format!("no metric in {spec:?}"));
+        }
+        Ok(Gate {
+            scenario,
+            metric: metric.to_string(),
+            factor,
+        })
+    }
+}
+
+/// The gate failures in `med`: one line per (scenario, case, target) worse than its gate, and
+/// one per gate that matched nothing (a gate that checks nothing must not pass silently).
+#[must_use]
+pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for gate in gates {
+        let mut checked = 0;
+        for ((sc, case, metric), by_t) in med {
+            if *metric != gate.metric || gate.scenario.as_ref().is_some_and(|g| g != sc) {
+                continue;
+            }
+            let Some((base, _)) = by_t.get(baseline) else { continue };
+            for (target, (value, _)) in by_t.iter().filter(|(t, _)| *t != baseline) {
+                checked += 1;
+                let worse = ratio(*value, *base).map_or(f64::INFINITY, |r| worse_by(metric, r));
+                if worse > gate.factor {
+                    failures.push(format!(
+                        "{sc} {case} {metric}: {target} is {worse:.2}× worse than {baseline} (gate {}×)",
+                        gate.factor
+                    ));
+                }
+            }
+        }
+        if checked == 0 {
+            failures.push(format!(
+                "gate {}{}={} matched no measured pair of {baseline} and another target",
+                gate.scenario.as_deref().map(|s| format!("{s}:")).unwrap_or_default(),
+                gate.metric,
+                gate.factor
+            ));
+        }
+    }
+    failures
 }
 
 /// The rendered report.
@@ -162,6 +238,8 @@ pub struct Report {
     pub markdown: String,
     /// Gross regressions found, one line each.
     pub flags: Vec<String>,
+    /// Gates that failed, one line each (empty when every gate held).
+    pub gate_failures: Vec<String>,
 }
 
 /// Medians: (scenario, case, metric) → target → (median, n).
@@ -323,6 +401,25 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
             let _ = writeln!(md, "- {f}");
         }
     }
+    report.gate_failures = check_gates(&med, &opts.baseline, &opts.gates);
+    if !opts.gates.is_empty() {
+        let _ = writeln!(md, "\n## Gates\n");
+        for gate in &opts.gates {
+            let scope = gate.scenario.as_deref().unwrap_or("every scenario");
+            let _ = writeln!(
+                md,
+                "- {scope}: `{}` at most {}× worse than {}",
+                gate.metric, gate.factor, opts.baseline
+            );
+        }
+        let _ = writeln!(md);
+        if report.gate_failures.is_empty() {
+            let _ = writeln!(md, "All gates held.");
+        }
+        for f in &report.gate_failures {
+            let _ = writeln!(md, "- **FAILED** {f}");
+        }
+    }
     report.markdown = md;
     Ok(report)
 }
@@ -370,6 +467,47 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[f64::NAN, 5.0]), Some(5.0));
+    }
+
+    #[test]
+    fn gates_parse_and_refuse_nonsense() {
+        let g: Gate = "s1:bytes_per_conn=5".parse().unwrap();
+        assert_eq!(g.scenario.as_deref(), Some("s1"));
+        assert_eq!((g.metric.as_str(), g.factor), ("bytes_per_conn", 5.0));
+        let g: Gate = "cpu_us_per_delivery=4".parse().unwrap();
+        assert_eq!(g.scenario, None);
+        assert!("bytes_per_conn".parse::<Gate>().is_err());
+        assert!("s1:bytes_per_conn=0.5".parse::<Gate>().is_err());
+        assert!("s1:=3".parse::<Gate>().is_err());
+    }
+
+    #[test]
+    fn a_gate_fails_a_target_worse_than_its_factor_and_one_that_matches_nothing() {
+        let mut med = Medians::new();
+        let mut put = |sc: &str, case: &str, metric: &str, values: &[(&str, f64)]| {
+            let by_t = values.iter().map(|(t, v)| ((*t).to_string(), (*v, 1))).collect();
+            med.insert((sc.into(), case.into(), metric.into()), by_t);
+        };
+        put("s1", "slope", "bytes_per_conn", &[("uws", 1000.0), ("gw", 3000.0)]);
+        put(
+            "s2",
+            "subs=2000,rate=1",
+            "delivered_ratio",
+            &[("uws", 1.0), ("gw", 0.5)],
+        );
+        put("s3", "rate=1600", "delivered_ratio", &[("uws", 1.0), ("gw", 0.5)]);
+        let gates: Vec<Gate> = ["s1:bytes_per_conn=5", "s2:delivered_ratio=1.1", "s9:anything=2"]
+            .iter()
+            .map(|g| g.parse().unwrap())
+            .collect();
+        let failures = check_gates(&med, "uws", &gates);
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert!(failures[0].starts_with("s2 subs=2000,rate=1 delivered_ratio: gw is 2.00×"));
+        assert!(failures[1].contains("s9:anything=2 matched no measured pair"));
+        assert!(
+            check_gates(&med, "uws", &gates[..1]).is_empty(),
+            "3× is within a 5× gate"
+        );
     }
 
     #[test]
@@ -435,6 +573,7 @@ mod tests {
                 run: None,
                 flag_factor: Some(10.0),
                 all_metrics: false,
+                gates: Vec::new(),
             },
         )
         .unwrap();
@@ -496,6 +635,7 @@ mod tests {
                 run: Some("e2e".into()),
                 flag_factor: Some(10.0),
                 all_metrics: false,
+                gates: Vec::new(),
             },
         )
         .unwrap();
