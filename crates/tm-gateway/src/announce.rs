@@ -3,10 +3,10 @@
 //! the other gateways. On shutdown it says goodbye with a count of 0 for every room.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::future::join_all;
-use tm_core::event::{Envelope, Presence};
+use tm_core::event::{Envelope, Presence, RoomId};
 use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
@@ -21,27 +21,34 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 pub(crate) async fn run(ctx: Arc<Context>, stop: CancellationToken) {
     let presence = &ctx.settings.presence;
     let linger = ctx.settings.rooms.linger();
+    let period = presence.heartbeat().as_secs().max(1);
     let mut tick = tokio::time::interval(TICK);
-    let mut last_heartbeat = Instant::now();
+    let mut ticks: u64 = 0;
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let heartbeat = last_heartbeat.elapsed() >= presence.heartbeat();
-        if heartbeat {
-            last_heartbeat = Instant::now();
-        }
-        let announcements = ctx.hub.presence_tick(heartbeat, presence.expiry(), linger);
+        ticks = ticks.wrapping_add(1);
+        let announcements = ctx
+            .hub
+            .presence_tick(|room| heartbeat_due(room, ticks, period), presence.expiry(), linger);
         publish(&ctx, announcements).await;
     }
+}
+
+/// Each room re-announces once per `period` ticks, in its own slot: a gateway with a thousand
+/// rooms then publishes (and receives back) a few dozen heartbeats a second rather than a
+/// thousand at once, which stalled the room events queued behind them (S4's p99).
+fn heartbeat_due(room: RoomId, tick: u64, period: u64) -> bool {
+    (room % period + tick % period) % period == 0
 }
 
 /// After the drain: every room is empty now; tell the other gateways and drop the rooms.
 pub(crate) async fn goodbye(ctx: &Context) {
     let announcements = ctx
         .hub
-        .presence_tick(true, ctx.settings.presence.expiry(), Duration::ZERO);
+        .presence_tick(|_| true, ctx.settings.presence.expiry(), Duration::ZERO);
     publish(ctx, announcements).await;
 }
 
@@ -65,4 +72,20 @@ async fn publish(ctx: &Context, announcements: PresenceAnnouncements) {
         }
     });
     join_all(sends).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_room_gets_one_heartbeat_per_period_and_rooms_are_spread_over_the_slots() {
+        let period = 15;
+        for room in [1, 2, 17, 999, u64::MAX] {
+            let due = (0..period).filter(|&tick| heartbeat_due(room, tick, period)).count();
+            assert_eq!(due, 1, "room {room}");
+        }
+        let due_at_once = (0..1000).filter(|&room| heartbeat_due(room, 7, period)).count();
+        assert!(due_at_once <= 1000 / 15 + 1, "{due_at_once} of 1000 rooms in one tick");
+    }
 }

@@ -175,7 +175,13 @@ impl Hub {
 
     /// Once a second: sends changed totals to local clients, expires silent gateways, drops
     /// rooms that lingered empty for `linger`, and returns the counts to announce on the bus.
-    pub fn presence_tick(&self, heartbeat: bool, ttl: Duration, linger: Duration) -> PresenceAnnouncements {
+    /// `heartbeat(room)` says whether the room's count is due for its periodic re-announcement.
+    pub fn presence_tick(
+        &self,
+        heartbeat: impl Fn(RoomId) -> bool,
+        ttl: Duration,
+        linger: Duration,
+    ) -> PresenceAnnouncements {
         let now = Instant::now();
         let mut state = self.state();
         // A room's count drops to 0 (and is announced) before the room expires, so other
@@ -191,7 +197,7 @@ impl Hub {
                 room.broadcast(&ServerFrame::Presence { count: total }.to_message(), now);
             }
             let local = u32::try_from(room.local_count()).unwrap_or(u32::MAX);
-            if room.presence.take_announcement(local, heartbeat) {
+            if room.presence.take_announcement(local, heartbeat(*id)) {
                 announce.push((*id, local));
             }
             if room

@@ -177,12 +177,15 @@ fn presence_counts_local_and_remote_sockets_and_announces_changes() {
     let mut ada = Client::join(&hub, None);
     assert_eq!(ada.joined.presence, 1);
     hub.record_presence(ROOM, Uuid::new_v4(), 4);
-    let announced = hub.presence_tick(false, TTL, NO_LINGER);
+    let announced = hub.presence_tick(|_| false, TTL, NO_LINGER);
     assert_eq!(announced, [(ROOM, 1)]);
     assert_eq!(ada.received(), [json!({"type": "presence", "count": 5})]);
-    assert!(hub.presence_tick(false, TTL, NO_LINGER).is_empty(), "nothing changed");
+    assert!(
+        hub.presence_tick(|_| false, TTL, NO_LINGER).is_empty(),
+        "nothing changed"
+    );
     assert!(ada.received().is_empty(), "an unchanged count is not resent");
-    assert_eq!(hub.presence_tick(true, TTL, NO_LINGER), [(ROOM, 1)], "heartbeat");
+    assert_eq!(hub.presence_tick(|_| true, TTL, NO_LINGER), [(ROOM, 1)], "heartbeat");
 }
 
 #[test]
@@ -191,9 +194,9 @@ fn an_empty_room_lingers_then_goes_and_its_binding_is_released() {
     let ada = Client::join(&hub, None);
     assert_eq!(hub.take_binding_changes(), [(ROOM, true)]);
     drop(ada);
-    assert_eq!(hub.presence_tick(false, TTL, Duration::from_secs(60)), [(ROOM, 0)]);
+    assert_eq!(hub.presence_tick(|_| false, TTL, Duration::from_secs(60)), [(ROOM, 0)]);
     assert_eq!(hub.room_count(), 1, "lingering");
-    hub.presence_tick(false, TTL, NO_LINGER);
+    hub.presence_tick(|_| false, TTL, NO_LINGER);
     assert_eq!(hub.room_count(), 0);
     assert_eq!(hub.take_binding_changes(), [(ROOM, false)]);
 }
