@@ -67,6 +67,9 @@ pub enum PublishError {
     Cancelled,
     #[error("the bus was closed")]
     Closed,
+    /// In a batch: not sent, because an earlier message of the batch could not be sent.
+    #[error("not sent: an earlier message of the batch failed")]
+    NotSent,
     #[error("AMQP error: {0}")]
     Amqp(#[from] AmqpError),
 }

@@ -10,9 +10,15 @@
 //! return, a lost connection or a missing confirm is an `Err`. [`Publisher::publish_retrying`]
 //! retries across outages until the broker confirms, so a message may reach the broker more
 //! than once; consumers deduplicate on the message id.
+//!
+//! [`Publisher::publish_batch_raw`] pipelines a batch: it sends every message in order on one
+//! channel (awaiting each send, not each confirm), then awaits all the confirms. AMQP keeps a
+//! channel's messages in order, so the broker receives the batch in slice order; each message
+//! still gets its own result, with the same rule: `Ok` only for a confirmed message.
 
 use std::sync::Arc;
 
+use futures_util::future::join_all;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Channel, Confirmation};
 use tm_core::event::{Envelope, Event};
@@ -115,6 +121,110 @@ impl Publisher {
         }
     }
 
+    /// One confirmed attempt for each message of a batch, pipelined: every `basic_publish` is
+    /// issued in slice order on one channel (each send awaited, not its confirm), then all the
+    /// confirms are awaited. Messages are `(routing_key, message_id, body)`.
+    ///
+    /// Returns one result per message, in slice order; `Ok` means the broker confirmed that
+    /// message. The whole batch shares one deadline of the confirm timeout. If a send fails,
+    /// that message gets the error and every later one [`PublishError::NotSent`]: nothing is
+    /// sent after a failed send. A later message can still be confirmed while an earlier one
+    /// is not (a nack, a confirm lost in a cut), so a caller that needs order stops at the
+    /// first error. A timeout or a broken channel makes the next publish open a fresh
+    /// channel, as with [`Publisher::publish_raw`].
+    pub async fn publish_batch_raw(
+        &self,
+        exchange: Exchange,
+        messages: &[(&str, &str, &[u8])],
+    ) -> Vec<Result<(), PublishError>> {
+        if messages.is_empty() {
+            return Vec::new();
+        }
+        if self.bus.is_closed() {
+            return messages.iter().map(|_| Err(PublishError::Closed)).collect();
+        }
+        let timeout = self.bus.inner.cfg.confirm_timeout();
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut results: Vec<Result<(), PublishError>> = Vec::with_capacity(messages.len());
+
+        let channel = match tokio::time::timeout_at(deadline, self.channel()).await {
+            Ok(Ok(channel)) => Some(channel),
+            Ok(Err(err)) => {
+                results.push(Err(err));
+                None
+            }
+            Err(_) => {
+                results.push(Err(PublishError::Timeout(timeout)));
+                None
+            }
+        };
+
+        // Send phase: strictly in order, one send at a time; stop at the first failure.
+        let exchange_name = self.bus.names().exchange(exchange);
+        let mut pending = Vec::with_capacity(messages.len());
+        if let Some(channel) = &channel {
+            let mandatory = exchange == Exchange::Commands;
+            for (routing_key, message_id, body) in messages {
+                let props = BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_content_type("application/json".into())
+                    .with_message_id((*message_id).into());
+                let send = channel.basic_publish(
+                    exchange_name.clone().into(),
+                    (*routing_key).into(),
+                    BasicPublishOptions {
+                        mandatory,
+                        ..Default::default()
+                    },
+                    body,
+                    props,
+                );
+                match tokio::time::timeout_at(deadline, send).await {
+                    Ok(Ok(confirm)) => pending.push(confirm),
+                    Ok(Err(err)) => {
+                        results.push(Err(err.into()));
+                        break;
+                    }
+                    Err(_) => {
+                        results.push(Err(PublishError::Timeout(timeout)));
+                        break;
+                    }
+                }
+            }
+        }
+
+        // Confirm phase: every sent message's confirm, within the same deadline.
+        let confirms = join_all(pending.into_iter().zip(messages).map(|(confirm, (routing_key, _, _))| {
+            let exchange_name = &exchange_name;
+            async move {
+                match tokio::time::timeout_at(deadline, confirm).await {
+                    Ok(Ok(confirmation)) => confirmation_result(confirmation, exchange_name, routing_key),
+                    Ok(Err(err)) => Err(PublishError::from(err)),
+                    Err(_) => Err(PublishError::Timeout(timeout)),
+                }
+            }
+        }))
+        .await;
+        // The sent messages come first; a failed send (if any) is already in `results`.
+        let send_failure = results.pop();
+        results.extend(confirms);
+        results.extend(send_failure);
+        while results.len() < messages.len() {
+            results.push(Err(PublishError::NotSent));
+        }
+
+        if results.iter().any(|r| matches!(r, Err(PublishError::Timeout(_)))) {
+            // The channel may be wedged; a fresh one costs little.
+            *self.channel.lock().await = None;
+        } else if let Some(Err(err)) = results
+            .iter()
+            .find(|r| matches!(r, Err(e) if !matches!(e, PublishError::NotSent)))
+        {
+            self.forget_channel_on(err).await;
+        }
+        results
+    }
+
     async fn attempt(
         &self,
         exchange: Exchange,
@@ -142,16 +252,7 @@ impl Publisher {
             )
             .await?
             .await?;
-        match confirm {
-            Confirmation::Ack(None) => Ok(()),
-            Confirmation::Ack(Some(_)) => Err(PublishError::Returned {
-                exchange: exchange_name,
-                routing_key: routing_key.to_owned(),
-            }),
-            Confirmation::Nack(_) => Err(PublishError::Nacked),
-            // Cannot happen on a confirm-mode channel; treat as unconfirmed, never as sent.
-            Confirmation::NotRequested => Err(PublishError::Nacked),
-        }
+        confirmation_result(confirm, &exchange_name, routing_key)
     }
 
     /// The confirm-mode channel for the current connection, opened on first use after a
@@ -184,5 +285,19 @@ impl Publisher {
                 *slot = None;
             }
         }
+    }
+}
+
+/// `Ok` only for a plain ack; a returned, nacked or unrequested confirmation is an error.
+fn confirmation_result(confirm: Confirmation, exchange_name: &str, routing_key: &str) -> Result<(), PublishError> {
+    match confirm {
+        Confirmation::Ack(None) => Ok(()),
+        Confirmation::Ack(Some(_)) => Err(PublishError::Returned {
+            exchange: exchange_name.to_owned(),
+            routing_key: routing_key.to_owned(),
+        }),
+        Confirmation::Nack(_) => Err(PublishError::Nacked),
+        // Cannot happen on a confirm-mode channel; treat as unconfirmed, never as sent.
+        Confirmation::NotRequested => Err(PublishError::Nacked),
     }
 }

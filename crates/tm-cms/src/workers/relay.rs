@@ -1,13 +1,19 @@
 //! The relay: publishes unpublished event-log rows to `tm.events`, in id order, with publisher
 //! confirms, and marks each row published once the broker confirmed it.
 //!
+//! * A batch is pipelined: every row of the batch is sent in id order on one channel, then all
+//!   the confirms are awaited ([`Publisher::publish_batch_raw`]). Only the longest confirmed
+//!   prefix of the batch is marked published, in one `UPDATE ... WHERE id IN (...)`: a row is
+//!   never marked without its confirm, nor while an earlier row is unconfirmed.
 //! * One active relay across CMS instances: it holds `GET_LOCK('tm.relay.<database>')` on a
 //!   dedicated connection and checks it still holds it before each batch (a lost connection
 //!   loses the lock). Rows of one room are written under that room's row lock, so their ids
 //!   follow commit order and id order is the room's seq order.
-//! * A failed publish stops the batch: the same row is retried after a backoff, so nothing is
-//!   skipped and later rows never overtake it. A publish whose confirm was lost may reach the
-//!   broker twice; consumers are idempotent on the envelope id and gateways on the seq.
+//! * A failed publish stops the batch: the first unconfirmed row and every row after it are
+//!   retried after a backoff, so nothing is skipped and no row is marked before an earlier one.
+//!   Rows after a failed one may already have reached the broker and are then published again,
+//!   as is a publish whose confirm was lost; consumers are idempotent on the envelope id and
+//!   gateways on the seq.
 //! * It wakes on the engine's notify after each commit and polls anyway (rows written by other
 //!   instances).
 
@@ -17,7 +23,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
-use tm_bus::{Exchange, Publisher};
+use tm_bus::{Exchange, PublishError, Publisher};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -136,27 +142,45 @@ impl Relay {
             .load(conn)
             .await?;
         let full = rows.len() as i64 == self.batch_size;
-        for row in rows {
-            let published = self
-                .publisher
-                .publish_raw(
-                    Exchange::Events,
-                    &row.routing_key,
-                    &row.envelope_id,
+        if rows.is_empty() {
+            return Ok(Outcome::Drained);
+        }
+        let messages: Vec<(&str, &str, &[u8])> = rows
+            .iter()
+            .map(|row| {
+                (
+                    row.routing_key.as_str(),
+                    row.envelope_id.as_str(),
                     row.envelope.as_bytes(),
                 )
-                .await;
-            if let Err(err) = published {
-                self.metrics.relay_publish_failures.inc();
-                tracing::warn!(error = %err, event_id = row.id, "relay: publish not confirmed; will retry");
-                return Ok(Outcome::PublishFailed);
-            }
-            diesel::update(room_events::table.find(row.id))
+            })
+            .collect();
+        let results = self.publisher.publish_batch_raw(Exchange::Events, &messages).await;
+        let confirmed = confirmed_prefix(&results);
+        let ids: Vec<u64> = rows[..confirmed].iter().map(|row| row.id).collect();
+        if !ids.is_empty() {
+            diesel::update(room_events::table.filter(room_events::id.eq_any(&ids)))
                 .set(room_events::published_at.eq(clock::now()))
                 .execute(conn)
                 .await?;
-            self.metrics.relay_published.inc();
-            tracing::debug!(event_id = row.id, routing_key = %row.routing_key, "relay: published");
+            self.metrics.relay_published.inc_by(ids.len() as u64);
+            tracing::debug!(
+                first = ids[0],
+                last = ids[ids.len() - 1],
+                count = ids.len(),
+                "relay: published"
+            );
+        }
+        if let Some(Err(err)) = results.get(confirmed) {
+            // Every publish that was attempted and not confirmed; rows never sent are not.
+            let failed = results
+                .iter()
+                .filter(|r| matches!(r, Err(e) if !matches!(e, PublishError::NotSent)))
+                .count();
+            self.metrics.relay_publish_failures.inc_by(failed.max(1) as u64);
+            let event_id = rows[confirmed].id;
+            tracing::warn!(error = %err, event_id, failed, "relay: publish not confirmed; will retry from this row");
+            return Ok(Outcome::PublishFailed);
         }
         Ok(if full { Outcome::More } else { Outcome::Drained })
     }
@@ -180,5 +204,26 @@ impl Relay {
             _ = self.wakeup.notified() => true,
             _ = tokio::time::sleep(delay) => true,
         }
+    }
+}
+
+/// How many leading results are confirmed: the rows that may be marked published.
+fn confirmed_prefix<E>(results: &[Result<(), E>]) -> usize {
+    results.iter().take_while(|r| r.is_ok()).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confirmed_prefix;
+
+    #[test]
+    fn only_the_confirmed_prefix_is_marked() {
+        let ok = || Ok::<(), &str>(());
+        assert_eq!(confirmed_prefix::<&str>(&[]), 0);
+        assert_eq!(confirmed_prefix(&[ok(), ok(), ok()]), 3);
+        // A failure stops the prefix even if later publishes were confirmed.
+        assert_eq!(confirmed_prefix(&[ok(), ok(), Err("nack"), ok(), ok()]), 2);
+        assert_eq!(confirmed_prefix(&[Err("cut"), ok()]), 0);
+        assert_eq!(confirmed_prefix(&[ok(), Err("timeout"), Err("not sent")]), 1);
     }
 }
