@@ -25,7 +25,8 @@
 # baseline (`tm-bench amqp-baseline`), then S7, then S8. --e2e runs only that stage (S7, S8 and
 # the baseline; no peers, no npm). --s7-rates runs S7 at each rate (a ramp) instead of one.
 #
-# Environment: TM_SHARED (default ../shared beside the repo) holds bench/peers/;
+# Environment: TM_SHARED (default ../shared beside the repo) holds bench/peers/ (else the copy in
+# scripts/bench/peers/ is used);
 # TM_BENCH_GATEWAY_URL + TM_BENCH_GATEWAY_PID measure an already running tm-gateway instead (then
 # also set TM_BENCH_JOIN_SECRET to its tokens.secret and TM_BENCH_BUS_PREFIX to its bus.prefix).
 set -euo pipefail
@@ -71,10 +72,18 @@ fi
 
 IFS=, read -r -a TLIST <<<"$TARGETS"
 has_peer() { local t; for t in "${TLIST[@]}"; do [ "$t" != tm-gateway ] && return 0; done; return 1; }
+# The peers: the design folder's copy when it is there (TM_SHARED, else ../shared beside the
+# repo), else the copy kept in scripts/bench/peers/ so a clone anywhere can run the benchmark.
 SHARED=${TM_SHARED:-$ROOT/../shared}
 PEERS_SRC="$SHARED/bench/peers"
+if [ ! -f "$PEERS_SRC/uws.js" ]; then
+    PEERS_SRC="$ROOT/scripts/bench/peers"
+elif ! diff -q "$PEERS_SRC/uws.js" "$ROOT/scripts/bench/peers/uws.js" >/dev/null 2>&1 \
+    || ! diff -q "$PEERS_SRC/node-ws.js" "$ROOT/scripts/bench/peers/node-ws.js" >/dev/null 2>&1; then
+    echo "run.sh: note: $PEERS_SRC differs from scripts/bench/peers/ (using the former; refresh the copy)" >&2
+fi
 if has_peer; then
-    [ -f "$PEERS_SRC/uws.js" ] || { echo "run.sh: no peers in $PEERS_SRC (set TM_SHARED)" >&2; exit 1; }
+    [ -f "$PEERS_SRC/uws.js" ] || { echo "run.sh: no peers in $PEERS_SRC" >&2; exit 1; }
     command -v node >/dev/null || { echo "run.sh: node is needed for the peers" >&2; exit 1; }
 fi
 command -v taskset >/dev/null || { echo "run.sh: taskset (util-linux) is needed" >&2; exit 1; }
