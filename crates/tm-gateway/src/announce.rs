@@ -41,7 +41,7 @@ pub(crate) async fn run(ctx: Arc<Context>, stop: CancellationToken) {
 /// rooms then publishes (and receives back) a few dozen heartbeats a second rather than a
 /// thousand at once, which stalled the room events queued behind them (S4's p99).
 fn heartbeat_due(room: RoomId, tick: u64, period: u64) -> bool {
-    (room % period + tick % period) % period == 0
+    (room % period + tick % period).is_multiple_of(period)
 }
 
 /// After the drain: every room is empty now; tell the other gateways and drop the rooms.
