@@ -188,7 +188,8 @@ pub enum RequestError {
     Other(#[from] anyhow::Error),
 }
 
-/// One keep-alive HTTP/1.1 connection to a tm-cms; reconnects when the server closed it.
+/// One keep-alive HTTP/1.1 connection (to tm-cms, or a peer's `/pub`); reconnects when the
+/// server closed it.
 #[derive(Debug)]
 pub struct HttpConn {
     base: HttpBase,

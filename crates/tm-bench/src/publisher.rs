@@ -8,7 +8,6 @@
 //! string, as it does in gateway events) and read the digits after it.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -17,11 +16,12 @@ use anyhow::{bail, Context as _};
 use futures_util::future::BoxFuture;
 use tm_bus::{Bus, BusConfig};
 use tm_core::event::{Envelope, Message, MessageCreated, MessageKind, RoomId, Seq};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
 use crate::frame::{encode_frame, OP_TEXT};
-use crate::handshake::{self, head_end, ConnectOpts};
+use crate::handshake::{self, ConnectOpts};
+use crate::http::{HttpBase, HttpConn};
 use crate::target::{room_id, Target, TargetKind};
 
 /// Sends one message to every subscriber of a room.
@@ -125,113 +125,39 @@ pub fn extract_t(payload: &[u8]) -> Option<u64> {
 /// `POST /pub?room=R` on one keep-alive HTTP/1.1 connection (reconnects once on failure).
 #[derive(Debug)]
 pub struct HttpPublisher {
-    addr: SocketAddr,
-    host: String,
-    stream: Option<TcpStream>,
-    buf: Vec<u8>,
+    conn: HttpConn,
+}
+
+/// How long a peer gets to answer one HTTP request.
+const PEER_HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn peer_base(target: &Target) -> HttpBase {
+    HttpBase {
+        addr: target.addr,
+        host: target.host.clone(),
+    }
 }
 
 impl HttpPublisher {
     /// Connects to the target's address.
     pub async fn connect(target: &Target) -> anyhow::Result<Self> {
-        let mut p = Self {
-            addr: target.addr,
-            host: target.host.clone(),
-            stream: None,
-            buf: Vec::with_capacity(4096),
-        };
-        p.stream = Some(p.open().await?);
-        Ok(p)
-    }
-
-    async fn open(&self) -> anyhow::Result<TcpStream> {
-        let s = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(self.addr))
-            .await
-            .context("connect timed out")??;
-        s.set_nodelay(true)?;
-        Ok(s)
-    }
-
-    async fn once(&mut self, room: &str, body: &[u8]) -> anyhow::Result<()> {
-        let stream = match self.stream.as_mut() {
-            Some(s) => s,
-            None => {
-                let s = self.open().await?;
-                self.stream.insert(s)
-            }
-        };
-        self.buf.clear();
-        self.buf.extend_from_slice(
-            format!(
-                "POST /pub?room={room} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\n\r\n",
-                self.host,
-                body.len()
-            )
-            .as_bytes(),
-        );
-        self.buf.extend_from_slice(body);
-        stream.write_all(&self.buf).await?;
-        read_response(stream, &mut self.buf).await
-    }
-}
-
-/// Reads one HTTP response (Content-Length or chunked) and insists on a 2xx status.
-async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<()> {
-    buf.clear();
-    let mut chunk = [0u8; 2048];
-    let end = loop {
-        if let Some(e) = head_end(buf) {
-            break e;
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            bail!("connection closed before the response");
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.len() > 64 * 1024 {
-            bail!("response head too large");
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-    let status = head.lines().next().unwrap_or_default().to_string();
-    if !status.starts_with("http/1.1 2") {
-        bail!("publish refused: {status}");
-    }
-    let clen = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    let chunked = head.contains("transfer-encoding: chunked");
-    loop {
-        let body = &buf[end..];
-        let done = match clen {
-            Some(n) => body.len() >= n,
-            None if chunked => body.windows(5).any(|w| w == b"0\r\n\r\n"),
-            None => true,
-        };
-        if done {
-            return Ok(());
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            bail!("connection closed inside the response body");
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        Ok(Self {
+            conn: HttpConn::connect(&peer_base(target), PEER_HTTP_TIMEOUT).await?,
+        })
     }
 }
 
 impl Publisher for HttpPublisher {
     fn publish<'a>(&'a mut self, room: &'a str, body: &'a [u8]) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            match self.once(room, body).await {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    tracing::debug!(error = %e, "publish failed; reconnecting once");
-                    self.stream = None;
-                    self.once(room, body).await
-                }
+            let answer = self
+                .conn
+                .request("POST", &format!("/pub?room={room}"), None, Some(body))
+                .await?;
+            if !answer.is_success() {
+                bail!("publish refused: HTTP {} {}", answer.status, answer.snippet());
             }
+            Ok(())
         })
     }
 
@@ -461,26 +387,12 @@ impl Publisher for AmqpPublisher {
 
 /// `GET /stats` of a peer: `{"conns", "rss"}` (for cross-checks; the sampler is authoritative).
 pub async fn peer_stats(target: &Target) -> anyhow::Result<serde_json::Value> {
-    let mut s = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(target.addr))
-        .await
-        .context("connect timed out")??;
-    let req = format!(
-        "GET /stats HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        target.host
-    );
-    s.write_all(req.as_bytes()).await?;
-    let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf))
-        .await
-        .context("stats timed out")??;
-    let end = head_end(&buf).context("no response head")?;
-    let body = &buf[end..];
-    // Tolerate chunked framing: take from the first `{` to the last `}`.
-    let (a, b) = (
-        body.iter().position(|&c| c == b'{').context("no JSON")?,
-        body.iter().rposition(|&c| c == b'}').context("no JSON")?,
-    );
-    Ok(serde_json::from_slice(&body[a..=b])?)
+    let mut conn = HttpConn::connect(&peer_base(target), PEER_HTTP_TIMEOUT).await?;
+    let answer = conn.request("GET", "/stats", None, None).await?;
+    if !answer.is_success() {
+        bail!("GET /stats: HTTP {}", answer.status);
+    }
+    answer.json()
 }
 
 #[cfg(test)]

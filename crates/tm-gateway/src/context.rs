@@ -28,8 +28,8 @@ pub struct Context {
     pub connections: Arc<Semaphore>,
     /// Open sockets per client address.
     pub per_address: Arc<AddressQuota>,
-    /// Ticks every `ws.ping_secs`: each socket pings its client or, silent too long, closes.
-    /// One ticker for the whole gateway rather than a timer per socket.
+    /// Ticks every `ws.ping_secs` (each socket pings its client or, silent too long, closes)
+    /// and once when the drain starts. One ticker for the whole gateway, not a timer per socket.
     pub keepalive: watch::Sender<u64>,
     /// Set once the event subscription is open.
     subscribed: AtomicBool,

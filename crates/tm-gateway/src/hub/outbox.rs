@@ -100,9 +100,11 @@ impl Inbox {
         item
     }
 
-    /// Whether a frame is waiting.
-    pub fn has_frames(&self) -> bool {
-        !self.0.state().frames.is_empty()
+    /// Whether the session has something to do: frames to write, or an overflow to close on.
+    /// One look under the lock, as the session asks this on every wake.
+    pub fn wants_writer(&self) -> bool {
+        let state = self.0.state();
+        !state.frames.is_empty() || state.overflowed
     }
 
     /// True once the hub found the queue full: the client reads too slowly.
@@ -160,10 +162,10 @@ mod tests {
         for n in 1..=3 {
             assert!(outbox.offer(Outgoing::Frame(Message::text(n.to_string()))));
         }
-        assert!(inbox.has_frames());
+        assert!(inbox.wants_writer());
         let got: Vec<String> = std::iter::from_fn(|| inbox.try_pop()).map(text).collect();
         assert_eq!(got, ["1", "2", "3"]);
-        assert!(!inbox.has_frames());
+        assert!(!inbox.wants_writer());
         drop(inbox);
         assert!(!outbox.offer(Outgoing::Frame(Message::text("late"))));
     }
@@ -187,7 +189,7 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(5), inbox.changed())
             .await
             .expect("the stored wake completes the wait at once");
-        assert!(inbox.has_frames());
+        assert!(inbox.wants_writer());
     }
 
     #[tokio::test]

@@ -2,8 +2,9 @@
 //!
 //! A single task per socket `select!`s over: frames the hub queued (or its overflow), posts
 //! waiting for the broker's confirm, frames from the client, and the gateway-wide keepalive
-//! tick (which also announces the drain). Writes are batched (everything queued, then one flush) and
-//! bounded by a timeout, so a client that stops reading is closed rather than holding memory.
+//! tick (which also announces the drain). Writes are batched (everything queued, then one
+//! flush) and bounded by a timeout, so a client that stops reading is closed rather than
+//! holding memory.
 
 mod handle;
 mod post;
@@ -93,26 +94,15 @@ struct Session<S> {
 /// timer per write was a measurable part of each delivery's cost.
 async fn bounded(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), WsError>>) -> Result<(), End> {
     let mut write = std::pin::pin!(write);
-    let result = match (&mut write).now_or_never() {
-        Some(done) => Ok(done),
+    match (&mut write).now_or_never() {
+        Some(written) => written.map_err(|_| End::Gone),
         // Boxed, so that the rare wait does not widen every socket's resting state.
-        None => match Box::pin(wait_for_write(inbox, write)).await {
-            Some(result) => result,
-            None => return Err(End::TooSlow),
-        },
-    };
-    match result {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(End::Gone),
-        Err(_) => Err(End::TooSlow),
+        None => Box::pin(wait_for_write(inbox, write)).await,
     }
 }
 
-/// Finishes a write that had to wait; `None` if the queue overflowed meanwhile.
-async fn wait_for_write<W: Future<Output = Result<(), WsError>>>(
-    inbox: Option<&Inbox>,
-    write: W,
-) -> Option<Result<Result<(), WsError>, tokio::time::error::Elapsed>> {
+/// Finishes a write that had to wait.
+async fn wait_for_write(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), WsError>>) -> Result<(), End> {
     let overflowed = async {
         match inbox {
             Some(inbox) => inbox.overflowed().await,
@@ -121,8 +111,12 @@ async fn wait_for_write<W: Future<Output = Result<(), WsError>>>(
     };
     tokio::select! {
         biased;
-        _ = overflowed => None,
-        result = tokio::time::timeout(WRITE_TIMEOUT, write) => Some(result),
+        _ = overflowed => Err(End::TooSlow),
+        written = tokio::time::timeout(WRITE_TIMEOUT, write) => match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Gone),
+            Err(_) => Err(End::TooSlow),
+        },
     }
 }
 
@@ -131,7 +125,7 @@ async fn queued(inbox: Option<&Inbox>) {
     let Some(inbox) = inbox else {
         return std::future::pending().await;
     };
-    while !inbox.has_frames() && !inbox.is_overflowed() {
+    while !inbox.wants_writer() {
         inbox.changed().await;
     }
 }
