@@ -238,6 +238,45 @@ impl Ctx {
     }
 }
 
+/// One room ready to measure: `subs` subscribers of which `probes` are probes, half joined
+/// before the sinks and half after, and a publisher prepared for the room.
+pub struct ProbedRoom {
+    /// Every connection of the room.
+    pub fleet: Fleet,
+    /// Probes joined before the sinks.
+    pub first: Arc<ProbeGroup>,
+    /// Probes joined after the sinks.
+    pub last: Arc<ProbeGroup>,
+    /// The publisher, connected and prepared.
+    pub publisher: Box<dyn Publisher>,
+    /// The room, as the publisher's room list.
+    pub rooms: Vec<String>,
+    /// Connections that failed to open.
+    pub failed: u64,
+}
+
+impl Ctx {
+    /// Opens [`ProbedRoom`] `room`.
+    pub async fn probed_room(&self, room: &str, subs: usize, probes: usize) -> anyhow::Result<ProbedRoom> {
+        let probes = probes.min(subs);
+        let (first, last) = (ProbeGroup::new()?, ProbeGroup::new()?);
+        let mut fleet = self.fleet();
+        let (n_first, n_last) = (probes / 2, probes - probes / 2);
+        let failed = open_probed_room(&mut fleet, room, subs - probes, &first, n_first, &last, n_last).await?;
+        let mut publisher = self.publisher().await?;
+        let rooms = vec![room.to_string()];
+        publisher.prepare(&rooms).await?;
+        Ok(ProbedRoom {
+            fleet,
+            first,
+            last,
+            publisher,
+            rooms,
+            failed,
+        })
+    }
+}
+
 /// Opens `n_first` probes, then `sinks` sinks, then `n_last` probes, all in `room`, in that order
 /// (three batches, so the first probes really join before and the last after the sinks).
 pub async fn open_probed_room(

@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{open_probed_room, publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
-use crate::conn::ProbeGroup;
+use super::{publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx, ProbedRoom};
 
 /// S2 flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,15 +46,14 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     for &subs in &args.subs {
-        let probes = args.probes.min(subs);
-        let (n_first, n_last) = (probes / 2, probes - probes / 2);
-        let first = ProbeGroup::new()?;
-        let last = ProbeGroup::new()?;
-        let mut fleet = ctx.fleet();
-        let failed = open_probed_room(&mut fleet, &args.room, subs - probes, &first, n_first, &last, n_last).await?;
-        let mut publisher = ctx.publisher().await?;
-        let rooms = vec![args.room.clone()];
-        publisher.prepare(&rooms).await?;
+        let ProbedRoom {
+            mut fleet,
+            first,
+            last,
+            mut publisher,
+            rooms,
+            failed,
+        } = ctx.probed_room(&args.room, subs, args.probes).await?;
         tokio::time::sleep(secs(args.settle)).await;
         let subscribers = fleet.len() as u64;
         for &rate in &args.rates {

@@ -9,8 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{open_probed_room, publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
-use crate::conn::ProbeGroup;
+use super::{publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx, ProbedRoom};
 
 /// S3 flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,24 +46,15 @@ pub struct Args {
 /// Runs S3.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
-    let probes = args.probes.min(args.subs);
-    let first = ProbeGroup::new()?;
-    let last = ProbeGroup::new()?;
-    let mut fleet = ctx.fleet();
-    open_probed_room(
-        &mut fleet,
-        &args.room,
-        args.subs - probes,
-        &first,
-        probes / 2,
-        &last,
-        probes - probes / 2,
-    )
-    .await?;
+    let ProbedRoom {
+        mut fleet,
+        first,
+        last,
+        mut publisher,
+        rooms,
+        ..
+    } = ctx.probed_room(&args.room, args.subs, args.probes).await?;
     let subscribers = fleet.len() as u64;
-    let mut publisher = ctx.publisher().await?;
-    let rooms = vec![args.room.clone()];
-    publisher.prepare(&rooms).await?;
     tokio::time::sleep(secs(1.0)).await;
     let (mut knee, mut best) = (0.0f64, 0.0f64);
     for &rate in &args.rates {

@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
-use super::{open_probed_room, publish_for, put_cpu, put_fleet, put_latency, put_loop, secs, Common, Ctx};
-use crate::conn::{ProbeGroup, Role};
+use super::{publish_for, put_cpu, put_fleet, put_latency, put_loop, secs, Common, Ctx, ProbedRoom};
+use crate::conn::Role;
 use crate::sampler::Watch;
 
 /// S6 flags.
@@ -47,24 +47,15 @@ pub struct Args {
 /// Runs S6.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
-    let probes = args.probes.min(args.subs);
-    let first = ProbeGroup::new()?;
-    let last = ProbeGroup::new()?;
-    let mut fleet = ctx.fleet();
-    open_probed_room(
-        &mut fleet,
-        &args.room,
-        args.subs - probes,
-        &first,
-        probes / 2,
-        &last,
-        probes - probes / 2,
-    )
-    .await?;
+    let ProbedRoom {
+        mut fleet,
+        first,
+        last,
+        mut publisher,
+        rooms,
+        ..
+    } = ctx.probed_room(&args.room, args.subs, args.probes).await?;
     let healthy = fleet.len() as u64;
-    let mut publisher = ctx.publisher().await?;
-    let rooms = vec![args.room.clone()];
-    publisher.prepare(&rooms).await?;
     tokio::time::sleep(secs(1.0)).await;
     let n_slow = ((args.subs as f64) * args.slow_pct / 100.0).round() as usize;
     for phase in ["no_slow", "slow"] {
