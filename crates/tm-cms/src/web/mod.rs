@@ -11,6 +11,7 @@ mod assets;
 mod context;
 mod cookies;
 mod owner;
+pub mod participant;
 mod qr;
 mod rooms;
 pub mod security;
