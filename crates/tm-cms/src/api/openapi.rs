@@ -11,7 +11,7 @@ use super::{join, messages, moderation, rooms};
 #[openapi(
     info(title = "tm-cms JSON API", description = "Live rooms: see PROTOCOL.md and docs/api.md."),
     paths(
-        rooms::create, rooms::get, rooms::update, rooms::close,
+        rooms::create, rooms::get, rooms::update, rooms::close, rooms::rotate_owner_token,
         messages::list, messages::post, messages::delete, messages::events,
         join::join,
         moderation::mute, moderation::unmute, moderation::pending, moderation::approve,

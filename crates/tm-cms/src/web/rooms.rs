@@ -76,12 +76,7 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
     };
     match engine.create_room(request).await {
         Ok(created) => {
-            let owner_link = format!(
-                "{}/r/{}/owner?token={}",
-                created.room.url.trim_end_matches(&format!("/r/{}", created.room.slug)),
-                created.room.slug,
-                created.owner_token
-            );
+            let owner_link = super::owner::owner_link(&created.room.url, &created.owner_token);
             let year = 366 * 24 * 3600;
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/r/{}", created.room.slug)))

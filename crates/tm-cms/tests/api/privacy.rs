@@ -553,3 +553,140 @@ async fn a_participant_cookie_the_client_made_up_is_ignored() {
     assert_ne!(stored.participant_id, "i-chose-this-id");
     app.stop().await;
 }
+
+async fn create_through_form(app: &TestApp, client: &reqwest::Client, name: &str) -> String {
+    let created = client
+        .post(app.url("/rooms"))
+        .form(&[("name", name), ("lifetime", "2h")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    set_cookie_value(&created, "tm_flash_owner").expect("the owner link, shown once")
+}
+
+#[tokio::test]
+async fn the_owner_link_keeps_the_token_out_of_the_query_string() {
+    let app = spawn_app().await;
+    let client = plain_client();
+    let link = create_through_form(&app, &client, "linked").await;
+    let (path, token) = link.split_once('#').expect("the token travels in the URL fragment");
+    assert!(path.ends_with("/r/linked/owner"), "{link}");
+    assert!(!link.contains('?'), "nothing in the query string: {link}");
+    let room: Value = app.get("/api/v1/rooms/linked").await.json().await.unwrap();
+    let owner_cookie = format!("tm_owner_{}", room["id"]);
+
+    // A token in the query string is not taken (it would sit in access logs).
+    let queried = client
+        .get(app.url(&format!("/r/linked/owner?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queried.status(), StatusCode::FORBIDDEN);
+    assert_eq!(set_cookie_value(&queried, &owner_cookie), None);
+    let form = queried.text().await.unwrap();
+    assert!(
+        form.contains("action=\"/r/linked/owner/sign-in\""),
+        "the sign-in form: {form}"
+    );
+
+    // The page's script posts the fragment; a wrong token gets nothing.
+    let wrong = client
+        .post(app.url("/r/linked/owner/sign-in"))
+        .form(&[("token", "not-the-token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert_eq!(set_cookie_value(&wrong, &owner_cookie), None);
+    let signed_in = client
+        .post(app.url("/r/linked/owner/sign-in"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()["location"], "/r/linked/owner", "a clean URL");
+    let cookie = set_cookie_value(&signed_in, &owner_cookie).expect("the owner cookie");
+    let controls = client
+        .get(app.url("/r/linked/owner"))
+        .header("Cookie", format!("{owner_cookie}={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(controls.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_owner_can_rotate_the_owner_token() {
+    let app = spawn_app().await;
+    let room = app.create_room("rotating").await;
+    let path = "/api/v1/rooms/rotating/owner_token";
+
+    let anonymous = app.post_json(path, &json!({})).await;
+    assert_eq!(anonymous.status(), StatusCode::FORBIDDEN);
+    let member = app.join("rotating", None).await;
+    let as_member = app.owner(Method::POST, path, &member.token, None).await;
+    assert_eq!(error_code(as_member).await, "not_owner");
+
+    let rotated = app.owner(Method::POST, path, &room.owner_token, None).await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let new_token = rotated.json::<Value>().await.unwrap()["owner_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_token, room.owner_token);
+    let old = app.patch_room(&room, json!({"topic": "old token"})).await;
+    assert_eq!(old.status(), StatusCode::FORBIDDEN, "the old token is void");
+    assert_eq!(error_code(old).await, "not_owner");
+    let new = app
+        .owner(
+            Method::PATCH,
+            "/api/v1/rooms/rotating",
+            &new_token,
+            Some(json!({"topic": "new"})),
+        )
+        .await;
+    assert_eq!(new.status(), StatusCode::OK);
+    let audit: Value = app
+        .owner(Method::GET, "/api/v1/rooms/rotating/audit", &new_token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(audit.to_string().contains("rotate_owner_token"), "{audit}");
+
+    // From the owner page: a new cookie and the new link, shown once; the old cookie is void.
+    let client = plain_client();
+    let owner_cookie = format!("tm_owner_{}", room.id);
+    let from_page = client
+        .post(app.url("/r/rotating/owner/rotate"))
+        .header("Cookie", format!("{owner_cookie}={new_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_page.status(), StatusCode::SEE_OTHER);
+    let newest = set_cookie_value(&from_page, &owner_cookie).expect("the new owner cookie");
+    let link = set_cookie_value(&from_page, "tm_flash_owner").expect("the new link");
+    assert!(link.ends_with(&format!("/r/rotating/owner#{newest}")), "{link}");
+    let stale = client
+        .get(app.url("/r/rotating/owner"))
+        .header("Cookie", format!("{owner_cookie}={new_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    let controls = client
+        .get(app.url("/r/rotating/owner"))
+        .header("Cookie", format!("{owner_cookie}={newest}; tm_flash_owner={link}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(controls.status(), StatusCode::OK);
+    assert!(
+        controls.text().await.unwrap().contains(&newest),
+        "the new link is shown once"
+    );
+    app.stop().await;
+}
