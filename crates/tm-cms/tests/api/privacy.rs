@@ -244,13 +244,47 @@ async fn every_route_of_a_password_room_checks_the_credential() {
         ),
     ]);
     routes.extend(owner_routes("vault", secret_id));
-    routes.push(route(
-        Method::DELETE,
-        format!("/api/v1/rooms/vault/messages/{secret_id}"),
-        Body::Empty,
-        [403, 403, 403, 204],
-        false,
-    ));
+    let owner_only = |owner: u16| [403, 403, 403, owner];
+    routes.extend([
+        // The room's settings stay readable: a client learns from them that it needs the password.
+        route(Method::GET, "/api/v1/rooms/vault".into(), Body::Empty, [200; 4], false),
+        route(
+            Method::POST,
+            "/r/vault/owner/pause".into(),
+            Body::Empty,
+            owner_only(303),
+            false,
+        ),
+        route(
+            Method::POST,
+            "/r/vault/owner/resume".into(),
+            Body::Empty,
+            owner_only(303),
+            false,
+        ),
+        route(
+            Method::DELETE,
+            format!("/api/v1/rooms/vault/messages/{secret_id}"),
+            Body::Empty,
+            owner_only(204),
+            false,
+        ),
+        // Last: they end the room's life as the walk knows it.
+        route(
+            Method::POST,
+            "/api/v1/rooms/vault/close".into(),
+            Body::Empty,
+            owner_only(200),
+            false,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/rooms/vault/owner_token".into(),
+            Body::Empty,
+            owner_only(200),
+            false,
+        ),
+    ]);
 
     let mut failures = Vec::new();
     for route in &routes {
