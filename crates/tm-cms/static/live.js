@@ -22,6 +22,7 @@ function start(root) {
     attempt: 0,
     closed: root.dataset.state === 'closed',
     pending: new Map(), // client_id -> {element, body}
+    token: null, // the join token: the credential for the CMS's /events too (password rooms)
   };
 
   const setStatus = (text, kind) => {
@@ -102,6 +103,11 @@ function start(root) {
     const data = event.data || {};
     switch (event.event) {
       case 'message.created': {
+        if (data.deleted) { // deleted since: its entry keeps the seq, without the text
+          const gone = document.getElementById('m' + data.id);
+          if (gone) gone.remove();
+          break;
+        }
         const pending = data.client_id && state.pending.get(data.client_id);
         const element = messageElement(data, false);
         if (pending) {
@@ -154,7 +160,7 @@ function start(root) {
     if (catchingUp) return catchingUp;
     catchingUp = (async () => {
       for (let page = 0; page < 100; page++) {
-        const response = await fetch(`/api/v1/rooms/${encodeURIComponent(slug)}/events?after=${state.lastSeq}&limit=1000`, { credentials: 'same-origin' });
+        const response = await fetchEvents();
         if (!response.ok) throw new Error('events ' + response.status);
         const body = await response.json();
         for (const event of body.events) {
@@ -164,6 +170,20 @@ function start(root) {
       }
     })().finally(() => { catchingUp = null; });
     return catchingUp;
+  }
+
+  // Password rooms answer /events only to a credential of the room: the join token, renewed
+  // once if it expired since the socket joined.
+  async function fetchEvents() {
+    const url = `/api/v1/rooms/${encodeURIComponent(slug)}/events?after=${state.lastSeq}&limit=1000`;
+    const get = () => fetch(url, {
+      credentials: 'same-origin',
+      headers: state.token ? { Authorization: 'Bearer ' + state.token } : {},
+    });
+    const response = await get();
+    if (response.status !== 401) return response;
+    state.token = (await joinToken()).token;
+    return get();
   }
 
   // ---- the socket ------------------------------------------------------------------------------
@@ -182,6 +202,7 @@ function start(root) {
     } catch (error) {
       return scheduleReconnect(false);
     }
+    state.token = join.token;
     const socket = new WebSocket(join.gateway_url);
     state.socket = socket;
     state.joined = false;

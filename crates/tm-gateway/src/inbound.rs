@@ -3,10 +3,11 @@
 //! Any room event that carries `room_id` and `seq` is forwarded, whatever its `type`: a type
 //! the gateway does not know yet still occupies a seq, and dropping it would look like a gap to
 //! every client. `room.updated` and `room.closed` also update what the gateway knows of the
-//! room's state; `presence` feeds the cross-gateway count. Everything else is ignored.
+//! room's state; `message.deleted` redacts the deleted message in the replay buffer; `presence`
+//! feeds the cross-gateway count. Everything else is ignored.
 
 use serde_json::Value;
-use tm_core::event::{Presence, RawEnvelope, RoomClosed, RoomState, RoomUpdated};
+use tm_core::event::{MessageDeleted, Presence, RawEnvelope, RoomClosed, RoomState, RoomUpdated};
 use tm_core::Event;
 use uuid::Uuid;
 
@@ -36,6 +37,12 @@ pub fn dispatch(hub: &Hub, own_gateway: Uuid, body: &[u8]) {
     if let Some(policy) = policy_of(&envelope) {
         hub.set_policy(room, policy);
     }
+    if envelope.kind == MessageDeleted::TYPE {
+        // Before the delete is delivered, so a join that replays it never replays the text.
+        if let Some(id) = field(&envelope.payload, "id") {
+            hub.redact_message(room, id);
+        }
+    }
     tracing::trace!(room, seq, kind = %envelope.kind, "room event");
     hub.deliver(room, seq, &event_frame(seq, &envelope.kind, &envelope.payload));
 }
@@ -58,5 +65,80 @@ fn policy_of(envelope: &RawEnvelope) -> Option<RoomPolicy> {
         })
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::hub::{outbox, JoinOutcome};
+    use crate::metrics::Metrics;
+
+    const ROOM: u64 = 7;
+
+    fn envelope(kind: &str, payload: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "id": Uuid::now_v7(),
+            "type": kind,
+            "version": 1,
+            "occurred_at": "2026-12-05T09:00:00Z",
+            "producer": "tm-cms",
+            "payload": payload,
+        }))
+        .unwrap()
+    }
+
+    fn created(seq: u64, id: u64, body: &str) -> Vec<u8> {
+        envelope(
+            "message.created",
+            json!({"room_id": ROOM, "id": id, "seq": seq, "room": "r", "nickname": "Ada", "color": "#d1495b",
+                   "body": body, "tokens": [{"type": "text", "text": body}], "kind": "post",
+                   "created_at": "2026-12-05T09:00:00Z"}),
+        )
+    }
+
+    fn replayed(hub: &Arc<Hub>, since: u64) -> Vec<Value> {
+        let (queue, _inbox) = outbox(16);
+        match hub.join(ROOM, Some(since), queue).outcome {
+            JoinOutcome::Live { replay, .. } => replay
+                .iter()
+                .map(|m| serde_json::from_str(m.to_text().unwrap()).unwrap())
+                .collect(),
+            JoinOutcome::Reset { .. } => panic!("expected a replay"),
+        }
+    }
+
+    #[test]
+    fn a_deleted_message_is_never_replayed_with_its_text() {
+        let hub = Hub::new(16, Arc::new(Metrics::default()));
+        let gateway = Uuid::new_v4();
+        let (queue, _inbox) = outbox(16);
+        let _first = hub.join(ROOM, Some(0), queue); // keeps the room (and its buffer) alive
+        dispatch(&hub, gateway, &created(1, 100, "keep me"));
+        dispatch(&hub, gateway, &created(2, 101, "regrettable text"));
+        dispatch(
+            &hub,
+            gateway,
+            &envelope("message.deleted", json!({"room_id": ROOM, "seq": 3, "id": 101})),
+        );
+
+        let frames = replayed(&hub, 0);
+        let seqs: Vec<u64> = frames.iter().map(|f| f["seq"].as_u64().unwrap()).collect();
+        assert_eq!(seqs, [1, 2, 3], "the redacted entry keeps its seq: no gap");
+        assert!(
+            !frames.iter().any(|f| f.to_string().contains("regrettable")),
+            "{frames:?}"
+        );
+        assert_eq!(frames[1]["event"], "message.created");
+        assert_eq!(
+            frames[1]["data"],
+            json!({"room_id": ROOM, "seq": 2, "id": 101, "deleted": true})
+        );
+        assert_eq!(frames[0]["data"]["body"], "keep me", "other messages are untouched");
+        assert_eq!(frames[2]["event"], "message.deleted");
     }
 }

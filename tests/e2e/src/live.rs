@@ -212,7 +212,7 @@ async fn session(
                 let reset = handle(frame, &mut socket_last, observed, joined_tx)?;
                 changed.notify_waiters();
                 if reset {
-                    catch_up(endpoints, http, observed).await?;
+                    catch_up(endpoints, http, token, observed).await?;
                     changed.notify_waiters();
                     return Ok(()); // rejoin with the new `since`
                 }
@@ -273,9 +273,11 @@ fn handle(
     Ok(false)
 }
 
+/// Fetches the gap from the CMS with the join token as credential (password rooms need it).
 async fn catch_up(
     endpoints: &Endpoints,
     http: &reqwest::Client,
+    token: &str,
     observed: &Arc<Mutex<Observed>>,
 ) -> anyhow::Result<()> {
     loop {
@@ -285,6 +287,7 @@ async fn catch_up(
                 "{}/api/v1/rooms/{}/events?after={after}&limit=1000",
                 endpoints.cms, endpoints.slug
             ))
+            .bearer_auth(token)
             .send()
             .await?
             .error_for_status()?

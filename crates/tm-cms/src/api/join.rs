@@ -2,14 +2,14 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::request::{bearer, client_ip, participant_id};
+use super::request::{bearer, client_ip, joining_participant_id};
 use crate::engine::join::{JoinError, JoinRequest, JoinResponse};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
 /// The body is optional (`{}` or nothing for rooms without a password).
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/join", request_body(content = JoinRequest, description = "optional"),
-    responses((status = 200, body = JoinResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = JoinResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 410, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip(engine, req, body))]
 pub async fn join(
@@ -28,7 +28,7 @@ pub async fn join(
             &slug,
             request,
             bearer(&req).as_deref(),
-            participant_id(&req, &engine),
+            joining_participant_id(&req, &engine),
             &client_ip(&req, &engine),
         )
         .await

@@ -7,8 +7,7 @@ use uuid::Uuid;
 use super::request::{bearer, client_ip, participant_id};
 use crate::engine::messages::{EventList, MessageList, MessageView, Page};
 use crate::engine::moderation::ModerationError;
-use crate::engine::posting::{NewPost, PostError, RoomRef};
-use crate::engine::rooms::RoomError;
+use crate::engine::posting::{NewPost, RoomRef};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
@@ -24,48 +23,65 @@ pub struct PostMessage {
 }
 
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}/messages", params(Page),
-    responses((status = 200, body = MessageList), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip(engine))]
+    responses((status = 200, body = MessageList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security((), ("join_token" = []), ("owner_token" = [])))]
+#[tracing::instrument(skip(engine, req))]
 pub async fn list(
     engine: web::Data<Engine>,
+    req: HttpRequest,
     slug: web::Path<String>,
     page: web::Query<Page>,
-) -> Result<HttpResponse, RoomError> {
-    Ok(HttpResponse::Ok().json(engine.list_messages(&slug, &page).await?))
+) -> Result<HttpResponse, actix_web::Error> {
+    let room = engine.readable_room(&slug, bearer(&req).as_deref()).await?;
+    Ok(HttpResponse::Ok().json(engine.list_messages_in(&room, &page).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}/events", params(Page),
-    responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip(engine))]
+    responses((status = 200, body = EventList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security((), ("join_token" = []), ("owner_token" = [])))]
+#[tracing::instrument(skip(engine, req))]
 pub async fn events(
     engine: web::Data<Engine>,
+    req: HttpRequest,
     slug: web::Path<String>,
     page: web::Query<Page>,
-) -> Result<HttpResponse, RoomError> {
-    Ok(HttpResponse::Ok().json(engine.list_events(&slug, &page).await?))
+) -> Result<HttpResponse, actix_web::Error> {
+    let room = engine.readable_room(&slug, bearer(&req).as_deref()).await?;
+    Ok(HttpResponse::Ok().json(engine.list_events_in(&room, &page).await?))
 }
 
-/// Posts synchronously: 201 once the message is stored (pending in approve mode).
+/// Posts synchronously: 201 once the message is stored (pending in approve mode). With a join
+/// token the post is that token's participant's (colour, limits, mutes); without one, in a room
+/// without a password, the identity is derived from the client's address.
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages", request_body = PostMessage,
-    responses((status = 201, body = MessageView), (status = 404, body = ErrorBody), (status = 410, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 201, body = MessageView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 410, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 423, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security((), ("join_token" = []), ("owner_token" = [])))]
 #[tracing::instrument(skip(engine, req, body))]
 pub async fn post(
     engine: web::Data<Engine>,
     req: HttpRequest,
     slug: web::Path<String>,
     body: web::Json<PostMessage>,
-) -> Result<HttpResponse, PostError> {
+) -> Result<HttpResponse, actix_web::Error> {
+    let (room, access) = engine.postable_room(&slug, bearer(&req).as_deref()).await?;
     let body = body.into_inner();
+    let participant_id = match access.participant_id() {
+        Some(id) => id.to_owned(),
+        None => participant_id(&req, &engine),
+    };
     let post = NewPost {
-        room: RoomRef::Slug(slug.into_inner()),
+        room: RoomRef::Id(room.id),
         nickname: body.nickname,
         body: body.body,
-        participant_id: participant_id(&req, &engine),
+        participant_id,
         client_id: body.client_id,
         client_ip: Some(client_ip(&req, &engine)),
     };
-    Ok(HttpResponse::Created().json(engine.post_message(post).await?))
+    Ok(HttpResponse::Created().json(engine.post_message(post).await.map_err(actix_web::Error::from)?))
 }
 
 /// Owner: delete a message (emits `message.deleted` if it was visible).

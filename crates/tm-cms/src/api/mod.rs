@@ -30,6 +30,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/rooms/{slug}"),
     ("PATCH", "/api/v1/rooms/{slug}"),
     ("POST", "/api/v1/rooms/{slug}/close"),
+    ("POST", "/api/v1/rooms/{slug}/owner_token"),
     ("GET", "/api/v1/rooms/{slug}/messages"),
     ("POST", "/api/v1/rooms/{slug}/messages"),
     ("DELETE", "/api/v1/rooms/{slug}/messages/{id}"),
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_json_bytes: usize) {
             .route(web::patch().to(rooms::update)),
     )
     .service(resource("/api/v1/rooms/{slug}/close").route(web::post().to(rooms::close)))
+    .service(resource("/api/v1/rooms/{slug}/owner_token").route(web::post().to(rooms::rotate_owner_token)))
     .service(
         resource("/api/v1/rooms/{slug}/messages")
             .route(web::get().to(messages::list))

@@ -11,7 +11,7 @@ use super::{join, messages, moderation, rooms};
 #[openapi(
     info(title = "tm-cms JSON API", description = "Live rooms: see PROTOCOL.md and docs/api.md."),
     paths(
-        rooms::create, rooms::get, rooms::update, rooms::close,
+        rooms::create, rooms::get, rooms::update, rooms::close, rooms::rotate_owner_token,
         messages::list, messages::post, messages::delete, messages::events,
         join::join,
         moderation::mute, moderation::unmute, moderation::pending, moderation::approve,
@@ -27,10 +27,12 @@ struct OwnerToken;
 impl Modify for OwnerToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "owner_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+        for scheme in ["owner_token", "join_token"] {
+            components.add_security_scheme(
+                scheme,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
     }
 }
 

@@ -5,9 +5,6 @@ use actix_web::HttpRequest;
 
 use crate::engine::{secrets, Engine};
 
-/// The cookie the room page sets to keep a browser's participant id.
-pub const PARTICIPANT_COOKIE: &str = "tm_pid";
-
 /// `Authorization: Bearer <token>`, if present.
 pub fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req
@@ -34,20 +31,20 @@ pub fn client_ip(req: &HttpRequest, engine: &Engine) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// The participant id: the browser's cookie when it carries a well-formed one, else one
-/// derived from the client address (API clients and scripts), salted so it does not reveal it.
+/// The participant id of a post without a join token: the browser's signed `tm_pid` cookie
+/// when it carries one, else one derived from the client address (API clients and scripts),
+/// salted so it does not reveal it.
 pub fn participant_id(req: &HttpRequest, engine: &Engine) -> String {
-    if let Some(cookie) = req.cookie(PARTICIPANT_COOKIE) {
-        let value = cookie.value();
-        let well_formed = (8..=64).contains(&value.len())
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if well_formed {
-            return value.to_owned();
-        }
+    if let Some(id) = crate::web::participant::from_cookie(req, engine) {
+        return id;
     }
     let ip = client_ip(req, engine);
     let salted = format!("{}|{ip}", engine.settings.join.secret.expose());
     format!("ip-{}", &secrets::sha256_hex(&salted)[..20])
+}
+
+/// The participant id a `/join` puts in its token: the browser's signed `tm_pid` cookie when
+/// it carries one, else a fresh one, so every API join is a participant of its own.
+pub fn joining_participant_id(req: &HttpRequest, engine: &Engine) -> String {
+    crate::web::participant::from_cookie(req, engine).unwrap_or_else(crate::web::participant::new_id)
 }

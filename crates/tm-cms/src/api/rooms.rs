@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::request::bearer;
+use crate::engine::room_writes::RotatedOwnerToken;
 use crate::engine::rooms::{CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
@@ -53,4 +54,17 @@ pub async fn close(
 ) -> Result<HttpResponse, RoomError> {
     let room = engine.close_room_as(&slug, bearer(&req).as_deref()).await?;
     Ok(HttpResponse::Ok().json(room))
+}
+
+/// Owner: replace the owner token; the old one is refused from now on (403 `not_owner`).
+#[utoipa::path(post, path = "/api/v1/rooms/{slug}/owner_token",
+    responses((status = 200, body = RotatedOwnerToken), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("owner_token" = [])))]
+#[tracing::instrument(skip(engine, req))]
+pub async fn rotate_owner_token(
+    engine: web::Data<Engine>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, RoomError> {
+    Ok(HttpResponse::Ok().json(engine.rotate_owner_token(&slug, bearer(&req).as_deref()).await?))
 }

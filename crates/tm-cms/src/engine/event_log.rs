@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 use serde::Serialize;
-use tm_core::event::{Envelope, Event, RoomId, Seq};
+use tm_core::event::{Envelope, Event, MessageCreated, RoomId, Seq};
 use uuid::Uuid;
 
 use super::clock;
@@ -59,6 +59,53 @@ pub async fn append<E: Event>(
             envelope: &json,
             created_at: now,
         })
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What the `message.created` entry of a deleted message keeps: its place in the room's seq,
+/// and which message it was. The text, nickname and everything else are gone.
+#[derive(Debug, Serialize)]
+struct DeletedMessage {
+    room_id: RoomId,
+    seq: Seq,
+    id: u64,
+    deleted: bool,
+}
+
+/// Redacts the stored `message.created` event (at `seq`) of a message being deleted, inside the
+/// delete's transaction: `/events`, every replay and a relay that has not published it yet all
+/// see only `{"room_id", "seq", "id", "deleted": true}`.
+pub async fn redact_message_created(
+    conn: &mut AsyncMysqlConnection,
+    room_id: RoomId,
+    seq: Seq,
+    message_id: u64,
+) -> Result<(), DbError> {
+    let stored: Option<EventRow> = room_events::table
+        .filter(room_events::room_id.eq(room_id))
+        .filter(room_events::seq.eq(seq))
+        .filter(room_events::event_type.eq(MessageCreated::TYPE))
+        .select(EventRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(stored) = stored else {
+        return Ok(());
+    };
+    let mut envelope: serde_json::Value = serde_json::from_str(&stored.envelope)
+        .map_err(|e| DbError::Unavailable(format!("stored event {} is not JSON: {e}", stored.id)))?;
+    let redacted = DeletedMessage {
+        room_id,
+        seq,
+        id: message_id,
+        deleted: true,
+    };
+    envelope["payload"] =
+        serde_json::to_value(redacted).map_err(|e| DbError::Unavailable(format!("cannot encode event: {e}")))?;
+    diesel::update(room_events::table.find(stored.id))
+        .set(room_events::envelope.eq(envelope.to_string()))
         .execute(conn)
         .await?;
     Ok(())

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use tm_core::event::RoomState;
 use tm_core::{JoinClaims, Role};
 
+use super::access::{Access, AccessError};
 use super::rooms::{state_of, RoomError};
 use super::{secrets, Engine};
 use crate::db::DbError;
@@ -22,6 +23,8 @@ pub enum JoinError {
     PasswordRequired,
     #[error("wrong password")]
     WrongPassword,
+    #[error("this token belongs to another room")]
+    NotMember,
     #[error("too many attempts; try again in {0} s")]
     TooManyAttempts(u64),
     #[error(transparent)]
@@ -46,6 +49,7 @@ impl ApiErrorCode for JoinError {
             JoinError::NotFound => StatusCode::NOT_FOUND,
             JoinError::Closed => StatusCode::GONE,
             JoinError::PasswordRequired | JoinError::WrongPassword => StatusCode::UNAUTHORIZED,
+            JoinError::NotMember => StatusCode::FORBIDDEN,
             JoinError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             JoinError::Db(e) => db_status(e).0,
             JoinError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -57,6 +61,7 @@ impl ApiErrorCode for JoinError {
             JoinError::Closed => "room_closed",
             JoinError::PasswordRequired => "password_required",
             JoinError::WrongPassword => "wrong_password",
+            JoinError::NotMember => "not_member",
             JoinError::TooManyAttempts(_) => "too_many_attempts",
             JoinError::Db(e) => db_status(e).1,
             JoinError::Unexpected(_) => "internal",
@@ -91,6 +96,11 @@ pub struct JoinResponse {
 }
 
 impl Engine {
+    /// The key join tokens are signed with (shared with the gateway).
+    pub(crate) fn join_token_key(&self) -> &[u8] {
+        self.settings.join.secret.expose().as_bytes()
+    }
+
     #[tracing::instrument(skip(self, req, bearer))]
     pub async fn join(
         &self,
@@ -104,8 +114,17 @@ impl Engine {
         if state_of(&room) == RoomState::Closed {
             return Err(JoinError::Closed);
         }
-        let actor = self.authorize(&room, bearer);
-        if let (Some(stored), None) = (room.password_hash.clone(), actor) {
+        // The owner token lets its holder in; a join token of this room renews itself (same
+        // participant, same role) without the password; one of another room is refused.
+        match self.access(&room, bearer) {
+            Ok(Access::Owner(_)) => return self.issue_join_token(&room, true, participant_id),
+            Ok(Access::Member(claims)) => {
+                return self.issue_join_token(&room, claims.role == Role::Owner, claims.participant_id)
+            }
+            Err(AccessError::NotMember) => return Err(JoinError::NotMember),
+            Ok(Access::Public) | Err(_) => {}
+        }
+        if let Some(stored) = room.password_hash.clone() {
             let password = req
                 .password
                 .filter(|p| !p.is_empty())
@@ -120,7 +139,7 @@ impl Engine {
                 return Err(JoinError::WrongPassword);
             }
         }
-        self.issue_join_token(&room, actor.is_some(), participant_id)
+        self.issue_join_token(&room, false, participant_id)
     }
 
     /// Signs a join token for `room` once the caller's access is established (password given,
@@ -141,9 +160,7 @@ impl Engine {
             max_length: room.max_length,
             exp: expires_at.unix_timestamp(),
         };
-        let token = claims
-            .sign(self.settings.join.secret.expose().as_bytes())
-            .map_err(anyhow::Error::from)?;
+        let token = claims.sign(self.join_token_key()).map_err(anyhow::Error::from)?;
         Ok(JoinResponse {
             token,
             gateway_url: self.settings.http.gateway_url.clone(),

@@ -9,7 +9,7 @@ use tm_core::Token;
 use super::event_log::{self, LoggedEvent};
 use super::rooms::{find_by_slug, RoomError};
 use super::{clock, Engine};
-use crate::db::models::MessageRow;
+use crate::db::models::{MessageRow, RoomRow};
 use crate::db::schema::messages;
 
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -91,8 +91,13 @@ pub(crate) fn to_view(row: &MessageRow, slug: &str) -> MessageView {
 impl Engine {
     /// Visible messages with `seq > after`, in seq order.
     pub async fn list_messages(&self, slug: &str, page: &Page) -> Result<MessageList, RoomError> {
+        let room = self.room_row(slug).await?;
+        self.list_messages_in(&room, page).await
+    }
+
+    /// Visible messages of a room already looked up (and its access checked).
+    pub async fn list_messages_in(&self, room: &RoomRow, page: &Page) -> Result<MessageList, RoomError> {
         let mut conn = self.conn().await?;
-        let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
             .filter(messages::state.eq("visible"))
@@ -110,8 +115,13 @@ impl Engine {
 
     /// The room's event log with `seq > after`: exactly what the gateway sends.
     pub async fn list_events(&self, slug: &str, page: &Page) -> Result<EventList, RoomError> {
+        let room = self.room_row(slug).await?;
+        self.list_events_in(&room, page).await
+    }
+
+    /// The event log of a room already looked up (and its access checked).
+    pub async fn list_events_in(&self, room: &RoomRow, page: &Page) -> Result<EventList, RoomError> {
         let mut conn = self.conn().await?;
-        let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
         let events = event_log::read_room_events(&mut conn, room.id, page.after.unwrap_or(0), page.limit()).await?;
         Ok(EventList { events, seq: room.seq })
     }

@@ -5,6 +5,7 @@
 //! tm-core's types, write rows, bump the room's `seq` and append the event(s) to the event log.
 //! Nothing is published inside the transaction; after commit the relay is woken.
 
+pub mod access;
 pub mod clock;
 pub mod event_log;
 pub mod ingest;

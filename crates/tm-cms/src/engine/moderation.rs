@@ -212,6 +212,9 @@ impl Engine {
                     posting::announce(conn, &room, &row).await?;
                     emitted = true;
                 } else if was_visible {
+                    if let Some(created_at_seq) = row.seq {
+                        event_log::redact_message_created(conn, room.id, created_at_seq, row.id).await?;
+                    }
                     let seq = event_log::next_seq(conn, &mut room).await?;
                     let deleted = MessageDeleted {
                         room_id: room.id,

@@ -13,6 +13,12 @@ use super::{clock, event_log, secrets, Engine};
 use crate::db::models::{NewRoom, RoomRow};
 use crate::db::schema::rooms;
 
+/// The answer to a rotation: the new owner token, shown only this once.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RotatedOwnerToken {
+    pub owner_token: String,
+}
+
 impl Engine {
     #[tracing::instrument(skip_all, fields(name = %req.name))]
     pub async fn create_room(&self, req: CreateRoom) -> Result<CreatedRoom, RoomError> {
@@ -177,6 +183,33 @@ impl Engine {
             self.events_committed();
         }
         Ok(self.room_view(&row))
+    }
+
+    /// Replaces the room's owner token (owner or admin): the old token stops working at once
+    /// (API, owner page, owner cookies). The new token is returned once, like at creation.
+    #[tracing::instrument(skip_all, fields(slug = %slug))]
+    pub async fn rotate_owner_token(&self, slug: &str, bearer: Option<&str>) -> Result<RotatedOwnerToken, RoomError> {
+        let found = self.room_row(slug).await?;
+        let actor = self.authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let (owner_token, token_hash) = secrets::new_owner_token();
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, RoomError, _>(async move |conn| {
+            let room = event_log::lock_room(conn, found.id).await?.ok_or(RoomError::NotFound)?;
+            // The token checked above must still be the room's: two rotations racing with the
+            // same old token must not both succeed.
+            if room.owner_token_hash != found.owner_token_hash {
+                return Err(RoomError::NotOwner);
+            }
+            diesel::update(rooms::table.find(room.id))
+                .set(rooms::owner_token_hash.eq(&token_hash))
+                .execute(conn)
+                .await?;
+            super::moderation::audit(conn, room.id, actor, "rotate_owner_token", "").await?;
+            Ok(())
+        })
+        .await?;
+        tracing::info!(room_id = found.id, "owner token rotated");
+        Ok(RotatedOwnerToken { owner_token })
     }
 
     /// Closes a room by its owner (or an admin). Closing a closed room changes nothing.

@@ -14,6 +14,11 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/live.js"),
     ),
     (
+        "owner.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/owner.js"),
+    ),
+    (
         "home.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/home.js"),
@@ -31,6 +36,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("transcript.html", include_str!("../../templates/transcript.html")),
     ("owner.html", include_str!("../../templates/owner.html")),
     ("password.html", include_str!("../../templates/password.html")),
+    ("owner_sign_in.html", include_str!("../../templates/owner_sign_in.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("page.html", include_str!("../../templates/page.html")),
     ("admin/login.html", include_str!("../../templates/admin/login.html")),

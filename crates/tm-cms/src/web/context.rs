@@ -4,7 +4,9 @@ use actix_web::{web, HttpRequest};
 use time::OffsetDateTime;
 
 use super::cookies;
+use crate::api::request::bearer;
 use crate::db::models::RoomRow;
+use crate::engine::access::AccessError;
 use crate::engine::Engine;
 
 /// The site name shown in titles.
@@ -19,10 +21,12 @@ pub fn cookie_key(engine: &Engine) -> Vec<u8> {
     format!("tm-cms cookies|{}", engine.settings.join.secret.expose()).into_bytes()
 }
 
-/// The owner token this browser holds for `room`, if any.
+/// The owner token this browser holds for `room` (its cookie), or the request's bearer token
+/// (scripts fetching pages and transcripts).
 pub fn owner_token(req: &HttpRequest, room: &RoomRow) -> Option<String> {
     req.cookie(&cookies::owner_cookie_name(room.id))
         .map(|c| c.value().to_owned())
+        .or_else(|| bearer(req))
 }
 
 /// Whether this browser owns `room` (or is an admin).
@@ -30,22 +34,21 @@ pub fn is_owner(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> bool {
     engine.authorize(room, owner_token(req, room).as_deref()).is_some()
 }
 
-/// Whether this browser may read and join `room`: no password, owner, or the password given.
-pub fn has_access(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> bool {
+/// Whether this browser may read and join `room`: no password, owner, the password given
+/// (the signed access cookie), or a bearer join token of this room. Otherwise why not:
+/// `PasswordRequired` without a credential, `NotMember` with a token of another room.
+pub fn page_access(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> Result<(), AccessError> {
     if room.password_hash.is_none() || is_owner(req, engine, room) {
-        return true;
+        return Ok(());
     }
-    req.cookie(&cookies::access_cookie_name(room.id))
+    let unlocked = req
+        .cookie(&cookies::access_cookie_name(room.id))
         .and_then(|c| cookies::verify(&cookie_key(engine), "access", c.value(), now_unix()))
-        .is_some_and(|room_id| room_id == room.id.to_string())
-}
-
-/// This browser's participant id, and whether the cookie must be set.
-pub fn participant(req: &HttpRequest) -> (String, bool) {
-    match req.cookie(cookies::PARTICIPANT) {
-        Some(c) if (8..=64).contains(&c.value().len()) => (c.value().to_owned(), false),
-        _ => (cookies::new_participant_id(), true),
+        .is_some_and(|room_id| room_id == room.id.to_string());
+    if unlocked {
+        return Ok(());
     }
+    engine.access(room, bearer(req).as_deref()).map(|_| ())
 }
 
 pub type EngineData = web::Data<Engine>;

@@ -2,7 +2,7 @@
 //!
 //! | cookie | holds | SameSite |
 //! |---|---|---|
-//! | `tm_pid` | this browser's participant id (random) | Lax |
+//! | `tm_pid` | this browser's participant id (random, signed: see `web::participant`) | Lax |
 //! | `tm_nick` | the last nickname used | Lax |
 //! | `tm_owner_<room id>` | the room's owner token | Lax |
 //! | `tm_access_<room id>` | signed proof the password was given, with expiry | Lax |

@@ -4,13 +4,14 @@
 //! Routes (PROTOCOL.md "HTML pages", and the forms behind them):
 //! `/` · `POST /rooms` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
 //! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
-//! `/r/{slug}/owner` (+ its actions) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*`.
+//! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*`.
 
 mod admin;
 mod assets;
 mod context;
 mod cookies;
 mod owner;
+pub mod participant;
 mod qr;
 mod rooms;
 pub mod security;
@@ -51,6 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/r/{slug}/owner/settings", web::post().to(owner::settings))
         .route("/r/{slug}/owner/close", web::post().to(owner::close))
         .route("/r/{slug}/owner/mute", web::post().to(owner::mute))
+        .route("/r/{slug}/owner/sign-in", web::post().to(owner::sign_in))
+        .route("/r/{slug}/owner/rotate", web::post().to(owner::rotate))
         .route(
             "/r/{slug}/owner/messages/{id}/{action}",
             web::post().to(owner::message_action),

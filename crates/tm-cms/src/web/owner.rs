@@ -18,12 +18,18 @@ use crate::db::schema::messages;
 use crate::engine::rooms::UpdateRoom;
 use crate::errors::ApiErrorCode;
 
-#[derive(Debug, Deserialize)]
-pub struct OwnerQuery {
-    token: Option<String>,
+/// The owner link: the token rides in the URL fragment, which browsers never send to a server,
+/// so it stays out of access logs, proxies and `Referer` headers. The sign-in page's script
+/// reads it and posts it to `/r/{slug}/owner/sign-in`.
+pub fn owner_link(room_url: &str, token: &str) -> String {
+    format!("{room_url}/owner#{token}")
 }
 
-/// The room and the owner's token, or the page to answer instead.
+/// How long the owner cookie lasts.
+const OWNER_COOKIE_SECS: i64 = 366 * 24 * 3600;
+
+/// The room and the owner's token, or the page to answer instead (the sign-in form when the
+/// browser holds no valid owner token).
 async fn owned_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<(RoomRow, String), HttpResponse> {
     let row = engine
         .room_row(slug)
@@ -31,8 +37,16 @@ async fn owned_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Resul
         .map_err(|e| error_page(e.status(), SITE_NAME))?;
     match context::owner_token(req, &row) {
         Some(token) if engine.authorize(&row, Some(&token)).is_some() => Ok((row, token)),
-        _ => Err(error_page(StatusCode::FORBIDDEN, SITE_NAME)),
+        _ => Err(sign_in_page(&row.slug, None)),
     }
+}
+
+/// 403 with the owner sign-in form (and the script that submits the link's fragment).
+fn sign_in_page(slug: &str, error: Option<&str>) -> HttpResponse {
+    let mut ctx = Context::new();
+    ctx.insert("slug", slug);
+    ctx.insert("error", &error);
+    render(StatusCode::FORBIDDEN, "owner_sign_in.html", ctx, SITE_NAME)
 }
 
 /// The latest messages with their moderation state and participant, newest first.
@@ -55,44 +69,99 @@ async fn moderation_queue(engine: &EngineData, row: &RoomRow) -> Result<Vec<Mess
         .collect())
 }
 
-/// `GET /r/{slug}/owner[?token=…]`: the owner link stores the token in a cookie, then the
-/// controls are shown without it in the address bar.
-pub async fn page(
+/// `GET /r/{slug}/owner`: the controls for a browser holding the owner cookie, else the
+/// sign-in form. A `?token=` is not read: tokens do not belong in URLs servers see.
+pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    let (row, token) = match owned_room(&req, &engine, &slug).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
+    let mut response = render_controls(&engine, &row, &token, flash.as_deref(), None).await;
+    if flash.is_some() {
+        let _ = response.add_cookie(&cookies::removal(cookies::FLASH_OWNER));
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    token: String,
+}
+
+/// `POST /r/{slug}/owner/sign-in`: trades the owner token (from the link's fragment, or pasted)
+/// for the owner cookie, then redirects to the clean controls URL.
+pub async fn sign_in(
     req: HttpRequest,
     engine: EngineData,
     slug: web::Path<String>,
-    query: web::Query<OwnerQuery>,
+    form: web::Form<SignInForm>,
 ) -> HttpResponse {
-    if let Some(token) = &query.token {
-        let Ok(row) = engine.room_row(&slug).await else {
-            return error_page(StatusCode::NOT_FOUND, SITE_NAME);
-        };
-        if engine.authorize(&row, Some(token)).is_none() {
-            return error_page(StatusCode::FORBIDDEN, SITE_NAME);
-        }
-        return HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/r/{}/owner", row.slug)))
-            .cookie(cookies::build(
-                &req,
-                cookies::owner_cookie_name(row.id),
-                token.clone(),
-                366 * 24 * 3600,
-                SameSite::Lax,
-            ))
-            .finish();
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let row = match engine.room_row(&slug).await {
+        Ok(row) => row,
+        Err(error) => return error_page(error.status(), SITE_NAME),
+    };
+    let token = form.into_inner().token.trim().to_owned();
+    if engine.authorize(&row, Some(&token)).is_none() {
+        return sign_in_page(&row.slug, Some("That is not this room's owner token."));
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/r/{}/owner", row.slug)))
+        .cookie(cookies::build(
+            &req,
+            cookies::owner_cookie_name(row.id),
+            token,
+            OWNER_COOKIE_SECS,
+            SameSite::Lax,
+        ))
+        .finish()
+}
+
+/// `POST /r/{slug}/owner/rotate`: a new owner token; this browser keeps owning the room (new
+/// cookie) and is shown the new link once; every other holder of the old token loses it.
+pub async fn rotate(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
     }
     let (row, token) = match owned_room(&req, &engine, &slug).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    render_controls(&engine, &row, &token, None, None).await
+    match engine.rotate_owner_token(&row.slug, Some(&token)).await {
+        Ok(rotated) => {
+            let link = owner_link(&engine.room_view(&row).url, &rotated.owner_token);
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/r/{}/owner", row.slug)))
+                .cookie(cookies::build(
+                    &req,
+                    cookies::owner_cookie_name(row.id),
+                    rotated.owner_token,
+                    OWNER_COOKIE_SECS,
+                    SameSite::Lax,
+                ))
+                .cookie(cookies::build(
+                    &req,
+                    cookies::FLASH_OWNER.into(),
+                    link,
+                    300,
+                    SameSite::Strict,
+                ))
+                .finish()
+        }
+        Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
+        Err(error) => render_controls(&engine, &row, &token, None, Some(error.to_string())).await,
+    }
 }
 
+/// The controls page; `owner_link` is a freshly rotated owner link, shown this once.
 async fn render_controls(
     engine: &EngineData,
     row: &RoomRow,
     token: &str,
-    notice: Option<&str>,
+    owner_link: Option<&str>,
     error: Option<String>,
 ) -> HttpResponse {
     let messages = match moderation_queue(engine, row).await {
@@ -108,7 +177,7 @@ async fn render_controls(
     ctx.insert("room", &engine.room_view(row));
     ctx.insert("messages", &messages);
     ctx.insert("audit", &audit);
-    ctx.insert("notice", &notice);
+    ctx.insert("owner_link", &owner_link);
     ctx.insert("error", &error);
     render(
         if error.is_some() {

@@ -8,9 +8,10 @@ use tera::Context;
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
-use super::{cookies, security};
+use super::{cookies, participant, security};
 use crate::api::request::client_ip;
 use crate::db::models::RoomRow;
+use crate::engine::access::AccessError;
 use crate::engine::messages::Page;
 use crate::engine::posting::{NewPost, PostError, RoomRef};
 use crate::engine::rooms::{CreateRoom, RoomError};
@@ -75,12 +76,7 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
     };
     match engine.create_room(request).await {
         Ok(created) => {
-            let owner_link = format!(
-                "{}/r/{}/owner?token={}",
-                created.room.url.trim_end_matches(&format!("/r/{}", created.room.slug)),
-                created.room.slug,
-                created.owner_token
-            );
+            let owner_link = super::owner::owner_link(&created.room.url, &created.owner_token);
             let year = 366 * 24 * 3600;
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/r/{}", created.room.slug)))
@@ -131,12 +127,24 @@ async fn room_for_page(
     if !allow_closed && row.state == "closed" {
         return Err(error_page(StatusCode::GONE, SITE_NAME));
     }
-    if !context::has_access(req, engine, &row) {
-        let mut ctx = Context::new();
-        ctx.insert("slug", &row.slug);
-        return Err(render(StatusCode::UNAUTHORIZED, "password.html", ctx, SITE_NAME));
+    if let Err(denied) = context::page_access(req, engine, &row) {
+        return Err(denied_page(&row, &denied));
     }
     Ok(row)
+}
+
+/// The answer to a browser that may not read a password room: the password form (401), or
+/// 403 when it presented a token of another room.
+pub fn denied_page(row: &RoomRow, denied: &AccessError) -> HttpResponse {
+    match denied {
+        AccessError::NotMember => error_page(StatusCode::FORBIDDEN, SITE_NAME),
+        AccessError::PasswordRequired | AccessError::InvalidToken => {
+            let mut ctx = Context::new();
+            ctx.insert("slug", &row.slug);
+            render(StatusCode::UNAUTHORIZED, "password.html", ctx, SITE_NAME)
+        }
+        other => error_page(other.status(), SITE_NAME),
+    }
 }
 
 fn page_status(error: &RoomError) -> StatusCode {
@@ -152,7 +160,7 @@ pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: usize) -
         after: Some(row.seq.saturating_sub(count as u64 * 3)),
         limit: Some(1000),
     };
-    let list = engine.list_messages(&row.slug, &page).await?;
+    let list = engine.list_messages_in(row, &page).await?;
     let skip = list.messages.len().saturating_sub(count);
     Ok(list
         .messages
@@ -176,7 +184,7 @@ async fn room_page(
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
     messages.reverse(); // newest first on the room page
-    let (participant_id, new_participant) = context::participant(req);
+    let (_, new_participant) = participant::of_browser(req, engine);
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
     let mut ctx = Context::new();
     ctx.insert("room", &engine.room_view(&row));
@@ -192,14 +200,7 @@ async fn room_page(
     ctx.insert("error", &error);
     ctx.insert("draft", draft);
     let mut response = render(status, "room.html", ctx, SITE_NAME);
-    if new_participant {
-        let cookie = cookies::build(
-            req,
-            cookies::PARTICIPANT.into(),
-            participant_id,
-            366 * 24 * 3600,
-            SameSite::Lax,
-        );
+    if let Some(cookie) = new_participant {
         let _ = response.add_cookie(&cookie);
     }
     if flash.is_some() {
@@ -236,13 +237,13 @@ pub async fn post(
         Ok(row) => row,
         Err(page) => return page,
     };
-    let (participant_id, new_participant) = context::participant(&req);
+    let (participant_id, new_participant) = participant::of_browser(&req, &engine);
     let form = form.into_inner();
     let post = NewPost {
         room: RoomRef::Id(row.id),
         nickname: form.nickname.clone(),
         body: form.body.clone(),
-        participant_id: participant_id.clone(),
+        participant_id,
         client_id: None,
         client_ip: Some(client_ip(&req, &engine)),
     };
@@ -258,14 +259,8 @@ pub async fn post(
                 year,
                 SameSite::Lax,
             ));
-            if new_participant {
-                response.cookie(cookies::build(
-                    &req,
-                    cookies::PARTICIPANT.into(),
-                    participant_id,
-                    year,
-                    SameSite::Lax,
-                ));
+            if let Some(cookie) = new_participant {
+                response.cookie(cookie);
             }
             response.finish()
         }
@@ -334,7 +329,7 @@ pub async fn unlock(
     let request = crate::engine::join::JoinRequest {
         password: Some(form.into_inner().password),
     };
-    let (participant_id, _) = context::participant(&req);
+    let (participant_id, _) = participant::of_browser(&req, &engine);
     match engine
         .join(&row.slug, request, None, participant_id, &client_ip(&req, &engine))
         .await
@@ -380,26 +375,15 @@ pub async fn token(req: HttpRequest, engine: EngineData, slug: web::Path<String>
     if row.state == "closed" {
         return crate::errors::error_response(StatusCode::GONE, "room_closed", "the room is closed");
     }
-    if !context::has_access(&req, &engine, &row) {
-        return crate::errors::error_response(
-            StatusCode::UNAUTHORIZED,
-            "password_required",
-            "this room needs its password",
-        );
+    if let Err(denied) = context::page_access(&req, &engine, &row) {
+        return crate::errors::respond(&denied);
     }
-    let (participant_id, new_participant) = context::participant(&req);
+    let (participant_id, new_participant) = participant::of_browser(&req, &engine);
     let owner = context::owner_token(&req, &row).filter(|_| context::is_owner(&req, &engine, &row));
     match engine.issue_join_token(&row, owner.is_some(), participant_id.clone()) {
         Ok(answer) => {
             let mut response = HttpResponse::Ok().json(answer);
-            if new_participant {
-                let cookie = cookies::build(
-                    &req,
-                    cookies::PARTICIPANT.into(),
-                    participant_id,
-                    366 * 24 * 3600,
-                    SameSite::Lax,
-                );
+            if let Some(cookie) = new_participant {
                 let _ = response.add_cookie(&cookie);
             }
             response

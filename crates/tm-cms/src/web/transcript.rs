@@ -22,7 +22,7 @@ async fn all_messages(engine: &EngineData, row: &RoomRow) -> Result<Vec<Message>
             limit: Some(1000),
         };
         let list = engine
-            .list_messages(&row.slug, &page)
+            .list_messages_in(row, &page)
             .await
             .map_err(|e| error_page(e.status(), SITE_NAME))?;
         let Some(last) = list.messages.last() else {
@@ -42,8 +42,8 @@ async fn readable_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Re
         };
         error_page(status, SITE_NAME)
     })?;
-    if !context::has_access(req, engine, &row) {
-        return Err(error_page(StatusCode::FORBIDDEN, SITE_NAME));
+    if let Err(denied) = context::page_access(req, engine, &row) {
+        return Err(super::rooms::denied_page(&row, &denied));
     }
     Ok(row)
 }

@@ -177,6 +177,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
 }
 
+/// Someone who joined a room through the API: their join token and the identity it carries.
+pub struct Participant {
+    pub token: String,
+    pub id: String,
+}
+
 /// A room as `create_room` returns it.
 pub struct TestRoom {
     pub slug: String,
@@ -245,11 +251,26 @@ impl TestApp {
         .await
     }
 
-    /// Posts as a browser with its own participant cookie.
-    pub async fn post_as(&self, participant: &str, slug: &str, body: Value) -> Response {
+    /// Joins `slug` through the API (with `password` for a password room): a fresh participant.
+    pub async fn join(&self, slug: &str, password: Option<&str>) -> Participant {
+        let body = match password {
+            Some(password) => json!({"password": password}),
+            None => json!({}),
+        };
+        let response = self.post_json(&format!("/api/v1/rooms/{slug}/join"), &body).await;
+        assert_eq!(response.status(), StatusCode::OK, "join {slug}");
+        let body: Value = response.json().await.unwrap();
+        Participant {
+            token: body["token"].as_str().unwrap().to_owned(),
+            id: body["participant_id"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Posts through the API as `participant` (its join token as the bearer credential).
+    pub async fn post_as(&self, participant: &Participant, slug: &str, body: Value) -> Response {
         self.client
             .post(self.url(&format!("/api/v1/rooms/{slug}/messages")))
-            .header("Cookie", format!("tm_pid={participant}"))
+            .bearer_auth(&participant.token)
             .json(&body)
             .send()
             .await

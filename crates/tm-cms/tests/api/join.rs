@@ -37,7 +37,12 @@ async fn joining_an_open_room_returns_a_signed_participant_token() {
     assert_eq!(claims.slug, "open-room");
     assert_eq!(claims.role, Role::Participant);
     assert_eq!(claims.max_length, 140);
-    assert!(claims.participant_id.starts_with("ip-"));
+    assert_eq!(claims.participant_id, body["participant_id"].as_str().unwrap());
+    let again = app.join("open-room", None).await;
+    assert_ne!(
+        again.id, claims.participant_id,
+        "every API join is a participant of its own"
+    );
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     assert!(claims.exp > now && claims.exp <= now + 600);
     assert!(JoinClaims::verify(
@@ -77,18 +82,45 @@ async fn password_rooms_need_the_right_password_and_the_owner_gets_the_owner_rol
         .to_owned();
     assert_eq!(verify(&token).role, Role::Participant);
 
+    // A browser's participant cookie (signed by the CMS) keeps its identity in the owner's token.
+    app.create_room("public-room").await;
+    let page = app.get("/r/public-room").await;
+    let cookie = page
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tm_pid="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let browser_id = app
+        .client
+        .post(app.url("/r/public-room/token"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let owner = app
         .client
         .post(app.url("/api/v1/rooms/secret-room/join"))
         .bearer_auth(&room.owner_token)
-        .header("Cookie", "tm_pid=browser-owner-1")
+        .header("Cookie", &cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(owner.status(), StatusCode::OK);
     let claims = verify(owner.json::<Value>().await.unwrap()["token"].as_str().unwrap());
     assert_eq!(claims.role, Role::Owner);
-    assert_eq!(claims.participant_id, "browser-owner-1");
+    assert_eq!(claims.participant_id, browser_id);
     app.stop().await;
 }
 

@@ -10,6 +10,7 @@ mod join;
 mod messages;
 mod migrations;
 mod moderation;
+mod privacy;
 mod relay;
 mod robustness;
 mod rooms;

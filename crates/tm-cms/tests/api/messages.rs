@@ -122,16 +122,11 @@ async fn slow_mode_holds_back_a_participant_but_not_others() {
     let app = spawn_app().await;
     let room = app.create_room("slow").await;
     app.patch_room(&room, json!({"slow_mode_seconds": 60})).await;
+    let (a, b) = (app.join("slow", None).await, app.join("slow", None).await);
 
-    let first = app
-        .post_as("participant-a1", "slow", json!({"nickname": "A", "body": "one"}))
-        .await;
-    let second = app
-        .post_as("participant-a1", "slow", json!({"nickname": "A", "body": "two"}))
-        .await;
-    let other = app
-        .post_as("participant-b1", "slow", json!({"nickname": "B", "body": "hi"}))
-        .await;
+    let first = app.post_as(&a, "slow", json!({"nickname": "A", "body": "one"})).await;
+    let second = app.post_as(&a, "slow", json!({"nickname": "A", "body": "two"})).await;
+    let other = app.post_as(&b, "slow", json!({"nickname": "B", "body": "hi"})).await;
 
     assert_eq!(first.status(), StatusCode::CREATED);
     assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -225,10 +220,11 @@ async fn messages_and_events_page_by_seq() {
 async fn the_same_participant_keeps_the_same_colour() {
     let app = spawn_app().await;
     app.create_room("colours").await;
+    let c = app.join("colours", None).await;
     let mut colours = Vec::new();
     for body in ["one", "two"] {
         let message: Value = app
-            .post_as("participant-c1", "colours", json!({"nickname": "C", "body": body}))
+            .post_as(&c, "colours", json!({"nickname": "C", "body": body}))
             .await
             .json()
             .await

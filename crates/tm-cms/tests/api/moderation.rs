@@ -51,37 +51,38 @@ async fn deleting_a_message_hides_it_and_logs_message_deleted() {
 async fn a_muted_participant_cannot_post_until_unmuted() {
     let app = spawn_app().await;
     let room = app.create_room("mutes").await;
+    let (troll, nice) = (app.join("mutes", None).await, app.join("mutes", None).await);
     let muted = app
         .owner(
             Method::POST,
             "/api/v1/rooms/mutes/mutes",
             &room.owner_token,
-            Some(json!({"participant_id": "troll-0001"})),
+            Some(json!({"participant_id": troll.id})),
         )
         .await;
     assert_eq!(muted.status(), StatusCode::NO_CONTENT);
 
     let refused = app
-        .post_as("troll-0001", "mutes", json!({"nickname": "T", "body": "spam"}))
+        .post_as(&troll, "mutes", json!({"nickname": "T", "body": "spam"}))
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(refused).await, "muted");
     let others = app
-        .post_as("nice-0001", "mutes", json!({"nickname": "N", "body": "hi"}))
+        .post_as(&nice, "mutes", json!({"nickname": "N", "body": "hi"}))
         .await;
     assert_eq!(others.status(), StatusCode::CREATED);
 
     let unmuted = app
         .owner(
             Method::DELETE,
-            "/api/v1/rooms/mutes/mutes/troll-0001",
+            &format!("/api/v1/rooms/mutes/mutes/{}", troll.id),
             &room.owner_token,
             None,
         )
         .await;
     assert_eq!(unmuted.status(), StatusCode::NO_CONTENT);
     let back = app
-        .post_as("troll-0001", "mutes", json!({"nickname": "T", "body": "sorry"}))
+        .post_as(&troll, "mutes", json!({"nickname": "T", "body": "sorry"}))
         .await;
     assert_eq!(back.status(), StatusCode::CREATED);
     app.stop().await;

@@ -146,6 +146,13 @@ impl Hub {
         self.metrics.resets.inc_by(delivery.resets);
     }
 
+    /// Redacts message `id`'s `message.created` in the room's replay buffer (on `message.deleted`).
+    pub fn redact_message(&self, room: RoomId, id: u64) {
+        if let Some(entry) = self.state().rooms.get_mut(&room) {
+            entry.redact_message(id);
+        }
+    }
+
     /// What this gateway knows of the room's state (for refusing posts early).
     pub fn policy(&self, room: RoomId) -> RoomPolicy {
         self.state().rooms.get(&room).map(|r| r.policy).unwrap_or_default()

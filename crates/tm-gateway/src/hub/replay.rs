@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 use tm_core::event::Seq;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::protocol::event_frame;
+
 /// The last `capacity` events of a room, oldest first, each as the frame clients get.
 #[derive(Debug)]
 pub(crate) struct ReplayBuffer {
@@ -39,6 +41,20 @@ impl ReplayBuffer {
         self.frames.push_back((seq, frame));
     }
 
+    /// Replaces the buffered `message.created` frame of message `id` by its redacted form
+    /// (`{"room_id", "seq", "id", "deleted": true}`, as the CMS's log keeps it), so no replay
+    /// sends a deleted message's text. The frame keeps its seq: replays stay gap-free.
+    pub(crate) fn redact_message(&mut self, id: u64) {
+        for (seq, frame) in self.frames.iter_mut() {
+            let Some(room_id) = created_frame_room(frame, id) else {
+                continue;
+            };
+            let data = serde_json::json!({"room_id": room_id, "seq": *seq, "id": id, "deleted": true});
+            *frame = event_frame(*seq, "message.created", &data);
+            return;
+        }
+    }
+
     /// Every frame with a seq greater than `since`, or `None` if the buffer does not reach back
     /// to `since + 1` (the client must fetch from the CMS). Empty when `since` is current.
     pub(crate) fn after(&self, since: Seq) -> Option<Vec<Message>> {
@@ -55,6 +71,26 @@ impl ReplayBuffer {
         let skip = usize::try_from(since + 1 - first).ok()?;
         Some(self.frames.iter().skip(skip).map(|(_, frame)| frame.clone()).collect())
     }
+}
+
+/// The room id of `frame` if it is the `message.created` event of message `id`.
+fn created_frame_room(frame: &Message, id: u64) -> Option<u64> {
+    let text = frame.to_text().ok()?;
+    // Cheap filter first: most buffered frames are not the one being deleted.
+    if !text.contains("\"message.created\"") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let data = value.get("data")?;
+    let is_it = value.get("event")?.as_str()? == "message.created" && data.get("id")?.as_u64()? == id;
+    if !is_it {
+        return None;
+    }
+    Some(
+        data.get("room_id")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]

@@ -137,6 +137,11 @@ impl Room {
         delivery
     }
 
+    /// A message was deleted: its buffered `message.created` must not be replayed any more.
+    pub(crate) fn redact_message(&mut self, id: u64) {
+        self.replay.redact_message(id);
+    }
+
     /// After a broker outage, events may have been missed without a trace: every subscriber
     /// gets a `reset` (refetch from the CMS, then join again). Returns how many.
     pub(crate) fn resync(&mut self, now: Instant) -> u64 {

@@ -12,4 +12,5 @@ mod failures;
 mod happy_path;
 mod ingest;
 mod make_run;
+mod privacy;
 mod report;
