@@ -90,6 +90,10 @@ async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised
         .click()
         .await
         .unwrap();
+    // Navigating away before the save's redirect lands would cancel the POST under load: wait
+    // for the admin page it redirects to.
+    let admin_page = format!("{base}/admin").parse().unwrap();
+    client.wait().for_url(&admin_page).await.unwrap();
     client.goto(&format!("{base}/p/about")).await.unwrap();
     let heading = client
         .wait()
