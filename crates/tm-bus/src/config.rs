@@ -5,7 +5,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 /// Bus settings, read from the service's config file (`[bus]`). Unknown keys are an error.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `Debug` hides the password in `url`, so settings can be logged and printed.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BusConfig {
     /// AMQP URL, e.g. `amqp://guest:guest@127.0.0.1:5672/%2f` (vhost `/` is `%2f`).
@@ -44,6 +45,48 @@ impl Default for BusConfig {
     }
 }
 
+impl std::fmt::Debug for BusConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BusConfig")
+            .field("url", &redact_password(&self.url))
+            .field("prefix", &self.prefix)
+            .field("heartbeat_secs", &self.heartbeat_secs)
+            .field("prefetch", &self.prefetch)
+            .field("delivery_limit", &self.delivery_limit)
+            .field("backoff_min_ms", &self.backoff_min_ms)
+            .field("backoff_max_secs", &self.backoff_max_secs)
+            .field("confirm_timeout_secs", &self.confirm_timeout_secs)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .finish()
+    }
+}
+
+/// `amqp://user:secret@host/` → `amqp://user:[redacted]@host/`, for each URL of a comma list.
+pub fn redact_password(urls: &str) -> String {
+    urls.split(',')
+        .map(|url| {
+            let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+                return url.to_owned();
+            };
+            let authority_end = url[scheme_end..].find('/').map_or(url.len(), |i| scheme_end + i);
+            let authority = &url[scheme_end..authority_end];
+            match authority
+                .rfind('@')
+                .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
+            {
+                Some((colon, at)) => format!(
+                    "{}{}:[redacted]{}",
+                    &url[..scheme_end],
+                    &authority[..colon],
+                    &url[scheme_end + at..]
+                ),
+                None => url.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 impl BusConfig {
     pub(crate) fn backoff_min(&self) -> Duration {
         Duration::from_millis(self.backoff_min_ms.max(1))
@@ -65,6 +108,24 @@ impl BusConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let cfg = BusConfig {
+            url: "amqps://tm:s3cret@a:5671/%2f,amqp://tm:s3cret@b/v".into(),
+            ..BusConfig::default()
+        };
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("amqps://tm:[redacted]@a:5671/%2f,amqp://tm:[redacted]@b/v"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_password("amqp://127.0.0.1:5672/%2f"),
+            "amqp://127.0.0.1:5672/%2f"
+        );
+    }
 
     #[test]
     fn unknown_keys_are_rejected() {

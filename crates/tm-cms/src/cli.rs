@@ -1,4 +1,4 @@
-//! Command line: `tm-cms [--config FILE] [serve [--no-migrate] | migrate | check-config | admin create USER]`.
+//! Command line: `tm-cms [-c FILE] [serve [--no-migrate] | migrate | check-config [--print] | admin create USER]`.
 
 use std::path::PathBuf;
 
@@ -29,7 +29,11 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Validate the configuration (defaults, files, environment, credentials) and exit.
-    CheckConfig,
+    CheckConfig {
+        /// Also print the settings in force, with secrets and passwords hidden.
+        #[arg(long)]
+        print: bool,
+    },
     /// Manage site admins.
     #[command(subcommand)]
     Admin(AdminCommand),

@@ -14,7 +14,12 @@ async fn main() -> anyhow::Result<()> {
     };
     tm_runtime::init_tracing(settings.log.format, &settings.log.filter);
     match cli.command.unwrap_or(Command::Serve { no_migrate: false }) {
-        Command::CheckConfig => writeln!(std::io::stdout(), "tm-cms: configuration is valid")?,
+        Command::CheckConfig { print } => {
+            if print {
+                writeln!(std::io::stdout(), "{settings:#?}")?;
+            }
+            writeln!(std::io::stdout(), "tm-cms: configuration is valid")?;
+        }
         Command::Migrate => {
             let applied = tm_cms::db::migrate(settings.database.url.expose()).await?;
             tracing::info!(?applied, "migrations applied");

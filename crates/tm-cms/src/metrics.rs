@@ -119,6 +119,6 @@ impl Metrics {
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();
         }
-        out
+        tm_runtime::with_build_info(out, "tm-cms", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -13,7 +13,7 @@ use tm_runtime::{init_tracing, systemd, Shutdown};
 #[command(version, about, long_about)]
 struct Cli {
     /// A TOML file with settings (overrides /etc/tm/gateway.toml).
-    #[arg(long, short, global = true, value_name = "FILE")]
+    #[arg(long, short, global = true, value_name = "FILE", env = "TM_GATEWAY_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -24,7 +24,11 @@ enum Command {
     /// Serve /ws, /healthz, /readyz and /metrics until SIGTERM, then drain (the default).
     Serve,
     /// Validate the configuration (defaults, files, environment, credentials) and exit.
-    CheckConfig,
+    CheckConfig {
+        /// Also print the settings in force, with secrets and passwords hidden.
+        #[arg(long)]
+        print: bool,
+    },
 }
 
 #[tokio::main]
@@ -34,8 +38,11 @@ async fn main() -> anyhow::Result<()> {
         std::process::exit(78); // EX_CONFIG: systemd does not retry a bad configuration
     };
     init_tracing(settings.log.format, &settings.log.filter);
-    if let Some(Command::CheckConfig) = cli.command {
+    if let Some(Command::CheckConfig { print }) = cli.command {
         use std::io::Write;
+        if print {
+            writeln!(std::io::stdout(), "{settings:#?}")?;
+        }
         writeln!(std::io::stdout(), "tm-gateway: configuration is valid")?;
         return Ok(());
     }

@@ -82,7 +82,7 @@ impl Metrics {
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &registry);
-        out
+        tm_runtime::with_build_info(out, "tm-gateway", env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -99,5 +99,10 @@ mod tests {
         assert!(text.contains("tm_gateway_connections 3"), "{text}");
         assert!(text.contains("tm_gateway_posts_accepted_total 1"), "{text}");
         assert!(text.ends_with("# EOF\n"), "{text}");
+        let build = format!(
+            "tm_build_info{{service=\"tm-gateway\",version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(text.contains(&build), "{text}");
     }
 }

@@ -159,7 +159,12 @@ impl Application {
         let (retry, drain) = (millis(d.retry_ms), secs(d.drain_secs));
 
         let http_stop = CancellationToken::new();
-        let http = tokio::spawn(crate::http::serve(listener, metrics.clone(), http_stop.clone()));
+        let http = tokio::spawn(crate::http::serve(
+            listener,
+            metrics.clone(),
+            bus.clone(),
+            http_stop.clone(),
+        ));
         let delivery_stop = CancellationToken::new();
         let delivery = tokio::spawn(outbox.clone().deliver(
             Arc::new(BusItemPublisher(publisher.clone())),

@@ -1,4 +1,8 @@
-//! The ops listener: `GET /healthz` and `GET /metrics`, nothing else.
+//! The ops listener: `GET /healthz`, `GET /readyz` and `GET /metrics`, nothing else.
+//!
+//! `/healthz` answers while the process runs; `/readyz` only while it is connected to the broker,
+//! since without the broker nothing it matches can reach a room (a standby is ready: it can take
+//! over the moment the active instance stops).
 //!
 //! A deliberately tiny HTTP/1.1 responder on tokio (one request per connection, then close):
 //! two read-only endpoints do not justify a web framework. Requests are bounded in size and
@@ -13,13 +17,15 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use tm_bus::Bus;
+
 use crate::metrics::SharedMetrics;
 
 const MAX_REQUEST: usize = 8 * 1024;
 const MAX_CONNECTIONS: usize = 64;
 
 /// Serves until `stop`.
-pub async fn serve(listener: TcpListener, metrics: SharedMetrics, stop: CancellationToken) {
+pub async fn serve(listener: TcpListener, metrics: SharedMetrics, bus: Bus, stop: CancellationToken) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (conn, _) = tokio::select! {
@@ -36,14 +42,15 @@ pub async fn serve(listener: TcpListener, metrics: SharedMetrics, stop: Cancella
             continue; // over the cap: drop the connection
         };
         let metrics = metrics.clone();
+        let bus = bus.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let _ = tokio::time::timeout(Duration::from_secs(5), respond(conn, &metrics)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), respond(conn, &metrics, &bus)).await;
         });
     }
 }
 
-async fn respond(mut conn: TcpStream, metrics: &SharedMetrics) -> std::io::Result<()> {
+async fn respond(mut conn: TcpStream, metrics: &SharedMetrics, bus: &Bus) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < MAX_REQUEST {
@@ -65,6 +72,12 @@ async fn respond(mut conn: TcpStream, metrics: &SharedMetrics) -> std::io::Resul
             };
             ("200 OK", "text/plain; charset=utf-8", format!("ok {role}\n"))
         }
+        ("GET", "/readyz") if bus.is_connected() => ("200 OK", "text/plain; charset=utf-8", "ready\n".to_owned()),
+        ("GET", "/readyz") => (
+            "503 Service Unavailable",
+            "text/plain; charset=utf-8",
+            "not ready: no broker connection\n".to_owned(),
+        ),
         ("GET", "/metrics") => ("200 OK", "text/plain; version=0.0.4", metrics.render()),
         ("GET", _) => ("404 Not Found", "text/plain; charset=utf-8", "not found\n".to_owned()),
         _ => (

@@ -12,8 +12,8 @@ use tm_runtime::{init_tracing, systemd, Shutdown};
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Cli {
-    /// Extra config file (TOML), applied over /etc/tm/ingest.toml.
-    #[arg(long, global = true)]
+    /// A TOML file with settings (overrides /etc/tm/ingest.toml).
+    #[arg(long, short, global = true, value_name = "FILE", env = "TM_INGEST_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -24,7 +24,11 @@ enum Command {
     /// Follow the watched hashtags and publish matches until SIGTERM (the default).
     Serve,
     /// Validate the configuration (defaults, files, environment, credentials) and exit.
-    CheckConfig,
+    CheckConfig {
+        /// Also print the settings in force, with secrets and passwords hidden.
+        #[arg(long)]
+        print: bool,
+    },
 }
 
 #[tokio::main]
@@ -35,8 +39,11 @@ async fn main() -> anyhow::Result<()> {
     };
     init_tracing(settings.log.format, &settings.log.filter);
     match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig => {
+        Command::CheckConfig { print } => {
             use std::io::Write;
+            if print {
+                writeln!(std::io::stdout(), "{settings:#?}")?;
+            }
             writeln!(std::io::stdout(), "tm-ingest: configuration is valid")?;
         }
         Command::Serve => {

@@ -104,7 +104,7 @@ impl Metrics {
         for (name, kind, value) in globals {
             let _ = writeln!(out, "# TYPE {name} {kind}\n{name} {value}");
         }
-        out
+        tm_runtime::with_build_info(out, "tm-ingest", env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -122,5 +122,10 @@ mod tests {
         assert!(text.contains("tm_ingest_source_items_total{source=\"twitter\"} 1"));
         assert!(text.contains("tm_ingest_source_last_item_age_seconds{source=\"mastodon\"} -1"));
         assert!(text.contains("tm_ingest_active 0"));
+        let build = format!(
+            "tm_build_info{{service=\"tm-ingest\",version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(text.contains(&build), "{text}");
     }
 }

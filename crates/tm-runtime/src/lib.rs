@@ -6,13 +6,16 @@
 //! * [`telemetry`]: tracing in human or JSON form.
 //! * [`shutdown`]: one cancellation token that SIGTERM and SIGINT trip.
 //! * [`systemd`]: readiness and watchdog notifications (no-ops outside systemd).
+//! * [`build_info`]: the `tm_build_info` metric every service exports.
 
+pub mod build_info;
 pub mod config;
 pub mod secret;
 pub mod shutdown;
 pub mod systemd;
 pub mod telemetry;
 
+pub use build_info::with_build_info;
 pub use config::{load_config, ConfigError, ConfigSources};
 pub use secret::Secret;
 pub use shutdown::Shutdown;

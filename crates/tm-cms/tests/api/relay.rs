@@ -83,6 +83,14 @@ async fn a_broker_outage_delays_events_but_loses_and_duplicates_none() {
     .await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("tm_cms_relay_publish_failures_total"), "{metrics}");
+    let build = format!(
+        "tm_build_info{{service=\"tm-cms\",version=\"{}\"}} 1\n# EOF",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(
+        metrics.contains(&build),
+        "the build metric, before the end marker: {metrics}"
+    );
     app.stop().await;
 }
 

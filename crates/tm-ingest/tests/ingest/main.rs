@@ -9,6 +9,7 @@ mod support;
 
 mod delivery;
 mod mastodon;
+mod ops;
 mod reconnect;
 mod single_active;
 mod twitter;

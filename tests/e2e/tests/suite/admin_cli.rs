@@ -180,3 +180,48 @@ fn check_config_accepts_good_settings_and_names_the_bad_key() {
         assert!(String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
     }
 }
+
+#[test]
+fn every_binary_takes_its_config_file_from_c_or_the_environment_and_prints_settings_without_secrets() {
+    let file = std::env::temp_dir().join(format!("tm-check-config-{}.toml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(
+        &file,
+        "[bus]\nurl = \"amqp://tm:hunter2-bus-password@127.0.0.1:5672/%2f\"\nprefix = \"from-file.\"\n",
+    )
+    .unwrap();
+    for kind in [Kind::Cms, Kind::Gateway, Kind::Ingest] {
+        let binary = binary_path(kind).unwrap();
+        let by_flag = Command::new(&binary)
+            .args(["-c", file.to_str().unwrap(), "check-config", "--print"])
+            .env_clear()
+            .output()
+            .unwrap();
+        let by_env = Command::new(&binary)
+            .args(["check-config", "--print"])
+            .env_clear()
+            .env(format!("{}_CONFIG", kind.env_prefix()), &file)
+            .output()
+            .unwrap();
+        for (how, out) in [("-c", by_flag), ("environment", by_env)] {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{} {how}: {}",
+                kind.binary(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                stdout.contains("\"from-file.\""),
+                "{} {how} read the file: {stdout}",
+                kind.binary()
+            );
+            assert!(
+                !stdout.contains("hunter2"),
+                "{} {how} hides the password: {stdout}",
+                kind.binary()
+            );
+            assert!(stdout.contains("[redacted]"), "{} {how}: {stdout}", kind.binary());
+        }
+    }
+    std::fs::remove_file(&file).unwrap();
+}
