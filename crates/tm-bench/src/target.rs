@@ -225,7 +225,7 @@ impl Target {
     }
 
     /// The first text frame a subscriber sends after the handshake, if the kind needs one:
-    /// for tm-gateway `{"type":"join","token":"<join token for room>"}` (PROTOCOL.md).
+    /// for tm-gateway `{"type":"join","token":"<join token for room>"}` (docs/protocol.md).
     pub fn join_message(&self, room: &str) -> Result<Option<Arc<[u8]>>, JoinError> {
         match self.kind {
             TargetKind::Peer => Ok(None),

@@ -36,6 +36,9 @@ pub struct HttpSettings {
     pub max_json_bytes: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Where `/source` (linked from every page's footer) sends visitors for this server's
+    /// source code; empty shows the licence instead.
+    pub source_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

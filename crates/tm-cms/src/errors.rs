@@ -1,7 +1,7 @@
 //! Error policy of the JSON API.
 //!
 //! Each area of the engine has its own error enum (`RoomError`, `PostError`, …); each names its
-//! HTTP status and PROTOCOL.md's snake_case code through [`ApiErrorCode`], and [`api_error!`]
+//! HTTP status and docs/protocol.md's snake_case code through [`ApiErrorCode`], and [`api_error!`]
 //! turns that into actix's `ResponseError` with the body `{"error": {"code", "message"}}`.
 //! Every enum has a database branch (unreachable database → 503 `unavailable`, other query
 //! failures → 500) and an `Unexpected(anyhow::Error)` catch-all → 500. Both 5xx branches are

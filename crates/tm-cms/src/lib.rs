@@ -2,7 +2,7 @@
 //!
 //! * [`engine`]: every read and write, one transaction each, appending events to the event log;
 //! * [`workers`]: the relay (event log → RabbitMQ), the bus consumers and the expiry sweeper;
-//! * [`api`]: the JSON API of PROTOCOL.md, with typed errors ([`errors`]) and OpenAPI;
+//! * [`api`]: the JSON API of docs/protocol.md, with typed errors ([`errors`]) and OpenAPI;
 //! * [`startup`]: [`startup::Application`] wires it together; [`config`] and [`cli`] are the edge.
 
 pub mod api;

@@ -11,7 +11,7 @@
 //! * Posts become confirmed `post.submit` commands, acknowledged as `accepted` ([`session`]).
 //! * Presence is counted across gateways with `room.<id>.presence` events ([`announce`]).
 //!
-//! The wire contract is PROTOCOL.md; [`protocol`] is its only implementation here.
+//! The wire contract is docs/protocol.md; [`protocol`] is its only implementation here.
 
 mod announce;
 pub mod context;

@@ -1,4 +1,4 @@
-//! The WebSocket wire contract of PROTOCOL.md: one JSON object per text frame, `type` first.
+//! The WebSocket wire contract of docs/protocol.md: one JSON object per text frame, `type` first.
 //!
 //! Client frames are parsed leniently (unknown fields are ignored, so clients may send more);
 //! server frames are built here and nowhere else, so the contract lives in one file.

@@ -1,4 +1,4 @@
-//! The reconnect policy of SOURCES.md as a pure state machine: no clock, no I/O.
+//! The reconnect policy of docs/sources.md as a pure state machine: no clock, no I/O.
 //!
 //! | situation | wait |
 //! |---|---|

@@ -4,7 +4,7 @@
 //!   test can [`cut`](ChaosProxy::cut) and [`restore`](ChaosProxy::restore);
 //! - [`wait_until`]: poll a condition with a deadline instead of sleeping;
 //! - [`fake_twitter`] and [`fake_mastodon`]: local servers that speak the Twitter v2 filtered
-//!   stream and Mastodon streaming protocols of `shared/design/SOURCES.md` byte for byte, so the
+//!   stream and Mastodon streaming protocols of docs/sources.md byte for byte, so the
 //!   real ingest client runs against them;
 //! - [`unique_prefix`]: a name prefix that isolates one test from every other on a shared
 //!   broker or database.

@@ -1,4 +1,4 @@
-//! The JSON API (PROTOCOL.md) and its plumbing: routes, extractor error handlers that turn
+//! The JSON API (docs/protocol.md) and its plumbing: routes, extractor error handlers that turn
 //! malformed requests into typed 4xx answers, a JSON 404 for unknown routes, and a middleware
 //! that gives every request a tracing span and its metrics.
 

@@ -1,4 +1,4 @@
-//! Moderation endpoints beyond PROTOCOL.md: mutes, the approval queue and the audit log.
+//! Moderation endpoints beyond docs/protocol.md: mutes, the approval queue and the audit log.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 

@@ -9,7 +9,7 @@ use super::{join, messages, moderation, rooms};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "tm-cms JSON API", description = "Live rooms: see PROTOCOL.md and docs/api.md."),
+    info(title = "tm-cms JSON API", description = "Live rooms: see docs/protocol.md and docs/api.md."),
     paths(
         rooms::create, rooms::get, rooms::update, rooms::close, rooms::rotate_owner_token,
         messages::list, messages::post, messages::delete, messages::events,

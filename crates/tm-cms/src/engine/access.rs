@@ -1,4 +1,4 @@
-//! Who may read and post in a room (PROTOCOL.md: "password rooms are private on every route").
+//! Who may read and post in a room (docs/protocol.md: "password rooms are private on every route").
 //!
 //! A room without a password is open to everyone. A password room needs a credential of that
 //! room: its owner token (or the admin API token), or a join token the CMS signed for it (from

@@ -39,6 +39,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("owner_sign_in.html", include_str!("../../templates/owner_sign_in.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("page.html", include_str!("../../templates/page.html")),
+    ("source.html", include_str!("../../templates/source.html")),
     ("admin/login.html", include_str!("../../templates/admin/login.html")),
     ("admin/index.html", include_str!("../../templates/admin/index.html")),
     (

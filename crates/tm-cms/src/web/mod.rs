@@ -1,7 +1,7 @@
 //! The server-rendered site: tera pages that work without JavaScript, plus the one small live
 //! module (`static/live.js`) that upgrades them.
 //!
-//! Routes (PROTOCOL.md "HTML pages", and the forms behind them):
+//! Routes (docs/protocol.md "HTML pages", and the forms behind them):
 //! `/` · `POST /rooms` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
 //! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
 //! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*`.
@@ -16,6 +16,7 @@ mod qr;
 mod rooms;
 pub mod security;
 mod site_pages;
+mod source;
 mod transcript;
 mod view;
 
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/rooms", web::post().to(rooms::create))
         .route("/static/{name}", web::get().to(assets::serve_static))
         .route("/p/{slug}", web::get().to(site_pages::show))
+        .route("/source", web::get().to(source::show))
         .route("/r/{slug}", web::get().to(rooms::room))
         .route("/r/{slug}/messages", web::post().to(rooms::post))
         .route("/r/{slug}/unlock", web::post().to(rooms::unlock))

@@ -1,4 +1,4 @@
-//! Why a value was rejected, with the snake_case code of PROTOCOL.md.
+//! Why a value was rejected, with the snake_case code of docs/protocol.md.
 
 /// A rejected input. `code()` is what the JSON API and the WebSocket send.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

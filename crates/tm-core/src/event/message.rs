@@ -28,7 +28,7 @@ impl MessageKind {
     }
 }
 
-/// PROTOCOL.md's message object.
+/// docs/protocol.md's message object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: u64,

@@ -2,7 +2,7 @@
 //!
 //! Refusals that a load balancer should see (connection limit, draining) are plain HTTP 503s
 //! before the upgrade. A browser from a foreign origin is upgraded and then closed with 1008,
-//! as PROTOCOL.md promises, so that the page learns why.
+//! as docs/protocol.md promises, so that the page learns why.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,4 +1,4 @@
-//! The socket-level policies of PROTOCOL.md: foreign origins and oversized frames get 1008,
+//! The socket-level policies of docs/protocol.md: foreign origins and oversized frames get 1008,
 //! text that is not UTF-8 gets 1007, a client too slow to read its room's traffic gets 1013;
 //! before the upgrade, the global and per-address limits answer 503 and 429.
 

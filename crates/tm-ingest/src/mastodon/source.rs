@@ -1,6 +1,6 @@
 //! The Mastodon connection loop: one WebSocket to the streaming API, a `subscribe` /
 //! `unsubscribe` per hashtag as the watch list changes, and the reconnect table of
-//! SOURCES.md (a failed handshake with an HTTP status counts as an HTTP error, a refused or
+//! docs/sources.md (a failed handshake with an HTTP status counts as an HTTP error, a refused or
 //! dropped connection as a network error, a closed stream reconnects at once).
 //!
 //! We ping every `ping_interval`; any frame (pongs included) proves the connection alive, and

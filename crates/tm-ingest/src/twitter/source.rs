@@ -1,4 +1,4 @@
-//! The Twitter source: the stream connection loop (with the reconnect table of SOURCES.md),
+//! The Twitter source: the stream connection loop (with the reconnect table of docs/sources.md),
 //! run side by side with rule reconciliation ([`super::reconcile`]).
 //!
 //! Rules take effect on an open stream within ~20 s, so changing the watch list never needs a
@@ -25,7 +25,7 @@ use crate::watch::WatchRx;
 #[derive(Debug, Clone)]
 pub struct TwitterTuning {
     pub limits: RuleLimits,
-    /// Silence after which the stream is declared dead (20 s per SOURCES.md).
+    /// Silence after which the stream is declared dead (20 s per docs/sources.md).
     pub stall_timeout: Duration,
     /// Minimum spacing of rule requests (450 per 15 min → 2 s).
     pub rule_request_interval: Duration,

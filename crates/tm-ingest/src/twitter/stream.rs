@@ -2,7 +2,7 @@
 //! as keep-alives, and silence as death.
 //!
 //! Any byte (keep-alives included) proves the connection alive; if none arrives within the
-//! stall timeout (20 s in production, per SOURCES.md) the reader reports [`StreamEnd::Stalled`]
+//! stall timeout (20 s in production, per docs/sources.md) the reader reports [`StreamEnd::Stalled`]
 //! and the loop reconnects. Lines are capped so a broken peer cannot grow memory unbounded.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The reconnect table of SOURCES.md, row by row, against the fake's scripted answers. Waits
+//! The reconnect table of docs/sources.md, row by row, against the fake's scripted answers. Waits
 //! are read from the recording sleeper: exact, and no wall-clock sleeping.
 
 use std::sync::atomic::Ordering::Relaxed;

@@ -1,4 +1,4 @@
-//! A local fake of the X API v2 filtered stream, speaking SOURCES.md byte for byte: bearer
+//! A local fake of the X API v2 filtered stream, speaking docs/sources.md byte for byte: bearer
 //! auth, the rules endpoints with their real response shapes and errors (`DuplicateRule`,
 //! invalid rules, `dry_run`), and the stream as a chunked body of `\r\n`-terminated JSON
 //! lines with blank keep-alives. Each stream connection attempt takes the next scripted

@@ -1,4 +1,4 @@
-//! A WebSocket client speaking PROTOCOL.md, as the room page's script would.
+//! A WebSocket client speaking docs/protocol.md, as the room page's script would.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
