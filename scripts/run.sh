@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # make run: MariaDB + RabbitMQ (found, started or installed), then tm-cms, tm-gateway and
 # tm-ingest with a development config. Prints the URL; Ctrl-C stops all three cleanly.
+# Supervises like the systemd units in deploy/systemd: a service that exits after it came up is
+# restarted with backoff (1 s doubling to 30 s; back to 1 s once it stayed up 60 s) and the
+# console says so, while the others keep running. Exit status 78 (bad configuration) is not
+# restarted, as RestartPreventExitStatus=78 in the units.
 #
 # Environment (all optional):
 #   TM_RUN_HOST      address to listen on            (127.0.0.1)
@@ -9,6 +13,7 @@
 #   TM_RUN_PROFILE   cargo profile: dev or release   (dev)
 #   TM_RUN_NO_BUILD  set to skip `cargo build` (binaries already built)
 #   TM_RUN_BUS_PREFIX  prefix for exchange and queue names ("" ; tests isolate themselves with it)
+#   TM_RUN_LOG_DIR   where the services' logs go   (.run/logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,28 +45,74 @@ dbuser=${user%%:*}; dbpass=; [ "$user" != "$dbuser" ] && dbpass=${user#*:}
 mariadb -h "${hostport%:*}" -P "${hostport##*:}" -u "$dbuser" ${dbpass:+-p"$dbpass"} --protocol=TCP \
     -e "CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 
-mkdir -p .run/logs
+log_dir=${TM_RUN_LOG_DIR:-.run/logs}
+mkdir -p "$log_dir"
 # One development secret for the CMS (signs join tokens) and the gateway (checks them).
 secret_file=.run/join-secret
 [ -s "$secret_file" ] || head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$secret_file"
 secret=$(cat "$secret_file")
 cms_url="http://$host:$cms_port"
 
-pids=()
+# Per service: its command (env assignments, then the binary), current pid, when it last
+# started, the delay before its next restart and when that restart is due.
+declare -A command pid started backoff restart_at
+names=()
+sleeper=
 stop() {
     trap - INT TERM
     say "stopping…"
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+    for name in "${names[@]}"; do [ -n "${pid[$name]}" ] && kill -TERM "${pid[$name]}" 2>/dev/null || true; done
+    for name in "${names[@]}"; do [ -n "${pid[$name]}" ] && wait "${pid[$name]}" 2>/dev/null || true; done
     say "stopped"
     exit 0
 }
 trap stop INT TERM
 
+spawn() { # name: (re)start it from its recorded command
+    local name=$1
+    # exec, so that the pid is the service's own (a kill -9 of it is a crash of the service).
+    (eval "exec env ${command[$name]} \"\$target_dir/\$name\"") >> "$log_dir/$name.log" 2>&1 &
+    pid[$name]=$!
+    started[$name]=$SECONDS
+    say "$name started (pid ${pid[$name]})"
+}
+
 start() { # name, then env assignments
     local name=$1; shift
-    env "$@" "$target_dir/$name" > ".run/logs/$name.log" 2>&1 &
-    pids+=($!)
+    names+=("$name")
+    command[$name]=$(printf '%q ' "$@")
+    backoff[$name]=1
+    restart_at[$name]=
+    : > "$log_dir/$name.log"
+    spawn "$name"
+}
+
+# Called once a second: restarts what exited, with backoff, and says so.
+supervise() {
+    local name status
+    for name in "${names[@]}"; do
+        if [ -n "${restart_at[$name]}" ]; then
+            if [ "$SECONDS" -ge "${restart_at[$name]}" ]; then
+                restart_at[$name]=
+                spawn "$name"
+            fi
+            continue
+        fi
+        [ -z "${pid[$name]}" ] && continue
+        kill -0 "${pid[$name]}" 2>/dev/null && continue
+        status=0; wait "${pid[$name]}" 2>/dev/null || status=$?
+        pid[$name]=
+        if [ "$status" -eq 78 ]; then
+            say "$name exited with status 78 (bad configuration): not restarting it; see $log_dir/$name.log"
+            continue
+        fi
+        # A service that stayed up a minute starts the backoff over.
+        [ $((SECONDS - started[$name])) -ge 60 ] && backoff[$name]=1
+        say "$name exited (status $status); restarting it in ${backoff[$name]} s (log: $log_dir/$name.log)"
+        restart_at[$name]=$((SECONDS + backoff[$name]))
+        backoff[$name]=$((backoff[$name] * 2 > 30 ? 30 : backoff[$name] * 2))
+    done
 }
 
 start tm-cms \
@@ -77,16 +128,17 @@ start tm-ingest \
 wait_healthy() { # name, url
     for _ in $(seq 1 600); do
         if curl -fsS -o /dev/null "$2" 2>/dev/null; then return 0; fi
-        for pid in "${pids[@]}"; do
-            if ! kill -0 "$pid" 2>/dev/null; then
-                say "$1 did not start; its log (.run/logs/$1.log) ends with:"
-                tail -n 20 ".run/logs/$1.log" >&2
+        # Before the URL is printed, a service that cannot come up ends the run with its log.
+        for name in "${names[@]}"; do
+            if ! kill -0 "${pid[$name]}" 2>/dev/null; then
+                say "$name did not start; its log ($log_dir/$name.log) ends with:"
+                tail -n 20 "$log_dir/$name.log" >&2
                 stop
             fi
         done
         sleep 0.1
     done
-    say "$1 is not answering on $2 after 60 s; see .run/logs/$1.log"
+    say "$1 is not answering on $2 after 60 s; see $log_dir/$1.log"
     stop
 }
 wait_healthy tm-cms "$cms_url/healthz"
@@ -94,11 +146,10 @@ wait_healthy tm-gateway "http://$host:$gateway_port/healthz"
 wait_healthy tm-ingest "http://$host:$ingest_port/healthz"
 
 say "tm is running: open $cms_url"
-say "logs: .run/logs/{tm-cms,tm-gateway,tm-ingest}.log · stop with Ctrl-C"
+say "logs: $log_dir/{tm-cms,tm-gateway,tm-ingest}.log · stop with Ctrl-C"
 while true; do
-    for pid in "${pids[@]}"; do
-        if ! kill -0 "$pid" 2>/dev/null; then say "a service exited (see .run/logs)"; stop; fi
-    done
+    supervise
     sleep 1 &
-    wait $! || true
+    sleeper=$!
+    wait "$sleeper" || true
 done

@@ -41,14 +41,15 @@ impl Drop for Inner {
 impl Bus {
     /// Starts the connection supervisor and returns at once; the bus connects in the
     /// background and keeps retrying while the broker is unreachable. Only an invalid URL is
+    /// or an unreadable `tls_ca_file` is
     /// an error. Must be called inside a tokio runtime.
     pub fn start(cfg: &BusConfig, connection_name: &str) -> Result<Bus, BusError> {
-        let uri = link::parse_url(cfg)?;
+        let endpoint = link::parse_url(cfg)?;
         let (tx, rx) = watch::channel(Link::default());
         let stop = CancellationToken::new();
         let task = tokio::spawn(link::supervise(
             cfg.clone(),
-            uri,
+            endpoint,
             connection_name.to_owned(),
             tx,
             stop.clone(),

@@ -27,6 +27,9 @@ pub struct BusConfig {
     pub confirm_timeout_secs: u64,
     /// How long one connection attempt may wait for TCP and for the broker's first answer.
     pub connect_timeout_secs: u64,
+    /// PEM file of extra CAs to trust for `amqps://` (a private CA); the system's trust store
+    /// is always used. Unset: the system's alone.
+    pub tls_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for BusConfig {
@@ -41,6 +44,7 @@ impl Default for BusConfig {
             backoff_max_secs: 30,
             confirm_timeout_secs: 30,
             connect_timeout_secs: 10,
+            tls_ca_file: None,
         }
     }
 }

@@ -32,6 +32,8 @@ impl std::error::Error for AmqpError {
 pub enum BusError {
     #[error("invalid AMQP URL: {0}")]
     InvalidUrl(String),
+    #[error("bus TLS CA file: {0}")]
+    TlsCaFile(String),
     #[error("not connected to the broker")]
     Disconnected,
     #[error("broker unreachable: {0}")]

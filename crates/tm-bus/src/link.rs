@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use lapin::tcp::OwnedTLSConfig;
 use lapin::uri::{AMQPScheme, AMQPUri};
-use lapin::{Connection, ConnectionProperties};
+use lapin::{Connect, Connection, ConnectionProperties};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -46,17 +47,42 @@ impl Link {
     }
 }
 
-pub(crate) fn parse_url(cfg: &BusConfig) -> Result<AMQPUri, BusError> {
+/// Where and how to connect: the URL with our heartbeat and timeout, and the extra trust
+/// anchors for `amqps://` ([`BusConfig::tls_ca_file`]).
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) uri: AMQPUri,
+    tls: OwnedTLSConfig,
+}
+
+pub(crate) fn parse_url(cfg: &BusConfig) -> Result<Endpoint, BusError> {
     let mut uri = AMQPUri::from_str(&cfg.url).map_err(BusError::InvalidUrl)?;
     uri.query.heartbeat = Some(cfg.heartbeat_secs);
     uri.query.connection_timeout = Some(cfg.connect_timeout().as_millis() as u64);
-    Ok(uri)
+    let cert_chain = match &cfg.tls_ca_file {
+        Some(path) => {
+            Some(std::fs::read_to_string(path).map_err(|e| BusError::TlsCaFile(format!("{}: {e}", path.display())))?)
+        }
+        None => None,
+    };
+    if cert_chain.is_some() && uri.scheme != AMQPScheme::AMQPS {
+        return Err(BusError::TlsCaFile(
+            "bus.tls_ca_file is set but bus.url is not amqps://".to_owned(),
+        ));
+    }
+    Ok(Endpoint {
+        uri,
+        tls: OwnedTLSConfig {
+            identity: None,
+            cert_chain,
+        },
+    })
 }
 
 /// Runs until `stop` is cancelled; always leaves the watch with `closed = true`.
 pub(crate) async fn supervise(
     cfg: BusConfig,
-    uri: AMQPUri,
+    endpoint: Endpoint,
     connection_name: String,
     state: watch::Sender<Link>,
     stop: CancellationToken,
@@ -65,7 +91,7 @@ pub(crate) async fn supervise(
     let mut backoff = Backoff::new(cfg.backoff_min(), cfg.backoff_max());
     let mut generation = 0u64;
     while !stop.is_cancelled() {
-        match connect_and_declare(&uri, &connection_name, &names, &cfg).await {
+        match connect_and_declare(&endpoint, &connection_name, &names, &cfg).await {
             Ok(conn) => {
                 backoff.reset();
                 generation += 1;
@@ -106,7 +132,7 @@ pub(crate) async fn supervise(
 }
 
 async fn connect_and_declare(
-    uri: &AMQPUri,
+    endpoint: &Endpoint,
     name: &str,
     names: &Names,
     cfg: &BusConfig,
@@ -117,10 +143,14 @@ async fn connect_and_declare(
     // answer (seen here: a broker out of socket slots), and every leaked socket holds one of
     // the broker's slots. So we first check cheaply, on a socket we own, that the broker
     // speaks AMQP, and only then let lapin connect.
+    let uri = &endpoint.uri;
     probe(uri, cfg.connect_timeout()).await?;
     // Backoff inside lapin stays at its default of zero retries: this loop owns retrying.
     let props = ConnectionProperties::default().with_connection_name(name.into());
-    let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, Connection::connect_uri(uri.clone(), props))
+    let connect = uri
+        .clone()
+        .connect_with_config(props, endpoint.tls.clone(), lapin::runtime::default_runtime()?);
+    let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, connect)
         .await
         .map_err(|_| BusError::Unreachable("AMQP handshake timed out".to_owned()))??;
     if let Err(err) = topology::declare(&conn, names, cfg).await {

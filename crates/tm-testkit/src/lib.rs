@@ -2,6 +2,8 @@
 //!
 //! - [`ChaosProxy`]: a TCP proxy in front of a real server (RabbitMQ, MariaDB) whose link a
 //!   test can [`cut`](ChaosProxy::cut) and [`restore`](ChaosProxy::restore);
+//! - [`BrokerNode`]: a private `rabbitmq-server` node (own name, ports, data directory; plain
+//!   and optionally TLS listeners) that a test can kill -9 and restart;
 //! - [`wait_until`]: poll a condition with a deadline instead of sleeping;
 //! - [`fake_twitter`] and [`fake_mastodon`]: local servers that speak the Twitter v2 filtered
 //!   stream and Mastodon streaming protocols of docs/sources.md byte for byte, so the
@@ -9,11 +11,13 @@
 //! - [`unique_prefix`]: a name prefix that isolates one test from every other on a shared
 //!   broker or database.
 
+mod broker_node;
 mod chaos;
 pub mod fake_mastodon;
 pub mod fake_twitter;
 mod wait;
 
+pub use broker_node::{BrokerNode, BrokerNodeOptions};
 pub use chaos::ChaosProxy;
 pub use wait::{wait_until, wait_until_async};
 

@@ -128,6 +128,7 @@ pub fn config(prefix: &str, addr: SocketAddr) -> BusConfig {
         backoff_max_secs: 1,
         confirm_timeout_secs: 10,
         connect_timeout_secs: 2,
+        tls_ca_file: None,
     }
 }
 

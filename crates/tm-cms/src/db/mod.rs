@@ -92,18 +92,53 @@ pub async fn conn(pool: &DbPool) -> Result<DbConn, DbError> {
     Ok(pool.get().await?)
 }
 
+/// The migration lock, one per database (GET_LOCK names are server-wide): at most 64
+/// characters, as MySQL allows.
+const MIGRATION_LOCK_NAME: &str = "LEFT(CONCAT('tm.migrate.', DATABASE()), 64)";
+
+/// How long a migrator waits for another one to finish before it gives up. Within the systemd
+/// unit's `TimeoutStartSec=5min`, so a stuck lock shows as a failed start with this reason.
+pub const MIGRATION_LOCK_WAIT: Duration = Duration::from_secs(240);
+
+#[derive(diesel::QueryableByName)]
+struct LockAnswer {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    answer: Option<i64>,
+}
+
 /// Applies pending migrations on a dedicated connection (diesel's harness is blocking, so it
 /// runs on the blocking pool). Returns the versions applied.
+///
+/// Holds the database's migration lock (MySQL `GET_LOCK`) meanwhile, so instances that start
+/// together take turns: the first applies everything, the others then find nothing to do.
+/// Without it both would see the same pending versions and the second would fail (or apply a
+/// migration twice).
 pub async fn migrate(url: &str) -> Result<Vec<String>, DbError> {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
-        use diesel::Connection;
+        use diesel::{Connection, RunQueryDsl};
         let mut conn = AsyncConnectionWrapper::<AsyncMysqlConnection>::establish(&url)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let wait = MIGRATION_LOCK_WAIT.as_secs();
+        let taken: LockAnswer = diesel::sql_query(format!("SELECT GET_LOCK({MIGRATION_LOCK_NAME}, {wait}) AS answer"))
+            .get_result(&mut conn)?;
+        if taken.answer != Some(1) {
+            return Err(DbError::Unavailable(format!(
+                "migration lock still held by another instance after {wait} s"
+            )));
+        }
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| DbError::Unavailable(format!("migration failed: {e}")))?;
-        Ok(applied.iter().map(|v| v.to_string()).collect())
+            .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+            .map_err(|e| DbError::Unavailable(format!("migration failed: {e}")));
+        // Closing the connection would release it too; releasing first lets a waiter go on
+        // before this connection is torn down.
+        let released = diesel::sql_query(format!("SELECT RELEASE_LOCK({MIGRATION_LOCK_NAME}) AS answer"))
+            .get_result::<LockAnswer>(&mut conn);
+        if let Err(error) = released {
+            tracing::warn!(%error, "could not release the migration lock; closing the connection does");
+        }
+        applied
     })
     .await
     .map_err(|e| DbError::Unavailable(format!("migration task failed: {e}")))?

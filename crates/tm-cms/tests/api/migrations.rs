@@ -78,3 +78,90 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         .await
         .unwrap();
 }
+
+async fn fresh_database() -> (String, String) {
+    let db = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin =
+        <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&format!("mysql://root@{MARIADB}/mysql"))
+            .await
+            .unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {db} CHARACTER SET utf8mb4"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = format!("mysql://root@{MARIADB}/{db}");
+    (db, url)
+}
+
+async fn drop_database(db: &str) {
+    let mut admin =
+        <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&format!("mysql://root@{MARIADB}/mysql"))
+            .await
+            .unwrap();
+    diesel::sql_query(format!("DROP DATABASE {db}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
+
+/// Two instances starting together on a fresh database: without the lock both see five
+/// pending migrations and the slower one fails on "table already exists".
+#[tokio::test]
+async fn two_migrators_started_together_take_turns() {
+    let (db, url) = fresh_database().await;
+    for round in 0..3 {
+        if round > 0 {
+            let blocking_url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut conn = AsyncConnectionWrapper::<AsyncMysqlConnection>::establish(&blocking_url).unwrap();
+                conn.revert_all_migrations(MIGRATIONS).unwrap();
+            })
+            .await
+            .unwrap();
+        }
+        let (first, second) = tokio::join!(tm_cms::db::migrate(&url), tm_cms::db::migrate(&url));
+        let mut counts = [first.unwrap().len(), second.unwrap().len()];
+        counts.sort_unstable();
+        assert_eq!(
+            counts,
+            [0, 5],
+            "round {round}: one applies everything, the other nothing"
+        );
+        assert_eq!(tables(&url).await.len(), 7, "round {round}");
+    }
+    drop_database(&db).await;
+}
+
+#[derive(diesel::QueryableByName)]
+struct Answer {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    answer: Option<i64>,
+}
+
+/// While another connection holds the database's migration lock, `migrate` waits for it.
+#[tokio::test]
+async fn migrate_waits_for_the_migration_lock() {
+    let (db, url) = fresh_database().await;
+    let mut holder = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&url)
+        .await
+        .unwrap();
+    let held: Answer = diesel::sql_query("SELECT GET_LOCK(CONCAT('tm.migrate.', DATABASE()), 0) AS answer")
+        .get_result(&mut holder)
+        .await
+        .unwrap();
+    assert_eq!(held.answer, Some(1));
+    let migrator = tokio::spawn({
+        let url = url.clone();
+        async move { tm_cms::db::migrate(&url).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(!migrator.is_finished(), "migrate ran while the lock was held");
+    assert!(tables(&url).await.is_empty());
+    let _: Answer = diesel::sql_query("SELECT RELEASE_LOCK(CONCAT('tm.migrate.', DATABASE())) AS answer")
+        .get_result(&mut holder)
+        .await
+        .unwrap();
+    assert_eq!(migrator.await.unwrap().unwrap().len(), 5);
+    assert_eq!(tables(&url).await.len(), 7);
+    drop_database(&db).await;
+}
