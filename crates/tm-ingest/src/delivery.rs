@@ -201,6 +201,7 @@ mod tests {
             text: "t".into(),
             url: "u".into(),
             posted_at: OffsetDateTime::UNIX_EPOCH,
+            author_id: None,
         }
     }
 
