@@ -3,13 +3,14 @@
 //! - [`ChaosProxy`]: a TCP proxy in front of a real server (RabbitMQ, MariaDB) whose link a
 //!   test can [`cut`](ChaosProxy::cut) and [`restore`](ChaosProxy::restore);
 //! - [`wait_until`]: poll a condition with a deadline instead of sleeping;
-//! - [`fake_twitter`] and [`fake_mastodon`]: local servers that speak the Twitter v2 filtered
-//!   stream and Mastodon streaming protocols of `shared/design/SOURCES.md` byte for byte, so the
-//!   real ingest client runs against them;
+//! - [`fake_twitter`], [`fake_mastodon`] and [`fake_jetstream`]: local servers that speak the
+//!   Twitter v2 filtered stream, Mastodon streaming and Bluesky Jetstream protocols of
+//!   `shared/design/SOURCES.md` byte for byte, so the real ingest client runs against them;
 //! - [`unique_prefix`]: a name prefix that isolates one test from every other on a shared
 //!   broker or database.
 
 mod chaos;
+pub mod fake_jetstream;
 pub mod fake_mastodon;
 pub mod fake_twitter;
 mod wait;
