@@ -28,7 +28,8 @@ impl From<Routing> for Exchange {
 pub enum CommandQueue {
     /// `cms.posts` ← `post.submit` on `tm.commands`.
     CmsPosts,
-    /// `cms.ingest` ← `ingest.item` on `tm.commands`.
+    /// `cms.ingest` ← `ingest.item`, `ingest.retract` on `tm.commands` (one queue: a retract
+    /// is handled after the item it retracts).
     CmsIngest,
     /// `cms.control` ← `sources.snapshot.request` on `tm.commands`.
     CmsControl,
@@ -60,7 +61,7 @@ impl CommandQueue {
     pub fn bindings(&self) -> (Exchange, &'static [&'static str]) {
         match self {
             CommandQueue::CmsPosts => (Exchange::Commands, &["post.submit"]),
-            CommandQueue::CmsIngest => (Exchange::Commands, &["ingest.item"]),
+            CommandQueue::CmsIngest => (Exchange::Commands, &["ingest.item", "ingest.retract"]),
             CommandQueue::CmsControl => (Exchange::Commands, &["sources.snapshot.request"]),
             CommandQueue::IngestSources => (Exchange::Events, &["sources.changed", "sources.snapshot"]),
         }

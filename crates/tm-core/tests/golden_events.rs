@@ -158,7 +158,38 @@ fn ingest_item() {
         text: "Loving #physics101 today".into(),
         url: "https://twitter.com/ada/status/1861234567890123456".into(),
         posted_at: datetime!(2026-11-23 09:10:00 UTC),
+        author_id: None,
     });
+}
+
+#[test]
+fn ingest_retract() {
+    check(IngestRetract {
+        source: IngestSource::Bluesky,
+        external_id: "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3lbq2vqjzqk2c".into(),
+    });
+}
+
+#[test]
+fn a_bluesky_item_carries_the_authors_did_and_older_items_read_without_it() {
+    let item = IngestItem {
+        source: IngestSource::Bluesky,
+        external_id: "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3lbq2vqjzqk2c".into(),
+        room_ids: vec![42],
+        author: "ada.bsky.social".into(),
+        text: "Loving #physics101 today".into(),
+        url: "https://bsky.app/profile/did:plc:ewvi7nxzyoun6zhxrhs64oiz/post/3lbq2vqjzqk2c".into(),
+        posted_at: datetime!(2026-11-23 09:10:00 UTC),
+        author_id: Some("did:plc:ewvi7nxzyoun6zhxrhs64oiz".into()),
+    };
+    let json = serde_json::to_value(&item).unwrap();
+    assert_eq!(json["source"], "bluesky");
+    assert_eq!(json["author_id"], "did:plc:ewvi7nxzyoun6zhxrhs64oiz");
+    let back: IngestItem = serde_json::from_value(json).unwrap();
+    assert_eq!(back, item);
+    let golden = std::fs::read_to_string(fixture_path("ingest.item")).unwrap();
+    let old: Envelope<IngestItem> = RawEnvelope::from_slice(golden.as_bytes()).unwrap().decode().unwrap();
+    assert_eq!(old.payload.author_id, None);
 }
 
 #[test]
@@ -250,5 +281,5 @@ fn docs_events_md_shows_every_golden_file() {
         );
         count += 1;
     }
-    assert_eq!(count, 10, "every event and command has a golden file");
+    assert_eq!(count, 11, "every event and command has a golden file");
 }

@@ -108,5 +108,8 @@ fn start_sources(parts: &Arc<Parts>, stop: &CancellationToken) -> JoinSet<()> {
     if let Some(mastodon) = parts.mastodon_source() {
         tasks.spawn(mastodon.run(stop.clone()));
     }
+    if let Some(bluesky) = parts.bluesky_source() {
+        tasks.spawn(bluesky.run(stop.clone()));
+    }
     tasks
 }

@@ -2,11 +2,14 @@
 //! use port 0 and read the port), and runs until shutdown.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tm_bus::{Bus, BusError, Publisher};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::bluesky::state::CursorStore;
+use crate::bluesky::BlueskySource;
 use crate::bus::BusItemPublisher;
 use crate::clock::{tokio_sleeper, SharedSleeper};
 use crate::config::{millis, secs, Settings};
@@ -59,6 +62,24 @@ impl Parts {
                 rule_request_interval: millis(t.rule_request_interval_ms),
                 rules_debounce: millis(t.rules_debounce_ms),
             },
+            watch: self.watch_rx.clone(),
+            outbox: self.outbox.clone(),
+            metrics: self.metrics.clone(),
+            sleeper: self.sleeper.clone(),
+        })
+    }
+
+    pub fn bluesky_source(&self) -> Option<BlueskySource> {
+        let b = &self.settings.bluesky;
+        b.enabled().then(|| BlueskySource {
+            endpoints: b.endpoints(),
+            rewind: Duration::from_secs(b.rewind_secs),
+            silence_timeout: secs(b.silence_timeout_secs),
+            ping_interval: secs(b.ping_interval_secs),
+            save_interval: millis(b.cursor_save_ms),
+            handle_cache: b.handle_cache,
+            delivered_memory: b.delivered_memory,
+            store: CursorStore::new(self.settings.state.dir().as_deref()),
             watch: self.watch_rx.clone(),
             outbox: self.outbox.clone(),
             metrics: self.metrics.clone(),
@@ -145,6 +166,9 @@ impl Application {
         };
         if !settings.mastodon.enabled() {
             tracing::info!("Mastodon source off: set [mastodon] streaming_url and access_token to enable it");
+        }
+        if !settings.bluesky.enabled() {
+            tracing::info!("Bluesky source off: set [bluesky] endpoints (Jetstream URLs) to enable it");
         }
         let store = StateStore::new(settings.state.dir().as_deref());
         let (watch_tx, watch_rx) = watch::channel(store.load());

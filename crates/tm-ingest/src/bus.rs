@@ -1,25 +1,31 @@
-//! The bus-facing side, kept thin: publishing `ingest.item` and `sources.snapshot.request`,
-//! and consuming the watch list from the durable `ingest.sources` queue. Everything else in
-//! the crate knows nothing about AMQP.
+//! The bus-facing side, kept thin: publishing `ingest.item`, `ingest.retract` and
+//! `sources.snapshot.request`, and consuming the watch list from the durable `ingest.sources`
+//! queue. Everything else in the crate knows nothing about AMQP.
 
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use tm_bus::{Bus, CommandQueue, Incoming, Publisher, QueueKind, SubscribeSpec, SubscriptionEvent};
-use tm_core::event::{IngestItem, SourcesChanged, SourcesSnapshot, SourcesSnapshotRequest};
+use tm_core::event::{SourcesChanged, SourcesSnapshot, SourcesSnapshotRequest};
 use tm_core::{Envelope, Event, RawEnvelope};
 use tokio_util::sync::CancellationToken;
 
-use crate::delivery::ItemPublisher;
+use crate::delivery::{ItemPublisher, Outgoing};
 use crate::state::StateStore;
 use crate::watch::WatchTx;
 
-/// `ingest.item` through tm-bus's confirmed publisher.
+/// `ingest.item` and `ingest.retract` through tm-bus's confirmed publisher.
 pub struct BusItemPublisher(pub Publisher);
 
 impl ItemPublisher for BusItemPublisher {
-    fn publish<'a>(&'a self, env: &'a Envelope<IngestItem>) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move { self.0.publish(env).await.map_err(|e| e.to_string()) })
+    fn publish<'a>(&'a self, cmd: &'a Outgoing) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let sent = match cmd {
+                Outgoing::Item(env) => self.0.publish(env).await,
+                Outgoing::Retract(env) => self.0.publish(env).await,
+            };
+            sent.map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -9,6 +9,9 @@ use serde::Deserialize;
 use tm_bus::BusConfig;
 use tm_runtime::{load_config, ConfigError, ConfigSources, LogFormat, Secret};
 
+/// Settings that are comma-separated lists when given in the environment.
+pub const LIST_KEYS: &[&str] = &["bluesky.endpoints"];
+
 /// The built-in defaults.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -31,13 +34,18 @@ pub struct Settings {
     pub state: StateSettings,
     pub twitter: TwitterSettings,
     pub mastodon: MastodonSettings,
+    pub bluesky: BlueskySettings,
 }
 
 impl Settings {
     /// The production sources: defaults, `/etc/tm/ingest.toml`, `file`, environment,
     /// credentials.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        load_config(&ConfigSources::standard("ingest", DEFAULTS, file).with_credentials(CREDENTIALS))
+        load_config(
+            &ConfigSources::standard("ingest", DEFAULTS, file)
+                .with_credentials(CREDENTIALS)
+                .with_list_keys(LIST_KEYS),
+        )
     }
 }
 
@@ -121,6 +129,38 @@ impl MastodonSettings {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlueskySettings {
+    /// Jetstream `subscribe` URLs, tried in order (failover); empty = the Bluesky source is off.
+    pub endpoints: Vec<String>,
+    /// A reconnect replays from this many seconds before the last frame handled.
+    pub rewind_secs: u64,
+    pub silence_timeout_secs: u64,
+    pub ping_interval_secs: u64,
+    /// How often the cursor is written to `state.dir`.
+    pub cursor_save_ms: u64,
+    /// DID → handle entries remembered from identity frames.
+    pub handle_cache: usize,
+    /// AT URIs of delivered posts remembered (replays dropped, deletes retracted).
+    pub delivered_memory: usize,
+}
+
+impl BlueskySettings {
+    /// The endpoints that are set (blank entries, e.g. from an empty environment list, ignored).
+    pub fn endpoints(&self) -> Vec<String> {
+        self.endpoints
+            .iter()
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+            .collect()
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.endpoints().is_empty()
+    }
+}
+
 /// Milliseconds → `Duration`, at least 1 ms (a zero would make loops spin).
 pub fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms.max(1))
@@ -147,7 +187,8 @@ mod tests {
     fn defaults_load_with_both_sources_off() {
         let s: Settings = load_config(&sources(None)).unwrap();
         assert_eq!(s.http.bind, "127.0.0.1:8082");
-        assert!(!s.twitter.enabled() && !s.mastodon.enabled());
+        assert!(!s.twitter.enabled() && !s.mastodon.enabled() && !s.bluesky.enabled());
+        assert_eq!(s.bluesky.rewind_secs, 5);
         assert_eq!(s.twitter.stall_timeout_ms, 20_000);
         assert_eq!(s.twitter.max_rule_chars, 512);
     }

@@ -6,6 +6,8 @@
 //! Each item is wrapped in its envelope once, so a retried publish keeps its message id and
 //! the CMS can dedupe on it as well as on (source, external id). Items already seen recently
 //! are not queued again: reconnects replay a few, and there is no point sending them twice.
+//! Retractions (`ingest.retract`, a source deleted a post it delivered) travel through the same
+//! buffer, in order, so a retract is never published before the item it retracts.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
@@ -13,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use tm_core::event::{IngestItem, IngestSource};
+use tm_core::event::{IngestItem, IngestRetract, IngestSource};
 use tm_core::Envelope;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -21,9 +23,32 @@ use uuid::Uuid;
 
 use crate::metrics::SharedMetrics;
 
-/// Publishes one envelope and waits for the broker's confirm. `Err` = not confirmed.
+/// One command waiting in the buffer, wrapped in its envelope once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outgoing {
+    Item(Envelope<IngestItem>),
+    Retract(Envelope<IngestRetract>),
+}
+
+impl Outgoing {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Outgoing::Item(env) => env.id,
+            Outgoing::Retract(env) => env.id,
+        }
+    }
+
+    pub fn external_id(&self) -> &str {
+        match self {
+            Outgoing::Item(env) => &env.payload.external_id,
+            Outgoing::Retract(env) => &env.payload.external_id,
+        }
+    }
+}
+
+/// Publishes one command and waits for the broker's confirm. `Err` = not confirmed.
 pub trait ItemPublisher: Send + Sync + 'static {
-    fn publish<'a>(&'a self, env: &'a Envelope<IngestItem>) -> BoxFuture<'a, Result<(), String>>;
+    fn publish<'a>(&'a self, cmd: &'a Outgoing) -> BoxFuture<'a, Result<(), String>>;
 }
 
 /// Outbox sizes.
@@ -33,10 +58,15 @@ pub struct OutboxLimits {
     pub recent_ids: usize,
 }
 
-type Key = (IngestSource, String);
+/// Which command about which external post: an item and its retraction are different keys.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Item(IngestSource, String),
+    Retract(IngestSource, String),
+}
 
 struct State {
-    queue: VecDeque<Envelope<IngestItem>>,
+    queue: VecDeque<Outgoing>,
     recent: VecDeque<Key>,
     recent_set: HashSet<Key>,
 }
@@ -74,12 +104,22 @@ impl Outbox {
 
     /// Queues an item; returns false if it was seen recently and skipped.
     pub fn push(&self, item: IngestItem) -> bool {
-        let key = (item.source, item.external_id.clone());
+        let key = Key::Item(item.source, item.external_id.clone());
+        self.enqueue(key, || Outgoing::Item(Envelope::new(crate::SERVICE, item)))
+    }
+
+    /// Queues a retraction (behind every item queued before it); false if queued recently.
+    pub fn push_retract(&self, retract: IngestRetract) -> bool {
+        let key = Key::Retract(retract.source, retract.external_id.clone());
+        self.enqueue(key, || Outgoing::Retract(Envelope::new(crate::SERVICE, retract)))
+    }
+
+    fn enqueue(&self, key: Key, command: impl FnOnce() -> Outgoing) -> bool {
         {
             let mut st = self.lock();
             if st.recent_set.contains(&key) {
                 self.metrics.duplicates_skipped.fetch_add(1, Relaxed);
-                tracing::debug!(external_id = %key.1, "skipping an item seen recently");
+                tracing::debug!(key = ?key, "skipping a command queued recently");
                 return false;
             }
             st.recent.push_back(key.clone());
@@ -94,12 +134,12 @@ impl Outbox {
                     self.metrics.buffer_dropped.fetch_add(1, Relaxed);
                     tracing::warn!(
                         capacity = self.limits.capacity,
-                        dropped_id = %dropped.payload.external_id,
+                        dropped_id = %dropped.external_id(),
                         "delivery buffer full (broker away?): dropped the oldest item"
                     );
                 }
             }
-            st.queue.push_back(Envelope::new(crate::SERVICE, item));
+            st.queue.push_back(command());
             self.metrics.buffered.store(st.queue.len() as u64, Relaxed);
         }
         self.notify.notify_one();
@@ -114,13 +154,13 @@ impl Outbox {
         self.len() == 0
     }
 
-    fn front(&self) -> Option<Envelope<IngestItem>> {
+    fn front(&self) -> Option<Outgoing> {
         self.lock().queue.front().cloned()
     }
 
     fn pop_sent(&self, id: Uuid) {
         let mut st = self.lock();
-        if st.queue.front().map(|e| e.id) == Some(id) {
+        if st.queue.front().map(Outgoing::id) == Some(id) {
             st.queue.pop_front();
         }
         self.metrics.buffered.store(st.queue.len() as u64, Relaxed);
@@ -171,12 +211,12 @@ impl Outbox {
             match result {
                 Ok(()) => {
                     self.metrics.published.fetch_add(1, Relaxed);
-                    tracing::debug!(external_id = %env.payload.external_id, "ingest.item confirmed");
-                    self.pop_sent(env.id);
+                    tracing::debug!(external_id = %env.external_id(), "command confirmed");
+                    self.pop_sent(env.id());
                 }
                 Err(err) => {
                     self.metrics.publish_failures.fetch_add(1, Relaxed);
-                    tracing::warn!(error = %err, buffered = self.len(), "ingest.item not confirmed; will retry");
+                    tracing::warn!(error = %err, buffered = self.len(), "command not confirmed; will retry");
                     tokio::select! {
                         _ = stop.cancelled() => return,
                         _ = tokio::time::sleep(retry) => {}
@@ -201,16 +241,12 @@ mod tests {
             text: "t".into(),
             url: "u".into(),
             posted_at: OffsetDateTime::UNIX_EPOCH,
+            author_id: None,
         }
     }
 
     fn ids(outbox: &Outbox) -> Vec<String> {
-        outbox
-            .lock()
-            .queue
-            .iter()
-            .map(|e| e.payload.external_id.clone())
-            .collect()
+        outbox.lock().queue.iter().map(|e| e.external_id().to_owned()).collect()
     }
 
     #[test]
@@ -252,5 +288,31 @@ mod tests {
             "the memory is bounded: the oldest id was forgotten"
         );
         assert_eq!(metrics.duplicates_skipped.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn a_retraction_queues_behind_its_item_and_is_not_a_duplicate_of_it() {
+        let metrics = SharedMetrics::default();
+        let outbox = Outbox::new(
+            OutboxLimits {
+                capacity: 10,
+                recent_ids: 10,
+            },
+            metrics.clone(),
+        );
+        assert!(outbox.push(item("at://x/app.bsky.feed.post/1")));
+        let retract = IngestRetract {
+            source: IngestSource::Twitter,
+            external_id: "at://x/app.bsky.feed.post/1".into(),
+        };
+        assert!(outbox.push_retract(retract.clone()));
+        assert!(!outbox.push_retract(retract), "a replayed delete");
+        let queued: Vec<bool> = outbox
+            .lock()
+            .queue
+            .iter()
+            .map(|c| matches!(c, Outgoing::Retract(_)))
+            .collect();
+        assert_eq!(queued, vec![false, true]);
     }
 }

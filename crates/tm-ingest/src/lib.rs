@@ -1,10 +1,11 @@
-//! tm-ingest: hashtag matches from Twitter (v2 filtered stream) and Mastodon (streaming API)
-//! become `ingest.item` commands for tm-cms. It never touches the database and is never the
+//! tm-ingest: hashtag matches from Twitter (v2 filtered stream), Mastodon (streaming API) and
+//! Bluesky (Jetstream) become `ingest.item` commands for tm-cms (and a Bluesky post deleted
+//! upstream an `ingest.retract`). It never touches the database and is never the
 //! reason another service fails: it only publishes commands and reads its own queue.
 //!
 //! * [`watch`] — the watch list (rooms → hashtags) from `sources.*` events ([`bus`]), kept
 //!   across restarts by the durable queue, the snapshot request and an optional [`state`] file;
-//! * [`twitter`] and [`mastodon`] — one long-lived connection per source, each following the
+//! * [`twitter`], [`mastodon`] and [`bluesky`] — one long-lived connection per source, each following the
 //!   reconnect table in [`backoff`] through an injectable [`clock::Sleeper`];
 //! * [`delivery`] — the bounded, deduplicating buffer in front of the confirmed publisher;
 //! * [`lock`] and [`active`] — single-active across instances, with the broker as the lock;
@@ -14,6 +15,7 @@
 pub mod active;
 pub mod app;
 pub mod backoff;
+pub mod bluesky;
 pub mod bus;
 pub mod clock;
 pub mod config;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-/// One source's numbers (`source="twitter"` / `source="mastodon"`).
+/// One source's numbers (`source="twitter"` / `"mastodon"` / `"bluesky"`).
 #[derive(Debug, Default)]
 pub struct SourceMetrics {
     pub enabled: AtomicBool,
@@ -15,7 +15,7 @@ pub struct SourceMetrics {
     pub reconnects: AtomicU64,
     pub items: AtomicU64,
     last_item_unix: AtomicI64,
-    /// Twitter: rules in force; Mastodon: hashtags subscribed.
+    /// Twitter: rules in force; Mastodon: hashtags subscribed; Bluesky: hashtags filtered for.
     pub rules: AtomicU64,
     pub rules_rejected: AtomicU64,
 }
@@ -42,6 +42,13 @@ type Getter = fn(&SourceMetrics) -> i64;
 pub struct Metrics {
     pub twitter: SourceMetrics,
     pub mastodon: SourceMetrics,
+    pub bluesky: SourceMetrics,
+    /// Jetstream frames read (the whole network's posts, before filtering).
+    pub bluesky_frames: AtomicU64,
+    /// `ingest.retract` queued: delivered posts deleted upstream.
+    pub bluesky_retracts: AtomicU64,
+    /// The Jetstream cursor (`time_us` of the last frame handled); 0 = none yet.
+    pub bluesky_cursor_us: AtomicI64,
     /// 1 while this instance holds the single-active lock.
     pub active: AtomicBool,
     /// Attempts to take the single-active lock (a standby keeps counting).
@@ -84,7 +91,11 @@ impl Metrics {
         ];
         for (name, kind, get) in per_source {
             let _ = writeln!(out, "# TYPE {name} {kind}");
-            for (label, source) in [("twitter", &self.twitter), ("mastodon", &self.mastodon)] {
+            for (label, source) in [
+                ("twitter", &self.twitter),
+                ("mastodon", &self.mastodon),
+                ("bluesky", &self.bluesky),
+            ] {
                 let _ = writeln!(out, "{name}{{source=\"{label}\"}} {}", get(source));
             }
         }
@@ -100,10 +111,22 @@ impl Metrics {
             ),
             ("tm_ingest_published_total", "counter", n(&self.published)),
             ("tm_ingest_publish_failures_total", "counter", n(&self.publish_failures)),
+            ("tm_ingest_bluesky_frames_total", "counter", n(&self.bluesky_frames)),
+            ("tm_ingest_bluesky_retracts_total", "counter", n(&self.bluesky_retracts)),
         ];
         for (name, kind, value) in globals {
             let _ = writeln!(out, "# TYPE {name} {kind}\n{name} {value}");
         }
+        let cursor = self.bluesky_cursor_us.load(Relaxed);
+        let lag = if cursor > 0 {
+            (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000 - i128::from(cursor)) as f64 / 1e6
+        } else {
+            -1.0
+        };
+        let _ = writeln!(
+            out,
+            "# TYPE tm_ingest_bluesky_cursor_lag_seconds gauge\ntm_ingest_bluesky_cursor_lag_seconds {lag:.3}"
+        );
         tm_runtime::with_build_info(out, "tm-ingest", env!("CARGO_PKG_VERSION"))
     }
 }
@@ -127,5 +150,7 @@ mod tests {
             env!("CARGO_PKG_VERSION")
         );
         assert!(text.contains(&build), "{text}");
+        assert!(text.contains("tm_ingest_source_enabled{source=\"bluesky\"} 0"));
+        assert!(text.contains("tm_ingest_bluesky_cursor_lag_seconds -1.000"));
     }
 }

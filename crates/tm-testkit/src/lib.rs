@@ -5,14 +5,15 @@
 //! - [`BrokerNode`]: a private `rabbitmq-server` node (own name, ports, data directory; plain
 //!   and optionally TLS listeners) that a test can kill -9 and restart;
 //! - [`wait_until`]: poll a condition with a deadline instead of sleeping;
-//! - [`fake_twitter`] and [`fake_mastodon`]: local servers that speak the Twitter v2 filtered
-//!   stream and Mastodon streaming protocols of docs/sources.md byte for byte, so the
-//!   real ingest client runs against them;
+//! - [`fake_twitter`], [`fake_mastodon`] and [`fake_jetstream`]: local servers that speak the
+//!   Twitter v2 filtered stream, Mastodon streaming and Bluesky Jetstream protocols of
+//!   docs/sources.md byte for byte, so the real ingest client runs against them;
 //! - [`unique_prefix`]: a name prefix that isolates one test from every other on a shared
 //!   broker or database.
 
 mod broker_node;
 mod chaos;
+pub mod fake_jetstream;
 pub mod fake_mastodon;
 pub mod fake_twitter;
 mod wait;

@@ -1,14 +1,16 @@
-//! Items from tm-ingest (tweets, toots): stored once per (room, source, external id), in every
-//! open room they matched. Slow mode and rate limits do not apply; approve mode does.
+//! Items from tm-ingest (tweets, toots, Bluesky posts): stored once per (room, source, external
+//! id), in every open room they matched. Slow mode and rate limits do not apply; approve mode
+//! and mutes do: an author muted in a room (participant `<source>:<author id>`) is skipped there.
+//! A retract deletes what an item made, through the owner's delete path.
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
-use tm_core::event::{IngestItem, IngestSource, Moderation, RoomId, RoomState};
+use tm_core::event::{IngestItem, IngestRetract, IngestSource, Moderation, RoomId, RoomState};
 use tm_core::{parse_body, MessageBody, HARD_MAX_BODY_CHARS};
 
 use super::rooms::{moderation_of, state_of};
-use super::{clock, event_log, posting, secrets, Engine};
-use crate::db::models::NewMessage;
+use super::{clock, event_log, moderation, posting, secrets, Engine};
+use crate::db::models::{MessageRow, NewMessage};
 use crate::db::schema::messages;
 use crate::db::DbError;
 
@@ -19,6 +21,15 @@ pub enum IngestOutcome {
     Duplicate,
     /// The room is missing, paused or closed, or the text is unusable.
     Skipped,
+    /// The author is muted in the room.
+    Muted,
+}
+
+/// The participant id of an item's author: mutes and the speaker colour follow it. The stable
+/// id when the source has one (a Bluesky DID), else the display form.
+pub fn participant_of(item: &IngestItem) -> String {
+    let id = item.author_id.as_deref().filter(|id| !id.trim().is_empty());
+    format!("{}:{}", item.source.as_str(), id.unwrap_or(&item.author))
 }
 
 impl Engine {
@@ -40,6 +51,49 @@ impl Engine {
         }
         Ok(outcomes)
     }
+
+    /// Deletes every message made from (source, external id), room by room, each in its own
+    /// transaction, through the owner's delete path. Returns how many were deleted now (0 when
+    /// unknown or already deleted: a redelivery changes nothing).
+    pub async fn retract(&self, retract: &IngestRetract) -> Result<usize, DbError> {
+        let targets: Vec<(u64, RoomId)> = messages::table
+            .filter(messages::source.eq(retract.source.as_str()))
+            .filter(messages::external_id.eq(&retract.external_id))
+            .filter(messages::state.ne("deleted"))
+            .select((messages::id, messages::room_id))
+            .load(&mut self.conn().await?)
+            .await?;
+        let mut deleted = 0;
+        for (message_id, room_id) in targets {
+            let mut conn = self.conn().await?;
+            let source = retract.source;
+            let (done, emitted) = conn
+                .transaction::<_, DbError, _>(async move |conn| {
+                    let Some(mut room) = event_log::lock_room(conn, room_id).await? else {
+                        return Ok((false, false));
+                    };
+                    let row: Option<MessageRow> = messages::table
+                        .find(message_id)
+                        .select(MessageRow::as_select())
+                        .first(conn)
+                        .await
+                        .optional()?;
+                    let Some(mut row) = row.filter(|r| r.state != "deleted") else {
+                        return Ok((false, false));
+                    };
+                    let emitted = moderation::delete_in_transaction(conn, &mut room, &mut row).await?;
+                    let actor = format!("source:{}", source.as_str());
+                    moderation::audit_as(conn, room.id, &actor, "delete", &format!("message:{}", row.id)).await?;
+                    Ok((true, emitted))
+                })
+                .await?;
+            if emitted {
+                self.events_committed();
+            }
+            deleted += usize::from(done);
+        }
+        Ok(deleted)
+    }
 }
 
 async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestItem) -> Result<IngestOutcome, DbError> {
@@ -48,6 +102,10 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
     };
     if state_of(&room) != RoomState::Open {
         return Ok(IngestOutcome::Skipped);
+    }
+    let participant = participant_of(item);
+    if posting::is_muted(conn, room.id, &participant).await? {
+        return Ok(IngestOutcome::Muted);
     }
     let source = item.source.as_str();
     let existing: i64 = messages::table
@@ -73,7 +131,6 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         .filter(|c| !c.is_control())
         .take(32)
         .collect();
-    let participant = format!("{source}:{}", item.author);
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(|e| DbError::Unavailable(e.to_string()))?;
     let pending = moderation_of(&room) == Moderation::Approve;
     let seq = if pending {
@@ -84,6 +141,7 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
     let kind = match item.source {
         IngestSource::Twitter => "tweet",
         IngestSource::Mastodon => "toot",
+        IngestSource::Bluesky => "bluesky",
     };
     let external_id: String = item.external_id.chars().take(191).collect();
     let url: String = item.url.chars().take(2048).collect();

@@ -58,6 +58,7 @@ pub(crate) fn kind_of(kind: &str) -> MessageKind {
     match kind {
         "tweet" => MessageKind::Tweet,
         "toot" => MessageKind::Toot,
+        "bluesky" => MessageKind::Bluesky,
         "system" => MessageKind::System,
         _ => MessageKind::Post,
     }

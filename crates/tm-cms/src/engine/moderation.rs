@@ -11,7 +11,7 @@ use tm_core::event::{MessageDeleted, RoomId, RoomState};
 use super::messages::{to_view, MessageView};
 use super::rooms::{find_by_slug, state_of, Actor};
 use super::{clock, event_log, from_diesel, posting, Engine};
-use crate::db::models::{AuditRow, MessageRow};
+use crate::db::models::{AuditRow, MessageRow, RoomRow};
 use crate::db::schema::{messages, moderation_log, mutes};
 use crate::db::DbError;
 use crate::errors::{api_error, db_status, ApiErrorCode};
@@ -120,6 +120,40 @@ pub(crate) async fn audit_as(
     Ok(())
 }
 
+/// Deletes a message inside the caller's transaction (the room row locked): the state becomes
+/// `deleted`; a visible message's `message.created` is redacted and a `message.deleted` is
+/// appended. Returns whether an event was appended. The one delete path, for an owner's or an
+/// admin's delete and for a post retracted at its source.
+pub(crate) async fn delete_in_transaction(
+    conn: &mut AsyncMysqlConnection,
+    room: &mut RoomRow,
+    row: &mut MessageRow,
+) -> Result<bool, DbError> {
+    if row.state == "deleted" {
+        return Ok(false);
+    }
+    let was_visible = row.state == "visible";
+    row.state = "deleted".to_owned();
+    diesel::update(messages::table.find(row.id))
+        .set(messages::state.eq("deleted"))
+        .execute(conn)
+        .await?;
+    if !was_visible {
+        return Ok(false);
+    }
+    if let Some(created_at_seq) = row.seq {
+        event_log::redact_message_created(conn, room.id, created_at_seq, row.id).await?;
+    }
+    let seq = event_log::next_seq(conn, room).await?;
+    let deleted = MessageDeleted {
+        room_id: room.id,
+        seq,
+        id: row.id,
+    };
+    event_log::append(conn, Some(room.id), Some(seq), deleted).await?;
+    Ok(true)
+}
+
 /// What happens to a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
@@ -192,12 +226,18 @@ impl Engine {
                 if verdict == Verdict::Approve && state_of(&room) == RoomState::Closed {
                     return Err(ModerationError::Closed);
                 }
-                let was_visible = row.state == "visible";
+                if verdict == Verdict::Delete {
+                    if row.state == "deleted" {
+                        return Ok((to_view(&row, &room.slug), false));
+                    }
+                    let emitted = delete_in_transaction(conn, &mut room, &mut row).await?;
+                    audit(conn, room.id, actor, "delete", &format!("message:{}", row.id)).await?;
+                    return Ok((to_view(&row, &room.slug), emitted));
+                }
+                // Only pending messages get here: approving shows one, rejecting drops it unseen.
                 let (state, action) = match verdict {
                     Verdict::Approve => ("visible", "approve"),
-                    Verdict::Reject => ("deleted", "reject"),
-                    Verdict::Delete if row.state == "deleted" => return Ok((to_view(&row, &room.slug), false)),
-                    Verdict::Delete => ("deleted", "delete"),
+                    Verdict::Reject | Verdict::Delete => ("deleted", "reject"),
                 };
                 if verdict == Verdict::Approve {
                     row.seq = Some(event_log::next_seq(conn, &mut room).await?);
@@ -207,22 +247,9 @@ impl Engine {
                     .set((messages::state.eq(state), messages::seq.eq(row.seq)))
                     .execute(conn)
                     .await?;
-                let mut emitted = false;
-                if verdict == Verdict::Approve {
+                let emitted = verdict == Verdict::Approve;
+                if emitted {
                     posting::announce(conn, &room, &row).await?;
-                    emitted = true;
-                } else if was_visible {
-                    if let Some(created_at_seq) = row.seq {
-                        event_log::redact_message_created(conn, room.id, created_at_seq, row.id).await?;
-                    }
-                    let seq = event_log::next_seq(conn, &mut room).await?;
-                    let deleted = MessageDeleted {
-                        room_id: room.id,
-                        seq,
-                        id: row.id,
-                    };
-                    event_log::append(conn, Some(room.id), Some(seq), deleted).await?;
-                    emitted = true;
                 }
                 audit(conn, room.id, actor, action, &format!("message:{}", row.id)).await?;
                 Ok((to_view(&row, &room.slug), emitted))

@@ -224,7 +224,11 @@ async fn find_by_client_id(
         .optional()?)
 }
 
-async fn is_muted(conn: &mut AsyncMysqlConnection, room_id: RoomId, participant: &str) -> Result<bool, DbError> {
+pub(crate) async fn is_muted(
+    conn: &mut AsyncMysqlConnection,
+    room_id: RoomId,
+    participant: &str,
+) -> Result<bool, DbError> {
     let count: i64 = mutes::table
         .filter(mutes::room_id.eq(room_id))
         .filter(mutes::participant_id.eq(participant))

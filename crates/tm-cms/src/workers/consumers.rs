@@ -1,4 +1,5 @@
-//! The CMS's bus consumers: `post.submit`, `ingest.item` and `sources.snapshot.request`.
+//! The CMS's bus consumers: `post.submit`, `ingest.item` / `ingest.retract` and
+//! `sources.snapshot.request`.
 //!
 //! Policy: an undecodable payload is poison (dead-lettered for inspection). Any database
 //! failure is transient, so the delivery waits and is retried in place (never dead-lettered)
@@ -7,7 +8,8 @@
 //! dropped with a log line.
 
 use tm_bus::{Bus, CommandQueue, HandleError};
-use tm_core::event::{IngestItem, PostSubmit, RawEnvelope, SourcesSnapshotRequest};
+use tm_core::event::{IngestItem, IngestRetract, PostSubmit, RawEnvelope, SourcesSnapshotRequest};
+use tm_core::Event;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -54,6 +56,9 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
 }
 
 async fn handle_ingest(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
+    if env.kind == IngestRetract::TYPE {
+        return handle_retract(engine, env).await;
+    }
     const QUEUE: &str = "cms.ingest";
     let envelope_id = env.id;
     let item = env.decode::<IngestItem>().map_err(HandleError::poison)?.payload;
@@ -62,6 +67,21 @@ async fn handle_ingest(engine: Engine, env: RawEnvelope) -> Result<(), HandleErr
         Ok(outcomes) => {
             tracing::debug!(?outcomes, "ingested");
             engine.metrics().consumed(QUEUE, "stored");
+            Ok(())
+        }
+        Err(err) => Err(transient(QUEUE, &engine, &err)),
+    }
+}
+
+async fn handle_retract(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
+    const QUEUE: &str = "cms.ingest";
+    let envelope_id = env.id;
+    let retract = env.decode::<IngestRetract>().map_err(HandleError::poison)?.payload;
+    let span = tracing::info_span!("ingest.retract", %envelope_id, source = retract.source.as_str(), external_id = %retract.external_id);
+    match engine.retract(&retract).instrument(span.clone()).await {
+        Ok(deleted) => {
+            span.in_scope(|| tracing::info!(deleted, "retracted at the source"));
+            engine.metrics().consumed(QUEUE, "retracted");
             Ok(())
         }
         Err(err) => Err(transient(QUEUE, &engine, &err)),

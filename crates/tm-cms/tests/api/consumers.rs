@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tm_bus::CommandQueue;
 use tm_cms::db::schema::messages;
-use tm_core::event::{Envelope, IngestItem, IngestSource, PostSubmit, SourcesSnapshotRequest};
+use tm_core::event::{Envelope, IngestItem, IngestRetract, IngestSource, PostSubmit, SourcesSnapshotRequest};
 use tm_core::Event;
 use tm_testkit::wait_until_async;
 use uuid::Uuid;
@@ -110,8 +110,167 @@ fn item(external_id: &str, room_ids: Vec<u64>) -> Envelope<IngestItem> {
             text: format!("tweet {external_id} #physics"),
             url: format!("https://twitter.example/ada/status/{external_id}"),
             posted_at: OffsetDateTime::now_utc(),
+            author_id: None,
         },
     )
+}
+
+const TROLL_DID: &str = "did:plc:trolltrolltrolltrolltrol";
+
+fn bluesky_post(rkey: &str, did: &str, handle: &str, room_ids: Vec<u64>) -> Envelope<IngestItem> {
+    Envelope::new(
+        "tm-ingest",
+        IngestItem {
+            source: IngestSource::Bluesky,
+            external_id: format!("at://{did}/app.bsky.feed.post/{rkey}"),
+            room_ids,
+            author: handle.into(),
+            text: format!("skeet {rkey} #physics101"),
+            url: format!("https://bsky.app/profile/{did}/post/{rkey}"),
+            posted_at: OffsetDateTime::now_utc(),
+            author_id: Some(did.into()),
+        },
+    )
+}
+
+fn retract(did: &str, rkey: &str) -> Envelope<IngestRetract> {
+    Envelope::new(
+        "tm-ingest",
+        IngestRetract {
+            source: IngestSource::Bluesky,
+            external_id: format!("at://{did}/app.bsky.feed.post/{rkey}"),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_retracted_bluesky_post_is_deleted_from_every_room_like_an_owner_delete() {
+    let app = spawn_app().await;
+    let a = app.create_room("retract-a").await;
+    let b = app.create_room("retract-b").await;
+    let mut events = app.watch_room(a.id).await;
+    let ada = "did:plc:adaadaadaadaadaadaadaada";
+    publish(&app, &bluesky_post("3kgone", ada, "ada.bsky.social", vec![a.id, b.id])).await;
+    publish(&app, &bluesky_post("3kstays", ada, "ada.bsky.social", vec![a.id])).await;
+    wait_for_body(&app, a.id, "skeet 3kstays #physics101").await;
+    wait_for_body(&app, b.id, "skeet 3kgone #physics101").await;
+
+    let listed = app.messages("retract-a", "").await;
+    let first: &Value = &listed["messages"][0];
+    assert_eq!(first["kind"], "bluesky");
+    assert_eq!(first["nickname"], "ada.bsky.social");
+    assert_eq!(
+        first["source_url"],
+        format!("https://bsky.app/profile/{ada}/post/3kgone")
+    );
+    let gone_id = first["id"].as_u64().unwrap();
+    let created = next_envelope(&mut events).await;
+    assert_eq!(created["type"], "message.created");
+
+    let deletion = retract(ada, "3kgone");
+    publish(&app, &deletion).await;
+    publish(&app, &deletion).await; // a redelivery
+    publish(&app, &retract(ada, "3knever")).await; // never delivered: a no-op
+    loop {
+        let env = next_envelope(&mut events).await;
+        if env["type"] == "message.deleted" {
+            assert_eq!(env["payload"]["id"], gone_id);
+            break;
+        }
+    }
+    for slug in ["retract-a", "retract-b"] {
+        wait_until_async(PATIENCE, "the retracted post is gone from the listing", || async {
+            let listed = app.messages(slug, "").await;
+            !listed["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["body"] == "skeet 3kgone #physics101")
+        })
+        .await;
+    }
+    let bodies: Vec<Value> = app.messages("retract-a", "").await["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert_eq!(bodies, [json!("skeet 3kstays #physics101")]);
+    let log = app.events("retract-a", "").await;
+    let redacted = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "message.created" && e["data"]["id"] == gone_id)
+        .expect("the created event keeps its seq");
+    assert_eq!(redacted["data"]["deleted"], true, "deleted means gone: {redacted}");
+    assert!(!redacted.to_string().contains("3kgone"), "{redacted}");
+    let deletes = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "message.deleted")
+        .count();
+    assert_eq!(deletes, 1, "the redelivered retract changed nothing");
+    assert_eq!(app.bus.dead_letter_depth(CommandQueue::CmsIngest).await.unwrap(), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_muted_external_author_is_skipped_under_any_handle_and_others_still_land() {
+    let app = spawn_app().await;
+    let room = app.create_room("ext-mutes").await;
+    for participant in [format!("bluesky:{TROLL_DID}"), "mastodon:spam@bad.social".to_owned()] {
+        let muted = app
+            .owner(
+                reqwest::Method::POST,
+                "/api/v1/rooms/ext-mutes/mutes",
+                &room.owner_token,
+                Some(json!({"participant_id": participant})),
+            )
+            .await;
+        assert_eq!(muted.status(), reqwest::StatusCode::NO_CONTENT);
+    }
+    publish(
+        &app,
+        &bluesky_post("3kt1", TROLL_DID, "troll.bsky.social", vec![room.id]),
+    )
+    .await;
+    publish(&app, &bluesky_post("3kt2", TROLL_DID, "renamed.example", vec![room.id])).await;
+    let mut toot = item("9001", vec![room.id]);
+    toot.payload.source = IngestSource::Mastodon;
+    toot.payload.author = "spam@bad.social".into();
+    publish(&app, &toot).await;
+    publish(
+        &app,
+        &bluesky_post(
+            "3kok",
+            "did:plc:nicenicenicenicenicenice",
+            "nice.bsky.social",
+            vec![room.id],
+        ),
+    )
+    .await;
+    wait_for_body(&app, room.id, "skeet 3kok #physics101").await;
+    let stored = stored_messages(&app, room.id).await;
+    assert_eq!(
+        stored,
+        [(Some(1), "skeet 3kok #physics101".to_owned())],
+        "muted authors' items are skipped"
+    );
+
+    let unmuted = app
+        .owner(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/rooms/ext-mutes/mutes/bluesky:{TROLL_DID}"),
+            &room.owner_token,
+            None,
+        )
+        .await;
+    assert_eq!(unmuted.status(), reqwest::StatusCode::NO_CONTENT);
+    publish(&app, &bluesky_post("3kt3", TROLL_DID, "renamed.example", vec![room.id])).await;
+    wait_for_body(&app, room.id, "skeet 3kt3 #physics101").await;
+    app.stop().await;
 }
 
 #[tokio::test]

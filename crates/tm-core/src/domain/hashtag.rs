@@ -1,9 +1,13 @@
-//! A hashtag a room follows, stored without `#` and in lower case.
+//! A hashtag a room follows, stored without `#`, NFC-normalised and in lower case.
+
+use unicode_normalization::UnicodeNormalization;
 
 use super::{string_newtype, ValidationError};
 
 /// 1–100 letters, digits or underscores, not only digits (Twitter's and Mastodon's rule).
-/// A leading `#` is accepted and dropped.
+/// A leading `#` is accepted and dropped. The same tag typed with combining marks or
+/// precomposed letters (`Ü` as `U` + `¨` or as `Ü`) is the same hashtag: NFC, then lower case,
+/// as message bodies are normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hashtag(String);
 string_newtype!(Hashtag);
@@ -14,6 +18,12 @@ impl Hashtag {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let trimmed = input.trim();
         let tag = trimmed.strip_prefix('#').unwrap_or(trimmed);
+        // Hashtags are short: anything far over the limit is refused before normalising it.
+        if tag.len() > Self::MAX_CHARS * 8 {
+            return Err(ValidationError::InvalidHashtag);
+        }
+        let normalised: String = tag.nfc().collect();
+        let tag = normalised.as_str();
         let chars = tag.chars().count();
         let ok = (1..=Self::MAX_CHARS).contains(&chars)
             && tag.chars().all(is_hashtag_char)
@@ -46,6 +56,15 @@ mod tests {
         assert_eq!(Hashtag::parse("#Physics101").unwrap().as_str(), "physics101");
         assert_eq!(Hashtag::parse("edu_chat").unwrap().as_str(), "edu_chat");
         assert_eq!(Hashtag::parse("#Ünïcode").unwrap().as_str(), "ünïcode");
+    }
+
+    #[test]
+    fn combining_marks_and_precomposed_letters_are_the_same_tag() {
+        assert_eq!(
+            Hashtag::parse("#U\u{0308}ber").unwrap(),
+            Hashtag::parse("#\u{00DC}ber").unwrap()
+        );
+        assert_eq!(Hashtag::parse("#U\u{0308}ber").unwrap().as_str(), "\u{00FC}ber");
     }
 
     #[test]

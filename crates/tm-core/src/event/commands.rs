@@ -32,6 +32,7 @@ impl Event for PostSubmit {
 pub enum IngestSource {
     Twitter,
     Mastodon,
+    Bluesky,
 }
 
 impl IngestSource {
@@ -39,6 +40,7 @@ impl IngestSource {
         match self {
             IngestSource::Twitter => "twitter",
             IngestSource::Mastodon => "mastodon",
+            IngestSource::Bluesky => "bluesky",
         }
     }
 }
@@ -57,12 +59,31 @@ pub struct IngestItem {
     pub url: String,
     #[serde(with = "time::serde::rfc3339")]
     pub posted_at: OffsetDateTime,
+    /// The author's stable id at the source when the display form can change (Bluesky: the
+    /// DID, while `author` is the handle). Mutes follow it; absent = `author` is stable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<String>,
 }
 
 impl Event for IngestItem {
     const TYPE: &'static str = "ingest.item";
     const VERSION: u32 = 1;
     const ROUTING: Routing = Routing::Command { key: "ingest.item" };
+}
+
+/// `ingest.retract` (ingest → cms, queue `cms.ingest`, after the items it may retract): the
+/// source deleted a post it delivered earlier. The CMS deletes the message it made from it in
+/// every room, exactly as an owner's delete would (`message.deleted`, redaction). Idempotent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestRetract {
+    pub source: IngestSource,
+    pub external_id: String,
+}
+
+impl Event for IngestRetract {
+    const TYPE: &'static str = "ingest.retract";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Command { key: "ingest.retract" };
 }
 
 /// `sources.snapshot.request` (ingest → cms, queue `cms.control`): please publish a

@@ -14,6 +14,8 @@ pub enum MessageKind {
     Post,
     Tweet,
     Toot,
+    /// A Bluesky post (from Jetstream).
+    Bluesky,
     System,
 }
 
@@ -23,6 +25,7 @@ impl MessageKind {
             MessageKind::Post => "post",
             MessageKind::Tweet => "tweet",
             MessageKind::Toot => "toot",
+            MessageKind::Bluesky => "bluesky",
             MessageKind::System => "system",
         }
     }

@@ -11,7 +11,7 @@ mod message;
 mod room;
 mod sources;
 
-pub use commands::{IngestItem, IngestSource, PostSubmit, SourcesSnapshotRequest};
+pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, SourcesSnapshotRequest};
 pub use envelope::{DecodeError, Envelope, RawEnvelope};
 pub use message::{Message, MessageKind};
 pub use room::{CloseReason, MessageCreated, MessageDeleted, Moderation, Presence, RoomClosed, RoomState, RoomUpdated};

@@ -104,6 +104,7 @@ impl Status {
             room_ids,
             text,
             posted_at,
+            author_id: None,
         })
     }
 }

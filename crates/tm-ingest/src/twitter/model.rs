@@ -120,6 +120,7 @@ impl Tweet {
             text: self.text,
             url,
             posted_at,
+            author_id: None,
         })
     }
 }

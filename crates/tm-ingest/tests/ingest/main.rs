@@ -1,4 +1,4 @@
-//! tm-ingest against local fakes of Twitter and Mastodon and the real RabbitMQ: one
+//! tm-ingest against local fakes of Twitter, Mastodon and Bluesky Jetstream and the real RabbitMQ: one
 //! integration binary, one module per feature. Each test uses its own broker name prefix.
 
 // clippy.toml allows these only inside #[test] fns; the fakes and helpers are test code too.
@@ -7,6 +7,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bluesky;
 mod delivery;
 mod mastodon;
 mod ops;

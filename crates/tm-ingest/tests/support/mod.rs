@@ -4,15 +4,15 @@
 
 #![allow(dead_code)]
 
-pub use tm_testkit::{fake_mastodon, fake_twitter};
+pub use tm_testkit::{fake_jetstream, fake_mastodon, fake_twitter};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tm_bus::{Bus, BusConfig, CommandQueue, HandleError, Publisher};
-use tm_core::event::{IngestItem, RoomId, RoomSources, SourcesChanged, SourcesSnapshot};
-use tm_core::{Envelope, RawEnvelope};
+use tm_core::event::{IngestItem, IngestRetract, RoomId, RoomSources, SourcesChanged, SourcesSnapshot};
+use tm_core::{Envelope, Event, RawEnvelope};
 use tm_ingest::clock::{SleepFuture, Sleeper};
 use tm_ingest::config::DEFAULTS;
 use tm_ingest::metrics::SharedMetrics;
@@ -95,6 +95,12 @@ pub fn with_twitter(mut s: Settings, fake: &fake_twitter::FakeTwitter) -> Settin
     s
 }
 
+pub fn with_bluesky(mut s: Settings, fake: &fake_jetstream::FakeJetstream) -> Settings {
+    s.bluesky.endpoints = vec![fake.endpoint()];
+    s.bluesky.cursor_save_ms = 50;
+    s
+}
+
 pub fn with_mastodon(mut s: Settings, fake: &fake_mastodon::FakeMastodon) -> Settings {
     s.mastodon.streaming_url = fake.streaming_url();
     s.mastodon.access_token = tm_runtime::Secret::new(fake_mastodon::TOKEN.to_owned());
@@ -167,6 +173,7 @@ pub struct CmsStandIn {
     publisher: Publisher,
     rooms: Arc<Mutex<Vec<RoomSources>>>,
     items: Arc<Mutex<Vec<IngestItem>>>,
+    retracts: Arc<Mutex<Vec<IngestRetract>>>,
     snapshot_requests: Arc<AtomicUsize>,
     stop: CancellationToken,
 }
@@ -179,10 +186,16 @@ impl CmsStandIn {
         let snapshot_requests = Arc::new(AtomicUsize::new(0));
         let stop = CancellationToken::new();
 
-        let sink = items.clone();
+        let retracts = Arc::new(Mutex::new(Vec::new()));
+        let (sink, retract_sink) = (items.clone(), retracts.clone());
         let collect = move |env: RawEnvelope| {
-            let sink = sink.clone();
+            let (sink, retract_sink) = (sink.clone(), retract_sink.clone());
             async move {
+                if env.kind == IngestRetract::TYPE {
+                    let env = env.decode::<IngestRetract>().map_err(HandleError::poison)?;
+                    retract_sink.lock().unwrap().push(env.payload);
+                    return Ok(());
+                }
                 let env = env.decode::<IngestItem>().map_err(HandleError::poison)?;
                 sink.lock().unwrap().push(env.payload);
                 Ok(())
@@ -215,6 +228,7 @@ impl CmsStandIn {
             publisher,
             rooms,
             items,
+            retracts,
             snapshot_requests,
             stop,
         }
@@ -257,6 +271,15 @@ impl CmsStandIn {
 
     pub fn item(&self, external_id: &str) -> Option<IngestItem> {
         self.items().into_iter().find(|i| i.external_id == external_id)
+    }
+
+    pub fn retracts(&self) -> Vec<IngestRetract> {
+        self.retracts.lock().unwrap().clone()
+    }
+
+    /// How many times an item with this external id arrived.
+    pub fn count(&self, external_id: &str) -> usize {
+        self.items().iter().filter(|i| i.external_id == external_id).count()
     }
 
     pub fn snapshot_requests(&self) -> usize {
