@@ -2,6 +2,7 @@
 //! the participant id.
 
 use actix_web::HttpRequest;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 
 use crate::engine::{secrets, Engine};
 
@@ -39,8 +40,8 @@ pub fn participant_id(req: &HttpRequest, engine: &Engine) -> String {
         return id;
     }
     let ip = client_ip(req, engine);
-    let salted = format!("{}|{ip}", engine.settings.join.secret.expose());
-    format!("ip-{}", &secrets::sha256_hex(&salted)[..20])
+    let salt = URL_SAFE_NO_PAD.encode(engine.keys().address_participant);
+    format!("ip-{}", &secrets::sha256_hex(&format!("{salt}|{ip}"))[..20])
 }
 
 /// The participant id a `/join` puts in its token: the browser's signed `tm_pid` cookie when

@@ -96,7 +96,8 @@ pub struct JoinResponse {
 }
 
 impl Engine {
-    /// The key join tokens are signed with (shared with the gateway).
+    /// The shared secret join tokens are signed under (shared with the gateways; tm-core's
+    /// `JoinClaims` derives the join-token key from it).
     pub(crate) fn join_token_key(&self) -> &[u8] {
         self.settings.join.secret.expose().as_bytes()
     }

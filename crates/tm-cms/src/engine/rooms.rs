@@ -7,6 +7,7 @@ use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
+use tm_core::keys::constant_time_eq;
 use tm_core::{Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
 
 use super::{clock, from_diesel, secrets, Engine};
@@ -260,14 +261,17 @@ impl Engine {
         }
     }
 
-    /// Who the bearer token makes the caller, if anyone.
+    /// Who the bearer token makes the caller, if anyone. Both comparisons take the same time
+    /// wherever the strings differ (the admin token's is of SHA-256 digests, so not even its
+    /// length shows), so response times reveal nothing about either token.
     pub fn authorize(&self, row: &RoomRow, bearer: Option<&str>) -> Option<Actor> {
         let token = bearer?;
         let admin = self.settings.admin.api_token.expose();
-        if !admin.is_empty() && token == admin {
+        let token_hash = secrets::sha256_hex(token);
+        if !admin.is_empty() && constant_time_eq(token_hash.as_bytes(), secrets::sha256_hex(admin).as_bytes()) {
             return Some(Actor::Admin);
         }
-        (secrets::sha256_hex(token) == row.owner_token_hash).then_some(Actor::Owner)
+        constant_time_eq(token_hash.as_bytes(), row.owner_token_hash.as_bytes()).then_some(Actor::Owner)
     }
 
     /// The room a slug names (open first, else the latest closed one).

@@ -19,7 +19,7 @@ mod site_pages;
 mod transcript;
 mod view;
 
-pub use admin::create_admin;
+pub use admin::{create_admin, delete_admin};
 pub use view::tera;
 
 use actix_web::web;

@@ -337,7 +337,7 @@ pub async fn unlock(
         Ok(_) => {
             let day = 24 * 3600;
             let value = cookies::sign(
-                &context::cookie_key(&engine),
+                &engine.keys().access_cookie,
                 "access",
                 &row.id.to_string(),
                 context::now_unix() + day,

@@ -14,4 +14,5 @@ mod privacy;
 mod relay;
 mod robustness;
 mod rooms;
+mod secrets;
 mod sweeper;
