@@ -19,6 +19,7 @@ pub struct Settings {
     pub bus: BusConfig,
     pub join: JoinSettings,
     pub rooms: RoomSettings,
+    pub passwords: PasswordSettings,
     pub posting: PostingSettings,
     pub relay: RelaySettings,
     pub admin: AdminSettings,
@@ -37,8 +38,9 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Largest JSON request body accepted.
     pub max_json_bytes: usize,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Peers whose `X-Real-IP` / `X-Forwarded-For` name the client (nginx); from anyone else
+    /// those headers are ignored and the peer's own address counts.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,6 +69,17 @@ pub struct RoomSettings {
     pub sweep_interval_secs: u64,
     /// Closed rooms are deleted with their messages and events this many days after closing.
     pub retention_days: u32,
+    /// Rooms one client address may create per `create_window_secs` (also the burst).
+    pub creates_per_address: u32,
+    pub create_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    /// Password hashes and checks (argon2id, 19 MiB and tens of ms of CPU each) running at
+    /// once; more wait their turn.
+    pub max_concurrent_hashes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,6 +119,8 @@ const CREDENTIALS: &[(&str, &str)] = &[
     ("admin-api-token", "admin.api_token"),
 ];
 const OPTIONAL_CREDENTIALS: &[&str] = &["admin-api-token"];
+/// Settings given as comma-separated lists in the environment.
+const LIST_KEYS: &[&str] = &["http.trusted_proxies"];
 
 /// Why the settings cannot be used (the binary exits 78, EX_CONFIG).
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +142,8 @@ impl Settings {
         let settings: Settings = tm_runtime::load_config(
             &tm_runtime::ConfigSources::standard("cms", DEFAULTS, file)
                 .with_credentials(CREDENTIALS)
-                .with_optional_credentials(OPTIONAL_CREDENTIALS),
+                .with_optional_credentials(OPTIONAL_CREDENTIALS)
+                .with_list_keys(LIST_KEYS),
         )?;
         settings.validate()?;
         Ok(settings)

@@ -114,6 +114,7 @@ impl System {
             ("POSTING__PER_MINUTE".into(), "100000".into()),
             ("POSTING__BURST".into(), "10000".into()),
             ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
+            ("ROOMS__CREATES_PER_ADDRESS".into(), "100000".into()),
         ];
         Service::new(
             Kind::Cms,

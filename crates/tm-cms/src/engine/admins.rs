@@ -88,14 +88,26 @@ pub async fn delete(pool: &DbPool, username: &str) -> Result<(), AdminError> {
 
 /// A hash of a password nobody knows: unknown names are checked against it, so that a sign-in
 /// takes as long for a name that does not exist as for a wrong password.
-fn dummy_hash() -> &'static str {
+async fn dummy_hash() -> Result<String, AdminError> {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| secrets::hash_password(&new_nonce()).unwrap_or_default())
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash.clone());
+    }
+    let hash = tokio::task::spawn_blocking(|| secrets::hash_password(&new_nonce()))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(anyhow::Error::msg)?;
+    Ok(DUMMY.get_or_init(|| hash).clone())
 }
 
 /// Checks a sign-in. On success, the session nonce to put in the cookie (a fresh one if the
 /// admin has none). Unknown names cost one argon2 verification, like wrong passwords.
-pub async fn sign_in(pool: &DbPool, username: &str, password: &str) -> Result<Option<String>, AdminError> {
+pub async fn sign_in(
+    pool: &DbPool,
+    work: &secrets::PasswordWork,
+    username: &str,
+    password: &str,
+) -> Result<Option<String>, AdminError> {
     let username = username.trim().to_owned();
     let mut conn = crate::db::conn(pool).await?;
     let stored: Option<(String, String)> = admin_users::table
@@ -105,14 +117,11 @@ pub async fn sign_in(pool: &DbPool, username: &str, password: &str) -> Result<Op
         .await
         .optional()?;
     drop(conn);
-    let password = password.to_owned();
     let (hash, nonce) = match stored {
         Some((hash, nonce)) => (hash, Some(nonce)),
-        None => (dummy_hash().to_owned(), None),
+        None => (dummy_hash().await?, None),
     };
-    let verified = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let verified = work.verify(password.to_owned(), hash).await;
     match nonce {
         Some(nonce) if verified && !nonce.is_empty() => Ok(Some(nonce)),
         Some(_) if verified => {

@@ -40,12 +40,15 @@ pub struct Engine {
     pub(crate) metrics: Arc<Metrics>,
     /// The keys derived from the join secret, one per purpose (tm-core `keys`).
     pub(crate) keys: Arc<DerivedKeys>,
+    /// Bounded argon2 work (room passwords, admin sign-in).
+    pub(crate) passwords: secrets::PasswordWork,
 }
 
 impl Engine {
     /// Fails only when the join secret is too short to derive keys from.
     pub fn new(pool: DbPool, settings: Arc<Settings>, metrics: Arc<Metrics>) -> Result<Self, SecretError> {
         let keys = Arc::new(DerivedKeys::derive(settings.join.secret.expose().as_bytes())?);
+        let passwords = secrets::PasswordWork::new(settings.passwords.max_concurrent_hashes);
         Ok(Engine {
             pool,
             relay_wakeup: Arc::new(Notify::new()),
@@ -53,6 +56,7 @@ impl Engine {
             settings,
             metrics,
             keys,
+            passwords,
         })
     }
 

@@ -39,6 +39,8 @@ pub enum RoomError {
     InvalidState,
     #[error("a room with this name is open")]
     NameTaken,
+    #[error("too many rooms created from this address; try again in {0} s")]
+    TooManyRooms(u64),
     #[error("no such room")]
     NotFound,
     #[error("this needs the room's owner token")]
@@ -62,6 +64,7 @@ impl ApiErrorCode for RoomError {
     fn status(&self) -> StatusCode {
         match self {
             RoomError::NameTaken => StatusCode::CONFLICT,
+            RoomError::TooManyRooms(_) => StatusCode::TOO_MANY_REQUESTS,
             RoomError::NotFound => StatusCode::NOT_FOUND,
             RoomError::NotOwner => StatusCode::FORBIDDEN,
             RoomError::Closed => StatusCode::GONE,
@@ -80,11 +83,18 @@ impl ApiErrorCode for RoomError {
             RoomError::TooManyHashtags => "too_many_hashtags",
             RoomError::InvalidState => "invalid_state",
             RoomError::NameTaken => "name_taken",
+            RoomError::TooManyRooms(_) => "too_many_rooms",
             RoomError::NotFound => "room_not_found",
             RoomError::NotOwner => "not_owner",
             RoomError::Closed => "room_closed",
             RoomError::Db(e) => db_status(e).1,
             RoomError::Unexpected(_) => "internal",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            RoomError::TooManyRooms(secs) => Some(*secs),
+            _ => None,
         }
     }
 }

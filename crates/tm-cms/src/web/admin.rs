@@ -116,7 +116,7 @@ pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginFo
     }
     let form = form.into_inner();
     let user = form.username.trim();
-    let nonce = match admins::sign_in(engine.pool(), user, &form.password).await {
+    let nonce = match admins::sign_in(engine.pool(), &engine.passwords, user, &form.password).await {
         Ok(Some(nonce)) => nonce,
         Ok(None) => return login_page(StatusCode::UNAUTHORIZED, Some("Wrong user or password.")),
         Err(admins::AdminError::Db(e)) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
