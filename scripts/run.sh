@@ -47,7 +47,9 @@ mariadb -h "${hostport%:*}" -P "${hostport##*:}" -u "$dbuser" ${dbpass:+-p"$dbpa
 
 log_dir=${TM_RUN_LOG_DIR:-.run/logs}
 mkdir -p "$log_dir"
-# One development secret for the CMS (signs join tokens) and the gateway (checks them).
+# One development secret for the CMS (signs join tokens) and the gateway (checks them): random
+# per checkout. Both also run in development mode (dev_mode = true): in production the public
+# default secret is refused, and a development instance is marked as such.
 secret_file=.run/join-secret
 [ -s "$secret_file" ] || head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$secret_file"
 secret=$(cat "$secret_file")
@@ -118,10 +120,12 @@ supervise() {
 start tm-cms \
     TM_CMS__HTTP__BIND="$host:$cms_port" TM_CMS__HTTP__PUBLIC_URL="$cms_url" \
     TM_CMS__HTTP__GATEWAY_URL="ws://$host:$gateway_port/ws" \
-    TM_CMS__DATABASE__URL="${db_server%/}/$database" TM_CMS__BUS__URL="$amqp_url" TM_CMS__BUS__PREFIX="$bus_prefix" TM_CMS__JOIN__SECRET="$secret"
+    TM_CMS__DATABASE__URL="${db_server%/}/$database" TM_CMS__BUS__URL="$amqp_url" TM_CMS__BUS__PREFIX="$bus_prefix" TM_CMS__JOIN__SECRET="$secret" \
+    TM_CMS__DEV_MODE=true
 start tm-gateway \
     TM_GATEWAY__HTTP__BIND="$host:$gateway_port" TM_GATEWAY__HTTP__ALLOWED_ORIGINS="$cms_url,http://localhost:$cms_port" \
-    TM_GATEWAY__BUS__URL="$amqp_url" TM_GATEWAY__BUS__PREFIX="$bus_prefix" TM_GATEWAY__TOKENS__SECRET="$secret"
+    TM_GATEWAY__BUS__URL="$amqp_url" TM_GATEWAY__BUS__PREFIX="$bus_prefix" TM_GATEWAY__TOKENS__SECRET="$secret" \
+    TM_GATEWAY__DEV_MODE=true
 start tm-ingest \
     TM_INGEST__HTTP__BIND="$host:$ingest_port" TM_INGEST__BUS__URL="$amqp_url" TM_INGEST__BUS__PREFIX="$bus_prefix"
 

@@ -1,4 +1,4 @@
-//! Command line: `tm-cms [-c FILE] [serve [--no-migrate] | migrate | check-config [--print] | admin create USER]`.
+//! Command line: `tm-cms [-c FILE] [serve [--no-migrate] | migrate | check-config [--print] | admin (create|delete) USER]`.
 
 use std::path::PathBuf;
 
@@ -41,8 +41,14 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create an admin (or reset their password); the password is read from standard input.
+    /// Create an admin (or reset their password, which signs them out everywhere); the
+    /// password is read from standard input.
     Create {
+        /// The admin's user name.
+        user: String,
+    },
+    /// Delete an admin; their sessions end at once.
+    Delete {
         /// The admin's user name.
         user: String,
     },

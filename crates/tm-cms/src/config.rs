@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 use tm_bus::BusConfig;
-use tm_runtime::{LogFormat, Secret};
+use tm_core::keys::{check_secret, SecretError, MIN_SECRET_LEN};
+use tm_runtime::{ConfigError, LogFormat, Secret};
 
 /// The built-in defaults, embedded in the binary.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -11,11 +12,14 @@ pub const DEFAULTS: &str = include_str!("../config/default.toml");
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// Development mode (`make run`): the public development join secret is accepted.
+    pub dev_mode: bool,
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub bus: BusConfig,
     pub join: JoinSettings,
     pub rooms: RoomSettings,
+    pub passwords: PasswordSettings,
     pub posting: PostingSettings,
     pub relay: RelaySettings,
     pub admin: AdminSettings,
@@ -34,8 +38,9 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Largest JSON request body accepted.
     pub max_json_bytes: usize,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Peers whose `X-Real-IP` / `X-Forwarded-For` name the client (nginx); from anyone else
+    /// those headers are ignored and the peer's own address counts.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Where `/source` (linked from every page's footer) sends visitors for this server's
     /// source code; empty shows the licence instead.
     pub source_url: String,
@@ -67,6 +72,17 @@ pub struct RoomSettings {
     pub sweep_interval_secs: u64,
     /// Closed rooms are deleted with their messages and events this many days after closing.
     pub retention_days: u32,
+    /// Rooms one client address may create per `create_window_secs` (also the burst).
+    pub creates_per_address: u32,
+    pub create_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    /// Password hashes and checks (argon2id, 19 MiB and tens of ms of CPU each) running at
+    /// once; more wait their turn.
+    pub max_concurrent_hashes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,19 +113,52 @@ pub struct LogSettings {
     pub filter: String,
 }
 
-/// Secrets systemd may hand over as credential files (`LoadCredential=`).
+/// Secrets systemd may hand over as credential files (`LoadCredential=`). An empty file is an
+/// error, except for the optional admin API token (the unit's `SetCredential=` fallback).
 const CREDENTIALS: &[(&str, &str)] = &[
     ("database-url", "database.url"),
     ("amqp-url", "bus.url"),
     ("join-token-secret", "join.secret"),
     ("admin-api-token", "admin.api_token"),
 ];
+const OPTIONAL_CREDENTIALS: &[&str] = &["admin-api-token"];
+/// Settings given as comma-separated lists in the environment.
+const LIST_KEYS: &[&str] = &["http.trusted_proxies"];
+
+/// Why the settings cannot be used (the binary exits 78, EX_CONFIG).
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("join.secret must be at least {MIN_SECRET_LEN} bytes (the same secret as the gateways')")]
+    WeakSecret,
+    #[error(
+        "join.secret is the public development default: set the join-token-secret credential, \
+         or dev_mode = true (TM_CMS__DEV_MODE=true) for development"
+    )]
+    DevelopmentSecret,
+}
 
 impl Settings {
-    /// Loads settings the production way.
-    pub fn load(file: Option<&std::path::Path>) -> Result<Self, tm_runtime::ConfigError> {
-        tm_runtime::load_config(
-            &tm_runtime::ConfigSources::standard("cms", DEFAULTS, file).with_credentials(CREDENTIALS),
-        )
+    /// Loads settings the production way and checks them.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, SettingsError> {
+        let settings: Settings = tm_runtime::load_config(
+            &tm_runtime::ConfigSources::standard("cms", DEFAULTS, file)
+                .with_credentials(CREDENTIALS)
+                .with_optional_credentials(OPTIONAL_CREDENTIALS)
+                .with_list_keys(LIST_KEYS),
+        )?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// What the types cannot say: the join secret is long enough, and not the public
+    /// development default outside development mode.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        match check_secret(self.join.secret.expose(), self.dev_mode) {
+            Ok(()) => Ok(()),
+            Err(SecretError::TooShort) => Err(SettingsError::WeakSecret),
+            Err(SecretError::DevelopmentSecret) => Err(SettingsError::DevelopmentSecret),
+        }
     }
 }

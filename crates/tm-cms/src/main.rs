@@ -33,6 +33,13 @@ async fn main() -> anyhow::Result<()> {
             tm_cms::web::create_admin(&pool, &user, password.trim_end_matches(['\n', '\r'])).await?;
             writeln!(std::io::stdout(), "tm-cms: admin {user} is ready")?;
         }
+        Command::Admin(AdminCommand::Delete { user }) => {
+            let url = settings.database.url.expose();
+            tm_cms::db::migrate(url).await?;
+            let pool = tm_cms::db::pool(url, 1, std::time::Duration::from_secs(10))?;
+            tm_cms::web::delete_admin(&pool, &user).await?;
+            writeln!(std::io::stdout(), "tm-cms: admin {user} is deleted")?;
+        }
         Command::Serve { no_migrate } => {
             settings.database.migrate_on_start &= !no_migrate;
             let shutdown = tm_runtime::Shutdown::on_signals()?;

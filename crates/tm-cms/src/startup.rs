@@ -36,6 +36,7 @@ pub struct Application {
 impl Application {
     /// Migrates (unless told not to), connects, binds and starts the background workers.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings.validate()?;
         let settings = Arc::new(settings);
         let url = settings.database.url.expose().clone();
         if settings.database.migrate_on_start {
@@ -45,7 +46,7 @@ impl Application {
         let timeout = Duration::from_millis(settings.database.connect_timeout_ms);
         let pool = db::pool(&url, settings.database.pool_size, timeout)?;
         let metrics = Arc::new(Metrics::new());
-        let engine = Engine::new(pool, settings.clone(), metrics.clone());
+        let engine = Engine::new(pool, settings.clone(), metrics.clone())?;
         // Starts in the background: the API serves even while the broker is unreachable.
         let bus = Bus::start(&settings.bus, crate::SERVICE)?;
         let stop_workers = CancellationToken::new();

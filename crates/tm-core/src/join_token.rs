@@ -1,8 +1,9 @@
 //! Join tokens: the CMS signs, the gateway verifies, with a shared secret and no call between.
 //!
-//! Format: `base64url(claims JSON) "." base64url(HMAC-SHA256(secret, first part))`, unpadded.
-//! Small, dependency-light and easy to check from any language; the claims are not secret,
-//! only unforgeable.
+//! Format: `base64url(claims JSON) "." base64url(HMAC-SHA256(key, first part))`, unpadded,
+//! where `key` is the join-token key derived from the shared secret ([`crate::keys`], HKDF
+//! label `tm join-token`), never the secret itself. Small and easy to check from any language;
+//! the claims are not secret, only unforgeable.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
@@ -13,8 +14,8 @@ use crate::event::RoomId;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The smallest secret we accept: 32 bytes, the HMAC-SHA256 block's worth of strength.
-pub const MIN_SECRET_LEN: usize = 32;
+pub use crate::keys::MIN_SECRET_LEN;
+use crate::keys::{derive_key, KeyPurpose};
 
 /// What a participant may do in the room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,11 +79,10 @@ impl JoinClaims {
     }
 }
 
+/// The MAC of `data` under the join-token key derived from the shared `secret`.
 fn mac(secret: &[u8], data: &[u8]) -> Result<HmacSha256, JoinTokenError> {
-    if secret.len() < MIN_SECRET_LEN {
-        return Err(JoinTokenError::WeakSecret);
-    }
-    let mut mac = HmacSha256::new_from_slice(secret).map_err(|_| JoinTokenError::WeakSecret)?;
+    let key = derive_key(secret, KeyPurpose::JoinToken).map_err(|_| JoinTokenError::WeakSecret)?;
+    let mut mac = HmacSha256::new_from_slice(&key).map_err(|_| JoinTokenError::WeakSecret)?;
     mac.update(data);
     Ok(mac)
 }
@@ -129,6 +129,19 @@ mod tests {
         for junk in ["", "abc", "a.b", "..", "@@@.@@@"] {
             assert!(JoinClaims::verify(junk, SECRET, 0).is_err(), "{junk}");
         }
+    }
+
+    #[test]
+    fn a_token_signed_with_the_secret_itself_is_refused() {
+        // What tokens looked like before keys were derived: HMAC keyed by the shared secret.
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(1_000)).unwrap());
+        let mut raw = HmacSha256::new_from_slice(SECRET).unwrap();
+        raw.update(payload.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(raw.finalize().into_bytes());
+        assert_eq!(
+            JoinClaims::verify(&format!("{payload}.{signature}"), SECRET, 0),
+            Err(JoinTokenError::BadSignature)
+        );
     }
 
     #[test]

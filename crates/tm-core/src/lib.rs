@@ -4,6 +4,7 @@
 //!   `Hashtag`, `Lifetime`); inside the system an invalid value cannot exist.
 //! * [`parse_list`]: a message body split into text, url, mention and hashtag tokens.
 //! * [`event`]: the envelope and every event and command that crosses the bus.
+//! * [`join_token`] and [`keys`]: the shared secret, its rules and the keys derived from it.
 //!
 //! This crate carries no infrastructure (no database, broker, HTTP or async runtime); CI checks
 //! that with `cargo tree`.
@@ -11,6 +12,7 @@
 pub mod domain;
 pub mod event;
 pub mod join_token;
+pub mod keys;
 pub mod parse_list;
 
 pub use domain::{

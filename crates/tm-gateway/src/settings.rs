@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use tm_bus::BusConfig;
-use tm_core::join_token::MIN_SECRET_LEN;
+use tm_core::keys::{check_secret, SecretError, MIN_SECRET_LEN};
 use tm_runtime::{load_config, ConfigError, ConfigSources, LogFormat, Secret};
 
 /// The embedded defaults; every key is documented there.
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
-/// The development secret shipped in `config/default.toml`; the gateway warns while it is used.
-pub const DEV_SECRET: &str = "dev-only-join-secret-change-me-0123456789";
+/// The development secret shipped in `config/default.toml`: refused unless `dev_mode = true`,
+/// and the gateway warns while it is used.
+pub const DEV_SECRET: &str = tm_core::keys::DEVELOPMENT_SECRET;
 
 /// systemd credentials (`LoadCredential=`, read from `$CREDENTIALS_DIRECTORY/<name>`) that
 /// override settings, so secrets never sit in the unit, the environment or a readable file.
@@ -32,11 +33,18 @@ pub enum SettingsError {
     Config(#[from] ConfigError),
     #[error("tokens.secret must be at least {MIN_SECRET_LEN} bytes (the same secret as tm-cms's)")]
     WeakSecret,
+    #[error(
+        "tokens.secret is the public development default: set the join-token-secret credential \
+         (the same as tm-cms's), or dev_mode = true (TM_GATEWAY__DEV_MODE=true) for development"
+    )]
+    DevelopmentSecret,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// Development mode (`make run`): the public development secret is accepted.
+    pub dev_mode: bool,
     pub http: HttpSettings,
     pub ws: WsSettings,
     pub rooms: RoomSettings,
@@ -107,12 +115,14 @@ impl Settings {
         Ok(settings)
     }
 
-    /// What the types cannot say: the join-token secret must be long enough to be safe.
+    /// What the types cannot say: the join-token secret must be long enough to be safe, and
+    /// not the public development default outside development mode.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        if self.tokens.secret.expose().len() < MIN_SECRET_LEN {
-            return Err(SettingsError::WeakSecret);
+        match check_secret(self.tokens.secret.expose(), self.dev_mode) {
+            Ok(()) => Ok(()),
+            Err(SecretError::TooShort) => Err(SettingsError::WeakSecret),
+            Err(SecretError::DevelopmentSecret) => Err(SettingsError::DevelopmentSecret),
         }
-        Ok(())
     }
 
     /// The embedded defaults only (tests start from these and adjust fields).
@@ -175,6 +185,15 @@ mod tests {
     }
 
     #[test]
+    fn the_development_secret_is_refused_outside_development_mode() {
+        let mut s = Settings::defaults().unwrap();
+        assert!(!s.dev_mode, "development mode is off by default");
+        assert!(matches!(s.validate(), Err(SettingsError::DevelopmentSecret)));
+        s.dev_mode = true;
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
     fn the_environment_overrides_defaults_and_takes_origin_lists() {
         // Only this test sets TM_GATEWAY__ variables; the others read the defaults alone.
         std::env::set_var(
@@ -182,7 +201,10 @@ mod tests {
             "https://a.example,https://b.example",
         );
         std::env::set_var("TM_GATEWAY__WS__OUTBOUND_FRAMES", "64");
+        // The defaults' development secret passes `load`'s check only in development mode.
+        std::env::set_var("TM_GATEWAY__DEV_MODE", "true");
         let s = Settings::load(None).unwrap();
+        assert!(s.dev_mode);
         assert_eq!(s.http.allowed_origins, ["https://a.example", "https://b.example"]);
         assert_eq!(s.ws.outbound_frames, 64);
         assert_eq!(s.http.bind, "127.0.0.1:8081", "untouched keys keep their defaults");

@@ -16,12 +16,16 @@ pub const LIST_KEYS: &[&str] = &["bluesky.endpoints"];
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
 /// systemd credentials (`LoadCredential=`) that override settings: secrets never sit in the
-/// unit, the environment or a world-readable file. An empty file means "not set".
+/// unit, the environment or a world-readable file. An empty file of an [`OPTIONAL_CREDENTIALS`]
+/// one means "not set" (that source is off); an empty `amqp-url` is an error.
 pub const CREDENTIALS: &[(&str, &str)] = &[
     ("amqp-url", "bus.url"),
     ("twitter-bearer-token", "twitter.bearer_token"),
     ("mastodon-access-token", "mastodon.access_token"),
 ];
+
+/// The source tokens: optional, with a `SetCredential=` fallback (a lone newline) in the unit.
+pub const OPTIONAL_CREDENTIALS: &[&str] = &["twitter-bearer-token", "mastodon-access-token"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +48,8 @@ impl Settings {
         load_config(
             &ConfigSources::standard("ingest", DEFAULTS, file)
                 .with_credentials(CREDENTIALS)
-                .with_list_keys(LIST_KEYS),
+                .with_list_keys(LIST_KEYS)
+                .with_optional_credentials(OPTIONAL_CREDENTIALS),
         )
     }
 }
@@ -203,7 +208,8 @@ mod tests {
             credentials_dir: Some(dir.clone()),
             ..sources(None)
         }
-        .with_credentials(CREDENTIALS);
+        .with_credentials(CREDENTIALS)
+        .with_optional_credentials(OPTIONAL_CREDENTIALS);
         let s: Settings = load_config(&src).unwrap();
         assert_eq!(s.twitter.bearer_token.expose(), "secret-token");
         assert!(s.twitter.enabled() && !s.mastodon.enabled());

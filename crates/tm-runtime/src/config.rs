@@ -18,6 +18,8 @@ pub enum ConfigError {
     MissingFile { path: PathBuf },
     #[error("invalid configuration: {0}")]
     Invalid(#[from] config::ConfigError),
+    #[error("credential file {path} is empty (a required secret; fill it or remove it)")]
+    EmptyCredential { path: PathBuf },
 }
 
 /// Where to read settings from, besides the built-in defaults.
@@ -39,6 +41,10 @@ pub struct ConfigSources<'a> {
     /// overrides the key. This is how systemd's `LoadCredential=` hands secrets over without
     /// putting them in the unit, the environment or a world-readable file.
     pub credentials: &'a [(&'a str, &'a str)],
+    /// Credential names (of `credentials`) whose file may be empty, meaning "not set": the
+    /// optional ones, for which the unit's `SetCredential=` fallback is a lone newline. An empty
+    /// file of any other credential is an error: an operator meant to set a secret and did not.
+    pub optional_credentials: &'a [&'a str],
     /// Where credential files are; `standard` takes `$CREDENTIALS_DIRECTORY`.
     pub credentials_dir: Option<PathBuf>,
 }
@@ -54,6 +60,7 @@ impl<'a> ConfigSources<'a> {
             environment: true,
             list_keys: &[],
             credentials: &[],
+            optional_credentials: &[],
             credentials_dir: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
         }
     }
@@ -61,6 +68,12 @@ impl<'a> ConfigSources<'a> {
     /// Declares which settings may come from credential files.
     pub fn with_credentials(mut self, credentials: &'a [(&'a str, &'a str)]) -> Self {
         self.credentials = credentials;
+        self
+    }
+
+    /// Declares which credentials may be empty (optional, with a `SetCredential=` fallback).
+    pub fn with_optional_credentials(mut self, names: &'a [&'a str]) -> Self {
+        self.optional_credentials = names;
         self
     }
 
@@ -109,10 +122,13 @@ pub fn load_config<T: DeserializeOwned>(sources: &ConfigSources<'_>) -> Result<T
             let Ok(value) = std::fs::read_to_string(&path) else {
                 continue;
             };
-            // An empty credential (systemd's `SetCredential=` fallback) means "not set".
+            // An empty optional credential (systemd's `SetCredential=` fallback) means "not
+            // set"; an empty required one would silently leave the built-in default in place.
             let value = value.trim_end_matches(['\n', '\r']);
             if !value.is_empty() {
                 builder = builder.set_override(*key, value)?;
+            } else if !sources.optional_credentials.contains(name) {
+                return Err(ConfigError::EmptyCredential { path });
             }
         }
     }
@@ -148,6 +164,7 @@ mod tests {
             environment: false,
             list_keys: &[],
             credentials: &[],
+            optional_credentials: &[],
             credentials_dir: None,
         }
     }
@@ -175,19 +192,33 @@ mod tests {
     }
 
     #[test]
-    fn credential_files_override_and_empty_ones_are_ignored() {
+    fn credential_files_override_and_only_optional_ones_may_be_empty() {
         let dir = std::env::temp_dir().join(format!("tm-runtime-creds-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("bind"), "10.0.0.1:80\n").unwrap();
         std::fs::write(dir.join("workers"), "\n").unwrap();
         let src = ConfigSources {
             credentials: &[("bind", "http.bind"), ("workers", "http.workers"), ("absent", "http.x")],
-            credentials_dir: Some(dir),
+            optional_credentials: &["workers"],
+            credentials_dir: Some(dir.clone()),
             ..sources(None)
         };
         let s: Settings = load_config(&src).unwrap();
         assert_eq!(s.http.bind, "10.0.0.1:80", "trailing newline trimmed");
-        assert_eq!(s.http.workers, 2, "an empty credential leaves the setting alone");
+        assert_eq!(
+            s.http.workers, 2,
+            "an empty optional credential leaves the setting alone"
+        );
+
+        let required = ConfigSources {
+            optional_credentials: &[],
+            ..src
+        };
+        let err = load_config::<Settings>(&required).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::EmptyCredential { path } if path.ends_with("workers")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -13,9 +13,6 @@ use crate::live::{Endpoints, LiveClient};
 use crate::ports::free_addr;
 use crate::services::{Kind, Service};
 
-/// Shared by the CMS (signer) and the gateways (verifiers) of one test.
-const JOIN_SECRET: &str = "e2e-join-secret-0123456789abcdef0123456789";
-
 pub struct System {
     /// Set once this test's broker objects are gone, so `Drop` does not repeat the work.
     cleaned: bool,
@@ -23,6 +20,9 @@ pub struct System {
     pub db_proxy: ChaosProxy,
     pub broker_proxy: ChaosProxy,
     pub prefix: String,
+    /// Shared by the CMS (signer) and the gateways (verifiers) of this test: random, like a
+    /// production secret (the public development default is refused outside dev_mode).
+    join_secret: String,
     pub cms: Vec<Service>,
     pub gateways: Vec<Service>,
     pub http: reqwest::Client,
@@ -77,6 +77,7 @@ impl System {
             db_proxy,
             broker_proxy,
             prefix,
+            join_secret: format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
             cms: vec![],
             gateways: vec![],
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
@@ -108,11 +109,12 @@ impl System {
             ("DATABASE__POOL_SIZE".into(), "4".into()),
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
-            ("JOIN__SECRET".into(), JOIN_SECRET.into()),
+            ("JOIN__SECRET".into(), self.join_secret.clone()),
             // Scenarios post in bursts from one address; rate limits have tests of their own.
             ("POSTING__PER_MINUTE".into(), "100000".into()),
             ("POSTING__BURST".into(), "10000".into()),
             ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
+            ("ROOMS__CREATES_PER_ADDRESS".into(), "100000".into()),
         ];
         Service::new(
             Kind::Cms,
@@ -130,7 +132,7 @@ impl System {
             ("HTTP__ALLOWED_ORIGINS".into(), origins),
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
-            ("TOKENS__SECRET".into(), JOIN_SECRET.into()),
+            ("TOKENS__SECRET".into(), self.join_secret.clone()),
         ];
         Service::new(
             Kind::Gateway,

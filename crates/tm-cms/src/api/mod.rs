@@ -154,13 +154,25 @@ fn query_error(err: QueryPayloadError) -> actix_web::Error {
     .into()
 }
 
+/// The `method` label of the HTTP metrics: the standard methods by name, anything else (a client
+/// may send any token as a method) as `other`, so clients cannot grow the label set.
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("other")
+}
+
 /// Request span (method, route, request id) and metrics.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method()).to_owned();
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let engine = req.app_data::<web::Data<Engine>>().cloned();
     let span = tracing::info_span!("http", %method, %route, path = %req.path(), request_id = %uuid::Uuid::new_v4());

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::request::bearer;
+use super::request::{bearer, client_ip};
 use crate::engine::room_writes::RotatedOwnerToken;
 use crate::engine::rooms::{CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom};
 use crate::engine::Engine;
@@ -10,10 +10,15 @@ use crate::errors::ErrorBody;
 
 /// Creates a room; the answer carries the owner token, shown only this once.
 #[utoipa::path(post, path = "/api/v1/rooms", request_body = CreateRoom,
-    responses((status = 201, body = CreatedRoom), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = CreatedRoom), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
-pub async fn create(engine: web::Data<Engine>, body: web::Json<CreateRoom>) -> Result<HttpResponse, RoomError> {
-    let created = engine.create_room(body.into_inner()).await?;
+pub async fn create(
+    engine: web::Data<Engine>,
+    req: HttpRequest,
+    body: web::Json<CreateRoom>,
+) -> Result<HttpResponse, RoomError> {
+    let created = engine.create_room(body.into_inner(), &client_ip(&req, &engine)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 

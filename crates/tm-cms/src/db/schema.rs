@@ -91,6 +91,7 @@ diesel::table! {
         username -> Varchar,
         password_hash -> Varchar,
         created_at -> Datetime,
+        session_nonce -> Varchar,
     }
 }
 

@@ -9,7 +9,7 @@ use tm_core::{JoinClaims, Role};
 
 use super::access::{Access, AccessError};
 use super::rooms::{state_of, RoomError};
-use super::{secrets, Engine};
+use super::Engine;
 use crate::db::DbError;
 use crate::errors::{api_error, db_status, ApiErrorCode};
 
@@ -96,7 +96,8 @@ pub struct JoinResponse {
 }
 
 impl Engine {
-    /// The key join tokens are signed with (shared with the gateway).
+    /// The shared secret join tokens are signed under (shared with the gateways; tm-core's
+    /// `JoinClaims` derives the join-token key from it).
     pub(crate) fn join_token_key(&self) -> &[u8] {
         self.settings.join.secret.expose().as_bytes()
     }
@@ -132,10 +133,7 @@ impl Engine {
             self.limiters
                 .join_attempt(client_ip, room.id)
                 .map_err(|wait| JoinError::TooManyAttempts(wait.as_secs().max(1)))?;
-            let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &stored))
-                .await
-                .map_err(anyhow::Error::from)?;
-            if !ok {
+            if !self.passwords.verify(password, stored).await {
                 return Err(JoinError::WrongPassword);
             }
         }

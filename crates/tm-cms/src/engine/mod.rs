@@ -6,6 +6,7 @@
 //! Nothing is published inside the transaction; after commit the relay is woken.
 
 pub mod access;
+pub mod admins;
 pub mod clock;
 pub mod event_log;
 pub mod ingest;
@@ -21,6 +22,7 @@ pub mod sources;
 
 use std::sync::Arc;
 
+use tm_core::keys::{DerivedKeys, SecretError};
 use tokio::sync::Notify;
 
 use crate::config::Settings;
@@ -36,17 +38,31 @@ pub struct Engine {
     pub(crate) limiters: Arc<Limiters>,
     pub(crate) settings: Arc<Settings>,
     pub(crate) metrics: Arc<Metrics>,
+    /// The keys derived from the join secret, one per purpose (tm-core `keys`).
+    pub(crate) keys: Arc<DerivedKeys>,
+    /// Bounded argon2 work (room passwords, admin sign-in).
+    pub(crate) passwords: secrets::PasswordWork,
 }
 
 impl Engine {
-    pub fn new(pool: DbPool, settings: Arc<Settings>, metrics: Arc<Metrics>) -> Self {
-        Engine {
+    /// Fails only when the join secret is too short to derive keys from.
+    pub fn new(pool: DbPool, settings: Arc<Settings>, metrics: Arc<Metrics>) -> Result<Self, SecretError> {
+        let keys = Arc::new(DerivedKeys::derive(settings.join.secret.expose().as_bytes())?);
+        let passwords = secrets::PasswordWork::new(settings.passwords.max_concurrent_hashes);
+        Ok(Engine {
             pool,
             relay_wakeup: Arc::new(Notify::new()),
             limiters: Arc::new(Limiters::new(&settings)),
             settings,
             metrics,
-        }
+            keys,
+            passwords,
+        })
+    }
+
+    /// The keys the CMS signs with (each derived from the join secret for one purpose).
+    pub fn keys(&self) -> &DerivedKeys {
+        &self.keys
     }
 
     pub fn pool(&self) -> &DbPool {

@@ -1,8 +1,13 @@
-//! In-memory rate limits (governor): posts per participant and per client address, and
-//! password attempts per address and room. Per instance: with N CMS instances the effective
-//! limit is up to N times higher, which is acceptable for abuse damping.
+//! In-memory rate limits (governor): posts per participant and per client address, password
+//! attempts per address and room, and room creations per address. Per instance: with N CMS
+//! instances the effective limit is up to N times higher, which is acceptable for abuse damping.
+//!
+//! Each limiter keeps one entry per key it has seen. Entries whose state is back to "fresh"
+//! carry no information and are removed: every [`PRUNE_EVERY`] checks of a limiter, and on
+//! each sweep (`Limiters::prune`), so a stream of new addresses cannot grow memory without end.
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -10,9 +15,47 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::Settings;
 
+/// How many checks of one limiter between two prunings of it.
+pub const PRUNE_EVERY: u64 = 1024;
+
+/// A keyed limiter that prunes itself.
+struct Keyed {
+    limiter: DefaultKeyedRateLimiter<String>,
+    checks: AtomicU64,
+}
+
+impl Keyed {
+    fn new(quota: Quota) -> Self {
+        Keyed {
+            limiter: RateLimiter::keyed(quota),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// Ok, or how long to wait.
+    fn check(&self, key: String) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.prune();
+        }
+        self.limiter
+            .check_key(&key)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    fn prune(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
+    fn len(&self) -> usize {
+        self.limiter.len()
+    }
+}
+
 pub struct Limiters {
-    posts: DefaultKeyedRateLimiter<String>,
-    joins: DefaultKeyedRateLimiter<String>,
+    posts: Keyed,
+    joins: Keyed,
+    room_creations: Keyed,
 }
 
 fn quota(per_minute: u32, burst: u32) -> Quota {
@@ -21,29 +64,115 @@ fn quota(per_minute: u32, burst: u32) -> Quota {
     Quota::per_minute(per_minute).allow_burst(burst)
 }
 
-/// Ok, or how long to wait.
-fn check(limiter: &DefaultKeyedRateLimiter<String>, key: String) -> Result<(), Duration> {
-    limiter
-        .check_key(&key)
-        .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+/// `count` per `window`, all of them at once if need be.
+fn quota_per_window(count: u32, window: Duration) -> Quota {
+    let count = NonZeroU32::new(count.max(1)).unwrap_or(NonZeroU32::MIN);
+    let period = (window / count.get()).max(Duration::from_millis(1));
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(count))
+        .allow_burst(count)
 }
 
 impl Limiters {
     pub fn new(settings: &Settings) -> Self {
         let joins = settings.join.attempts_per_minute;
+        let rooms = &settings.rooms;
         Limiters {
-            posts: RateLimiter::keyed(quota(settings.posting.per_minute, settings.posting.burst)),
-            joins: RateLimiter::keyed(quota(joins, joins)),
+            posts: Keyed::new(quota(settings.posting.per_minute, settings.posting.burst)),
+            joins: Keyed::new(quota(joins, joins)),
+            room_creations: Keyed::new(quota_per_window(
+                rooms.creates_per_address,
+                Duration::from_secs(rooms.create_window_secs.max(1)),
+            )),
         }
     }
 
     /// One post by `key` (a participant id or `ip:<address>`).
     pub fn post(&self, key: &str) -> Result<(), Duration> {
-        check(&self.posts, key.to_owned())
+        self.posts.check(key.to_owned())
     }
 
     /// One password attempt from `ip` on room `room_id`.
     pub fn join_attempt(&self, ip: &str, room_id: u64) -> Result<(), Duration> {
-        check(&self.joins, format!("{room_id}/{ip}"))
+        self.joins.check(format!("{room_id}/{ip}"))
+    }
+
+    /// One room created from `ip`.
+    pub fn room_creation(&self, ip: &str) -> Result<(), Duration> {
+        self.room_creations.check(ip.to_owned())
+    }
+
+    /// Drops every entry that is back to its fresh state (nothing to remember).
+    pub fn prune(&self) {
+        self.posts.prune();
+        self.joins.prune();
+        self.room_creations.prune();
+    }
+
+    /// Entries held, over all limiters.
+    pub fn len(&self) -> usize {
+        self.posts.len() + self.joins.len() + self.room_creations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 60 000 a minute: one token back every millisecond, so entries go stale quickly.
+    fn fast() -> Keyed {
+        Keyed::new(quota(60_000, 1))
+    }
+
+    #[test]
+    fn pruning_drops_keys_whose_limit_has_recovered_and_keeps_limited_ones() {
+        let stale = fast();
+        for i in 0..100 {
+            stale.check(format!("10.0.0.{i}")).unwrap();
+        }
+        assert_eq!(stale.len(), 100);
+        std::thread::sleep(Duration::from_millis(20));
+        stale.prune();
+        assert_eq!(stale.len(), 0, "recovered keys are forgotten");
+
+        let slow = Keyed::new(quota(1, 1));
+        slow.check("10.0.0.1".into()).unwrap();
+        slow.prune();
+        assert_eq!(slow.len(), 1, "a key still limited is kept");
+        assert!(slow.check("10.0.0.1".into()).is_err(), "and still limited");
+    }
+
+    #[test]
+    fn checks_prune_on_their_own_so_new_addresses_cannot_grow_the_map_without_end() {
+        let limiter = fast();
+        for i in 0..PRUNE_EVERY - 1 {
+            limiter.check(format!("addr-{i}")).unwrap();
+        }
+        assert_eq!(limiter.len() as u64, PRUNE_EVERY - 1);
+        std::thread::sleep(Duration::from_millis(20));
+        limiter.check("one more".into()).unwrap();
+        assert!(
+            limiter.len() <= 1,
+            "the {PRUNE_EVERY}th check pruned the stale entries: {} left",
+            limiter.len()
+        );
+    }
+
+    #[test]
+    fn a_window_quota_allows_its_count_at_once_then_refuses() {
+        let limiter = Keyed::new(quota_per_window(3, Duration::from_secs(600)));
+        for _ in 0..3 {
+            limiter.check("a".into()).unwrap();
+        }
+        let wait = limiter.check("a".into()).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(200),
+            "{wait:?}"
+        );
+        assert!(limiter.check("b".into()).is_ok(), "another address has its own count");
     }
 }

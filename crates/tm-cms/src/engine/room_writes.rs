@@ -20,8 +20,10 @@ pub struct RotatedOwnerToken {
 }
 
 impl Engine {
+    /// Creates a room for a client at `client_ip`. The cheap checks come first (validation,
+    /// the address's creation limit, the name), the argon2 hash of a password last.
     #[tracing::instrument(skip_all, fields(name = %req.name))]
-    pub async fn create_room(&self, req: CreateRoom) -> Result<CreatedRoom, RoomError> {
+    pub async fn create_room(&self, req: CreateRoom, client_ip: &str) -> Result<CreatedRoom, RoomError> {
         let slug = RoomSlug::parse(&req.name)?;
         let lifetime = Lifetime::parse(&req.lifetime)?;
         let topic = parse_topic(req.topic.as_deref().unwrap_or(""))?;
@@ -30,15 +32,30 @@ impl Engine {
         if max_length == 0 || max_length as usize > HARD_MAX_BODY_CHARS {
             return Err(RoomError::InvalidMaxLength);
         }
-        let password_hash = match req.password.filter(|p| !p.is_empty()) {
+        let password = req.password.filter(|p| !p.is_empty());
+        if password
+            .as_ref()
+            .is_some_and(|p| p.chars().count() > MAX_PASSWORD_CHARS)
+        {
+            return Err(RoomError::InvalidPassword);
+        }
+        self.limiters
+            .room_creation(client_ip)
+            .map_err(|wait| RoomError::TooManyRooms(wait.as_secs().max(1)))?;
+        // Taken names are refused before the password costs a hash (the insert below still
+        // catches a race with another creation of the same name).
+        let taken: i64 = rooms::table
+            .filter(rooms::open_slug.eq(slug.as_str()))
+            .count()
+            .get_result(&mut self.conn().await?)
+            .await
+            .map_err(crate::db::DbError::from)?;
+        if taken > 0 {
+            return Err(RoomError::NameTaken);
+        }
+        let password_hash = match password {
             None => None,
-            Some(p) if p.chars().count() > MAX_PASSWORD_CHARS => return Err(RoomError::InvalidPassword),
-            Some(p) => Some(
-                tokio::task::spawn_blocking(move || secrets::hash_password(&p))
-                    .await
-                    .map_err(anyhow::Error::from)?
-                    .map_err(anyhow::Error::msg)?,
-            ),
+            Some(p) => Some(self.passwords.hash(p).await.map_err(anyhow::Error::msg)?),
         };
         let (owner_token, token_hash) = secrets::new_owner_token();
         let now = clock::now();

@@ -7,6 +7,7 @@ use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
+use tm_core::keys::constant_time_eq;
 use tm_core::{Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
 
 use super::{clock, from_diesel, secrets, Engine};
@@ -38,6 +39,8 @@ pub enum RoomError {
     InvalidState,
     #[error("a room with this name is open")]
     NameTaken,
+    #[error("too many rooms created from this address; try again in {0} s")]
+    TooManyRooms(u64),
     #[error("no such room")]
     NotFound,
     #[error("this needs the room's owner token")]
@@ -61,6 +64,7 @@ impl ApiErrorCode for RoomError {
     fn status(&self) -> StatusCode {
         match self {
             RoomError::NameTaken => StatusCode::CONFLICT,
+            RoomError::TooManyRooms(_) => StatusCode::TOO_MANY_REQUESTS,
             RoomError::NotFound => StatusCode::NOT_FOUND,
             RoomError::NotOwner => StatusCode::FORBIDDEN,
             RoomError::Closed => StatusCode::GONE,
@@ -79,11 +83,18 @@ impl ApiErrorCode for RoomError {
             RoomError::TooManyHashtags => "too_many_hashtags",
             RoomError::InvalidState => "invalid_state",
             RoomError::NameTaken => "name_taken",
+            RoomError::TooManyRooms(_) => "too_many_rooms",
             RoomError::NotFound => "room_not_found",
             RoomError::NotOwner => "not_owner",
             RoomError::Closed => "room_closed",
             RoomError::Db(e) => db_status(e).1,
             RoomError::Unexpected(_) => "internal",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            RoomError::TooManyRooms(secs) => Some(*secs),
+            _ => None,
         }
     }
 }
@@ -260,14 +271,17 @@ impl Engine {
         }
     }
 
-    /// Who the bearer token makes the caller, if anyone.
+    /// Who the bearer token makes the caller, if anyone. Both comparisons take the same time
+    /// wherever the strings differ (the admin token's is of SHA-256 digests, so not even its
+    /// length shows), so response times reveal nothing about either token.
     pub fn authorize(&self, row: &RoomRow, bearer: Option<&str>) -> Option<Actor> {
         let token = bearer?;
         let admin = self.settings.admin.api_token.expose();
-        if !admin.is_empty() && token == admin {
+        let token_hash = secrets::sha256_hex(token);
+        if !admin.is_empty() && constant_time_eq(token_hash.as_bytes(), secrets::sha256_hex(admin).as_bytes()) {
             return Some(Actor::Admin);
         }
-        (secrets::sha256_hex(token) == row.owner_token_hash).then_some(Actor::Owner)
+        constant_time_eq(token_hash.as_bytes(), row.owner_token_hash.as_bytes()).then_some(Actor::Owner)
     }
 
     /// The room a slug names (open first, else the latest closed one).

@@ -2,7 +2,12 @@
 //!
 //! Owner tokens are 256 random bits, base64url, shown once and stored as a SHA-256 hash (they
 //! are high-entropy, so a fast hash is enough). Passwords are low-entropy, so they get argon2id
-//! at OWASP's settings (m = 19 MiB, t = 2, p = 1), computed on the blocking pool.
+//! at OWASP's settings (m = 19 MiB, t = 2, p = 1), computed on the blocking pool through
+//! [`PasswordWork`], which bounds how many run at once.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -55,6 +60,40 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Password hashing and checking for request handlers: on the blocking pool, at most
+/// `passwords.max_concurrent_hashes` at once (each takes 19 MiB and tens of milliseconds of
+/// CPU), so a flood of password requests queues instead of exhausting memory and cores.
+#[derive(Clone)]
+pub struct PasswordWork {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordWork {
+    pub fn new(max_concurrent: usize) -> Self {
+        PasswordWork {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+        }
+    }
+
+    /// Hashes a new password once a permit is free.
+    pub async fn hash(&self, password: String) -> Result<String, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| e.to_string())?
+    }
+
+    /// Checks a password once a permit is free; any failure is "no".
+    pub async fn verify(&self, password: String, stored: String) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
+        tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+            .await
+            .unwrap_or(false)
+    }
+}
+
 /// Colours that read well on light and dark backgrounds.
 const PALETTE: [&str; 12] = [
     "#d1495b", "#00798c", "#edae49", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d", "#b5179e", "#3a86ff",
@@ -87,6 +126,18 @@ mod tests {
         assert!(verify_password("hunter2", &stored));
         assert!(!verify_password("hunter3", &stored));
         assert!(!verify_password("hunter2", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn password_work_waits_for_a_free_permit() {
+        let work = PasswordWork::new(1);
+        let held = work.permits.clone().acquire_owned().await.unwrap();
+        let blocked = tokio::time::timeout(std::time::Duration::from_millis(300), work.hash("pw".into())).await;
+        assert!(blocked.is_err(), "no hash runs while every permit is taken");
+        drop(held);
+        let stored = work.hash("pw".into()).await.unwrap();
+        assert!(work.verify("pw".into(), stored).await);
+        assert_eq!(work.permits.available_permits(), 1, "permits come back");
     }
 
     #[test]

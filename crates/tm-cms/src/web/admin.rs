@@ -1,5 +1,6 @@
-//! Site admin: sign-in (argon2, signed session cookie), static pages CRUD, and closing any
-//! room. Admin accounts are made with `tm-cms admin create <user>` (password on stdin).
+//! Site admin: sign-in (argon2, signed session cookie naming a revocable session, see
+//! `engine::admins`), static pages CRUD, and closing any room. Admin accounts are made with
+//! `tm-cms admin create <user>` (password on stdin) and removed with `tm-cms admin delete`.
 
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
@@ -15,55 +16,43 @@ use super::view::{error_page, render};
 use super::{cookies, security, site_pages};
 use crate::api::request::client_ip;
 use crate::db::models::RoomRow;
-use crate::db::schema::{admin_users, rooms};
+use crate::db::schema::rooms;
 use crate::db::{DbError, DbPool};
-use crate::engine::secrets;
+use crate::engine::admins;
 
 const SESSION_SECS: i64 = 12 * 3600;
+/// The signing purpose of `tm_admin` values.
+const SESSION_PURPOSE: &str = "admin";
 
-/// Adds (or resets the password of) an admin account.
+/// Adds (or resets the password of) an admin account, ending their sessions.
 pub async fn create_admin(pool: &DbPool, username: &str, password: &str) -> anyhow::Result<()> {
-    let username = username.trim();
-    anyhow::ensure!((1..=64).contains(&username.len()), "user names are 1 to 64 characters");
-    anyhow::ensure!(
-        password.chars().count() >= 12,
-        "admin passwords are at least 12 characters"
-    );
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
-        .await?
-        .map_err(anyhow::Error::msg)?;
-    let mut conn = crate::db::conn(pool).await?;
-    diesel::replace_into(admin_users::table)
-        .values((
-            admin_users::username.eq(username),
-            admin_users::password_hash.eq(hash),
-            admin_users::created_at.eq(crate::engine::clock::now()),
-        ))
-        .execute(&mut conn)
-        .await?;
-    Ok(())
+    Ok(admins::create_or_reset(pool, username, password).await?)
 }
 
-async fn password_hash(pool: &DbPool, username: &str) -> Result<Option<String>, DbError> {
-    let mut conn = crate::db::conn(pool).await?;
-    Ok(admin_users::table
-        .filter(admin_users::username.eq(username))
-        .select(admin_users::password_hash)
-        .first(&mut conn)
-        .await
-        .optional()?)
+/// Deletes an admin account, ending their sessions.
+pub async fn delete_admin(pool: &DbPool, username: &str) -> anyhow::Result<()> {
+    Ok(admins::delete(pool, username).await?)
 }
 
-/// The signed-in admin, if the session cookie holds.
-fn admin(req: &HttpRequest, engine: &EngineData) -> Option<String> {
+/// The signed-in admin, if the session cookie is signed by us, unexpired and names the
+/// admin's current session (see `engine::admins`).
+async fn admin(req: &HttpRequest, engine: &EngineData) -> Option<String> {
     let cookie = req.cookie(cookies::ADMIN)?;
-    cookies::verify(
-        &context::cookie_key(engine),
-        "admin",
+    let payload = cookies::verify(
+        &engine.keys().admin_cookie,
+        SESSION_PURPOSE,
         cookie.value(),
         context::now_unix(),
-    )
+    )?;
+    let (nonce, user) = payload.split_once(':')?;
+    match admins::session_is_current(engine.pool(), user, nonce).await {
+        Ok(true) => Some(user.to_owned()),
+        Ok(false) => None,
+        Err(error) => {
+            tracing::warn!(%error, "admin session not checked: database unavailable");
+            None
+        }
+    }
 }
 
 fn login_page(status: StatusCode, error: Option<&str>) -> HttpResponse {
@@ -80,7 +69,7 @@ fn to_admin() -> HttpResponse {
 
 /// `GET /admin`.
 pub async fn index(req: HttpRequest, engine: EngineData) -> HttpResponse {
-    let Some(user) = admin(&req, &engine) else {
+    let Some(user) = admin(&req, &engine).await else {
         return login_page(StatusCode::OK, None);
     };
     let pages = match site_pages::list(engine.pool()).await {
@@ -126,24 +115,20 @@ pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginFo
         return login_page(StatusCode::TOO_MANY_REQUESTS, Some("Too many attempts; wait a minute."));
     }
     let form = form.into_inner();
-    let stored = match password_hash(engine.pool(), form.username.trim()).await {
-        Ok(stored) => stored,
-        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    let user = form.username.trim();
+    let nonce = match admins::sign_in(engine.pool(), &engine.passwords, user, &form.password).await {
+        Ok(Some(nonce)) => nonce,
+        Ok(None) => return login_page(StatusCode::UNAUTHORIZED, Some("Wrong user or password.")),
+        Err(admins::AdminError::Db(e)) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+        Err(error) => {
+            tracing::error!(%error, "admin sign-in failed");
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, SITE_NAME);
+        }
     };
-    let password = form.password;
-    let ok = match stored {
-        Some(hash) => tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-            .await
-            .unwrap_or(false),
-        None => false,
-    };
-    if !ok {
-        return login_page(StatusCode::UNAUTHORIZED, Some("Wrong user or password."));
-    }
     let session = cookies::sign(
-        &context::cookie_key(&engine),
-        "admin",
-        form.username.trim(),
+        &engine.keys().admin_cookie,
+        SESSION_PURPOSE,
+        &format!("{nonce}:{user}"),
         context::now_unix() + SESSION_SECS,
     );
     HttpResponse::SeeOther()
@@ -158,10 +143,16 @@ pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginFo
         .finish()
 }
 
-/// `POST /admin/logout`.
-pub async fn logout(req: HttpRequest) -> HttpResponse {
+/// `POST /admin/logout`: ends every session of this admin (on every browser), not only this
+/// cookie, so a copied cookie dies with it.
+pub async fn logout(req: HttpRequest, engine: EngineData) -> HttpResponse {
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
+    }
+    if let Some(user) = admin(&req, &engine).await {
+        if let Err(e) = admins::end_sessions(engine.pool(), &user).await {
+            return error_page(crate::errors::db_status(&e).0, SITE_NAME);
+        }
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
@@ -171,7 +162,7 @@ pub async fn logout(req: HttpRequest) -> HttpResponse {
 
 /// `GET /admin/pages/{slug}` (`new` for a blank form).
 pub async fn edit_page(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    if admin(&req, &engine).is_none() {
+    if admin(&req, &engine).await.is_none() {
         return login_page(StatusCode::UNAUTHORIZED, None);
     }
     let page = if slug.as_str() == "new" {
@@ -201,7 +192,7 @@ pub async fn save_page(req: HttpRequest, engine: EngineData, form: web::Form<Pag
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    if admin(&req, &engine).is_none() {
+    if admin(&req, &engine).await.is_none() {
         return login_page(StatusCode::UNAUTHORIZED, None);
     }
     let form = form.into_inner();
@@ -234,7 +225,7 @@ pub async fn delete_page(req: HttpRequest, engine: EngineData, slug: web::Path<S
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    if admin(&req, &engine).is_none() {
+    if admin(&req, &engine).await.is_none() {
         return login_page(StatusCode::UNAUTHORIZED, None);
     }
     match site_pages::delete(engine.pool(), &slug).await {
@@ -248,7 +239,7 @@ pub async fn close_room(req: HttpRequest, engine: EngineData, slug: web::Path<St
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    let Some(user) = admin(&req, &engine) else {
+    let Some(user) = admin(&req, &engine).await else {
         return login_page(StatusCode::UNAUTHORIZED, None);
     };
     let row = match engine.room_row(&slug).await {

@@ -16,11 +16,6 @@ pub fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// The key that signs page cookies: derived from the join secret, under its own label.
-pub fn cookie_key(engine: &Engine) -> Vec<u8> {
-    format!("tm-cms cookies|{}", engine.settings.join.secret.expose()).into_bytes()
-}
-
 /// The owner token this browser holds for `room` (its cookie), or the request's bearer token
 /// (scripts fetching pages and transcripts).
 pub fn owner_token(req: &HttpRequest, room: &RoomRow) -> Option<String> {
@@ -43,7 +38,7 @@ pub fn page_access(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> Result
     }
     let unlocked = req
         .cookie(&cookies::access_cookie_name(room.id))
-        .and_then(|c| cookies::verify(&cookie_key(engine), "access", c.value(), now_unix()))
+        .and_then(|c| cookies::verify(&engine.keys().access_cookie, "access", c.value(), now_unix()))
         .is_some_and(|room_id| room_id == room.id.to_string());
     if unlocked {
         return Ok(());

@@ -18,7 +18,7 @@ const PURPOSE: &str = "participant";
 pub fn from_cookie(req: &HttpRequest, engine: &Engine) -> Option<String> {
     let cookie = req.cookie(cookies::PARTICIPANT)?;
     cookies::verify(
-        &context::cookie_key(engine),
+        &engine.keys().participant_cookie,
         PURPOSE,
         cookie.value(),
         context::now_unix(),
@@ -32,7 +32,7 @@ pub fn of_browser(req: &HttpRequest, engine: &Engine) -> (String, Option<Cookie<
     }
     let id = new_id();
     let value = cookies::sign(
-        &context::cookie_key(engine),
+        &engine.keys().participant_cookie,
         PURPOSE,
         &id,
         context::now_unix() + LIFETIME_SECS,

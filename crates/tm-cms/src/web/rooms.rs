@@ -74,7 +74,7 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
         password: Some(form.password.clone()).filter(|p| !p.is_empty()),
         max_length: None,
     };
-    match engine.create_room(request).await {
+    match engine.create_room(request, &client_ip(&req, &engine)).await {
         Ok(created) => {
             let owner_link = super::owner::owner_link(&created.room.url, &created.owner_token);
             let year = 366 * 24 * 3600;
@@ -108,7 +108,12 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
                 "form",
                 &serde_json::json!({"name": form.name, "lifetime": form.lifetime, "topic": form.topic, "hashtags": form.hashtags}),
             );
-            render(status, "home.html", context, SITE_NAME)
+            let mut page = render(status, "home.html", context, SITE_NAME);
+            if let Some(secs) = error.retry_after() {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+            }
+            page
         }
     }
 }
@@ -337,7 +342,7 @@ pub async fn unlock(
         Ok(_) => {
             let day = 24 * 3600;
             let value = cookies::sign(
-                &context::cookie_key(&engine),
+                &engine.keys().access_cookie,
                 "access",
                 &row.id.to_string(),
                 context::now_unix() + day,

@@ -54,12 +54,14 @@ impl Engine {
         })
     }
 
-    /// Sweeps every `interval` until shutdown.
+    /// Sweeps every `interval` until shutdown; also forgets rate-limit entries that have
+    /// recovered.
     pub async fn run_sweeper(self, interval: Duration, shutdown: CancellationToken) {
         loop {
             if let Err(err) = self.sweep().await {
                 tracing::warn!(error = %err, "sweep failed; will retry");
             }
+            self.limiters.prune();
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tokio::time::sleep(interval) => {}

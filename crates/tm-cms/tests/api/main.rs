@@ -4,6 +4,7 @@
 // clippy.toml allows these only inside #[test] fns; the helpers here are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod consumers;
 mod helpers;
 mod join;
@@ -14,5 +15,6 @@ mod privacy;
 mod relay;
 mod robustness;
 mod rooms;
+mod secrets;
 mod source;
 mod sweeper;

@@ -44,7 +44,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     let url = format!("mysql://root@{MARIADB}/{db}");
 
     let applied = tm_cms::db::migrate(&url).await.unwrap();
-    assert_eq!(applied.len(), 5);
+    assert_eq!(applied.len(), 6);
     assert_eq!(
         tables(&url).await,
         [
@@ -66,7 +66,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     .await
     .unwrap();
     assert!(tables(&url).await.is_empty());
-    assert_eq!(tm_cms::db::migrate(&url).await.unwrap().len(), 5);
+    assert_eq!(tm_cms::db::migrate(&url).await.unwrap().len(), 6);
     assert_eq!(
         tm_cms::db::migrate(&url).await.unwrap().len(),
         0,

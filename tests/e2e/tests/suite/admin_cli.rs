@@ -146,7 +146,14 @@ async fn sign_in(client: &fantoccini::Client, user: &str, password: &str) {
 fn check_config_accepts_good_settings_and_names_the_bad_key() {
     for kind in [Kind::Cms, Kind::Gateway, Kind::Ingest] {
         let binary = binary_path(kind).unwrap();
-        let good = Command::new(&binary).arg("check-config").env_clear().output().unwrap();
+        // The built-in defaults carry the public development secret: good only in dev_mode.
+        // (tm-ingest has no shared secret and no dev_mode.)
+        let mut good = Command::new(&binary);
+        good.arg("check-config").env_clear();
+        if kind != Kind::Ingest {
+            good.env(format!("{}__DEV_MODE", kind.env_prefix()), "true");
+        }
+        let good = good.output().unwrap();
         assert!(
             good.status.success(),
             "{}: {}",
@@ -154,6 +161,15 @@ fn check_config_accepts_good_settings_and_names_the_bad_key() {
             String::from_utf8_lossy(&good.stderr)
         );
         assert!(String::from_utf8_lossy(&good.stdout).contains("configuration is valid"));
+        if kind != Kind::Ingest {
+            let production = Command::new(&binary).arg("check-config").env_clear().output().unwrap();
+            assert_eq!(
+                production.status.code(),
+                Some(78),
+                "{} refuses the development secret outside dev_mode",
+                kind.binary()
+            );
+        }
 
         let bad = Command::new(&binary)
             .arg("check-config")
