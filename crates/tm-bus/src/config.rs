@@ -61,6 +61,7 @@ impl std::fmt::Debug for BusConfig {
             .field("backoff_max_secs", &self.backoff_max_secs)
             .field("confirm_timeout_secs", &self.confirm_timeout_secs)
             .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("tls_ca_file", &self.tls_ca_file)
             .finish()
     }
 }

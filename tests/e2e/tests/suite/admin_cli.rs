@@ -207,14 +207,21 @@ fn every_binary_takes_its_config_file_from_c_or_the_environment_and_prints_setti
     .unwrap();
     for kind in [Kind::Cms, Kind::Gateway, Kind::Ingest] {
         let binary = binary_path(kind).unwrap();
-        let by_flag = Command::new(&binary)
+        // The defaults' development join secret is accepted only in dev_mode (not in tm-ingest).
+        let command = || {
+            let mut command = Command::new(&binary);
+            command.env_clear();
+            if kind != Kind::Ingest {
+                command.env(format!("{}__DEV_MODE", kind.env_prefix()), "true");
+            }
+            command
+        };
+        let by_flag = command()
             .args(["-c", file.to_str().unwrap(), "check-config", "--print"])
-            .env_clear()
             .output()
             .unwrap();
-        let by_env = Command::new(&binary)
+        let by_env = command()
             .args(["check-config", "--print"])
-            .env_clear()
             .env(format!("{}_CONFIG", kind.env_prefix()), &file)
             .output()
             .unwrap();
