@@ -164,6 +164,11 @@ impl System {
         ))
     }
 
+    /// The join secret this system's CMS and gateways share (for a CLI run against its database).
+    pub fn join_secret(&self) -> &str {
+        &self.join_secret
+    }
+
     pub fn cms_url(&self, index: usize) -> String {
         format!("http://{}", self.cms[index].http_addr)
     }

@@ -15,6 +15,8 @@ async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised
     let mut create = Command::new(binary_path(Kind::Cms).unwrap())
         .args(["admin", "create", "ada"])
         .env("TM_CMS__DATABASE__URL", system.db.url_via(None))
+        // The CLI loads the same settings as the service, which refuse the development secret.
+        .env("TM_CMS__JOIN__SECRET", system.join_secret())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
