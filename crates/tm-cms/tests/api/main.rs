@@ -17,3 +17,4 @@ mod robustness;
 mod rooms;
 mod secrets;
 mod sweeper;
+mod text;
