@@ -203,11 +203,23 @@ fn tm_cms_admin_delete(app: &TestApp, user: &str) -> std::process::Output {
     )
 }
 
+/// The CMS's count of argon2 password checks.
+async fn password_checks(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("tm_cms_password_checks_total "))
+        .unwrap_or_else(|| panic!("no password_checks metric in {metrics}"))
+        .parse()
+        .unwrap()
+}
+
 #[tokio::test]
-async fn unknown_names_and_wrong_passwords_get_the_same_answer() {
+async fn unknown_names_and_wrong_passwords_get_the_same_answer_after_the_same_work() {
     let app = spawn_app().await;
     create_admin(&app, ADMIN, PASSWORD).await;
     for (user, password) in [("nobody", PASSWORD), (ADMIN, "wrong password!!")] {
+        let checks_before = password_checks(&app).await;
         let response = plain_client()
             .post(app.url("/admin/login"))
             .form(&[("username", user), ("password", password)])
@@ -216,6 +228,11 @@ async fn unknown_names_and_wrong_passwords_get_the_same_answer() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{user}");
         assert!(response.text().await.unwrap().contains("Wrong user or password."));
+        assert_eq!(
+            password_checks(&app).await,
+            checks_before + 1,
+            "{user}: one argon2 check, whether the name exists or not (timing reveals nothing)"
+        );
     }
     app.stop().await;
 }
