@@ -118,3 +118,41 @@ async fn unknown_http_methods_share_one_metrics_label() {
     assert!(!metrics.contains("FOOBAR") && !metrics.contains("BREW"), "{metrics}");
     app.stop().await;
 }
+
+/// The CMS's count of argon2 hashes of new passwords.
+async fn password_hashes(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("tm_cms_password_hashes_total "))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_password_is_hashed_only_after_the_cheap_checks_pass() {
+    let app = app_with(2, vec![]).await;
+    app.create_room("taken-name").await;
+    let hashed_before = password_hashes(&app).await;
+    for (name, why, status) in [
+        ("taken-name", "the name is taken", StatusCode::CONFLICT),
+        (
+            "Not A Valid Name!",
+            "the name is invalid",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "free-name",
+            "the address is over its limit",
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+    ] {
+        let response = app
+            .create_room_with(json!({"name": name, "lifetime": "2h", "password": "hunter22"}))
+            .await;
+        assert_eq!(response.status(), status, "{why}");
+        assert_eq!(password_hashes(&app).await, hashed_before, "no hash when {why}");
+    }
+    app.stop().await;
+}
