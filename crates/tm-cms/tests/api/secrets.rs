@@ -121,11 +121,38 @@ async fn is_admin(app: &TestApp, cookie: &str) -> bool {
 
 /// A `tm_admin` value made the way the CMS signs cookies, with `key`.
 fn forge(key: &[u8], payload: &str) -> String {
+    format!("tm_admin={}", sign(key, "admin", payload))
+}
+
+/// `payload.expiry.signature` as `web::cookies::sign` makes it, valid for an hour.
+fn sign(key: &[u8], purpose: &str, payload: &str) -> String {
     let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-    mac.update(format!("admin|{payload}|{expires}").as_bytes());
+    mac.update(format!("{purpose}|{payload}|{expires}").as_bytes());
     let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("tm_admin={}.{expires}.{signature}", URL_SAFE_NO_PAD.encode(payload))
+    format!("{}.{expires}.{signature}", URL_SAFE_NO_PAD.encode(payload))
+}
+
+#[tokio::test]
+async fn an_access_cookie_signed_with_the_old_cookie_key_opens_nothing() {
+    let app = spawn_app().await;
+    let vault = app
+        .create_room_from(serde_json::json!({"name": "old-key-vault", "lifetime": "2h", "password": "pw-one"}))
+        .await;
+    let old_key = format!("tm-cms cookies|{JOIN_SECRET}");
+    let forged = sign(old_key.as_bytes(), "access", &vault.id.to_string());
+    let response = plain_client()
+        .get(app.url("/r/old-key-vault"))
+        .header("Cookie", format!("tm_access_{}={forged}", vault.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "the password page, not the room"
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
