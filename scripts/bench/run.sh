@@ -366,7 +366,8 @@ e2e_stage() {
         TM_CMS__BUS__URL="$amqp" TM_CMS__BUS__PREFIX="$E2E_BUS_PREFIX" TM_CMS__JOIN__SECRET="$GW_SECRET"
         # The generator posts from one address as one participant: lift the limits far out of the way.
         TM_CMS__POSTING__PER_MINUTE=100000000 TM_CMS__POSTING__BURST=10000000
-        TM_CMS__JOIN__ATTEMPTS_PER_MINUTE=10000000 TM_CMS__LOG__FILTER=warn
+        TM_CMS__JOIN__ATTEMPTS_PER_MINUTE=10000000 TM_CMS__ROOMS__CREATES_PER_ADDRESS=10000000
+        TM_CMS__LOG__FILTER=warn
     )
     timeout 120 env "${cms_env[@]}" "$ROOT/target/release/tm-cms" migrate >"$cms_log" 2>&1 \
         || { echo "run.sh: tm-cms migrate failed; see $cms_log" >&2; return 1; }

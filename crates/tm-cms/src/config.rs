@@ -140,16 +140,17 @@ pub enum SettingsError {
 }
 
 impl Settings {
-    /// Loads settings the production way and checks them.
+    /// Loads settings the production way. `serve` and `check-config` also [`validate`] them;
+    /// `migrate` and `admin` do not need the join secret and do not.
+    ///
+    /// [`validate`]: Settings::validate
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, SettingsError> {
-        let settings: Settings = tm_runtime::load_config(
+        Ok(tm_runtime::load_config(
             &tm_runtime::ConfigSources::standard("cms", DEFAULTS, file)
                 .with_credentials(CREDENTIALS)
                 .with_optional_credentials(OPTIONAL_CREDENTIALS)
                 .with_list_keys(LIST_KEYS),
-        )?;
-        settings.validate()?;
-        Ok(settings)
+        )?)
     }
 
     /// What the types cannot say: the join secret is long enough, and not the public

@@ -12,8 +12,15 @@ async fn main() -> anyhow::Result<()> {
     let Ok(mut settings) = Settings::load(cli.config.as_deref()).inspect_err(|e| eprintln!("tm-cms: {e}")) else {
         std::process::exit(78); // EX_CONFIG: systemd does not retry a bad configuration
     };
+    let command = cli.command.unwrap_or(Command::Serve { no_migrate: false });
+    if matches!(command, Command::CheckConfig { .. } | Command::Serve { .. }) {
+        if let Err(e) = settings.validate() {
+            eprintln!("tm-cms: {e}");
+            std::process::exit(78);
+        }
+    }
     tm_runtime::init_tracing(settings.log.format, &settings.log.filter);
-    match cli.command.unwrap_or(Command::Serve { no_migrate: false }) {
+    match command {
         Command::CheckConfig { print } => {
             if print {
                 writeln!(std::io::stdout(), "{settings:#?}")?;

@@ -38,6 +38,12 @@ pub struct Metrics {
     /// 1 while this instance holds the relay lock.
     pub relay_active: Gauge,
     pub consumed: Family<ConsumerLabels, Counter>,
+    /// argon2 hashes of new passwords.
+    pub password_hashes: Counter,
+    /// argon2 password checks (joins, admin sign-ins, the dummy check of unknown admin names).
+    pub password_checks: Counter,
+    /// Hashes and checks waiting for a permit (`passwords.max_concurrent_hashes`).
+    pub password_waiting: Gauge,
 }
 
 impl Default for Metrics {
@@ -62,6 +68,9 @@ impl Metrics {
             relay_publish_failures: Counter::default(),
             relay_active: Gauge::default(),
             consumed: Family::default(),
+            password_hashes: Counter::default(),
+            password_checks: Counter::default(),
+            password_waiting: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register("http_requests", "HTTP requests answered", m.http_requests.clone());
@@ -99,6 +108,21 @@ impl Metrics {
             "consumed_messages",
             "Bus commands handled, by queue and outcome",
             m.consumed.clone(),
+        );
+        registry.register(
+            "password_hashes",
+            "argon2 hashes of new passwords",
+            m.password_hashes.clone(),
+        );
+        registry.register(
+            "password_checks",
+            "argon2 password checks, including the dummy check of unknown admin names",
+            m.password_checks.clone(),
+        );
+        registry.register(
+            "password_waiting",
+            "Password hashes and checks waiting for a permit",
+            m.password_waiting.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -2,11 +2,18 @@
 //! id), in every open room they matched. Slow mode and rate limits do not apply; approve mode
 //! and mutes do: an author muted in a room (participant `<source>:<author id>`) is skipped there.
 //! A retract deletes what an item made, through the owner's delete path.
+//!
+//! External text passes the same character filter as our users' text (tm-core
+//! `domain::text`), but is *cleaned* rather than refused: characters the filter refuses (bidi
+//! overrides, stray zero-width characters, controls) are stripped from the author's name and
+//! from the text, so a post is not lost for an invisible character its author may not even
+//! know about, and nothing invisible reaches the room.
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use tm_core::domain::strip_forbidden;
 use tm_core::event::{IngestItem, IngestRetract, IngestSource, Moderation, RoomId, RoomState};
-use tm_core::{parse_body, MessageBody, HARD_MAX_BODY_CHARS};
+use tm_core::{parse_body, MessageBody, Nickname, HARD_MAX_BODY_CHARS};
 
 use super::rooms::{moderation_of, state_of};
 use super::{clock, event_log, moderation, posting, secrets, Engine};
@@ -119,18 +126,21 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         return Ok(IngestOutcome::Duplicate);
     }
     // External text may be longer than a room's limit: shorten it rather than drop it.
-    let text: String = item.text.chars().take(HARD_MAX_BODY_CHARS).collect();
+    let text: String = strip_forbidden(&item.text, true)
+        .chars()
+        .take(HARD_MAX_BODY_CHARS)
+        .collect();
     let Ok(body) = MessageBody::parse(&text, HARD_MAX_BODY_CHARS) else {
         tracing::info!(external_id = %item.external_id, "ingested item has unusable text; skipped");
         return Ok(IngestOutcome::Skipped);
     };
-    let nickname: String = item
-        .author
+    let nickname: String = strip_forbidden(&item.author, false)
         .trim()
         .chars()
-        .filter(|c| !c.is_control())
-        .take(32)
+        .take(Nickname::MAX_CHARS)
         .collect();
+    // Cutting at the limit may leave a joiner at the end: strip again.
+    let nickname = strip_forbidden(&nickname, false).trim().to_owned();
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(|e| DbError::Unavailable(e.to_string()))?;
     let pending = moderation_of(&room) == Moderation::Approve;
     let seq = if pending {

@@ -48,7 +48,7 @@ impl Engine {
     /// Fails only when the join secret is too short to derive keys from.
     pub fn new(pool: DbPool, settings: Arc<Settings>, metrics: Arc<Metrics>) -> Result<Self, SecretError> {
         let keys = Arc::new(DerivedKeys::derive(settings.join.secret.expose().as_bytes())?);
-        let passwords = secrets::PasswordWork::new(settings.passwords.max_concurrent_hashes);
+        let passwords = secrets::PasswordWork::new(settings.passwords.max_concurrent_hashes, metrics.clone());
         Ok(Engine {
             pool,
             relay_wakeup: Arc::new(Notify::new()),

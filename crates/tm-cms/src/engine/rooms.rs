@@ -180,7 +180,7 @@ impl Actor {
 
 pub(crate) fn parse_topic(topic: &str) -> Result<String, RoomError> {
     let topic = topic.trim();
-    if topic.chars().count() > MAX_TOPIC_CHARS || topic.chars().any(tm_core::domain::is_forbidden_char) {
+    if topic.chars().count() > MAX_TOPIC_CHARS || tm_core::domain::has_forbidden_char(topic, false) {
         return Err(RoomError::InvalidTopic);
     }
     Ok(topic.to_owned())

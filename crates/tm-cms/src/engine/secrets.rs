@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use crate::metrics::Metrics;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
@@ -66,18 +68,34 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 #[derive(Clone)]
 pub struct PasswordWork {
     permits: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
 }
 
 impl PasswordWork {
-    pub fn new(max_concurrent: usize) -> Self {
+    pub fn new(max_concurrent: usize, metrics: Arc<Metrics>) -> Self {
         PasswordWork {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            metrics,
         }
+    }
+
+    async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        /// Counts a waiter until it gets its permit or gives up (its future dropped).
+        struct Waiting<'a>(&'a prometheus_client::metrics::gauge::Gauge);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.dec();
+            }
+        }
+        self.metrics.password_waiting.inc();
+        let _waiting = Waiting(&self.metrics.password_waiting);
+        self.permits.acquire().await.ok()
     }
 
     /// Hashes a new password once a permit is free.
     pub async fn hash(&self, password: String) -> Result<String, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let _permit = self.permit().await.ok_or("password hashing has stopped")?;
+        self.metrics.password_hashes.inc();
         tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|e| e.to_string())?
@@ -85,9 +103,10 @@ impl PasswordWork {
 
     /// Checks a password once a permit is free; any failure is "no".
     pub async fn verify(&self, password: String, stored: String) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else {
+        let Some(_permit) = self.permit().await else {
             return false;
         };
+        self.metrics.password_checks.inc();
         tokio::task::spawn_blocking(move || verify_password(&password, &stored))
             .await
             .unwrap_or(false)
@@ -130,14 +149,27 @@ mod tests {
 
     #[tokio::test]
     async fn password_work_waits_for_a_free_permit() {
-        let work = PasswordWork::new(1);
+        let metrics = Arc::new(Metrics::new());
+        let work = PasswordWork::new(1, metrics.clone());
         let held = work.permits.clone().acquire_owned().await.unwrap();
         let blocked = tokio::time::timeout(std::time::Duration::from_millis(300), work.hash("pw".into())).await;
         assert!(blocked.is_err(), "no hash runs while every permit is taken");
+        let waiting = work.clone();
+        let queued = tokio::spawn(async move { waiting.hash("queued".into()).await });
+        tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while metrics.password_waiting.get() != 1 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the queued hash shows as waiting");
         drop(held);
+        queued.await.unwrap().unwrap();
         let stored = work.hash("pw".into()).await.unwrap();
         assert!(work.verify("pw".into(), stored).await);
         assert_eq!(work.permits.available_permits(), 1, "permits come back");
+        assert_eq!(metrics.password_waiting.get(), 0);
+        assert_eq!((metrics.password_hashes.get(), metrics.password_checks.get()), (2, 1));
     }
 
     #[test]

@@ -82,6 +82,41 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
 }
 
 #[tokio::test]
+async fn http_posts_through_a_trusted_proxy_are_limited_per_forwarded_client() {
+    let app = spawn_app_with(Options {
+        tweak: Some(Box::new(|s| {
+            s.posting.per_minute = 1;
+            s.posting.burst = 1;
+            s.http.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        })),
+        ..Options::default()
+    })
+    .await;
+    let room = app.create_room("proxied-posts").await;
+    let post = |client_ip: &'static str, body: &'static str| {
+        app.client
+            .post(app.url(&format!("/api/v1/rooms/{}/messages", room.slug)))
+            .header("X-Forwarded-For", client_ip)
+            .json(&json!({"nickname": "anon", "body": body}))
+            .send()
+    };
+    assert_eq!(
+        post("203.0.113.1", "alice one").await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        post("203.0.113.1", "alice two").await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        post("203.0.113.2", "bob one").await.unwrap().status(),
+        StatusCode::CREATED,
+        "bob is not held back by alice"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
     // 127.0.0.1 is not trusted here: the headers are the client's own claim.
     let app = app_with(1, vec!["192.0.2.1".parse().unwrap()]).await;
@@ -116,5 +151,43 @@ async fn unknown_http_methods_share_one_metrics_label() {
     assert!(metrics.contains("method=\"other\""), "{metrics}");
     assert!(metrics.contains("method=\"GET\""));
     assert!(!metrics.contains("FOOBAR") && !metrics.contains("BREW"), "{metrics}");
+    app.stop().await;
+}
+
+/// The CMS's count of argon2 hashes of new passwords.
+async fn password_hashes(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("tm_cms_password_hashes_total "))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_password_is_hashed_only_after_the_cheap_checks_pass() {
+    let app = app_with(2, vec![]).await;
+    app.create_room("taken-name").await;
+    let hashed_before = password_hashes(&app).await;
+    for (name, why, status) in [
+        ("taken-name", "the name is taken", StatusCode::CONFLICT),
+        (
+            "Not A Valid Name!",
+            "the name is invalid",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "free-name",
+            "the address is over its limit",
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+    ] {
+        let response = app
+            .create_room_with(json!({"name": name, "lifetime": "2h", "password": "hunter22"}))
+            .await;
+        assert_eq!(response.status(), status, "{why}");
+        assert_eq!(password_hashes(&app).await, hashed_before, "no hash when {why}");
+    }
     app.stop().await;
 }

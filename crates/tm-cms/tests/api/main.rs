@@ -18,3 +18,4 @@ mod rooms;
 mod secrets;
 mod source;
 mod sweeper;
+mod text;

@@ -121,11 +121,38 @@ async fn is_admin(app: &TestApp, cookie: &str) -> bool {
 
 /// A `tm_admin` value made the way the CMS signs cookies, with `key`.
 fn forge(key: &[u8], payload: &str) -> String {
+    format!("tm_admin={}", sign(key, "admin", payload))
+}
+
+/// `payload.expiry.signature` as `web::cookies::sign` makes it, valid for an hour.
+fn sign(key: &[u8], purpose: &str, payload: &str) -> String {
     let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-    mac.update(format!("admin|{payload}|{expires}").as_bytes());
+    mac.update(format!("{purpose}|{payload}|{expires}").as_bytes());
     let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("tm_admin={}.{expires}.{signature}", URL_SAFE_NO_PAD.encode(payload))
+    format!("{}.{expires}.{signature}", URL_SAFE_NO_PAD.encode(payload))
+}
+
+#[tokio::test]
+async fn an_access_cookie_signed_with_the_old_cookie_key_opens_nothing() {
+    let app = spawn_app().await;
+    let vault = app
+        .create_room_from(serde_json::json!({"name": "old-key-vault", "lifetime": "2h", "password": "pw-one"}))
+        .await;
+    let old_key = format!("tm-cms cookies|{JOIN_SECRET}");
+    let forged = sign(old_key.as_bytes(), "access", &vault.id.to_string());
+    let response = plain_client()
+        .get(app.url("/r/old-key-vault"))
+        .header("Cookie", format!("tm_access_{}={forged}", vault.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "the password page, not the room"
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -194,21 +221,32 @@ async fn signing_out_resetting_the_password_and_deleting_the_admin_end_existing_
     app.stop().await;
 }
 
+/// `tm-cms admin delete` as an operator runs it: the database URL is all it needs (not the
+/// join secret, which `serve` and `check-config` insist on).
 fn tm_cms_admin_delete(app: &TestApp, user: &str) -> std::process::Output {
     tm_cms(
         &["admin", "delete", user],
-        &[
-            ("TM_CMS__DATABASE__URL", app.db_url.as_str()),
-            ("TM_CMS__JOIN__SECRET", JOIN_SECRET),
-        ],
+        &[("TM_CMS__DATABASE__URL", app.db_url.as_str())],
     )
 }
 
+/// The CMS's count of argon2 password checks.
+async fn password_checks(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("tm_cms_password_checks_total "))
+        .unwrap_or_else(|| panic!("no password_checks metric in {metrics}"))
+        .parse()
+        .unwrap()
+}
+
 #[tokio::test]
-async fn unknown_names_and_wrong_passwords_get_the_same_answer() {
+async fn unknown_names_and_wrong_passwords_get_the_same_answer_after_the_same_work() {
     let app = spawn_app().await;
     create_admin(&app, ADMIN, PASSWORD).await;
     for (user, password) in [("nobody", PASSWORD), (ADMIN, "wrong password!!")] {
+        let checks_before = password_checks(&app).await;
         let response = plain_client()
             .post(app.url("/admin/login"))
             .form(&[("username", user), ("password", password)])
@@ -217,6 +255,11 @@ async fn unknown_names_and_wrong_passwords_get_the_same_answer() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{user}");
         assert!(response.text().await.unwrap().contains("Wrong user or password."));
+        assert_eq!(
+            password_checks(&app).await,
+            checks_before + 1,
+            "{user}: one argon2 check, whether the name exists or not (timing reveals nothing)"
+        );
     }
     app.stop().await;
 }

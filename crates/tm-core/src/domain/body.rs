@@ -2,7 +2,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::{is_forbidden_char, string_newtype, ValidationError};
+use super::{has_forbidden_char, string_newtype, ValidationError};
 
 /// A room's limit unless its owner sets another.
 pub const DEFAULT_MAX_BODY_CHARS: usize = 280;
@@ -12,7 +12,8 @@ pub const HARD_MAX_BODY_CHARS: usize = 2000;
 pub const HARD_MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// NFC-normalised, trimmed text of 1..=max characters. Line breaks are kept (as `\n`); other
-/// control and invisible characters are refused.
+/// control and invisible characters are refused, except joiners doing a joiner's job (emoji
+/// sequences, Persian and Indic spelling; see `text`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessageBody(String);
 string_newtype!(MessageBody);
@@ -30,7 +31,7 @@ impl MessageBody {
         if body.is_empty() {
             return Err(ValidationError::BodyEmpty);
         }
-        if body.chars().any(|c| c != '\n' && is_forbidden_char(c)) {
+        if has_forbidden_char(body, true) {
             return Err(ValidationError::InvalidBody);
         }
         if body.chars().count() > max || body.len() > HARD_MAX_BODY_BYTES {
@@ -91,6 +92,20 @@ mod tests {
             MessageBody::parse(&big, 2000),
             Err(ValidationError::BodyTooLong { .. })
         ));
+    }
+
+    #[test]
+    fn accepts_joiners_in_emoji_and_persian_and_refuses_bidi_overrides() {
+        for good in ["I am a 👩\u{200D}💻", "می\u{200C}خواهم بروم"] {
+            assert_eq!(MessageBody::parse_default(good).unwrap().as_str(), good);
+        }
+        for bad in ["a\u{200D}b", "\u{202E}gnp.exe", "\u{2066}x\u{2069}"] {
+            assert_eq!(
+                MessageBody::parse_default(bad),
+                Err(ValidationError::InvalidBody),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

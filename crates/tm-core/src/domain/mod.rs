@@ -14,7 +14,7 @@ pub use hashtag::Hashtag;
 pub use lifetime::Lifetime;
 pub use nickname::Nickname;
 pub use slug::RoomSlug;
-pub use text::is_forbidden_char;
+pub use text::{has_forbidden_char, is_forbidden_char, strip_forbidden};
 
 /// Implements `as_str`, `Display`, `AsRef<str>` and string serde for a validated newtype.
 macro_rules! string_newtype {

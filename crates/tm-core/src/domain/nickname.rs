@@ -1,6 +1,6 @@
 //! What a participant calls themselves.
 
-use super::{is_forbidden_char, string_newtype, ValidationError};
+use super::{has_forbidden_char, string_newtype, ValidationError};
 
 /// 1–32 characters after trimming, none of them control or invisible.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13,7 +13,7 @@ impl Nickname {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let nick = input.trim();
         let chars = nick.chars().count();
-        if chars == 0 || chars > Self::MAX_CHARS || nick.chars().any(is_forbidden_char) {
+        if chars == 0 || chars > Self::MAX_CHARS || has_forbidden_char(nick, false) {
             return Err(ValidationError::InvalidNickname);
         }
         Ok(Nickname(nick.to_owned()))
@@ -36,6 +36,13 @@ mod tests {
         assert_eq!(Nickname::parse("  Ada ").unwrap().as_str(), "Ada");
         assert!(Nickname::parse("Zoë 😀").is_ok());
         assert!(Nickname::parse(&"漢".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn accepts_joiners_that_join() {
+        assert!(Nickname::parse("👩\u{200D}💻 Ada").is_ok());
+        assert!(Nickname::parse("می\u{200C}خواهم").is_ok());
+        assert_eq!(Nickname::parse("A\u{200D}da"), Err(ValidationError::InvalidNickname));
     }
 
     #[test]
