@@ -58,6 +58,7 @@ async fn ingested_author_names_and_text_are_cleaned_not_refused() {
             external_id: "9001".into(),
             room_ids: vec![room.id],
             author: "ev\u{202E}il\u{200B}@example.social 👩\u{200D}💻".into(),
+            author_id: None,
             text: "deal\u{2066}s at evil\u{202E}gnp.exe\nsecond line".into(),
             url: "https://example.social/@evil/9001".into(),
             posted_at: OffsetDateTime::now_utc(),
