@@ -44,12 +44,12 @@ impl Bus {
     /// or an unreadable `tls_ca_file` is
     /// an error. Must be called inside a tokio runtime.
     pub fn start(cfg: &BusConfig, connection_name: &str) -> Result<Bus, BusError> {
-        let endpoint = link::parse_url(cfg)?;
+        let endpoints = link::parse_urls(cfg)?;
         let (tx, rx) = watch::channel(Link::default());
         let stop = CancellationToken::new();
         let task = tokio::spawn(link::supervise(
             cfg.clone(),
-            endpoint,
+            endpoints,
             connection_name.to_owned(),
             tx,
             stop.clone(),

@@ -55,34 +55,45 @@ pub(crate) struct Endpoint {
     tls: OwnedTLSConfig,
 }
 
-pub(crate) fn parse_url(cfg: &BusConfig) -> Result<Endpoint, BusError> {
-    let mut uri = AMQPUri::from_str(&cfg.url).map_err(BusError::InvalidUrl)?;
-    uri.query.heartbeat = Some(cfg.heartbeat_secs);
-    uri.query.connection_timeout = Some(cfg.connect_timeout().as_millis() as u64);
+/// Every broker of `bus.url` (a comma-separated list names the nodes of a cluster), in order.
+pub(crate) fn parse_urls(cfg: &BusConfig) -> Result<Vec<Endpoint>, BusError> {
     let cert_chain = match &cfg.tls_ca_file {
         Some(path) => {
             Some(std::fs::read_to_string(path).map_err(|e| BusError::TlsCaFile(format!("{}: {e}", path.display())))?)
         }
         None => None,
     };
-    if cert_chain.is_some() && uri.scheme != AMQPScheme::AMQPS {
-        return Err(BusError::TlsCaFile(
-            "bus.tls_ca_file is set but bus.url is not amqps://".to_owned(),
-        ));
+    let mut endpoints = Vec::new();
+    for url in cfg.url.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+        let mut uri = AMQPUri::from_str(url)
+            .map_err(|e| BusError::InvalidUrl(format!("{e} (in {})", crate::config::redact_password(url))))?;
+        uri.query.heartbeat = Some(cfg.heartbeat_secs);
+        uri.query.connection_timeout = Some(cfg.connect_timeout().as_millis() as u64);
+        if cert_chain.is_some() && uri.scheme != AMQPScheme::AMQPS {
+            return Err(BusError::TlsCaFile(
+                "bus.tls_ca_file is set but bus.url is not amqps://".to_owned(),
+            ));
+        }
+        endpoints.push(Endpoint {
+            uri,
+            tls: OwnedTLSConfig {
+                identity: None,
+                cert_chain: cert_chain.clone(),
+            },
+        });
     }
-    Ok(Endpoint {
-        uri,
-        tls: OwnedTLSConfig {
-            identity: None,
-            cert_chain,
-        },
-    })
+    if endpoints.is_empty() {
+        return Err(BusError::InvalidUrl("bus.url is empty".to_owned()));
+    }
+    Ok(endpoints)
 }
 
-/// Runs until `stop` is cancelled; always leaves the watch with `closed = true`.
+/// Runs until `stop` is cancelled; always leaves the watch with `closed = true`. With several
+/// endpoints (a cluster), a failed attempt or a lost connection moves on to the next node, so
+/// a dead node costs one refused connect, not a backoff cycle on the same address.
 pub(crate) async fn supervise(
     cfg: BusConfig,
-    endpoint: Endpoint,
+    endpoints: Vec<Endpoint>,
     connection_name: String,
     state: watch::Sender<Link>,
     stop: CancellationToken,
@@ -90,13 +101,17 @@ pub(crate) async fn supervise(
     let names = Names::new(&cfg.prefix);
     let mut backoff = Backoff::new(cfg.backoff_min(), cfg.backoff_max());
     let mut generation = 0u64;
+    let mut next = 0usize;
     while !stop.is_cancelled() {
-        match connect_and_declare(&endpoint, &connection_name, &names, &cfg).await {
+        let endpoint = &endpoints[next % endpoints.len()];
+        next = next.wrapping_add(1);
+        let node = format!("{}:{}", endpoint.uri.authority.host, endpoint.uri.authority.port);
+        match connect_and_declare(endpoint, &connection_name, &names, &cfg).await {
             Ok(conn) => {
                 backoff.reset();
                 generation += 1;
                 let conn = Arc::new(conn);
-                tracing::info!(generation, connection_name, "connected to the broker");
+                tracing::info!(generation, connection_name, node, "connected to the broker");
                 state.send_modify(|link| {
                     link.generation = generation;
                     link.conn = Some(conn.clone());
@@ -109,14 +124,19 @@ pub(crate) async fn supervise(
                     }
                     break;
                 }
-                tracing::warn!(generation, "lost the broker connection; reconnecting");
+                tracing::warn!(generation, node, "lost the broker connection; reconnecting");
             }
             Err(err) => {
                 tracing::warn!(
                     error = %err,
+                    node,
                     attempt = backoff.attempts() + 1,
                     "cannot reach the broker; will retry"
                 );
+                // The other nodes of a cluster are tried at once; the backoff applies per round.
+                if !next.is_multiple_of(endpoints.len()) {
+                    continue;
+                }
             }
         }
         let delay = backoff.next_delay();

@@ -21,7 +21,9 @@ impl BrokerCluster {
             return Err(io::Error::other("a cluster needs at least one node"));
         }
         let cookie = format!("TMTEST{}", uuid::Uuid::new_v4().simple()).to_uppercase();
-        let nodes = try_join_all((0..size).map(|_| BrokerNode::start_with(BrokerNodeOptions::default(), Some(&cookie)))).await?;
+        let nodes =
+            try_join_all((0..size).map(|_| BrokerNode::start_with(BrokerNodeOptions::default(), Some(&cookie))))
+                .await?;
         let seed = nodes[0].node_name().to_owned();
         for node in &nodes[1..] {
             node.ctl(&["stop_app"]).await?;
@@ -31,7 +33,10 @@ impl BrokerCluster {
         let status = nodes[0].ctl(&["cluster_status", "--formatter", "json"]).await?;
         for node in &nodes {
             if !status.contains(node.node_name()) {
-                return Err(io::Error::other(format!("{} did not join the cluster: {status}", node.node_name())));
+                return Err(io::Error::other(format!(
+                    "{} did not join the cluster: {status}",
+                    node.node_name()
+                )));
             }
         }
         tracing::info!(size, seed, "private broker cluster up");
@@ -40,7 +45,11 @@ impl BrokerCluster {
 
     /// Every node's AMQP URL, comma-separated: the form `bus.url` takes for a cluster.
     pub fn amqp_urls(&self) -> String {
-        self.nodes.iter().map(BrokerNode::amqp_url).collect::<Vec<_>>().join(",")
+        self.nodes
+            .iter()
+            .map(BrokerNode::amqp_url)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn node(&self, index: usize) -> &BrokerNode {
