@@ -1,8 +1,11 @@
 //! Items from tm-ingest (tweets, toots): stored once per (room, source, external id), in every
 //! open room they matched. Slow mode and rate limits do not apply; approve mode does.
 
+use std::borrow::Cow;
+
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
 use tm_core::event::{IngestItem, IngestSource, Moderation, RoomId, RoomState};
 use tm_core::{parse_body, MessageBody, HARD_MAX_BODY_CHARS};
 
@@ -50,10 +53,12 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         return Ok(IngestOutcome::Skipped);
     }
     let source = item.source.as_str();
+    // The same stored form for the lookup and the insert: a redelivery finds what was stored.
+    let external_id = fit_column(&item.external_id, EXTERNAL_ID_CHARS);
     let existing: i64 = messages::table
         .filter(messages::room_id.eq(room.id))
         .filter(messages::source.eq(source))
-        .filter(messages::external_id.eq(&item.external_id))
+        .filter(messages::external_id.eq(external_id.as_ref()))
         .count()
         .get_result(conn)
         .await?;
@@ -74,6 +79,7 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         .take(32)
         .collect();
     let participant = format!("{source}:{}", item.author);
+    let participant = fit_column(&participant, PARTICIPANT_ID_CHARS);
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(|e| DbError::Unavailable(e.to_string()))?;
     let pending = moderation_of(&room) == Moderation::Approve;
     let seq = if pending {
@@ -85,7 +91,6 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         IngestSource::Twitter => "tweet",
         IngestSource::Mastodon => "toot",
     };
-    let external_id: String = item.external_id.chars().take(191).collect();
     let url: String = item.url.chars().take(2048).collect();
     diesel::insert_into(messages::table)
         .values(NewMessage {
@@ -98,7 +103,7 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
             tokens: &tokens,
             kind,
             source: Some(source),
-            external_id: Some(&external_id),
+            external_id: Some(external_id.as_ref()),
             source_url: Some(&url),
             client_id: None,
             state: if pending { "pending" } else { "visible" },
@@ -111,4 +116,47 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         posting::announce(conn, &room, &row).await?;
     }
     Ok(IngestOutcome::Stored)
+}
+
+/// Width of `messages.external_id` (characters).
+const EXTERNAL_ID_CHARS: usize = 191;
+/// Width of `messages.participant_id` and `mutes.participant_id` (characters).
+const PARTICIPANT_ID_CHARS: usize = 128;
+/// `~` and 16 hex digits of a hash, the tail of a shortened value.
+const HASH_TAIL_CHARS: usize = 17;
+
+/// `value` if it fits `max_chars` characters; otherwise its first characters (cut on a character
+/// boundary) and a hash of the whole value, exactly `max_chars` long. Deterministic, so a
+/// redelivered item maps to the same stored value, and two long values that share a prefix stay
+/// distinct.
+pub(crate) fn fit_column(value: &str, max_chars: usize) -> Cow<'_, str> {
+    if value.chars().count() <= max_chars {
+        return Cow::Borrowed(value);
+    }
+    let digest = Sha256::digest(value.as_bytes());
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let head: String = value.chars().take(max_chars.saturating_sub(HASH_TAIL_CHARS)).collect();
+    Cow::Owned(format!("{head}~{hash}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_values_are_kept_and_long_ones_fit_exactly_and_stay_distinct() {
+        assert_eq!(
+            fit_column("mastodon:ada@example.social", 128),
+            "mastodon:ada@example.social"
+        );
+        let long_a = format!("mastodon:{}a@example.social", "é".repeat(150));
+        let long_b = format!("mastodon:{}b@example.social", "é".repeat(150));
+        let (a, b) = (fit_column(&long_a, 128), fit_column(&long_b, 128));
+        assert_eq!(a.chars().count(), 128);
+        assert_eq!(b.chars().count(), 128);
+        assert_ne!(a, b, "a shared prefix must not merge two authors");
+        assert_eq!(a, fit_column(&long_a, 128), "the same input always fits the same way");
+        let exact = "x".repeat(191);
+        assert_eq!(fit_column(&exact, 191), exact);
+    }
 }
