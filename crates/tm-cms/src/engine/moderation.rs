@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tm_core::event::{MessageDeleted, RoomId, RoomState};
+use tm_core::event::{MessageDeleted, PostRejected, PostRejectionCode, RoomId, RoomState};
 
 use super::messages::{to_view, MessageView};
 use super::rooms::{find_by_slug, state_of, Actor};
@@ -211,6 +211,18 @@ impl Engine {
                 if verdict == Verdict::Approve {
                     posting::announce(conn, &room, &row).await?;
                     emitted = true;
+                } else if let Some(client_id) = rejected_post(verdict, &row) {
+                    // Its poster was told `accepted` (or 201 pending) and waits for the outcome.
+                    let rejected = PostRejected {
+                        room_id: room.id,
+                        client_id,
+                        participant_id: row.participant_id.clone(),
+                        code: PostRejectionCode::NotApproved,
+                        message: "the room's owner did not approve this post".to_owned(),
+                    };
+                    let envelope_id = posting::rejection_envelope_id(room.id, client_id);
+                    event_log::append_with_id(conn, envelope_id, Some(room.id), None, rejected).await?;
+                    emitted = true;
                 } else if was_visible {
                     if let Some(created_at_seq) = row.seq {
                         event_log::redact_message_created(conn, room.id, created_at_seq, row.id).await?;
@@ -300,4 +312,12 @@ impl Engine {
             .collect();
         Ok(AuditList { entries })
     }
+}
+
+/// The `client_id` of a pending post the owner rejects, if it has one (its poster is told).
+fn rejected_post(verdict: Verdict, row: &MessageRow) -> Option<uuid::Uuid> {
+    if verdict != Verdict::Reject {
+        return None;
+    }
+    row.client_id.as_deref().and_then(|id| uuid::Uuid::parse_str(id).ok())
 }

@@ -300,7 +300,7 @@ async fn check_slow_mode(
 
 /// The envelope id of the `post.rejected` event for one post: derived from the room and the
 /// post's `client_id`, so recording the same refusal twice (a redelivery) stores it once.
-fn rejection_envelope_id(room_id: RoomId, client_id: Uuid) -> Uuid {
+pub(crate) fn rejection_envelope_id(room_id: RoomId, client_id: Uuid) -> Uuid {
     let digest = Sha256::new()
         .chain_update(b"post.rejected/")
         .chain_update(room_id.to_be_bytes())
