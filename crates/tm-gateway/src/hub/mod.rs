@@ -200,6 +200,21 @@ impl Hub {
             .is_some_and(|entry| entry.known_muted(participant, Instant::now(), retention))
     }
 
+    /// When `participant` last posted in `room` through this gateway (for slow mode).
+    pub fn last_post(&self, room: RoomId, participant: &str) -> Option<Instant> {
+        self.state()
+            .rooms
+            .get(&room)
+            .and_then(|entry| entry.last_post(participant))
+    }
+
+    /// Records a post of `participant` in `room` at `now` (for slow mode).
+    pub fn note_post(&self, room: RoomId, participant: &str, now: Instant) {
+        if let Some(entry) = self.state().rooms.get_mut(&room) {
+            entry.note_post(participant, now);
+        }
+    }
+
     /// What this gateway knows of the room's state (for refusing posts early).
     pub fn policy(&self, room: RoomId) -> RoomPolicy {
         self.state().rooms.get(&room).map(|r| r.policy).unwrap_or_default()

@@ -84,6 +84,9 @@ pub(crate) struct Room {
     /// Participants the CMS refused as muted, and when that was: their next posts are refused
     /// here, before `accepted`, for a while.
     muted: HashMap<String, Instant>,
+    /// When each participant last posted here, for slow mode: per participant like the CMS, so
+    /// a second tab or a reconnect does not start afresh.
+    last_posts: HashMap<String, Instant>,
 }
 
 impl Room {
@@ -98,6 +101,7 @@ impl Room {
             empty_since: Some(now),
             rejections: VecDeque::new(),
             muted: HashMap::new(),
+            last_posts: HashMap::new(),
         }
     }
 
@@ -184,6 +188,22 @@ impl Room {
     pub(crate) fn known_muted(&mut self, participant: &str, now: Instant, retention: Duration) -> bool {
         self.forget_rejections(now, retention);
         self.muted.contains_key(participant)
+    }
+
+    /// When `participant` last posted in this room (through this gateway).
+    pub(crate) fn last_post(&self, participant: &str) -> Option<Instant> {
+        self.last_posts.get(participant).copied()
+    }
+
+    /// Records a post of `participant` at `now`; forgets posts older than slow mode can reach.
+    pub(crate) fn note_post(&mut self, participant: &str, now: Instant) {
+        const PRUNE_AT: usize = 1024;
+        if self.last_posts.len() >= PRUNE_AT {
+            let slow = Duration::from_secs(u64::from(self.policy.slow_mode_seconds));
+            self.last_posts
+                .retain(|_, at| now.saturating_duration_since(*at) < slow);
+        }
+        self.last_posts.insert(participant.to_owned(), now);
     }
 
     fn forget_rejections(&mut self, now: Instant, retention: Duration) {

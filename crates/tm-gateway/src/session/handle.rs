@@ -132,7 +132,9 @@ where
             known_muted: self.ctx.hub.known_muted(room, &joined.claims.participant_id),
             ..self.ctx.hub.policy(room)
         };
-        let checked = check_post(&joined.claims, policy, self.last_post, now, draft).and_then(|command| {
+        let participant = joined.claims.participant_id.as_str();
+        let last_post = self.ctx.hub.last_post(room, participant);
+        let checked = check_post(&joined.claims, policy, last_post, now, draft).and_then(|command| {
             // Last, so a post refused for another reason spends nothing.
             match self.ctx.post_budget.spend(self.client, now) {
                 Ok(()) => Ok(command),
@@ -146,7 +148,7 @@ where
                 return self.error(rejection.code, &rejection.message, client_id).await;
             }
         };
-        self.last_post = Some(now);
+        self.ctx.hub.note_post(room, participant, now);
         let publisher = self.ctx.publisher.clone();
         let envelope = Envelope::new(crate::SERVICE, command);
         let id = draft.client_id;

@@ -84,7 +84,6 @@ struct Session<S> {
     /// Posts waiting for the broker's confirm; created with the first post.
     posts: Option<FuturesUnordered<PendingPost>>,
     last_heard: Instant,
-    last_post: Option<Instant>,
     /// The client's address (for the per-address post budget).
     client: IpAddr,
 }
@@ -161,7 +160,6 @@ where
         joined: None,
         posts: None,
         last_heard: Instant::now(),
-        last_post: None,
         client,
     };
     async move {

@@ -63,7 +63,8 @@ pub struct Draft<'a> {
     pub client_id: Uuid,
 }
 
-/// Checks a post against the token, the room's known state and this socket's last post.
+/// Checks a post against the token, the room's known state and the participant's last post in
+/// the room (through this gateway).
 pub fn check(
     claims: &JoinClaims,
     policy: RoomPolicy,

@@ -2,7 +2,7 @@
 //! `accepted`; what the gateway can refuse alone it refuses with a precise error.
 
 use serde_json::json;
-use tm_core::event::{PostRejected, PostRejectionCode, RoomState};
+use tm_core::event::{Moderation, PostRejected, PostRejectionCode, RoomState, RoomUpdated};
 use tm_core::Role;
 use tm_testkit::unique_prefix;
 
@@ -183,6 +183,51 @@ async fn a_post_the_cms_rejects_after_accepted_reaches_its_poster_also_after_a_r
     // Bob's socket got nothing but presence.
     bob.send(json!({"type": "ping"})).await;
     assert_eq!(bob.next_non_presence().await, json!({"type": "pong"}));
+    gateway.stop().await;
+    cms.clean_up().await;
+}
+
+/// Slow mode follows the participant, as at the CMS: a second tab (or a reconnect) of the same
+/// participant is refused before `accepted`, instead of being accepted and then rejected.
+#[tokio::test]
+async fn slow_mode_follows_the_participant_across_sockets_like_the_cms() {
+    let prefix = unique_prefix();
+    let (gateway, cms) = (Gateway::spawn(&prefix).await, Cms::connect(&prefix).await);
+    let room = Room::new("physics");
+    let ada_token = token_for(&room, Role::Participant, 280, "ada-cookie");
+    let mut first_tab = Client::connect(&gateway).await;
+    first_tab.join(&ada_token, Some(0)).await;
+    cms.publish(RoomUpdated {
+        room_id: room.id,
+        seq: 1,
+        topic: "physics".into(),
+        state: RoomState::Open,
+        slow_mode_seconds: 60,
+        moderation: Moderation::Post,
+    })
+    .await;
+    assert_eq!(first_tab.event_seqs(1).await, [1]);
+    let mut second_tab = Client::connect(&gateway).await;
+    second_tab.join(&ada_token, Some(1)).await;
+    let mut bob = Client::connect(&gateway).await;
+    bob.join(&token_for(&room, Role::Participant, 280, "bob-cookie"), Some(1))
+        .await;
+
+    first_tab.post("ada", "first").await;
+    assert_eq!(first_tab.next_non_presence().await["type"], "accepted");
+    let refused = second_tab.post("ada", "second, from another tab").await;
+    let error = second_tab.next_non_presence().await;
+    assert_eq!(
+        (&error["code"], &error["client_id"]),
+        (&json!("slow_down"), &json!(refused))
+    );
+    bob.post("bob", "someone else").await;
+    assert_eq!(
+        bob.next_non_presence().await["type"],
+        "accepted",
+        "slow mode is per participant"
+    );
+    assert_eq!(cms.queued_posts().await, 2);
     gateway.stop().await;
     cms.clean_up().await;
 }
