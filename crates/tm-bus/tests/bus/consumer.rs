@@ -162,5 +162,19 @@ async fn poison_goes_to_the_dead_letter_queue_after_one_delivery_while_valid_one
         "poison was handed over exactly once"
     );
     assert_eq!(bus.queue_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    // Each dead letter says why it is there, and is the message as it was sent.
+    let garbage = bus.take_dead_letter(CommandQueue::CmsPosts).await.unwrap().unwrap();
+    assert_eq!(garbage.message_id.as_deref(), Some("garbage-1"));
+    assert_eq!(garbage.body, b"not an envelope");
+    assert!(
+        garbage
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("not an envelope")),
+        "{garbage:?}"
+    );
+    let refused = bus.take_dead_letter(CommandQueue::CmsPosts).await.unwrap().unwrap();
+    assert_eq!(refused.message_id, Some(rejected_by_handler.id.to_string()));
+    assert_eq!(refused.reason.as_deref(), Some("body is not acceptable"));
     broker.teardown().await;
 }

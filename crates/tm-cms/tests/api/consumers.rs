@@ -230,6 +230,13 @@ async fn a_permanent_database_failure_is_dead_lettered_and_the_queue_moves_on() 
         metrics.contains(r#"tm_cms_consumed_messages_total{queue="cms.posts",outcome="dead"} 1"#),
         "{metrics}"
     );
+    let dead = app.bus.take_dead_letter(CommandQueue::CmsPosts).await.unwrap().unwrap();
+    assert_eq!(dead.message_id, Some(too_wide.id.to_string()));
+    let reason = dead.reason.unwrap_or_default();
+    assert!(
+        reason.starts_with("permanent database failure") && reason.contains("Data too long"),
+        "the dead letter says why: {reason}"
+    );
     app.stop().await;
 }
 
