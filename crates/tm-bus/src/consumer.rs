@@ -10,6 +10,9 @@
 //!   that says why, to the dead-letter exchange (confirmed), then acks it; should that publish
 //!   fail, the delivery is rejected without requeue instead (the broker dead-letters it, without
 //!   the reason);
+//! - [`HandleError::Contended`]: retried in place like a transient error at most
+//!   [`CONTENDED_RETRIES`] times, then moved to the back of the queue (republished to it,
+//!   confirmed, then acked): a message stuck on its own trouble does not hold up the others;
 //! - [`HandleError::Transient`]: nothing is sent to the broker; after a jittered, capped
 //!   backoff the handler is called again with the same envelope, for as long as it takes (this
 //!   burns no delivery attempt, see [`crate::topology`]);
@@ -33,6 +36,10 @@ use tracing::Instrument;
 use crate::bus::{pause, Bus};
 use crate::error::{BusError, HandleError};
 use crate::names::CommandQueue;
+
+/// In-place retries of a [`HandleError::Contended`] delivery before it goes to the back of the
+/// queue.
+pub const CONTENDED_RETRIES: u32 = 3;
 
 /// The header a dead-lettered message carries: why it was taken out of its queue.
 pub const DEAD_REASON_HEADER: &str = "x-tm-dead-reason";
@@ -152,6 +159,7 @@ impl Bus {
             }
         };
         let mut backoff = self.backoff();
+        let mut contended = 0;
         loop {
             let span = tracing::info_span!("handle", id = %env.id, kind = %env.kind);
             match handler.handle(env.clone()).instrument(span).await {
@@ -167,6 +175,29 @@ impl Bus {
                         .await
                         .map_err(|e| e.to_string())?;
                     return Ok(true);
+                }
+                Err(HandleError::Contended(reason)) if contended >= CONTENDED_RETRIES => {
+                    tracing::warn!(id = %env.id, kind = %env.kind, %reason,
+                        "handler keeps failing on this message; moving it to the back of the queue");
+                    if self.requeue_at_back(ch, queue, delivery).await {
+                        return Ok(true);
+                    }
+                    // Not confirmed: keep it here and try again after a pause.
+                    if !pause(backoff.next_delay(), shutdown).await {
+                        return Ok(false);
+                    }
+                }
+                Err(HandleError::Contended(reason)) => {
+                    contended += 1;
+                    let delay = backoff.next_delay();
+                    tracing::warn!(id = %env.id, kind = %env.kind, %reason, ?delay, contended,
+                        "handler failed on this message; will retry it");
+                    if !pause(delay, shutdown).await {
+                        return Ok(false);
+                    }
+                    if !ch.status().connected() {
+                        return Err("channel lost while retrying a handler".to_owned());
+                    }
                 }
                 Err(HandleError::Transient(reason)) => {
                     let delay = backoff.next_delay();
@@ -186,6 +217,32 @@ impl Bus {
 }
 
 impl Bus {
+    /// Republishes a delivery, unchanged, to the back of its own queue and acks it; false if the
+    /// copy was not confirmed (then the delivery is left as it is).
+    async fn requeue_at_back(&self, ch: &Channel, queue: CommandQueue, delivery: &Delivery) -> bool {
+        let published = async {
+            ch.basic_publish(
+                "".into(),
+                self.names().queue(queue).into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                &delivery.data,
+                delivery.properties.clone(),
+            )
+            .await?
+            .await
+        };
+        match published.await {
+            Ok(Confirmation::Ack(None)) => delivery.acker.ack(BasicAckOptions::default()).await.is_ok(),
+            other => {
+                tracing::warn!(?other, "copy to the back of the queue not confirmed");
+                false
+            }
+        }
+    }
+
     /// Moves a delivery to `tm.dead.<queue>` with `reason` in its headers (see the module doc).
     async fn dead_letter(
         &self,

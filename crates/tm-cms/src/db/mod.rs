@@ -41,6 +41,18 @@ impl DbError {
         matches!(self, DbError::Unavailable(_))
     }
 
+    /// True for a transient failure of this transaction alone (a deadlock, a lock wait
+    /// timeout), as opposed to the database being unreachable for everyone.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                is_contention(info.message())
+            }
+            _ => false,
+        }
+    }
+
     /// True if trying the same work again later can succeed: the database was unreachable, or
     /// the transaction lost a deadlock or timed out waiting for a lock. False for failures that
     /// would repeat on every attempt (permanent).
@@ -185,5 +197,10 @@ mod tests {
         .is_transient());
         assert!(!kind(DatabaseErrorKind::NotNullViolation, "Column 'body' cannot be null").is_transient());
         assert!(!DbError::from(unknown("You have an error in your SQL syntax")).is_transient());
+        assert!(DbError::from(unknown("Deadlock found when trying to get lock")).is_contention());
+        assert!(
+            !DbError::Unavailable("pool timed out".into()).is_contention(),
+            "an outage is everyone's"
+        );
     }
 }

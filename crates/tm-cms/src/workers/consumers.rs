@@ -1,10 +1,12 @@
 //! The CMS's bus consumers: `post.submit`, `ingest.item` and `sources.snapshot.request`.
 //!
 //! Policy: an undecodable payload is poison (dead-lettered for inspection). A database failure
-//! that can go away ([`DbError::is_transient`]: the database unreachable, a deadlock, a lock wait
-//! timeout) makes the delivery wait and be retried with backoff; one that would fail the same way
-//! on every attempt (data too long, a constraint violation…) is dead-lettered with its reason,
-//! so it never holds up the deliveries behind it.
+//! that can go away ([`DbError::is_transient`]) is retried with backoff: in place while the
+//! database is unreachable (nothing else could proceed either), and moved to the back of the
+//! queue after a few retries when it is this delivery's own trouble (a deadlock, a lock wait
+//! timeout: `HandleError::Contended`), so other rooms' posts are not held up. One that would fail
+//! the same way on every attempt (data too long, a constraint violation…) is dead-lettered with
+//! its reason, so it never holds up the deliveries behind it.
 //!
 //! A post that breaks a rule (slow mode, muted, room paused or closed…) was already answered
 //! `accepted` by the gateway, so its poster must hear about it: the CMS writes a `post.rejected`
@@ -22,10 +24,15 @@ use crate::db::DbError;
 use crate::engine::posting::{NewPost, PostError, Refusal, RoomRef};
 use crate::engine::Engine;
 
-/// A database failure: retried when it can go away, dead-lettered (with the reason in the log
-/// and the `dead` count) when it cannot.
+/// A database failure: retried when it can go away (in place while the database is unreachable;
+/// moved behind the rest of the queue after a few retries when the trouble is this delivery's
+/// own, a deadlock or lock wait on one room), dead-lettered with its reason when it cannot.
 fn db_failure(queue: &str, engine: &Engine, err: &DbError) -> HandleError {
-    if err.is_transient() {
+    if err.is_contention() {
+        engine.metrics().consumed(queue, "retry");
+        tracing::warn!(queue, error = %err, "lock contention; the delivery will be retried");
+        HandleError::contended(err)
+    } else if err.is_transient() {
         engine.metrics().consumed(queue, "retry");
         tracing::warn!(queue, error = %err, "transient database failure; the delivery will be retried");
         HandleError::transient(err)
