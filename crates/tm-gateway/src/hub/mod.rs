@@ -272,6 +272,7 @@ impl Hub {
             if room
                 .empty_since
                 .is_some_and(|since| now.saturating_duration_since(since) >= linger)
+                && !room.keeps_rejections(now, self.rejection_retention)
             {
                 expired.push(*id);
             }

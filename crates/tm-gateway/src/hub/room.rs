@@ -190,6 +190,13 @@ impl Room {
         self.muted.contains_key(participant)
     }
 
+    /// Whether a refusal is still kept for a poster who has not rejoined yet: the room then
+    /// stays (bound) past its linger, so the poster's next join here still gets it.
+    pub(crate) fn keeps_rejections(&mut self, now: Instant, retention: Duration) -> bool {
+        self.forget_rejections(now, retention);
+        !self.rejections.is_empty()
+    }
+
     /// When `participant` last posted in this room (through this gateway).
     pub(crate) fn last_post(&self, participant: &str) -> Option<Instant> {
         self.last_posts.get(participant).copied()

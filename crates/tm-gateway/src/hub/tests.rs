@@ -285,3 +285,22 @@ fn a_rejection_as_muted_is_remembered_for_the_retention_only() {
         "an old rejection is not sent again"
     );
 }
+
+#[test]
+fn a_room_with_a_fresh_rejection_outlives_its_linger_until_the_retention_ends() {
+    use tm_core::event::PostRejectionCode;
+    let hub = Hub::with_rejection_retention(8, Duration::from_millis(80), Arc::new(Metrics::default()));
+    let (_inbox, ada) = join_as(&hub, "ada", Some(0));
+    hub.reject_post(&rejection("ada", PostRejectionCode::SlowDown));
+    drop(ada); // the poster's page reloads
+
+    hub.presence_tick(|_| false, TTL, NO_LINGER);
+    assert_eq!(hub.room_count(), 1, "kept for the poster's next join");
+    let (_inbox, again) = join_as(&hub, "ada", Some(0));
+    assert!(matches!(again.outcome, JoinOutcome::Live { ref replay, .. } if replay.len() == 1));
+    drop(again);
+
+    std::thread::sleep(Duration::from_millis(90));
+    hub.presence_tick(|_| false, TTL, NO_LINGER);
+    assert_eq!(hub.room_count(), 0, "gone once the retention is over");
+}
