@@ -212,10 +212,14 @@ start_gateway() {
     (
         ulimit -n "$(ulimit -Hn)"
         # Bench-only settings: no origin list (tm-bench sends no Origin), and no per-address
-        # socket cap where the binary has one (the generator is one host on 127.0.0.x).
+        # socket cap or post budget where the binary has them (the generator is one host on
+        # 127.0.0.x).
         cap=()
         if grep -aq max_connections_per_ip "$ROOT/target/release/tm-gateway"; then
             cap=(TM_GATEWAY__HTTP__MAX_CONNECTIONS_PER_IP=0)
+        fi
+        if grep -aq posts_per_address_per_minute "$ROOT/target/release/tm-gateway"; then
+            cap+=(TM_GATEWAY__WS__POSTS_PER_ADDRESS_PER_MINUTE=0)
         fi
         exec env TM_GATEWAY__HTTP__BIND=127.0.0.1:$port TM_GATEWAY__BUS__PREFIX=$prefix \
             TM_GATEWAY__TOKENS__SECRET="$GW_SECRET" TM_GATEWAY__LOG__FILTER=warn \

@@ -113,6 +113,37 @@ impl Bus {
         self.queue_depth_by_name(&self.inner.names.dead_queue(queue)).await
     }
 
+    /// Takes the oldest message of `tm.dead.<queue>` (for inspection and tests): its message id
+    /// and the reason it was dead-lettered ([`crate::consumer::DEAD_REASON_HEADER`]), if any.
+    pub async fn take_dead_letter(&self, queue: CommandQueue) -> Result<Option<DeadLetter>, BusError> {
+        let conn = self.inner.state.borrow().live().ok_or(BusError::Disconnected)?;
+        let ch = conn.create_channel().await?;
+        let got = ch
+            .basic_get(
+                self.inner.names.dead_queue(queue).into(),
+                lapin::options::BasicGetOptions { no_ack: true },
+            )
+            .await?;
+        let _ = ch.close(200, "dead letter read".into()).await;
+        Ok(got.map(|message| {
+            let properties = &message.delivery.properties;
+            let reason = properties.headers().as_ref().and_then(|headers| {
+                headers
+                    .inner()
+                    .get(crate::consumer::DEAD_REASON_HEADER)
+                    .and_then(|value| match value {
+                        lapin::types::AMQPValue::LongString(text) => Some(text.to_string()),
+                        _ => None,
+                    })
+            });
+            DeadLetter {
+                message_id: properties.message_id().as_ref().map(|id| id.to_string()),
+                reason,
+                body: message.delivery.data.clone(),
+            }
+        }))
+    }
+
     async fn queue_depth_by_name(&self, name: &str) -> Result<u32, BusError> {
         let conn = self.inner.state.borrow().live().ok_or(BusError::Disconnected)?;
         let ch = conn.create_channel().await?;
@@ -193,4 +224,14 @@ pub(crate) async fn pause(delay: Duration, until: &CancellationToken) -> bool {
         _ = until.cancelled() => false,
         _ = tokio::time::sleep(delay) => true,
     }
+}
+
+/// A message taken from a dead-letter queue.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    pub message_id: Option<String>,
+    /// Why it was dead-lettered; `None` if the broker did it (delivery limit, or a rejection
+    /// whose copy could not be published).
+    pub reason: Option<String>,
+    pub body: Vec<u8>,
 }

@@ -2,9 +2,17 @@
 //!
 //! Deliveries are handled one at a time, in queue order, with `prefetch` of them in flight.
 //! A delivery is acked only after the handler returns `Ok`. What happens otherwise:
-//! - bytes that are not an envelope: rejected without requeue → `tm.dead.<queue>`; the handler
-//!   never sees them;
-//! - [`HandleError::Poison`]: rejected without requeue → `tm.dead.<queue>`;
+//! - bytes that are not an envelope: dead-lettered → `tm.dead.<queue>`; the handler never sees
+//!   them;
+//! - [`HandleError::Poison`]: dead-lettered → `tm.dead.<queue>`.
+//!
+//!   Dead-lettering republishes the message, unchanged but for a [`DEAD_REASON_HEADER`] header
+//!   that says why, to the dead-letter exchange (confirmed), then acks it; should that publish
+//!   fail, the delivery is rejected without requeue instead (the broker dead-letters it, without
+//!   the reason);
+//! - [`HandleError::Contended`]: retried in place like a transient error at most
+//!   [`CONTENDED_RETRIES`] times, then moved to the back of the queue (republished to it,
+//!   confirmed, then acked): a message stuck on its own trouble does not hold up the others;
 //! - [`HandleError::Transient`]: nothing is sent to the broker; after a jittered, capped
 //!   backoff the handler is called again with the same envelope, for as long as it takes (this
 //!   burns no delivery attempt, see [`crate::topology`]);
@@ -16,9 +24,11 @@ use std::future::Future;
 
 use futures_util::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
-use lapin::types::FieldTable;
-use lapin::{Channel, Connection};
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{Channel, Confirmation, Connection};
 use tm_core::event::RawEnvelope;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -26,6 +36,13 @@ use tracing::Instrument;
 use crate::bus::{pause, Bus};
 use crate::error::{BusError, HandleError};
 use crate::names::CommandQueue;
+
+/// In-place retries of a [`HandleError::Contended`] delivery before it goes to the back of the
+/// queue.
+pub const CONTENDED_RETRIES: u32 = 3;
+
+/// The header a dead-lettered message carries: why it was taken out of its queue.
+pub const DEAD_REASON_HEADER: &str = "x-tm-dead-reason";
 
 /// Processes one command. Called again with the same envelope after a transient error.
 pub trait Handler: Send + Sync + 'static {
@@ -90,6 +107,8 @@ impl Bus {
         let ch = conn.create_channel().await?;
         ch.basic_qos(self.inner.cfg.prefetch, BasicQosOptions::default())
             .await?;
+        // Confirms, so that a message is acked only once its dead-lettered copy is safe.
+        ch.confirm_select(ConfirmSelectOptions::default()).await?;
         let mut deliveries = ch
             .basic_consume(
                 self.names().queue(queue).into(),
@@ -110,7 +129,7 @@ impl Bus {
                 Some(Err(err)) => return Ok(SessionEnd::Lost(err.to_string())),
                 None => return Ok(SessionEnd::Lost("consumer cancelled".to_owned())),
             };
-            match self.process(&ch, &delivery, handler, shutdown).await {
+            match self.process(&ch, queue, &delivery, handler, shutdown).await {
                 Ok(true) => {}
                 Ok(false) => return Ok(close(&ch).await),
                 Err(why) => return Ok(SessionEnd::Lost(why)),
@@ -122,6 +141,7 @@ impl Bus {
     async fn process<H: Handler>(
         &self,
         ch: &Channel,
+        queue: CommandQueue,
         delivery: &Delivery,
         handler: &H,
         shutdown: &CancellationToken,
@@ -131,11 +151,15 @@ impl Bus {
             Ok(env) => env,
             Err(err) => {
                 tracing::warn!(?message_id, error = %err, "undecodable message; dead-lettering");
-                reject(delivery).await.map_err(|e| e.to_string())?;
+                let reason = format!("not an envelope: {err}");
+                self.dead_letter(ch, queue, delivery, &reason)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 return Ok(true);
             }
         };
         let mut backoff = self.backoff();
+        let mut contended = 0;
         loop {
             let span = tracing::info_span!("handle", id = %env.id, kind = %env.kind);
             match handler.handle(env.clone()).instrument(span).await {
@@ -147,8 +171,33 @@ impl Bus {
                 Err(HandleError::Poison(reason)) => {
                     tracing::warn!(id = %env.id, kind = %env.kind, %reason,
                         "poison message; dead-lettering");
-                    reject(delivery).await.map_err(|e| e.to_string())?;
+                    self.dead_letter(ch, queue, delivery, &reason)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     return Ok(true);
+                }
+                Err(HandleError::Contended(reason)) if contended >= CONTENDED_RETRIES => {
+                    tracing::warn!(id = %env.id, kind = %env.kind, %reason,
+                        "handler keeps failing on this message; moving it to the back of the queue");
+                    if self.requeue_at_back(ch, queue, delivery).await {
+                        return Ok(true);
+                    }
+                    // Not confirmed: keep it here and try again after a pause.
+                    if !pause(backoff.next_delay(), shutdown).await {
+                        return Ok(false);
+                    }
+                }
+                Err(HandleError::Contended(reason)) => {
+                    contended += 1;
+                    let delay = backoff.next_delay();
+                    tracing::warn!(id = %env.id, kind = %env.kind, %reason, ?delay, contended,
+                        "handler failed on this message; will retry it");
+                    if !pause(delay, shutdown).await {
+                        return Ok(false);
+                    }
+                    if !ch.status().connected() {
+                        return Err("channel lost while retrying a handler".to_owned());
+                    }
                 }
                 Err(HandleError::Transient(reason)) => {
                     let delay = backoff.next_delay();
@@ -162,6 +211,68 @@ impl Bus {
                         return Err("channel lost while retrying a handler".to_owned());
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Bus {
+    /// Republishes a delivery, unchanged, to the back of its own queue and acks it; false if the
+    /// copy was not confirmed (then the delivery is left as it is).
+    async fn requeue_at_back(&self, ch: &Channel, queue: CommandQueue, delivery: &Delivery) -> bool {
+        let published = async {
+            ch.basic_publish(
+                "".into(),
+                self.names().queue(queue).into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                &delivery.data,
+                delivery.properties.clone(),
+            )
+            .await?
+            .await
+        };
+        match published.await {
+            Ok(Confirmation::Ack(None)) => delivery.acker.ack(BasicAckOptions::default()).await.is_ok(),
+            other => {
+                tracing::warn!(?other, "copy to the back of the queue not confirmed");
+                false
+            }
+        }
+    }
+
+    /// Moves a delivery to `tm.dead.<queue>` with `reason` in its headers (see the module doc).
+    async fn dead_letter(
+        &self,
+        ch: &Channel,
+        queue: CommandQueue,
+        delivery: &Delivery,
+        reason: &str,
+    ) -> Result<(), lapin::Error> {
+        let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+        headers.insert(DEAD_REASON_HEADER.into(), AMQPValue::LongString(reason.into()));
+        let properties = delivery.properties.clone().with_headers(headers);
+        let published = async {
+            ch.basic_publish(
+                self.names().dead_exchange().into(),
+                queue.name().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                &delivery.data,
+                properties,
+            )
+            .await?
+            .await
+        };
+        match published.await {
+            Ok(Confirmation::Ack(None)) => delivery.acker.ack(BasicAckOptions::default()).await.map(|_| ()),
+            other => {
+                tracing::warn!(?other, "dead-letter copy not confirmed; rejecting without the reason");
+                reject(delivery).await
             }
         }
     }

@@ -99,6 +99,11 @@ pub enum HandleError {
     /// handler again after a jittered, capped backoff. It is never rejected or dead-lettered.
     #[error("transient: {0}")]
     Transient(String),
+    /// Could work later, but the trouble is this message's own (a deadlock, a lock wait
+    /// timeout on one room's row): after a few retries in place it is moved to the back of its
+    /// queue (republished, confirmed, then acked), so the messages behind it are not held up.
+    #[error("contended: {0}")]
+    Contended(String),
     /// Can never be processed (invalid content): rejected without requeue, so the broker
     /// dead-letters it to `tm.dead.<queue>`.
     #[error("poison: {0}")]
@@ -108,6 +113,10 @@ pub enum HandleError {
 impl HandleError {
     pub fn transient(err: impl fmt::Display) -> Self {
         HandleError::Transient(err.to_string())
+    }
+
+    pub fn contended(err: impl fmt::Display) -> Self {
+        HandleError::Contended(err.to_string())
     }
 
     pub fn poison(err: impl fmt::Display) -> Self {

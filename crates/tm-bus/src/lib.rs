@@ -53,9 +53,9 @@ mod publisher;
 mod subscription;
 pub mod topology;
 
-pub use bus::Bus;
+pub use bus::{Bus, DeadLetter};
 pub use config::BusConfig;
-pub use consumer::Handler;
+pub use consumer::{Handler, CONTENDED_RETRIES, DEAD_REASON_HEADER};
 pub use error::{AmqpError, BusError, HandleError, PublishError};
 pub use names::{CommandQueue, Exchange, Names};
 pub use publisher::Publisher;

@@ -228,6 +228,7 @@ function start(root) {
           if (presenceEl) presenceEl.textContent = frame.count === 1 ? '1 here' : `${frame.count} here`;
           break;
         case 'accepted': markAccepted(frame.client_id); break;
+        case 'rejected': markRejected(frame); break;
         case 'error': handleError(frame); break;
       }
     });
@@ -253,6 +254,24 @@ function start(root) {
   function markAccepted(clientId) {
     const pending = state.pending.get(clientId);
     if (pending) pending.element.querySelector('.meta').textContent = 'sent';
+  }
+
+  // The CMS refused a post after the gateway accepted it (slow mode, muted, room paused…). The
+  // post stays in the list, marked as not sent with the reason, and its text goes back into the
+  // empty form so nothing typed is lost. A repeat of the frame (it is sent again after a
+  // reconnect) finds nothing pending and changes nothing.
+  function markRejected(frame) {
+    const pending = frame.client_id && state.pending.get(frame.client_id);
+    if (!pending) return;
+    state.pending.delete(frame.client_id);
+    const element = pending.element;
+    element.classList.remove('pending');
+    element.classList.add('rejected');
+    element.dataset.rejected = frame.code || 'rejected';
+    element.querySelector('.meta').textContent = 'not sent: ' + (frame.message || frame.code);
+    const textarea = form && form.querySelector('textarea');
+    if (textarea && !textarea.value) textarea.value = pending.post.body;
+    showFormError(frame.message || frame.code);
   }
 
   function handleError(frame) {

@@ -113,6 +113,17 @@ fn presence() {
 }
 
 #[test]
+fn post_rejected() {
+    check(PostRejected {
+        room_id: 42,
+        client_id: Uuid::parse_str("5f2b8a64-3c1d-4e7f-9a0b-1c2d3e4f5a6b").unwrap(),
+        participant_id: "p-3f9c2a".into(),
+        code: PostRejectionCode::SlowDown,
+        message: "slow down: try again in 4 s".into(),
+    });
+}
+
+#[test]
 fn sources_changed() {
     check(SourcesChanged {
         room_id: 42,
@@ -226,6 +237,17 @@ fn routing_keys_follow_the_architecture() {
         }
         .routing_key(),
         "room.5.closed"
+    );
+    assert_eq!(
+        PostRejected {
+            room_id: 5,
+            client_id: Uuid::nil(),
+            participant_id: "p".into(),
+            code: PostRejectionCode::Muted,
+            message: String::new(),
+        }
+        .routing_key(),
+        "room.5.post.rejected"
     );
     assert_eq!(
         SourcesChanged {

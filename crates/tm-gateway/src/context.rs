@@ -9,6 +9,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::http::post_budget::AddressPostBudget;
 use crate::http::quota::AddressQuota;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -28,6 +29,8 @@ pub struct Context {
     pub connections: Arc<Semaphore>,
     /// Open sockets per client address.
     pub per_address: Arc<AddressQuota>,
+    /// Posts per client address, whatever participant they claim.
+    pub post_budget: AddressPostBudget,
     /// Ticks every `ws.ping_secs` (each socket pings its client or, silent too long, closes)
     /// and once when the drain starts. One ticker for the whole gateway, not a timer per socket.
     pub keepalive: watch::Sender<u64>,
@@ -39,7 +42,15 @@ impl Context {
     pub fn new(settings: Settings, bus: Bus, publisher: Publisher) -> Context {
         let metrics = Arc::new(Metrics::default());
         Context {
-            hub: Hub::new(settings.rooms.replay_events, Arc::clone(&metrics)),
+            hub: Hub::with_rejection_retention(
+                settings.rooms.replay_events,
+                settings.rooms.rejection_retention(),
+                Arc::clone(&metrics),
+            ),
+            post_budget: AddressPostBudget::new(
+                settings.ws.posts_per_address_per_minute,
+                settings.ws.post_burst_per_address,
+            ),
             connections: Arc::new(Semaphore::new(settings.http.max_connections)),
             per_address: AddressQuota::new(settings.http.max_connections_per_ip),
             settings,

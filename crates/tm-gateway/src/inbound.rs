@@ -4,10 +4,11 @@
 //! the gateway does not know yet still occupies a seq, and dropping it would look like a gap to
 //! every client. `room.updated` and `room.closed` also update what the gateway knows of the
 //! room's state; `message.deleted` redacts the deleted message in the replay buffer; `presence`
-//! feeds the cross-gateway count. Everything else is ignored.
+//! feeds the cross-gateway count; `post.rejected` goes to the refused post's poster as a
+//! `rejected` frame. Everything else is ignored.
 
 use serde_json::Value;
-use tm_core::event::{MessageDeleted, Presence, RawEnvelope, RoomClosed, RoomState, RoomUpdated};
+use tm_core::event::{MessageDeleted, PostRejected, Presence, RawEnvelope, RoomClosed, RoomState, RoomUpdated};
 use tm_core::Event;
 use uuid::Uuid;
 
@@ -28,6 +29,13 @@ pub fn dispatch(hub: &Hub, own_gateway: Uuid, body: &[u8]) {
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "bad presence event dropped"),
+        }
+        return;
+    }
+    if envelope.kind == PostRejected::TYPE {
+        match envelope.decode::<PostRejected>() {
+            Ok(rejected) => hub.reject_post(&rejected.payload),
+            Err(err) => tracing::warn!(error = %err, "bad post.rejected event dropped"),
         }
         return;
     }
@@ -57,11 +65,13 @@ fn policy_of(envelope: &RawEnvelope) -> Option<RoomPolicy> {
         Some(RoomPolicy {
             state: Some(updated.state),
             slow_mode_seconds: updated.slow_mode_seconds,
+            known_muted: false,
         })
     } else if envelope.kind == RoomClosed::TYPE {
         Some(RoomPolicy {
             state: Some(RoomState::Closed),
             slow_mode_seconds: 0,
+            known_muted: false,
         })
     } else {
         None

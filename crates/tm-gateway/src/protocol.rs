@@ -40,6 +40,7 @@ pub enum ErrorCode {
     SlowDown,
     RoomPaused,
     RoomClosed,
+    Muted,
     Unavailable,
 }
 
@@ -56,6 +57,12 @@ pub enum ServerFrame<'a> {
     },
     Accepted {
         client_id: Uuid,
+    },
+    /// The CMS refused a post after it was `accepted` (from a `post.rejected` event).
+    Rejected {
+        client_id: Uuid,
+        code: &'a str,
+        message: &'a str,
     },
     Error {
         code: ErrorCode,
@@ -152,6 +159,16 @@ mod tests {
         assert_eq!(
             json_of(error.to_message()),
             json!({"type": "error", "code": "body_too_long", "message": "too long"})
+        );
+        let rejected = ServerFrame::Rejected {
+            client_id: Uuid::nil(),
+            code: "muted",
+            message: "you are muted in this room",
+        };
+        assert_eq!(
+            json_of(rejected.to_message()),
+            json!({"type": "rejected", "client_id": Uuid::nil(), "code": "muted",
+                   "message": "you are muted in this room"})
         );
         let event = event_frame(9, "message.deleted", &json!({"room_id": 1, "seq": 9, "id": 4}));
         assert!(event.to_text().unwrap().starts_with(r#"{"type":"event""#));

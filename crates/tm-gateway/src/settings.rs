@@ -73,6 +73,8 @@ pub struct WsSettings {
     pub ping_secs: u64,
     pub idle_secs: u64,
     pub posts_in_flight: usize,
+    pub posts_per_address_per_minute: u32,
+    pub post_burst_per_address: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -81,6 +83,7 @@ pub struct RoomSettings {
     pub replay_events: usize,
     pub bind_wait_ms: u64,
     pub linger_secs: u64,
+    pub rejection_retention_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,6 +155,10 @@ impl RoomSettings {
 
     pub fn linger(&self) -> Duration {
         Duration::from_secs(self.linger_secs)
+    }
+
+    pub fn rejection_retention(&self) -> Duration {
+        Duration::from_secs(self.rejection_retention_secs)
     }
 }
 

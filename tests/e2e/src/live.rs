@@ -34,6 +34,8 @@ pub struct Observed {
     pub resets: u32,
     pub reconnects: u32,
     pub accepted: Vec<String>,
+    /// `rejected` frames: posts the CMS refused after `accepted`.
+    pub rejected: Vec<Value>,
     pub errors: Vec<Value>,
     pub close_codes: Vec<u16>,
     pub presence: Option<u64>,
@@ -266,6 +268,7 @@ fn handle(
         "accepted" => o
             .accepted
             .push(frame["client_id"].as_str().unwrap_or_default().to_owned()),
+        "rejected" => o.rejected.push(frame),
         "error" => o.errors.push(frame),
         "presence" => o.presence = frame["count"].as_u64(),
         _ => {}

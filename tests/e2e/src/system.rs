@@ -28,16 +28,35 @@ pub struct System {
     pub http: reqwest::Client,
 }
 
-/// How many of each service to run.
+/// How many of each service to run, and whether the posting limits are the defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct Topology {
     pub cms: usize,
     pub gateways: usize,
+    /// Lift the posting limits (the CMS's per participant and per address, the gateway's per
+    /// address). Off by default: the services run with their shipped limits. A test that turns
+    /// it on must say why (typically: it loads the system with posts from the one address a
+    /// test has, and the limits have tests of their own).
+    pub raised_posting_limits: bool,
 }
 
 impl Default for Topology {
     fn default() -> Self {
-        Topology { cms: 1, gateways: 1 }
+        Topology {
+            cms: 1,
+            gateways: 1,
+            raised_posting_limits: false,
+        }
+    }
+}
+
+impl Topology {
+    /// One of each, posting limits lifted (see [`Topology::raised_posting_limits`]).
+    pub fn load_test() -> Self {
+        Topology {
+            raised_posting_limits: true,
+            ..Topology::default()
+        }
     }
 }
 
@@ -84,10 +103,12 @@ impl System {
         };
         for (i, addr) in cms_addrs.iter().enumerate() {
             let gateway = gateway_addrs[i % gateway_addrs.len().max(1)];
-            system.cms.push(system.cms_service(i, *addr, gateway));
+            let cms = system.cms_service(i, *addr, gateway, topology.raised_posting_limits);
+            system.cms.push(cms);
         }
         for (i, addr) in gateway_addrs.iter().enumerate() {
-            system.gateways.push(system.gateway_service(i, *addr, &cms_addrs));
+            let gateway = system.gateway_service(i, *addr, &cms_addrs, topology.raised_posting_limits);
+            system.gateways.push(gateway);
         }
         for service in system.cms.iter_mut().chain(system.gateways.iter_mut()) {
             service.start().await?;
@@ -99,9 +120,9 @@ impl System {
         format!("amqp://guest:guest@{}/%2f", self.broker_proxy.addr())
     }
 
-    fn cms_service(&self, index: usize, addr: SocketAddr, gateway: SocketAddr) -> Service {
+    fn cms_service(&self, index: usize, addr: SocketAddr, gateway: SocketAddr, raised_limits: bool) -> Service {
         let gateway_ws = format!("ws://{gateway}/ws");
-        let settings = vec![
+        let mut settings = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__PUBLIC_URL".into(), format!("http://{addr}")),
             ("HTTP__GATEWAY_URL".into(), gateway_ws),
@@ -110,12 +131,16 @@ impl System {
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("JOIN__SECRET".into(), self.join_secret.clone()),
-            // Scenarios post in bursts from one address; rate limits have tests of their own.
-            ("POSTING__PER_MINUTE".into(), "100000".into()),
-            ("POSTING__BURST".into(), "10000".into()),
+            // Scenarios join many clients and create many rooms from one address; the
+            // password-attempt and room-creation limits have tests of their own. The posting
+            // limits stay the shipped ones (see `Topology`).
             ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
             ("ROOMS__CREATES_PER_ADDRESS".into(), "100000".into()),
         ];
+        if raised_limits {
+            settings.push(("POSTING__PER_MINUTE".into(), "100000".into()));
+            settings.push(("POSTING__BURST".into(), "10000".into()));
+        }
         Service::new(
             Kind::Cms,
             &format!("cms{index}"),
@@ -125,15 +150,18 @@ impl System {
         )
     }
 
-    fn gateway_service(&self, index: usize, addr: SocketAddr, cms: &[SocketAddr]) -> Service {
+    fn gateway_service(&self, index: usize, addr: SocketAddr, cms: &[SocketAddr], raised_limits: bool) -> Service {
         let origins = cms.iter().map(|c| format!("http://{c}")).collect::<Vec<_>>().join(",");
-        let settings = vec![
+        let mut settings = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__ALLOWED_ORIGINS".into(), origins),
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("TOKENS__SECRET".into(), self.join_secret.clone()),
         ];
+        if raised_limits {
+            settings.push(("WS__POSTS_PER_ADDRESS_PER_MINUTE".into(), "0".into()));
+        }
         Service::new(
             Kind::Gateway,
             &format!("gateway{index}"),

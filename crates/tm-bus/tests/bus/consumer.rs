@@ -162,5 +162,83 @@ async fn poison_goes_to_the_dead_letter_queue_after_one_delivery_while_valid_one
         "poison was handed over exactly once"
     );
     assert_eq!(bus.queue_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    // Each dead letter says why it is there, and is the message as it was sent.
+    let garbage = bus.take_dead_letter(CommandQueue::CmsPosts).await.unwrap().unwrap();
+    assert_eq!(garbage.message_id.as_deref(), Some("garbage-1"));
+    assert_eq!(garbage.body, b"not an envelope");
+    assert!(
+        garbage
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("not an envelope")),
+        "{garbage:?}"
+    );
+    let refused = bus.take_dead_letter(CommandQueue::CmsPosts).await.unwrap().unwrap();
+    assert_eq!(refused.message_id, Some(rejected_by_handler.id.to_string()));
+    assert_eq!(refused.reason.as_deref(), Some("body is not acceptable"));
+    broker.teardown().await;
+}
+
+/// Issue 14: a message that keeps failing on its own trouble (a deadlock, a lock wait timeout on
+/// one room) was retried forever in place, with everything behind it waiting. After a few
+/// retries it now goes to the back of the queue: the messages behind it are handled first, and
+/// it is handled too once its trouble is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contended_message_moves_to_the_back_and_holds_up_nothing() {
+    let broker = TestBroker::new().await;
+    let bus = broker.direct.clone();
+    let publisher = bus.publisher().await.unwrap();
+    let stuck = post(0);
+    let behind: Vec<_> = (1..3).map(post).collect();
+    publisher.publish(&stuck).await.unwrap();
+    for env in &behind {
+        publisher.publish(env).await.unwrap();
+    }
+
+    // The stuck message fails until the others have been handled.
+    let handled = Seen::default();
+    let stuck_calls = Arc::new(AtomicUsize::new(0));
+    let shutdown = CancellationToken::new();
+    let consumer = tokio::spawn({
+        let (bus, handled, stuck_calls, shutdown) =
+            (bus.clone(), handled.clone(), stuck_calls.clone(), shutdown.clone());
+        let stuck_id = stuck.id;
+        async move {
+            let handler = move |env: RawEnvelope| {
+                let (handled, stuck_calls) = (handled.clone(), stuck_calls.clone());
+                async move {
+                    if env.id == stuck_id && handled.count() < 2 {
+                        stuck_calls.fetch_add(1, Ordering::SeqCst);
+                        return Err(HandleError::contended("lock wait timeout on room 7"));
+                    }
+                    handled.push(env.id);
+                    Ok(())
+                }
+            };
+            bus.consume(CommandQueue::CmsPosts, handler, shutdown).await
+        }
+    });
+
+    wait_until(PATIENCE, "all three handled", || handled.count() == 3).await;
+    wait_until_async(PATIENCE, "the queue is empty", || async {
+        bus.queue_depth(CommandQueue::CmsPosts).await.unwrap() == 0
+    })
+    .await;
+    shutdown.cancel();
+    tokio::time::timeout(PATIENCE, consumer)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    let mut expected: Vec<_> = behind.iter().map(|e| e.id).collect();
+    expected.push(stuck.id);
+    assert_eq!(handled.all(), expected, "the others did not wait for the stuck one");
+    assert_eq!(
+        stuck_calls.load(Ordering::SeqCst),
+        tm_bus::CONTENDED_RETRIES as usize + 1,
+        "a few retries in place, then to the back"
+    );
+    assert_eq!(bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
     broker.teardown().await;
 }

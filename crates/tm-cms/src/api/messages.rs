@@ -80,6 +80,7 @@ pub async fn post(
         participant_id,
         client_id: body.client_id,
         client_ip: Some(client_ip(&req, &engine)),
+        received_at: None,
     };
     Ok(HttpResponse::Created().json(engine.post_message(post).await.map_err(actix_web::Error::from)?))
 }

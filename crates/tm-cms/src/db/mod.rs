@@ -3,7 +3,11 @@
 //! Error policy: a database that cannot be reached (no connection from the pool in time, an I/O
 //! failure mid-query) is [`DbError::Unavailable`]; the API answers it with 503 `unavailable` and
 //! the consumers with `HandleError::Transient`, so bus messages wait. Anything else is a query
-//! failure: a bug or a broken invariant, logged and answered with 500.
+//! failure, answered with 500. [`DbError::is_transient`] tells the two kinds of query failure
+//! apart: contention (deadlock, lock wait timeout) goes away if the transaction is tried again;
+//! everything else (data too long, a unique, foreign-key, not-null or check violation, a syntax
+//! error) fails the same way every time, so the consumers dead-letter it with its reason instead
+//! of retrying it forever in front of the rest of the queue.
 
 pub mod models;
 pub mod schema;
@@ -36,6 +40,43 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, DbError::Unavailable(_))
     }
+
+    /// True for a transient failure of this transaction alone (a deadlock, a lock wait
+    /// timeout), as opposed to the database being unreachable for everyone.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                is_contention(info.message())
+            }
+            _ => false,
+        }
+    }
+
+    /// True if trying the same work again later can succeed: the database was unreachable, or
+    /// the transaction lost a deadlock or timed out waiting for a lock. False for failures that
+    /// would repeat on every attempt (permanent).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DbError::Unavailable(_) => true,
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                is_contention(info.message())
+            }
+            DbError::Query(_) => false,
+        }
+    }
+}
+
+/// MySQL/MariaDB errors 1205 (lock wait timeout) and 1213 (deadlock), which the driver reports
+/// only by their text; 1213 may also come as `SerializationFailure`.
+fn is_contention(message: &str) -> bool {
+    const MARKERS: [&str; 3] = [
+        "Lock wait timeout exceeded",
+        "Deadlock found",
+        "try restarting transaction",
+    ];
+    MARKERS.iter().any(|m| message.contains(m))
 }
 
 impl From<DieselError> for DbError {
@@ -161,5 +202,40 @@ mod tests {
         assert!(!DbError::from(DieselError::NotFound).is_unavailable());
         let unique = DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new("dup".to_owned()));
         assert!(!DbError::from(unique).is_unavailable());
+    }
+
+    fn kind(kind: DatabaseErrorKind, message: &str) -> DbError {
+        DbError::from(DieselError::DatabaseError(kind, Box::new(message.to_owned())))
+    }
+
+    #[test]
+    fn outages_and_contention_are_transient_and_everything_else_permanent() {
+        assert!(DbError::from(unknown("Input/output error: broken pipe")).is_transient());
+        assert!(DbError::Unavailable("pool timed out".into()).is_transient());
+        assert!(kind(
+            DatabaseErrorKind::SerializationFailure,
+            "Deadlock found when trying to get lock"
+        )
+        .is_transient());
+        assert!(DbError::from(unknown("Lock wait timeout exceeded; try restarting transaction")).is_transient());
+        assert!(!DbError::from(unknown("Data too long for column 'participant_id' at row 1")).is_transient());
+        assert!(!kind(
+            DatabaseErrorKind::UniqueViolation,
+            "Duplicate entry 'x' for key 'messages_room_external'"
+        )
+        .is_transient());
+        assert!(!kind(DatabaseErrorKind::CheckViolation, "CONSTRAINT failed").is_transient());
+        assert!(!kind(
+            DatabaseErrorKind::ForeignKeyViolation,
+            "Cannot add or update a child row"
+        )
+        .is_transient());
+        assert!(!kind(DatabaseErrorKind::NotNullViolation, "Column 'body' cannot be null").is_transient());
+        assert!(!DbError::from(unknown("You have an error in your SQL syntax")).is_transient());
+        assert!(DbError::from(unknown("Deadlock found when trying to get lock")).is_contention());
+        assert!(
+            !DbError::Unavailable("pool timed out".into()).is_contention(),
+            "an outage is everyone's"
+        );
     }
 }

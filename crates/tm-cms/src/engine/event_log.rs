@@ -41,8 +41,20 @@ pub async fn append<E: Event>(
     seq: Option<Seq>,
     payload: E,
 ) -> Result<(), DbError> {
+    append_with_id(conn, Uuid::now_v7(), room_id, seq, payload).await
+}
+
+/// [`append`] under a given envelope id (unique in the log: a second append with the same id
+/// fails with a unique violation).
+pub async fn append_with_id<E: Event>(
+    conn: &mut AsyncMysqlConnection,
+    envelope_id: Uuid,
+    room_id: Option<RoomId>,
+    seq: Option<Seq>,
+    payload: E,
+) -> Result<(), DbError> {
     let now = clock::now();
-    let envelope = Envelope::with_id(Uuid::now_v7(), clock::from_db(now), crate::SERVICE, payload);
+    let envelope = Envelope::with_id(envelope_id, clock::from_db(now), crate::SERVICE, payload);
     let json = envelope
         .to_json()
         .map_err(|e| DbError::Unavailable(format!("cannot encode event: {e}")))?;

@@ -9,8 +9,11 @@
 //! from the text, so a post is not lost for an invisible character its author may not even
 //! know about, and nothing invisible reaches the room.
 
+use std::borrow::Cow;
+
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
 use tm_core::domain::strip_forbidden;
 use tm_core::event::{IngestItem, IngestRetract, IngestSource, Moderation, RoomId, RoomState};
 use tm_core::{parse_body, MessageBody, Nickname, HARD_MAX_BODY_CHARS};
@@ -65,7 +68,7 @@ impl Engine {
     pub async fn retract(&self, retract: &IngestRetract) -> Result<usize, DbError> {
         let targets: Vec<(u64, RoomId)> = messages::table
             .filter(messages::source.eq(retract.source.as_str()))
-            .filter(messages::external_id.eq(&retract.external_id))
+            .filter(messages::external_id.eq(fit_column(&retract.external_id, EXTERNAL_ID_CHARS).as_ref()))
             .filter(messages::state.ne("deleted"))
             .select((messages::id, messages::room_id))
             .load(&mut self.conn().await?)
@@ -110,15 +113,18 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
     if state_of(&room) != RoomState::Open {
         return Ok(IngestOutcome::Skipped);
     }
-    let participant = participant_of(item);
+    // Mutes and messages store it in a 128-character column: fitted the same way every time.
+    let participant = fit_column(&participant_of(item), PARTICIPANT_ID_CHARS).into_owned();
     if posting::is_muted(conn, room.id, &participant).await? {
         return Ok(IngestOutcome::Muted);
     }
     let source = item.source.as_str();
+    // The same stored form for the lookup and the insert: a redelivery finds what was stored.
+    let external_id = fit_column(&item.external_id, EXTERNAL_ID_CHARS);
     let existing: i64 = messages::table
         .filter(messages::room_id.eq(room.id))
         .filter(messages::source.eq(source))
-        .filter(messages::external_id.eq(&item.external_id))
+        .filter(messages::external_id.eq(external_id.as_ref()))
         .count()
         .get_result(conn)
         .await?;
@@ -153,7 +159,6 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         IngestSource::Mastodon => "toot",
         IngestSource::Bluesky => "bluesky",
     };
-    let external_id: String = item.external_id.chars().take(191).collect();
     let url: String = item.url.chars().take(2048).collect();
     diesel::insert_into(messages::table)
         .values(NewMessage {
@@ -166,7 +171,7 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
             tokens: &tokens,
             kind,
             source: Some(source),
-            external_id: Some(&external_id),
+            external_id: Some(external_id.as_ref()),
             source_url: Some(&url),
             client_id: None,
             state: if pending { "pending" } else { "visible" },
@@ -179,4 +184,47 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         posting::announce(conn, &room, &row).await?;
     }
     Ok(IngestOutcome::Stored)
+}
+
+/// Width of `messages.external_id` (characters).
+const EXTERNAL_ID_CHARS: usize = 191;
+/// Width of `messages.participant_id` and `mutes.participant_id` (characters).
+const PARTICIPANT_ID_CHARS: usize = 128;
+/// `~` and 16 hex digits of a hash, the tail of a shortened value.
+const HASH_TAIL_CHARS: usize = 17;
+
+/// `value` if it fits `max_chars` characters; otherwise its first characters (cut on a character
+/// boundary) and a hash of the whole value, exactly `max_chars` long. Deterministic, so a
+/// redelivered item maps to the same stored value, and two long values that share a prefix stay
+/// distinct.
+pub(crate) fn fit_column(value: &str, max_chars: usize) -> Cow<'_, str> {
+    if value.chars().count() <= max_chars {
+        return Cow::Borrowed(value);
+    }
+    let digest = Sha256::digest(value.as_bytes());
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let head: String = value.chars().take(max_chars.saturating_sub(HASH_TAIL_CHARS)).collect();
+    Cow::Owned(format!("{head}~{hash}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_values_are_kept_and_long_ones_fit_exactly_and_stay_distinct() {
+        assert_eq!(
+            fit_column("mastodon:ada@example.social", 128),
+            "mastodon:ada@example.social"
+        );
+        let long_a = format!("mastodon:{}a@example.social", "é".repeat(150));
+        let long_b = format!("mastodon:{}b@example.social", "é".repeat(150));
+        let (a, b) = (fit_column(&long_a, 128), fit_column(&long_b, 128));
+        assert_eq!(a.chars().count(), 128);
+        assert_eq!(b.chars().count(), 128);
+        assert_ne!(a, b, "a shared prefix must not merge two authors");
+        assert_eq!(a, fit_column(&long_a, 128), "the same input always fits the same way");
+        let exact = "x".repeat(191);
+        assert_eq!(fit_column(&exact, 191), exact);
+    }
 }

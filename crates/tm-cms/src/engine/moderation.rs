@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tm_core::event::{MessageDeleted, RoomId, RoomState};
+use tm_core::event::{MessageDeleted, PostRejected, PostRejectionCode, RoomId, RoomState};
 
 use super::messages::{to_view, MessageView};
 use super::rooms::{find_by_slug, state_of, Actor};
@@ -247,9 +247,21 @@ impl Engine {
                     .set((messages::state.eq(state), messages::seq.eq(row.seq)))
                     .execute(conn)
                     .await?;
-                let emitted = verdict == Verdict::Approve;
+                let mut emitted = verdict == Verdict::Approve;
                 if emitted {
                     posting::announce(conn, &room, &row).await?;
+                } else if let Some(client_id) = rejected_post(verdict, &row) {
+                    // Its poster was told `accepted` (or 201 pending) and waits for the outcome.
+                    let rejected = PostRejected {
+                        room_id: room.id,
+                        client_id,
+                        participant_id: row.participant_id.clone(),
+                        code: PostRejectionCode::NotApproved,
+                        message: "the room's owner did not approve this post".to_owned(),
+                    };
+                    let envelope_id = posting::rejection_envelope_id(room.id, client_id);
+                    event_log::append_with_id(conn, envelope_id, Some(room.id), None, rejected).await?;
+                    emitted = true;
                 }
                 audit(conn, room.id, actor, action, &format!("message:{}", row.id)).await?;
                 Ok((to_view(&row, &room.slug), emitted))
@@ -327,4 +339,12 @@ impl Engine {
             .collect();
         Ok(AuditList { entries })
     }
+}
+
+/// The `client_id` of a pending post the owner rejects, if it has one (its poster is told).
+fn rejected_post(verdict: Verdict, row: &MessageRow) -> Option<uuid::Uuid> {
+    if verdict != Verdict::Reject {
+        return None;
+    }
+    row.client_id.as_deref().and_then(|id| uuid::Uuid::parse_str(id).ok())
 }

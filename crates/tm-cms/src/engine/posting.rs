@@ -3,13 +3,21 @@
 //! Order of checks: lock the room → idempotency on `client_id` (a resend returns the stored
 //! message) → rate limits (in memory) → room open → nickname and body rules → mute → slow mode
 //! → insert (visible, or pending in approve mode) → `message.created` with the next seq.
+//!
+//! Time-based rules (rate limits, slow mode) are judged at the time the post was *received*
+//! (`PostSubmit.received_at` for posts from the queue, now for HTTP posts), and a queued post is
+//! stored with that time: a backlog consumed in one burst after an outage is judged as it was
+//! sent. The owner has no exemption here, and none at the gateway either (same rules on both
+//! sides). A queued post the rules refuse gets a `post.rejected` event ([`Engine::reject_post`]).
 
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
-use tm_core::event::{MessageCreated, RoomId, RoomState};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use tm_core::event::{MessageCreated, PostRejected, PostRejectionCode, RoomId, RoomState};
 use tm_core::{parse_body, MessageBody, Nickname, ValidationError};
 use uuid::Uuid;
 
@@ -18,7 +26,7 @@ use super::rate_limit::Limiters;
 use super::rooms::{moderation_of, state_of};
 use super::{clock, event_log, from_diesel, secrets, Engine};
 use crate::db::models::{MessageRow, NewMessage, RoomRow};
-use crate::db::schema::{messages, mutes};
+use crate::db::schema::{messages, mutes, room_events};
 use crate::db::DbError;
 use crate::errors::{api_error, db_status, ApiErrorCode};
 
@@ -77,6 +85,25 @@ impl ApiErrorCode for PostError {
 }
 api_error!(PostError);
 
+impl PostError {
+    /// How a refusal by the room's rules is reported to the poster; `None` for failures of the
+    /// infrastructure (database, encoding), which are not the post's fault.
+    pub fn rejection_code(&self) -> Option<PostRejectionCode> {
+        Some(match self {
+            PostError::Invalid(ValidationError::BodyEmpty) => PostRejectionCode::BodyEmpty,
+            PostError::Invalid(ValidationError::BodyTooLong { .. }) => PostRejectionCode::BodyTooLong,
+            PostError::Invalid(ValidationError::InvalidNickname) => PostRejectionCode::InvalidNickname,
+            PostError::Invalid(_) => PostRejectionCode::InvalidBody,
+            PostError::NotFound => PostRejectionCode::RoomNotFound,
+            PostError::Paused => PostRejectionCode::RoomPaused,
+            PostError::Closed => PostRejectionCode::RoomClosed,
+            PostError::Muted => PostRejectionCode::Muted,
+            PostError::SlowDown(_) => PostRejectionCode::SlowDown,
+            PostError::Db(_) | PostError::Unexpected(_) => return None,
+        })
+    }
+}
+
 /// Which room a post is for.
 #[derive(Debug, Clone)]
 pub enum RoomRef {
@@ -94,6 +121,8 @@ pub struct NewPost {
     pub client_id: Option<Uuid>,
     /// Also rate-limited by client address (HTTP posts).
     pub client_ip: Option<String>,
+    /// When the gateway received it (posts from the queue); `None`: now (HTTP posts).
+    pub received_at: Option<OffsetDateTime>,
 }
 
 impl Engine {
@@ -135,9 +164,16 @@ async fn store(
     }
     // Rate limits are checked once the database answered and the post is not a resend, so a
     // delivery retried through a database outage, or redelivered, spends no allowance.
-    limiters.post(&post.participant_id).map_err(PostError::SlowDown)?;
+    let now = OffsetDateTime::now_utc();
+    // A gateway clock ahead of ours must not date posts in the future.
+    let received_at = post.received_at.map_or(now, |at| at.min(now));
+    limiters
+        .post(&post.participant_id, received_at)
+        .map_err(PostError::SlowDown)?;
     if let Some(ip) = &post.client_ip {
-        limiters.post(&format!("ip:{ip}")).map_err(PostError::SlowDown)?;
+        limiters
+            .post(&format!("ip:{ip}"), received_at)
+            .map_err(PostError::SlowDown)?;
     }
     match state_of(&room) {
         RoomState::Closed => return Err(PostError::Closed),
@@ -149,7 +185,8 @@ async fn store(
     if is_muted(conn, room.id, &post.participant_id).await? {
         return Err(PostError::Muted);
     }
-    check_slow_mode(conn, &room, &post.participant_id).await?;
+    let received_at = clock::to_db(received_at);
+    check_slow_mode(conn, &room, &post.participant_id, received_at).await?;
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(anyhow::Error::from)?;
     let pending = moderation_of(&room) == tm_core::event::Moderation::Approve;
     let seq = if pending {
@@ -172,7 +209,7 @@ async fn store(
             source_url: None,
             client_id: client_id.as_deref(),
             state: if pending { "pending" } else { "visible" },
-            created_at: clock::now(),
+            created_at: received_at,
         })
         .execute(conn)
         .await?;
@@ -238,7 +275,14 @@ pub(crate) async fn is_muted(
     Ok(count > 0)
 }
 
-async fn check_slow_mode(conn: &mut AsyncMysqlConnection, room: &RoomRow, participant: &str) -> Result<(), PostError> {
+/// Slow mode: the participant's previous post must be at least `slow_mode_seconds` older than
+/// this one, both dated when they were received.
+async fn check_slow_mode(
+    conn: &mut AsyncMysqlConnection,
+    room: &RoomRow,
+    participant: &str,
+    received_at: time::PrimitiveDateTime,
+) -> Result<(), PostError> {
     if room.slow_mode_seconds == 0 {
         return Ok(());
     }
@@ -250,11 +294,83 @@ async fn check_slow_mode(conn: &mut AsyncMysqlConnection, room: &RoomRow, partic
         .await?;
     if let Some(last) = last {
         let next = last + time::Duration::seconds(i64::from(room.slow_mode_seconds));
-        let now = clock::now();
-        if next > now {
-            let wait = (next - now).unsigned_abs();
+        if next > received_at {
+            let wait = (next - received_at).unsigned_abs();
             return Err(PostError::SlowDown(wait));
         }
     }
     Ok(())
+}
+
+/// The envelope id of the `post.rejected` event for one post: derived from the room and the
+/// post's `client_id`, so recording the same refusal twice (a redelivery) stores it once.
+pub(crate) fn rejection_envelope_id(room_id: RoomId, client_id: Uuid) -> Uuid {
+    let digest = Sha256::new()
+        .chain_update(b"post.rejected/")
+        .chain_update(room_id.to_be_bytes())
+        .chain_update(client_id.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// A refusal of a queued post, to be told to its poster.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub room_id: RoomId,
+    pub client_id: Uuid,
+    pub participant_id: String,
+    pub code: PostRejectionCode,
+    pub message: String,
+}
+
+impl Engine {
+    /// Whether the post `client_id` in `room_id` was already refused (its redelivery must not be
+    /// judged again: its poster was told it is refused).
+    pub async fn was_rejected(&self, room_id: RoomId, client_id: Uuid) -> Result<bool, DbError> {
+        let mut conn = self.conn().await?;
+        let id = rejection_envelope_id(room_id, client_id).to_string();
+        let count: i64 = room_events::table
+            .filter(room_events::envelope_id.eq(id))
+            .count()
+            .get_result(&mut conn)
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// Writes `post.rejected` through the outbox (the relay publishes it to the gateways, which
+    /// tell the poster). Recording the same refusal again does nothing.
+    #[tracing::instrument(skip_all, fields(room_id = refusal.room_id, client_id = %refusal.client_id, code = refusal.code.as_str()))]
+    pub async fn reject_post(&self, refusal: Refusal) -> Result<(), DbError> {
+        let mut conn = self.conn().await?;
+        let envelope_id = rejection_envelope_id(refusal.room_id, refusal.client_id);
+        let stored = conn
+            .transaction::<_, DbError, _>(async move |conn| {
+                let exists: i64 = room_events::table
+                    .filter(room_events::envelope_id.eq(envelope_id.to_string()))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if exists > 0 {
+                    return Ok(false);
+                }
+                // A room that no longer exists has no row to refer to (the event still names it).
+                let room_row = event_log::lock_room(conn, refusal.room_id).await?.map(|r| r.id);
+                let event = PostRejected {
+                    room_id: refusal.room_id,
+                    client_id: refusal.client_id,
+                    participant_id: refusal.participant_id,
+                    code: refusal.code,
+                    message: refusal.message,
+                };
+                event_log::append_with_id(conn, envelope_id, room_row, None, event).await?;
+                Ok(true)
+            })
+            .await?;
+        if stored {
+            self.events_committed();
+        }
+        Ok(())
+    }
 }

@@ -251,6 +251,7 @@ pub async fn post(
         participant_id,
         client_id: None,
         client_ip: Some(client_ip(&req, &engine)),
+        received_at: None,
     };
     let year = 366 * 24 * 3600;
     match engine.post_message(post).await {

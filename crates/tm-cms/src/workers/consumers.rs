@@ -1,11 +1,19 @@
 //! The CMS's bus consumers: `post.submit`, `ingest.item` / `ingest.retract` and
 //! `sources.snapshot.request`.
 //!
-//! Policy: an undecodable payload is poison (dead-lettered for inspection). Any database
-//! failure is transient, so the delivery waits and is retried in place (never dead-lettered)
-//! until the database is back. A post that breaks a rule (too long, room closed, slow mode…)
-//! is not an infrastructure error: the gateway validated it already, so it is acked and
-//! dropped with a log line.
+//! Policy: an undecodable payload is poison (dead-lettered for inspection). A database failure
+//! that can go away ([`DbError::is_transient`]) is retried with backoff: in place while the
+//! database is unreachable (nothing else could proceed either), and moved to the back of the
+//! queue after a few retries when it is this delivery's own trouble (a deadlock, a lock wait
+//! timeout: `HandleError::Contended`), so other rooms' posts are not held up. One that would fail
+//! the same way on every attempt (data too long, a constraint violation…) is dead-lettered with
+//! its reason, so it never holds up the deliveries behind it.
+//!
+//! A post that breaks a rule (slow mode, muted, room paused or closed…) was already answered
+//! `accepted` by the gateway, so its poster must hear about it: the CMS writes a `post.rejected`
+//! event through the outbox (the gateways turn it into a `rejected` frame), then acks. The
+//! refusal is stored under an id derived from the post, so a redelivery of a refused post is
+//! acked without being judged again.
 
 use tm_bus::{Bus, CommandQueue, HandleError};
 use tm_core::event::{IngestItem, IngestRetract, PostSubmit, RawEnvelope, SourcesSnapshotRequest};
@@ -15,13 +23,26 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::db::DbError;
-use crate::engine::posting::{NewPost, PostError, RoomRef};
+use crate::engine::posting::{NewPost, PostError, Refusal, RoomRef};
 use crate::engine::Engine;
 
-fn transient(queue: &str, engine: &Engine, err: &DbError) -> HandleError {
-    engine.metrics().consumed(queue, "retry");
-    tracing::warn!(queue, error = %err, "database failure; the delivery will be retried");
-    HandleError::transient(err)
+/// A database failure: retried when it can go away (in place while the database is unreachable;
+/// moved behind the rest of the queue after a few retries when the trouble is this delivery's
+/// own, a deadlock or lock wait on one room), dead-lettered with its reason when it cannot.
+fn db_failure(queue: &str, engine: &Engine, err: &DbError) -> HandleError {
+    if err.is_contention() {
+        engine.metrics().consumed(queue, "retry");
+        tracing::warn!(queue, error = %err, "lock contention; the delivery will be retried");
+        HandleError::contended(err)
+    } else if err.is_transient() {
+        engine.metrics().consumed(queue, "retry");
+        tracing::warn!(queue, error = %err, "transient database failure; the delivery will be retried");
+        HandleError::transient(err)
+    } else {
+        engine.metrics().consumed(queue, "dead");
+        tracing::error!(queue, error = %err, "permanent database failure; dead-lettering the delivery");
+        HandleError::poison(format!("permanent database failure: {err}"))
+    }
 }
 
 async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
@@ -29,30 +50,54 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
     let envelope_id = env.id;
     let cmd = env.decode::<PostSubmit>().map_err(HandleError::poison)?.payload;
     let span = tracing::info_span!("post.submit", %envelope_id, room_id = cmd.room_id, client_id = %cmd.client_id);
+    let already_rejected = engine
+        .was_rejected(cmd.room_id, cmd.client_id)
+        .instrument(span.clone())
+        .await
+        .map_err(|err| db_failure(QUEUE, &engine, &err))?;
+    if already_rejected {
+        engine.metrics().consumed(QUEUE, "duplicate");
+        return Ok(());
+    }
     let post = NewPost {
         room: RoomRef::Id(cmd.room_id),
         nickname: cmd.nickname,
         body: cmd.body,
-        participant_id: cmd.participant_id,
+        participant_id: cmd.participant_id.clone(),
         client_id: Some(cmd.client_id),
         client_ip: None,
+        received_at: Some(cmd.received_at),
     };
-    match engine.post_message(post).instrument(span).await {
+    let refused = match engine.post_message(post).instrument(span.clone()).await {
         Ok(_) => {
             engine.metrics().consumed(QUEUE, "stored");
-            Ok(())
+            return Ok(());
         }
-        Err(PostError::Db(err)) => Err(transient(QUEUE, &engine, &err)),
+        Err(PostError::Db(err)) => return Err(db_failure(QUEUE, &engine, &err)),
         Err(PostError::Unexpected(err)) => {
-            engine.metrics().consumed(QUEUE, "retry");
-            Err(HandleError::transient(err))
+            engine.metrics().consumed(QUEUE, "dead");
+            return Err(HandleError::poison(err));
         }
-        Err(rule) => {
-            engine.metrics().consumed(QUEUE, "dropped");
-            tracing::info!(%envelope_id, reason = crate::errors::ApiErrorCode::code(&rule), "post.submit dropped: {rule}");
-            Ok(())
-        }
-    }
+        Err(rule) => rule,
+    };
+    let Some(code) = refused.rejection_code() else {
+        return Err(HandleError::poison(refused));
+    };
+    let refusal = Refusal {
+        room_id: cmd.room_id,
+        client_id: cmd.client_id,
+        participant_id: cmd.participant_id,
+        code,
+        message: refused.to_string(),
+    };
+    engine
+        .reject_post(refusal)
+        .instrument(span)
+        .await
+        .map_err(|err| db_failure(QUEUE, &engine, &err))?;
+    engine.metrics().consumed(QUEUE, "rejected");
+    tracing::info!(%envelope_id, reason = code.as_str(), "post.submit rejected: {refused}");
+    Ok(())
 }
 
 async fn handle_ingest(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
@@ -69,7 +114,7 @@ async fn handle_ingest(engine: Engine, env: RawEnvelope) -> Result<(), HandleErr
             engine.metrics().consumed(QUEUE, "stored");
             Ok(())
         }
-        Err(err) => Err(transient(QUEUE, &engine, &err)),
+        Err(err) => Err(db_failure(QUEUE, &engine, &err)),
     }
 }
 
@@ -84,7 +129,7 @@ async fn handle_retract(engine: Engine, env: RawEnvelope) -> Result<(), HandleEr
             engine.metrics().consumed(QUEUE, "retracted");
             Ok(())
         }
-        Err(err) => Err(transient(QUEUE, &engine, &err)),
+        Err(err) => Err(db_failure(QUEUE, &engine, &err)),
     }
 }
 
@@ -100,7 +145,7 @@ async fn handle_snapshot_request(engine: Engine, env: RawEnvelope) -> Result<(),
             engine.metrics().consumed(QUEUE, "stored");
             Ok(())
         }
-        Err(err) => Err(transient(QUEUE, &engine, &err)),
+        Err(err) => Err(db_failure(QUEUE, &engine, &err)),
     }
 }
 

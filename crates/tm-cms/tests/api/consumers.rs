@@ -74,8 +74,25 @@ async fn a_redelivered_or_resent_post_submit_is_stored_once() {
     app.stop().await;
 }
 
+/// The `post.rejected` events among the next `count` room events, as (client_id, code).
+async fn rejections(watch: &mut tm_bus::Subscription, count: usize) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    while found.len() < count {
+        let envelope = next_envelope(watch).await;
+        if envelope["type"] == "post.rejected" {
+            let payload = &envelope["payload"];
+            found.push((
+                payload["client_id"].as_str().unwrap().to_owned(),
+                payload["code"].as_str().unwrap().to_owned(),
+                payload["participant_id"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    found
+}
+
 #[tokio::test]
-async fn a_post_submit_that_breaks_a_rule_is_dropped_not_dead_lettered() {
+async fn a_post_submit_that_breaks_a_rule_is_rejected_to_its_poster_once_not_dropped_silently() {
     let app = spawn_app().await;
     let room = app.create_room("bus-rules").await;
     let closed = app.create_room("bus-closed").await;
@@ -86,16 +103,181 @@ async fn a_post_submit_that_breaks_a_rule_is_dropped_not_dead_lettered() {
         None,
     )
     .await;
+    let mut watch_room = app.watch_room(room.id).await;
+    let mut watch_closed = app.watch_room(closed.id).await;
 
-    publish(&app, &submit(room.id, &"x".repeat(281), Uuid::new_v4())).await;
-    publish(&app, &submit(closed.id, "too late", Uuid::new_v4())).await;
-    publish(&app, &submit(999_999, "no such room", Uuid::new_v4())).await;
+    let too_long = submit(room.id, &"x".repeat(281), Uuid::new_v4());
+    let too_late = submit(closed.id, "too late", Uuid::new_v4());
+    publish(&app, &too_long).await;
+    publish(&app, &too_late).await;
+    publish(&app, &too_late).await; // redelivered: refused once, not judged again
     publish(&app, &submit(room.id, "marker", Uuid::new_v4())).await;
 
     wait_for_body(&app, room.id, "marker").await;
+    assert_eq!(
+        rejections(&mut watch_room, 1).await,
+        [(
+            too_long.payload.client_id.to_string(),
+            "body_too_long".to_owned(),
+            "browser-ada-1".to_owned()
+        )]
+    );
+    assert_eq!(
+        rejections(&mut watch_closed, 1).await,
+        [(
+            too_late.payload.client_id.to_string(),
+            "room_closed".to_owned(),
+            "browser-ada-1".to_owned()
+        )]
+    );
     assert_eq!(stored_messages(&app, room.id).await.len(), 1);
     assert!(stored_messages(&app, closed.id).await.is_empty());
+    let logged: i64 = tm_cms::db::schema::room_events::table
+        .filter(tm_cms::db::schema::room_events::event_type.eq("post.rejected"))
+        .count()
+        .get_result(&mut app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(logged, 2, "the redelivery wrote no second rejection");
+    let events = app.events("bus-rules", "").await;
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["event"] != "post.rejected"),
+        "a rejection is not room state: {events}"
+    );
     assert_eq!(app.bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    app.stop().await;
+}
+
+fn submit_received(room_id: u64, body: &str, received_at: OffsetDateTime) -> Envelope<PostSubmit> {
+    let mut envelope = submit(room_id, body, Uuid::new_v4());
+    envelope.payload.received_at = received_at;
+    envelope
+}
+
+/// The report: after an outage the backlog arrives in one burst and everything past the burst
+/// was dropped, because the limits were judged when the CMS consumed the posts.
+#[tokio::test]
+async fn a_backlog_is_judged_at_received_at_so_posts_sent_within_the_limits_all_land() {
+    // Default limits (30 a minute, burst 10) and a 3 s slow mode.
+    let app = spawn_app().await;
+    let room = app.create_room("backlog").await;
+    app.patch_room(&room, json!({"slow_mode_seconds": 3})).await;
+    // Twenty posts, one every 3 s, sent during the last minute, all consumed now at once.
+    let start = OffsetDateTime::now_utc() - time::Duration::seconds(61);
+    for i in 0..20 {
+        let at = start + time::Duration::seconds(3 * i);
+        publish(&app, &submit_received(room.id, &format!("backlog {i}"), at)).await;
+    }
+    // And two posts sent 1 s apart (the second breaks slow mode when it was sent).
+    let now = OffsetDateTime::now_utc();
+    publish(
+        &app,
+        &submit_received(room.id, "on time", now - time::Duration::seconds(1)),
+    )
+    .await;
+    let too_soon = submit_received(room.id, "too soon", now);
+    let mut watch = app.watch_room(room.id).await;
+    publish(&app, &too_soon).await;
+
+    assert_eq!(
+        rejections(&mut watch, 1).await,
+        [(
+            too_soon.payload.client_id.to_string(),
+            "slow_down".to_owned(),
+            "browser-ada-1".to_owned()
+        )]
+    );
+    let bodies: Vec<String> = stored_messages(&app, room.id)
+        .await
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect();
+    let mut expected: Vec<String> = (0..20).map(|i| format!("backlog {i}")).collect();
+    expected.push("on time".into());
+    assert_eq!(bodies, expected, "every post sent within the limits landed");
+    let listed = app.messages("backlog", "").await;
+    let first_at = listed["messages"][0]["created_at"].as_str().unwrap();
+    let first_at = OffsetDateTime::parse(first_at, &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(
+        (first_at - start).abs() < time::Duration::seconds(1),
+        "a queued post is dated when it was sent: {first_at}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_permanent_database_failure_is_dead_lettered_and_the_queue_moves_on() {
+    let app = spawn_app().await;
+    let room = app.create_room("permanent").await;
+    // A participant id wider than its 128-character column: the insert fails the same way on
+    // every attempt ("Data too long").
+    let mut too_wide = submit(room.id, "never fits", Uuid::new_v4());
+    too_wide.payload.participant_id = "p".repeat(200);
+    publish(&app, &too_wide).await;
+    publish(&app, &submit(room.id, "behind it", Uuid::new_v4())).await;
+
+    wait_for_body(&app, room.id, "behind it").await;
+    wait_until_async(PATIENCE, "the failing post is dead-lettered", || async {
+        app.bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap() == 1
+    })
+    .await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"tm_cms_consumed_messages_total{queue="cms.posts",outcome="dead"} 1"#),
+        "{metrics}"
+    );
+    let dead = app.bus.take_dead_letter(CommandQueue::CmsPosts).await.unwrap().unwrap();
+    assert_eq!(dead.message_id, Some(too_wide.id.to_string()));
+    let reason = dead.reason.unwrap_or_default();
+    assert!(
+        reason.starts_with("permanent database failure") && reason.contains("Data too long"),
+        "the dead letter says why: {reason}"
+    );
+    app.stop().await;
+}
+
+fn toot(external_id: &str, author: &str, room_ids: Vec<u64>) -> Envelope<IngestItem> {
+    let mut envelope = item(external_id, room_ids);
+    envelope.payload.source = IngestSource::Mastodon;
+    envelope.payload.author = author.into();
+    envelope
+}
+
+/// The report: an account name over 119 characters did not fit `mastodon:<acct>` into the
+/// 128-character column, and an external id over 191 characters clashed on redelivery; both were
+/// retried forever with everything behind them waiting.
+#[tokio::test]
+async fn oversized_source_input_is_stored_once_and_holds_nothing_up() {
+    let app = spawn_app().await;
+    let room = app.create_room("oversized").await;
+    let long_acct = format!("{}@example.social", "a".repeat(130));
+    let long_id = format!("https://example.social/users/ada/statuses/{}", "9".repeat(200));
+
+    publish(&app, &toot("1", &long_acct, vec![room.id])).await;
+    let long = toot(&long_id, "ada@example.social", vec![room.id]);
+    publish(&app, &long).await;
+    publish(&app, &long).await; // redelivered
+    publish(&app, &toot("2", "ada@example.social", vec![room.id])).await;
+
+    wait_for_body(&app, room.id, "tweet 2 #physics").await;
+    let bodies: Vec<String> = stored_messages(&app, room.id)
+        .await
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "tweet 1 #physics".to_owned(),
+            format!("tweet {long_id} #physics"),
+            "tweet 2 #physics".to_owned()
+        ]
+    );
+    assert_eq!(app.bus.dead_letter_depth(CommandQueue::CmsIngest).await.unwrap(), 0);
     app.stop().await;
 }
 

@@ -144,8 +144,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     );
     settings.join.secret = tm_runtime::Secret::new(JOIN_SECRET.into());
     settings.relay.poll_interval_ms = 100;
-    settings.posting.per_minute = 6000;
-    settings.posting.burst = 1000;
     settings.rooms.sweep_interval_secs = 3600;
     // Tests create rooms in bursts from one address; the creation limit has tests of its own
     // (abuse.rs), which set it back.

@@ -153,6 +153,42 @@ async fn in_approve_mode_posts_wait_for_the_owner() {
     app.stop().await;
 }
 
+/// PROTOCOL.md: in an approve-before-show room, a post the owner rejects reaches its poster as
+/// `rejected` with `not_approved` (through a `post.rejected` event), instead of waiting forever.
+#[tokio::test]
+async fn a_pending_post_the_owner_rejects_is_told_to_its_poster_as_not_approved() {
+    let app = spawn_app().await;
+    let room = app.create_room("refusals").await;
+    app.patch_room(&room, json!({"moderation": "approve"})).await;
+    let client_id = uuid::Uuid::new_v4();
+    let posted: Value = app
+        .post_json(
+            "/api/v1/rooms/refusals/messages",
+            &json!({"nickname": "Ada", "body": "please?", "client_id": client_id}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["state"], "pending");
+    let mut watch = app.watch_room(room.id).await;
+
+    let reject = format!("/api/v1/rooms/refusals/messages/{}/reject", posted["id"]);
+    let answer = app.owner(Method::POST, &reject, &room.owner_token, None).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+
+    let envelope = loop {
+        let envelope = crate::helpers::next_envelope(&mut watch).await;
+        if envelope["type"] == "post.rejected" {
+            break envelope;
+        }
+    };
+    assert_eq!(envelope["payload"]["client_id"], client_id.to_string());
+    assert_eq!(envelope["payload"]["code"], "not_approved");
+    assert_eq!(envelope["payload"]["room_id"], room.id);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn every_moderation_action_lands_in_the_audit_log() {
     let app = spawn_app().await;

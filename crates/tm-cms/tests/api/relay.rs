@@ -158,6 +158,13 @@ async fn create_rooms(app: &TestApp, count: usize) -> Vec<(String, u64)> {
     rooms
 }
 
+/// These tests load the relay with hundreds of posts from the one address and participant a
+/// test has; the posting limits (which have tests of their own) would refuse all but ten.
+fn unlimited_posting(settings: &mut tm_cms::config::Settings) {
+    settings.posting.per_minute = 100_000;
+    settings.posting.burst = 10_000;
+}
+
 /// Posts `per_room` messages "m0".. to every room: rooms in parallel, each room in order.
 async fn post_to_all(app: &TestApp, rooms: &[(String, u64)], per_room: usize) {
     join_all(rooms.iter().map(|(slug, _)| async move {
@@ -179,7 +186,11 @@ fn metric(text: &str, name: &str) -> u64 {
 async fn hundreds_of_events_over_several_rooms_arrive_in_per_room_seq_order() {
     const ROOMS: usize = 6;
     const PER_ROOM: usize = 60;
-    let app = spawn_app().await;
+    let app = spawn_app_with(Options {
+        tweak: Some(Box::new(unlimited_posting)),
+        ..Options::default()
+    })
+    .await;
     let rooms = create_rooms(&app, ROOMS).await;
     let room_ids: Vec<u64> = rooms.iter().map(|(_, id)| *id).collect();
     let mut feed = app.watch("#").await;
@@ -219,6 +230,7 @@ async fn a_broker_cut_mid_batch_marks_only_confirmed_rows_and_leaves_no_gap() {
     const PER_ROOM: usize = 75;
     let app = spawn_app_with(Options {
         broker_proxy: true,
+        tweak: Some(Box::new(unlimited_posting)),
         ..Options::default()
     })
     .await;

@@ -14,7 +14,10 @@ mod sources;
 pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, SourcesSnapshotRequest};
 pub use envelope::{DecodeError, Envelope, RawEnvelope};
 pub use message::{Message, MessageKind};
-pub use room::{CloseReason, MessageCreated, MessageDeleted, Moderation, Presence, RoomClosed, RoomState, RoomUpdated};
+pub use room::{
+    CloseReason, MessageCreated, MessageDeleted, Moderation, PostRejected, PostRejectionCode, Presence, RoomClosed,
+    RoomState, RoomUpdated,
+};
 pub use sources::{RoomSources, SourcesChanged, SourcesSnapshot};
 
 use serde::{de::DeserializeOwned, Serialize};

@@ -127,3 +127,63 @@ impl Event for Presence {
         Some(self.room_id)
     }
 }
+
+/// Why the CMS refused a post it consumed from `cms.posts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostRejectionCode {
+    SlowDown,
+    Muted,
+    RoomPaused,
+    RoomClosed,
+    RoomNotFound,
+    BodyTooLong,
+    BodyEmpty,
+    InvalidNickname,
+    InvalidBody,
+    NotApproved,
+}
+
+impl PostRejectionCode {
+    /// The code as clients see it (`rejected.code`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PostRejectionCode::SlowDown => "slow_down",
+            PostRejectionCode::Muted => "muted",
+            PostRejectionCode::RoomPaused => "room_paused",
+            PostRejectionCode::RoomClosed => "room_closed",
+            PostRejectionCode::RoomNotFound => "room_not_found",
+            PostRejectionCode::BodyTooLong => "body_too_long",
+            PostRejectionCode::BodyEmpty => "body_empty",
+            PostRejectionCode::InvalidNickname => "invalid_nickname",
+            PostRejectionCode::InvalidBody => "invalid_body",
+            PostRejectionCode::NotApproved => "not_approved",
+        }
+    }
+}
+
+/// `room.<id>.post.rejected`: the CMS refused a post that a gateway had already acknowledged
+/// (`accepted`), so the gateways tell its poster (`rejected` frame). Not room state: no `seq`,
+/// not replayed from `/events`; gateways keep it for a while for a poster who reconnects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostRejected {
+    pub room_id: RoomId,
+    /// The post's `client_id`.
+    pub client_id: Uuid,
+    /// Whose post it was (the join token's participant).
+    pub participant_id: String,
+    pub code: PostRejectionCode,
+    /// Human text, e.g. `slow down: try again in 4 s`.
+    pub message: String,
+}
+
+impl Event for PostRejected {
+    const TYPE: &'static str = "post.rejected";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room {
+        suffix: "post.rejected",
+    };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+}

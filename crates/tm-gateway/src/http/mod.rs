@@ -4,6 +4,7 @@
 //! hyper's HTTP/1 server with upgrades, rather than a web framework: the gateway serves four
 //! routes, and its per-connection footprint is what the benchmarks measure.
 
+pub(crate) mod post_budget;
 pub(crate) mod quota;
 mod upgrade;
 

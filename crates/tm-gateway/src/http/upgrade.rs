@@ -102,7 +102,7 @@ pub(crate) fn accept(
                 return session::refuse(ws, CloseCode::Policy, "origin not allowed").await;
             }
             let ctx = Arc::clone(&guard.ctx);
-            sessions.spawn(session::run(ws, ctx, guard).in_current_span());
+            sessions.spawn(session::run(ws, ctx, guard, client).in_current_span());
         }
         .instrument(span),
     );

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use tm_core::event::{RoomId, Seq};
+use tm_core::event::{PostRejected, RoomId, Seq};
 use tokio::sync::{watch, Notify};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
@@ -39,6 +39,8 @@ pub struct Hub {
     binder: Notify,
     next_id: AtomicU64,
     replay_capacity: usize,
+    /// How long refusals of accepted posts are kept for posters who reconnect.
+    rejection_retention: Duration,
     metrics: Arc<Metrics>,
 }
 
@@ -74,6 +76,9 @@ impl Drop for Membership {
     }
 }
 
+/// How long a refusal is kept when the settings do not say (`rooms.rejection_retention_secs`).
+const DEFAULT_REJECTION_RETENTION: Duration = Duration::from_secs(120);
+
 /// Announcements for other gateways, from one presence tick.
 pub type PresenceAnnouncements = Vec<(RoomId, u32)>;
 
@@ -84,8 +89,18 @@ impl Hub {
             binder: Notify::new(),
             next_id: AtomicU64::new(1),
             replay_capacity,
+            rejection_retention: DEFAULT_REJECTION_RETENTION,
             metrics,
         })
+    }
+
+    /// A hub that keeps refusals of accepted posts for `retention`.
+    pub fn with_rejection_retention(replay_capacity: usize, retention: Duration, metrics: Arc<Metrics>) -> Arc<Hub> {
+        let mut hub = Hub::new(replay_capacity, metrics);
+        if let Some(hub) = Arc::get_mut(&mut hub) {
+            hub.rejection_retention = retention;
+        }
+        hub
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -95,6 +110,18 @@ impl Hub {
 
     /// Subscribes `outbox` to `room`, replaying from `since` when given.
     pub fn join(self: &Arc<Self>, room: RoomId, since: Option<Seq>, outbox: Outbox) -> Joined {
+        self.join_as(room, since, outbox, None)
+    }
+
+    /// [`Hub::join`] for `participant`'s socket: it also gets the `rejected` frames meant for
+    /// that participant, live and (after the replay) the recent ones.
+    pub fn join_as(
+        self: &Arc<Self>,
+        room: RoomId,
+        since: Option<Seq>,
+        outbox: Outbox,
+        participant: Option<&str>,
+    ) -> Joined {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut state = self.state();
         let created = !state.rooms.contains_key(&room);
@@ -103,7 +130,7 @@ impl Hub {
             .rooms
             .entry(room)
             .or_insert_with(|| Room::new(capacity, Instant::now()));
-        let outcome = entry.join(id, outbox, since);
+        let outcome = entry.join_as(id, outbox, since, participant);
         let presence = entry.presence.total(entry.local_count());
         let bound = entry.bound.subscribe();
         let subscribed = matches!(outcome, JoinOutcome::Live { .. });
@@ -150,6 +177,41 @@ impl Hub {
     pub fn redact_message(&self, room: RoomId, id: u64) {
         if let Some(entry) = self.state().rooms.get_mut(&room) {
             entry.redact_message(id);
+        }
+    }
+
+    /// The CMS refused an accepted post: tells its poster's sockets here (`rejected`) and keeps
+    /// the refusal for a poster who reconnects. Ignored for a room this gateway does not serve
+    /// (no poster of it is connected here).
+    pub fn reject_post(&self, rejected: &PostRejected) {
+        let retention = self.rejection_retention;
+        if let Some(entry) = self.state().rooms.get_mut(&rejected.room_id) {
+            let sent = entry.reject(rejected, Instant::now(), retention);
+            self.metrics.frames_sent.inc_by(sent);
+        }
+    }
+
+    /// Whether the CMS recently refused `participant`'s post in `room` because they are muted.
+    pub fn known_muted(&self, room: RoomId, participant: &str) -> bool {
+        let retention = self.rejection_retention;
+        self.state()
+            .rooms
+            .get_mut(&room)
+            .is_some_and(|entry| entry.known_muted(participant, Instant::now(), retention))
+    }
+
+    /// When `participant` last posted in `room` through this gateway (for slow mode).
+    pub fn last_post(&self, room: RoomId, participant: &str) -> Option<Instant> {
+        self.state()
+            .rooms
+            .get(&room)
+            .and_then(|entry| entry.last_post(participant))
+    }
+
+    /// Records a post of `participant` in `room` at `now` (for slow mode).
+    pub fn note_post(&self, room: RoomId, participant: &str, now: Instant) {
+        if let Some(entry) = self.state().rooms.get_mut(&room) {
+            entry.note_post(participant, now);
         }
     }
 
@@ -210,6 +272,7 @@ impl Hub {
             if room
                 .empty_since
                 .is_some_and(|since| now.saturating_duration_since(since) >= linger)
+                && !room.keeps_rejections(now, self.rejection_retention)
             {
                 expired.push(*id);
             }

@@ -7,9 +7,10 @@
 //! and leaves the room. That one rule keeps "strictly increasing, no gaps, no repeats" true for
 //! every socket whatever the bus does (redeliveries, an outage, a late binding).
 
-use std::time::Instant;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
-use tm_core::event::{RoomState, Seq};
+use tm_core::event::{PostRejected, PostRejectionCode, RoomState, Seq};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -26,6 +27,9 @@ pub struct RoomPolicy {
     /// `None` until a `room.updated` or `room.closed` event was seen.
     pub state: Option<RoomState>,
     pub slow_mode_seconds: u32,
+    /// The CMS recently refused this poster as muted (per participant; not part of the room's
+    /// stored policy, filled in per post).
+    pub known_muted: bool,
 }
 
 /// The answer to a join.
@@ -50,6 +54,19 @@ struct Subscriber {
     id: SubscriberId,
     outbox: Outbox,
     last_seq: Option<Seq>,
+    /// Whose socket it is (the join token's participant), for `rejected` frames.
+    participant: Option<String>,
+}
+
+/// Rejections kept per room at most (the oldest go first).
+const KEPT_REJECTIONS: usize = 512;
+
+/// A recent `rejected` frame, for a poster who reconnects.
+#[derive(Debug)]
+struct RecentRejection {
+    at: Instant,
+    participant: String,
+    frame: Message,
 }
 
 #[derive(Debug)]
@@ -62,6 +79,14 @@ pub(crate) struct Room {
     pub(crate) bound: watch::Sender<bool>,
     /// When the last subscriber left (the room lingers, bound, for quick rejoins).
     pub(crate) empty_since: Option<Instant>,
+    /// Recent refusals of accepted posts, oldest first.
+    rejections: VecDeque<RecentRejection>,
+    /// Participants the CMS refused as muted, and when that was: their next posts are refused
+    /// here, before `accepted`, for a while.
+    muted: HashMap<String, Instant>,
+    /// When each participant last posted here, for slow mode: per participant like the CMS, so
+    /// a second tab or a reconnect does not start afresh.
+    last_posts: HashMap<String, Instant>,
 }
 
 impl Room {
@@ -74,6 +99,9 @@ impl Room {
             presence: PresenceCounts::default(),
             bound: watch::channel(false).0,
             empty_since: Some(now),
+            rejections: VecDeque::new(),
+            muted: HashMap::new(),
+            last_posts: HashMap::new(),
         }
     }
 
@@ -81,8 +109,15 @@ impl Room {
         self.subscribers.len()
     }
 
-    /// Subscribes a socket, replaying from `since` when given.
-    pub(crate) fn join(&mut self, id: SubscriberId, outbox: Outbox, since: Option<Seq>) -> JoinOutcome {
+    /// Subscribes a socket, replaying from `since` when given. For `participant`'s socket, after the replay come the `rejected` frames of
+    /// that participant's posts refused recently (a poster who reconnected missed them).
+    pub(crate) fn join_as(
+        &mut self,
+        id: SubscriberId,
+        outbox: Outbox,
+        since: Option<Seq>,
+        participant: Option<&str>,
+    ) -> JoinOutcome {
         let latest = self.replay.latest();
         let (seq, replay, last_seq) = match (since, latest) {
             // No resume point: live from whatever this gateway has seen last.
@@ -96,9 +131,94 @@ impl Room {
                 None => return JoinOutcome::Reset { seq: latest },
             },
         };
-        self.subscribers.push(Subscriber { id, outbox, last_seq });
+        self.subscribers.push(Subscriber {
+            id,
+            outbox,
+            last_seq,
+            participant: participant.map(str::to_owned),
+        });
         self.empty_since = None;
+        let mut replay = replay;
+        if let Some(participant) = participant {
+            replay.extend(
+                self.rejections
+                    .iter()
+                    .filter(|r| r.participant == participant)
+                    .map(|r| r.frame.clone()),
+            );
+        }
         JoinOutcome::Live { seq, replay }
+    }
+
+    /// A post of this room was refused by the CMS: its poster's sockets get a `rejected` frame
+    /// now, and one who reconnects within `retention` gets it on join. Returns frames sent.
+    pub(crate) fn reject(&mut self, rejected: &PostRejected, now: Instant, retention: Duration) -> u64 {
+        let frame = ServerFrame::Rejected {
+            client_id: rejected.client_id,
+            code: rejected.code.as_str(),
+            message: &rejected.message,
+        }
+        .to_message();
+        self.forget_rejections(now, retention);
+        if self.rejections.len() >= KEPT_REJECTIONS {
+            self.rejections.pop_front();
+        }
+        self.rejections.push_back(RecentRejection {
+            at: now,
+            participant: rejected.participant_id.clone(),
+            frame: frame.clone(),
+        });
+        if rejected.code == PostRejectionCode::Muted {
+            self.muted.insert(rejected.participant_id.clone(), now);
+        }
+        let mut sent = 0;
+        let poster = Some(rejected.participant_id.as_str());
+        self.subscribers.retain(|sub| {
+            if sub.participant.as_deref() != poster {
+                return true;
+            }
+            sent += 1;
+            sub.outbox.offer(Outgoing::Frame(frame.clone()))
+        });
+        self.note_if_empty(now);
+        sent
+    }
+
+    /// Whether the CMS refused `participant` as muted within `retention`.
+    pub(crate) fn known_muted(&mut self, participant: &str, now: Instant, retention: Duration) -> bool {
+        self.forget_rejections(now, retention);
+        self.muted.contains_key(participant)
+    }
+
+    /// Whether a refusal is still kept for a poster who has not rejoined yet: the room then
+    /// stays (bound) past its linger, so the poster's next join here still gets it.
+    pub(crate) fn keeps_rejections(&mut self, now: Instant, retention: Duration) -> bool {
+        self.forget_rejections(now, retention);
+        !self.rejections.is_empty()
+    }
+
+    /// When `participant` last posted in this room (through this gateway).
+    pub(crate) fn last_post(&self, participant: &str) -> Option<Instant> {
+        self.last_posts.get(participant).copied()
+    }
+
+    /// Records a post of `participant` at `now`; forgets posts older than slow mode can reach.
+    pub(crate) fn note_post(&mut self, participant: &str, now: Instant) {
+        const PRUNE_AT: usize = 1024;
+        if self.last_posts.len() >= PRUNE_AT {
+            let slow = Duration::from_secs(u64::from(self.policy.slow_mode_seconds));
+            self.last_posts
+                .retain(|_, at| now.saturating_duration_since(*at) < slow);
+        }
+        self.last_posts.insert(participant.to_owned(), now);
+    }
+
+    fn forget_rejections(&mut self, now: Instant, retention: Duration) {
+        let fresh = |at: &Instant| now.saturating_duration_since(*at) < retention;
+        while self.rejections.front().is_some_and(|r| !fresh(&r.at)) {
+            self.rejections.pop_front();
+        }
+        self.muted.retain(|_, at| fresh(at));
     }
 
     /// Unsubscribes a socket; true if it was subscribed.

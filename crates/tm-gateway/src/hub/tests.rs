@@ -209,3 +209,98 @@ fn joiners_learn_when_the_binding_is_in_place() {
     hub.mark_bound(ROOM);
     assert!(*ada.joined.bound.borrow());
 }
+
+fn rejection(participant: &str, code: tm_core::event::PostRejectionCode) -> tm_core::event::PostRejected {
+    tm_core::event::PostRejected {
+        room_id: ROOM,
+        client_id: Uuid::new_v4(),
+        participant_id: participant.into(),
+        code,
+        message: "refused".into(),
+    }
+}
+
+fn join_as(hub: &Arc<Hub>, participant: &str, since: Option<Seq>) -> (Inbox, Joined) {
+    let (outbox, inbox) = outbox(64);
+    let joined = hub.join_as(ROOM, since, outbox, Some(participant));
+    (inbox, joined)
+}
+
+fn frames_of(inbox: &Inbox) -> Vec<Value> {
+    let mut frames = Vec::new();
+    while let Some(Outgoing::Frame(m) | Outgoing::Leave(m)) = inbox.try_pop() {
+        frames.push(serde_json::from_str(m.to_text().unwrap()).unwrap());
+    }
+    frames
+}
+
+#[test]
+fn a_rejection_reaches_only_its_posters_sockets_and_a_poster_who_reconnects() {
+    use tm_core::event::PostRejectionCode;
+    let hub = hub();
+    let (ada_inbox, ada) = join_as(&hub, "ada", Some(0));
+    let (bob_inbox, _bob) = join_as(&hub, "bob", Some(0));
+    let refused = rejection("ada", PostRejectionCode::SlowDown);
+    hub.reject_post(&refused);
+
+    let ada_frames = frames_of(&ada_inbox);
+    assert_eq!(
+        ada_frames,
+        [json!({"type": "rejected", "client_id": refused.client_id, "code": "slow_down", "message": "refused"})]
+    );
+    assert!(frames_of(&bob_inbox).is_empty(), "nobody else hears of it");
+
+    // Ada's socket drops; she reconnects (join with since) and gets it after the replay.
+    drop(ada);
+    let (_inbox, again) = join_as(&hub, "ada", Some(0));
+    match again.outcome {
+        JoinOutcome::Live { replay, .. } => {
+            let replayed: Vec<Value> = replay
+                .iter()
+                .map(|m| serde_json::from_str(m.to_text().unwrap()).unwrap())
+                .collect();
+            assert_eq!(replayed, ada_frames);
+        }
+        JoinOutcome::Reset { .. } => panic!("expected a live join"),
+    }
+    assert!(!hub.known_muted(ROOM, "ada"));
+}
+
+#[test]
+fn a_rejection_as_muted_is_remembered_for_the_retention_only() {
+    use tm_core::event::PostRejectionCode;
+    let hub = Hub::with_rejection_retention(8, Duration::from_millis(50), Arc::new(Metrics::default()));
+    let (_inbox, _ada) = join_as(&hub, "ada", Some(0));
+    hub.reject_post(&rejection("ada", PostRejectionCode::Muted));
+    assert!(hub.known_muted(ROOM, "ada"));
+    assert!(!hub.known_muted(ROOM, "bob"));
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(
+        !hub.known_muted(ROOM, "ada"),
+        "an unmute takes effect here after the retention"
+    );
+    let (_inbox, rejoined) = join_as(&hub, "ada", Some(0));
+    assert!(
+        matches!(rejoined.outcome, JoinOutcome::Live { ref replay, .. } if replay.is_empty()),
+        "an old rejection is not sent again"
+    );
+}
+
+#[test]
+fn a_room_with_a_fresh_rejection_outlives_its_linger_until_the_retention_ends() {
+    use tm_core::event::PostRejectionCode;
+    let hub = Hub::with_rejection_retention(8, Duration::from_millis(80), Arc::new(Metrics::default()));
+    let (_inbox, ada) = join_as(&hub, "ada", Some(0));
+    hub.reject_post(&rejection("ada", PostRejectionCode::SlowDown));
+    drop(ada); // the poster's page reloads
+
+    hub.presence_tick(|_| false, TTL, NO_LINGER);
+    assert_eq!(hub.room_count(), 1, "kept for the poster's next join");
+    let (_inbox, again) = join_as(&hub, "ada", Some(0));
+    assert!(matches!(again.outcome, JoinOutcome::Live { ref replay, .. } if replay.len() == 1));
+    drop(again);
+
+    std::thread::sleep(Duration::from_millis(90));
+    hub.presence_tick(|_| false, TTL, NO_LINGER);
+    assert_eq!(hub.room_count(), 0, "gone once the retention is over");
+}

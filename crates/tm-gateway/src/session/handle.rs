@@ -11,8 +11,8 @@ use tm_core::JoinClaims;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::{bounded, check_post, Draft, End, Joined, PostResult, Session};
-use crate::hub::{outbox, JoinOutcome};
+use super::{bounded, check_post, Draft, End, Joined, PostResult, Rejection, Session};
+use crate::hub::{outbox, JoinOutcome, RoomPolicy};
 use crate::protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 impl<S> Session<S>
@@ -80,7 +80,10 @@ where
         self.joined = None;
         let (outbox, inbox) = outbox(self.ctx.settings.ws.outbound_frames);
         self.inbox = Some(inbox);
-        let joined = self.ctx.hub.join(claims.room_id, since, outbox);
+        let joined = self
+            .ctx
+            .hub
+            .join_as(claims.room_id, since, outbox, Some(&claims.participant_id));
         let (seq, replay) = match joined.outcome {
             JoinOutcome::Reset { seq } => {
                 self.ctx.metrics.resets.inc();
@@ -124,15 +127,28 @@ where
                 .await;
         }
         let now = Instant::now();
-        let policy = self.ctx.hub.policy(joined.claims.room_id);
-        let command = match check_post(&joined.claims, policy, self.last_post, now, draft) {
+        let room = joined.claims.room_id;
+        let policy = RoomPolicy {
+            known_muted: self.ctx.hub.known_muted(room, &joined.claims.participant_id),
+            ..self.ctx.hub.policy(room)
+        };
+        let participant = joined.claims.participant_id.as_str();
+        let last_post = self.ctx.hub.last_post(room, participant);
+        let checked = check_post(&joined.claims, policy, last_post, now, draft).and_then(|command| {
+            // Last, so a post refused for another reason spends nothing.
+            match self.ctx.post_budget.spend(self.client, now) {
+                Ok(()) => Ok(command),
+                Err(wait) => Err(Rejection::address_budget(wait)),
+            }
+        });
+        let command = match checked {
             Ok(command) => command,
             Err(rejection) => {
                 self.ctx.metrics.posts_rejected.inc();
                 return self.error(rejection.code, &rejection.message, client_id).await;
             }
         };
-        self.last_post = Some(now);
+        self.ctx.hub.note_post(room, participant, now);
         let publisher = self.ctx.publisher.clone();
         let envelope = Envelope::new(crate::SERVICE, command);
         let id = draft.client_id;

@@ -9,6 +9,7 @@
 mod handle;
 mod post;
 
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,7 +84,8 @@ struct Session<S> {
     /// Posts waiting for the broker's confirm; created with the first post.
     posts: Option<FuturesUnordered<PendingPost>>,
     last_heard: Instant,
-    last_post: Option<Instant>,
+    /// The client's address (for the per-address post budget).
+    client: IpAddr,
 }
 
 /// A write to the client, given up if it takes too long or if the hub finds the socket's queue
@@ -147,7 +149,7 @@ async fn confirmation(posts: &mut Option<FuturesUnordered<PendingPost>>) -> Post
 /// Not an `async fn`: its arguments would be stored in the future and then again in the
 /// session built from them. Built here, the session is stored once, in the one long-lived
 /// allocation each socket costs.
-pub fn run<S, G>(ws: WebSocketStream<S>, ctx: Arc<Context>, guard: G) -> impl Future<Output = ()>
+pub fn run<S, G>(ws: WebSocketStream<S>, ctx: Arc<Context>, guard: G, client: IpAddr) -> impl Future<Output = ()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -158,7 +160,7 @@ where
         joined: None,
         posts: None,
         last_heard: Instant::now(),
-        last_post: None,
+        client,
     };
     async move {
         let end = session.serve().await;

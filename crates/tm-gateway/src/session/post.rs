@@ -1,14 +1,18 @@
 //! A `post` frame becomes a `post.submit` command, or an error the client can act on.
 //!
 //! The gateway refuses what it can judge alone (nickname and body rules, the room's length limit
-//! from the join token, a paused or closed room, slow mode) so that obviously bad posts never
-//! reach the broker. The CMS checks everything again: this is a courtesy, not the authority.
+//! from the join token, a paused or closed room, slow mode, a poster the CMS refused as muted
+//! lately, the per-address budget) before it answers `accepted`, so that every post it can tell
+//! is doomed gets an `error` instead of an `accepted` followed by a `rejected`. The rules are
+//! the CMS's (tm-cms `engine/posting.rs`), owner included: the owner has no exemption on either
+//! side, so the gateway never accepts what the CMS will refuse for that reason. The CMS judges
+//! everything again, and what it refuses after `accepted` reaches the poster as `rejected`.
 
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 use tm_core::event::{PostSubmit, RoomState};
-use tm_core::{JoinClaims, MessageBody, Nickname, Role, ValidationError};
+use tm_core::{JoinClaims, MessageBody, Nickname, ValidationError};
 use uuid::Uuid;
 
 use crate::hub::RoomPolicy;
@@ -22,6 +26,15 @@ pub struct Rejection {
 }
 
 impl Rejection {
+    /// The client's address has posted its budget (`ws.posts_per_address_per_minute`).
+    pub fn address_budget(wait: Duration) -> Self {
+        let wait = wait.as_secs().max(1);
+        Rejection::new(
+            ErrorCode::SlowDown,
+            format!("too many posts from this address: wait {wait} s"),
+        )
+    }
+
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Rejection {
             code,
@@ -50,7 +63,8 @@ pub struct Draft<'a> {
     pub client_id: Uuid,
 }
 
-/// Checks a post against the token, the room's known state and this socket's last post.
+/// Checks a post against the token, the room's known state and the participant's last post in
+/// the room (through this gateway).
 pub fn check(
     claims: &JoinClaims,
     policy: RoomPolicy,
@@ -61,14 +75,17 @@ pub fn check(
     let nickname = Nickname::parse(draft.nickname)?;
     let max_chars = usize::try_from(claims.max_length).unwrap_or(usize::MAX);
     let body = MessageBody::parse(draft.body, max_chars)?;
-    let owner = claims.role == Role::Owner;
+    // Same order as the CMS: room state, then mute, then slow mode.
     match policy.state {
         Some(RoomState::Closed) => return Err(Rejection::new(ErrorCode::RoomClosed, "the room is closed")),
-        Some(RoomState::Paused) if !owner => return Err(Rejection::new(ErrorCode::RoomPaused, "the room is paused")),
+        Some(RoomState::Paused) => return Err(Rejection::new(ErrorCode::RoomPaused, "the room is paused")),
         _ => {}
     }
+    if policy.known_muted {
+        return Err(Rejection::new(ErrorCode::Muted, "you are muted in this room"));
+    }
     let slow = Duration::from_secs(u64::from(policy.slow_mode_seconds));
-    if let Some(last) = last_post.filter(|_| !owner && !slow.is_zero()) {
+    if let Some(last) = last_post.filter(|_| !slow.is_zero()) {
         let waited = now.saturating_duration_since(last);
         if waited < slow {
             let wait = (slow - waited).as_secs().max(1);
@@ -87,6 +104,8 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
+    use tm_core::Role;
+
     use super::*;
 
     fn claims(role: Role) -> JoinClaims {
@@ -154,8 +173,10 @@ mod tests {
         assert_eq!(code(check(&p, closed, None, now, draft("hi"))), ErrorCode::RoomClosed);
     }
 
+    /// The report: the gateway let the owner post in a paused room and skip slow mode, the CMS
+    /// did not, so the owner got `accepted` for posts that were then dropped.
     #[test]
-    fn slow_mode_spaces_a_participants_posts_but_not_the_owners() {
+    fn the_owner_has_the_same_rules_as_at_the_cms_no_exemption() {
         let start = Instant::now();
         let slow = RoomPolicy {
             slow_mode_seconds: 30,
@@ -168,11 +189,39 @@ mod tests {
             ErrorCode::SlowDown
         );
         assert!(check(&p, slow, Some(start), start + Duration::from_secs(30), draft("hi")).is_ok());
-        assert!(check(&claims(Role::Owner), slow, Some(start), soon, draft("hi")).is_ok());
+        let owner = claims(Role::Owner);
+        assert_eq!(
+            code(check(&owner, slow, Some(start), soon, draft("hi"))),
+            ErrorCode::SlowDown
+        );
         let paused = RoomPolicy {
             state: Some(RoomState::Paused),
-            ..slow
+            ..RoomPolicy::default()
         };
-        assert!(check(&claims(Role::Owner), paused, None, soon, draft("hi")).is_ok());
+        assert_eq!(
+            code(check(&owner, paused, None, soon, draft("hi"))),
+            ErrorCode::RoomPaused
+        );
+        let closed = RoomPolicy {
+            state: Some(RoomState::Closed),
+            ..RoomPolicy::default()
+        };
+        assert_eq!(
+            code(check(&owner, closed, None, soon, draft("hi"))),
+            ErrorCode::RoomClosed
+        );
+    }
+
+    #[test]
+    fn a_poster_the_cms_refused_as_muted_is_refused_before_accepted() {
+        let muted = RoomPolicy {
+            known_muted: true,
+            ..RoomPolicy::default()
+        };
+        let now = Instant::now();
+        assert_eq!(
+            code(check(&claims(Role::Participant), muted, None, now, draft("hi"))),
+            ErrorCode::Muted
+        );
     }
 }

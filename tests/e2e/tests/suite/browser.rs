@@ -569,3 +569,70 @@ async fn screenshots_of_the_main_pages() {
     }
     system.shutdown().await.unwrap();
 }
+
+/// The post contract in the page: a post the gateway accepted and the CMS then refused (here:
+/// the owner muted the guest, which the gateway could not know yet) is shown as not sent, with
+/// the reason, instead of "sent" forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_refused_after_accepted_is_shown_as_not_sent_with_the_reason() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let slug = "browser-rejected";
+    let room = system.create_room(slug).await.unwrap();
+    let owner_token = room["owner_token"].as_str().unwrap().to_owned();
+    let guest = Browser::start(BrowserOptions::default()).await.unwrap();
+    guest
+        .client
+        .goto(&format!("{}/r/{slug}", system.cms_url(0)))
+        .await
+        .unwrap();
+    wait_live(&guest.client).await;
+
+    // The guest's participant id is the payload of its signed `tm_pid` cookie.
+    let cookie = guest.client.get_named_cookie("tm_pid").await.unwrap();
+    let participant = guest
+        .client
+        .execute(
+            "const p = arguments[0].split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
+             return atob(p + '='.repeat((4 - p.length % 4) % 4));",
+            vec![Value::String(cookie.value().to_owned())],
+        )
+        .await
+        .unwrap();
+    let muted = system
+        .http
+        .post(format!("{}/api/v1/rooms/{slug}/mutes", system.cms_url(0)))
+        .bearer_auth(&owner_token)
+        .json(&serde_json::json!({"participant_id": participant}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(muted.status().as_u16(), 204, "{participant}");
+
+    post_through_form(&guest.client, "Guest", "am I still heard?").await;
+    let meta = wait_for(
+        &guest.client,
+        "the post marked as refused",
+        "const li = document.querySelector('li.message.rejected[data-rejected=muted]');
+         return li && li.querySelector('.meta').textContent",
+    )
+    .await;
+    assert_eq!(meta, "not sent: you are muted in this room");
+    let state = guest
+        .client
+        .execute(
+            "return { pending: document.querySelectorAll('li.message.pending').length,
+                      text: document.querySelector('form[data-post-form] textarea').value,
+                      error: document.querySelector('[data-form-error]')?.textContent }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state["pending"], 0, "{state}");
+    assert_eq!(
+        state["text"], "am I still heard?",
+        "the text is back in the form: {state}"
+    );
+    assert_eq!(state["error"], "you are muted in this room", "{state}");
+    guest.close().await.unwrap();
+    system.shutdown().await.unwrap();
+}

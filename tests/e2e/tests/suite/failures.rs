@@ -79,7 +79,9 @@ async fn bus_for(system: &System) -> Bus {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_cut_during_posting_loses_and_duplicates_nothing() {
-    let mut system = System::start(Topology::default()).await.unwrap();
+    // 45 posts from the one address a test has, faster than the shipped limits allow; this test
+    // is about the broker cut (the limits have tests of their own in contract.rs).
+    let mut system = System::start(Topology::load_test()).await.unwrap();
     let slug = "e2e-broker-cut";
     system.create_room(slug).await.unwrap();
     let watchers = clients(&system, slug, 5).await;
@@ -141,7 +143,9 @@ async fn cms_killed_posts_queue_and_land_in_order_after_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_killed_clients_resume_without_gap_or_repeat() {
-    let mut system = System::start(Topology::default()).await.unwrap();
+    // 15 quick HTTP posts from the one address a test has, past the shipped burst of 10; this
+    // test is about the gateway restart (the limits have tests of their own in contract.rs).
+    let mut system = System::start(Topology::load_test()).await.unwrap();
     let slug = "e2e-gw-restart";
     system.create_room(slug).await.unwrap();
     let watchers = clients(&system, slug, 6).await;
@@ -261,7 +265,15 @@ async fn poison_command_is_dead_lettered_once_and_the_flow_continues() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_of_each_agree_and_survive_losing_one() {
-    let mut system = System::start(Topology { cms: 2, gateways: 2 }).await.unwrap();
+    // watchers[0] posts 12 times in quick succession, past the shipped burst of 10; this test
+    // is about losing one of each service (the limits have tests of their own in contract.rs).
+    let mut system = System::start(Topology {
+        cms: 2,
+        gateways: 2,
+        raised_posting_limits: true,
+    })
+    .await
+    .unwrap();
     let slug = "e2e-two-of-each";
     system.create_room(slug).await.unwrap();
     let watchers = clients(&system, slug, 8).await; // spread over both gateways

@@ -8,6 +8,7 @@
 
 mod admin_cli;
 mod browser;
+mod contract;
 mod failures;
 mod happy_path;
 mod ingest;

@@ -87,11 +87,17 @@ impl Gateway {
 
 /// A join token for `room`, as tm-cms would sign it.
 pub fn token(room: &Room, role: Role, max_length: u32) -> String {
+    token_for(room, role, max_length, &format!("participant-{}", room.id))
+}
+
+/// A join token for `room` and a given participant (the id tm-cms takes from the browser's
+/// cookie, which the client may throw away for a fresh one).
+pub fn token_for(room: &Room, role: Role, max_length: u32, participant: &str) -> String {
     let claims = JoinClaims {
         room_id: room.id,
         slug: room.slug.clone(),
         role,
-        participant_id: format!("participant-{}", room.id),
+        participant_id: participant.to_owned(),
         max_length,
         exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
     };
