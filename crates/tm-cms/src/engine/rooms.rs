@@ -96,7 +96,6 @@ pub struct Room {
     pub slug: String,
     pub url: String,
     pub topic: String,
-    #[schema(value_type = String, example = "open")]
     pub state: RoomState,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -105,14 +104,13 @@ pub struct Room {
     pub hashtags: Vec<String>,
     pub max_length: u32,
     pub slow_mode_seconds: u32,
-    #[schema(value_type = String, example = "post")]
     pub moderation: Moderation,
     pub password_required: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// Only on a closed room.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
     pub close_reason: Option<CloseReason>,
 }
 
@@ -134,11 +132,9 @@ pub struct CreateRoom {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoom {
     pub topic: Option<String>,
-    /// `open` or `paused`.
-    #[schema(value_type = Option<String>)]
+    /// `open` or `paused` (`closed` is refused with 422 `invalid_state`: use `/close`).
     pub state: Option<RoomState>,
     pub slow_mode_seconds: Option<u32>,
-    #[schema(value_type = Option<String>)]
     pub moderation: Option<Moderation>,
     pub hashtags: Option<Vec<String>>,
 }
