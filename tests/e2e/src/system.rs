@@ -19,6 +19,8 @@ const JOIN_SECRET: &str = "e2e-join-secret-0123456789abcdef0123456789";
 pub struct System {
     /// Set once this test's broker objects are gone, so `Drop` does not repeat the work.
     cleaned: bool,
+    /// Whether the CMS runs with the scenarios' relaxed rate limits (see `cms_service`).
+    relaxed_limits: bool,
     pub db: TestDatabase,
     pub db_proxy: ChaosProxy,
     pub broker_proxy: ChaosProxy,
@@ -60,7 +62,18 @@ fn db_addr() -> SocketAddr {
 }
 
 impl System {
+    /// An installation whose CMS lets scenarios post and join in bursts from one address.
     pub async fn start(topology: Topology) -> anyhow::Result<System> {
+        Self::start_with(topology, true).await
+    }
+
+    /// An installation whose CMS keeps the rate limits of its defaults file (an API fuzzer must
+    /// meet them as clients do).
+    pub async fn start_with_configured_limits(topology: Topology) -> anyhow::Result<System> {
+        Self::start_with(topology, false).await
+    }
+
+    async fn start_with(topology: Topology, relaxed_limits: bool) -> anyhow::Result<System> {
         let db = TestDatabase::create()?;
         let db_proxy = ChaosProxy::start(db_addr()).await?;
         let broker_proxy = ChaosProxy::start(broker_addr()).await?;
@@ -73,6 +86,7 @@ impl System {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut system = System {
             cleaned: false,
+            relaxed_limits,
             db,
             db_proxy,
             broker_proxy,
@@ -100,7 +114,7 @@ impl System {
 
     fn cms_service(&self, index: usize, addr: SocketAddr, gateway: SocketAddr) -> Service {
         let gateway_ws = format!("ws://{gateway}/ws");
-        let settings = vec![
+        let mut settings: Vec<(String, String)> = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__PUBLIC_URL".into(), format!("http://{addr}")),
             ("HTTP__GATEWAY_URL".into(), gateway_ws),
@@ -109,11 +123,15 @@ impl System {
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("JOIN__SECRET".into(), JOIN_SECRET.into()),
-            // Scenarios post in bursts from one address; rate limits have tests of their own.
-            ("POSTING__PER_MINUTE".into(), "100000".into()),
-            ("POSTING__BURST".into(), "10000".into()),
-            ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
         ];
+        if self.relaxed_limits {
+            // Scenarios post in bursts from one address; rate limits have tests of their own.
+            settings.extend([
+                ("POSTING__PER_MINUTE".into(), "100000".into()),
+                ("POSTING__BURST".into(), "10000".into()),
+                ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
+            ]);
+        }
         Service::new(
             Kind::Cms,
             &format!("cms{index}"),
