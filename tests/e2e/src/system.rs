@@ -19,8 +19,7 @@ const JOIN_SECRET: &str = "e2e-join-secret-0123456789abcdef0123456789";
 pub struct System {
     /// Set once this test's broker objects are gone, so `Drop` does not repeat the work.
     cleaned: bool,
-    /// Whether the CMS runs with the scenarios' relaxed rate limits (see `cms_service`).
-    relaxed_limits: bool,
+    options: Options,
     pub db: TestDatabase,
     pub db_proxy: ChaosProxy,
     pub broker_proxy: ChaosProxy,
@@ -28,6 +27,16 @@ pub struct System {
     pub cms: Vec<Service>,
     pub gateways: Vec<Service>,
     pub http: reqwest::Client,
+}
+
+/// How the installation differs from the scenarios' default.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Keep the CMS's configured rate limits (an API fuzzer must meet them as clients do)
+    /// instead of the scenarios' relaxed ones.
+    pub configured_limits: bool,
+    /// `admin.api_token` of the CMS (a bearer that owns every room); none by default.
+    pub admin_api_token: Option<String>,
 }
 
 /// How many of each service to run.
@@ -64,16 +73,10 @@ fn db_addr() -> SocketAddr {
 impl System {
     /// An installation whose CMS lets scenarios post and join in bursts from one address.
     pub async fn start(topology: Topology) -> anyhow::Result<System> {
-        Self::start_with(topology, true).await
+        Self::start_with(topology, Options::default()).await
     }
 
-    /// An installation whose CMS keeps the rate limits of its defaults file (an API fuzzer must
-    /// meet them as clients do).
-    pub async fn start_with_configured_limits(topology: Topology) -> anyhow::Result<System> {
-        Self::start_with(topology, false).await
-    }
-
-    async fn start_with(topology: Topology, relaxed_limits: bool) -> anyhow::Result<System> {
+    pub async fn start_with(topology: Topology, options: Options) -> anyhow::Result<System> {
         let db = TestDatabase::create()?;
         let db_proxy = ChaosProxy::start(db_addr()).await?;
         let broker_proxy = ChaosProxy::start(broker_addr()).await?;
@@ -86,7 +89,7 @@ impl System {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut system = System {
             cleaned: false,
-            relaxed_limits,
+            options,
             db,
             db_proxy,
             broker_proxy,
@@ -124,7 +127,10 @@ impl System {
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("JOIN__SECRET".into(), JOIN_SECRET.into()),
         ];
-        if self.relaxed_limits {
+        if let Some(token) = &self.options.admin_api_token {
+            settings.push(("ADMIN__API_TOKEN".into(), token.clone()));
+        }
+        if !self.options.configured_limits {
             // Scenarios post in bursts from one address; rate limits have tests of their own.
             settings.extend([
                 ("POSTING__PER_MINUTE".into(), "100000".into()),

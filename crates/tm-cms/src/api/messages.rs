@@ -16,7 +16,11 @@ use crate::errors::ErrorBody;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostMessage {
+    /// No control or invisible characters.
+    #[schema(min_length = 1, max_length = 32)]
     pub nickname: String,
+    /// At most the room's `max_length` characters; no control or invisible characters.
+    #[schema(min_length = 1, max_length = 2000)]
     pub body: String,
     /// Makes the post idempotent: a resend with the same id returns the stored message.
     #[schema(value_type = Option<String>, example = "0193c6a4-7c4e-7d2a-9f1e-2b3c4d5e6f70")]
