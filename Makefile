@@ -7,7 +7,13 @@ DEV_ENV := .run/dev-services.env
 NEXTEST_PROFILE := $(if $(filter-out 0 false,$(CI)),--profile ci)
 
 .DEFAULT_GOAL := help
-.PHONY: help services browser screenshots run build test test-rust lint fmt fmt-check clippy boundaries deny deploy-check bench
+# The API fuzzer the end-to-end suite runs against tm-cms's OpenAPI description
+# (tests/e2e/tests/suite/openapi_fuzz.rs). Pinned: a new version brings new checks.
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_VENV := target/schemathesis-venv
+SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed-$(SCHEMATHESIS_VERSION)
+
+.PHONY: help services browser schemathesis-venv screenshots run build test test-rust lint fmt fmt-check clippy boundaries deny deploy-check bench
 
 help: ## list the targets
 	@echo "tm: make <target>"
@@ -19,6 +25,13 @@ services: ## start (or install) MariaDB and RabbitMQ if they are not running: sc
 browser: ## also install headless Chromium and chromedriver (browser tests)
 	scripts/dev-services.sh --with-browser
 
+schemathesis-venv: $(SCHEMATHESIS_STAMP) ## install the pinned schemathesis (API fuzzer) in target/schemathesis-venv, once
+
+$(SCHEMATHESIS_STAMP):
+	python3 -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet --disable-pip-version-check 'schemathesis==$(SCHEMATHESIS_VERSION)'
+	touch $@
+
 build: ## build every crate
 	$(CARGO) build --workspace --all-targets
 
@@ -27,7 +40,7 @@ run: ## bring up MariaDB, RabbitMQ, tm-cms, tm-gateway and tm-ingest; prints the
 
 test: browser lint deploy-check test-rust ## everything CI checks: services, fmt, clippy, boundaries, unit checks, all tests
 
-test-rust: services ## only the tests (one nextest run, plus doctests), against the servers `services` found
+test-rust: services schemathesis-venv ## only the tests (one nextest run, plus doctests), against the servers `services` found
 	@# The end-to-end suite (tests/e2e) runs the real binaries: build them first.
 	$(CARGO) build --workspace --bins
 	@set -e; . ./$(DEV_ENV); \

@@ -9,6 +9,7 @@ use crate::domain::Hashtag;
 
 /// One piece of a body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Token {
     /// Plain text, shown as is (escaped).

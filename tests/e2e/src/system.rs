@@ -16,6 +16,7 @@ use crate::services::{Kind, Service};
 pub struct System {
     /// Set once this test's broker objects are gone, so `Drop` does not repeat the work.
     cleaned: bool,
+    options: Options,
     pub db: TestDatabase,
     pub db_proxy: ChaosProxy,
     pub broker_proxy: ChaosProxy,
@@ -26,6 +27,17 @@ pub struct System {
     pub cms: Vec<Service>,
     pub gateways: Vec<Service>,
     pub http: reqwest::Client,
+}
+
+/// How the installation differs from the scenarios' default.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Keep the CMS's configured join-attempt and room-creation limits (an API fuzzer must
+    /// meet them as clients do) instead of the scenarios' relaxed ones. The posting limits are
+    /// the configured ones unless [`Topology::raised_posting_limits`].
+    pub configured_limits: bool,
+    /// `admin.api_token` of the CMS (a bearer that owns every room); none by default.
+    pub admin_api_token: Option<String>,
 }
 
 /// How many of each service to run, and whether the posting limits are the defaults.
@@ -79,7 +91,12 @@ fn db_addr() -> SocketAddr {
 }
 
 impl System {
+    /// An installation whose CMS lets scenarios post and join in bursts from one address.
     pub async fn start(topology: Topology) -> anyhow::Result<System> {
+        Self::start_with(topology, Options::default()).await
+    }
+
+    pub async fn start_with(topology: Topology, options: Options) -> anyhow::Result<System> {
         let db = TestDatabase::create()?;
         let db_proxy = ChaosProxy::start(db_addr()).await?;
         let broker_proxy = ChaosProxy::start(broker_addr()).await?;
@@ -92,6 +109,7 @@ impl System {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut system = System {
             cleaned: false,
+            options,
             db,
             db_proxy,
             broker_proxy,
@@ -122,7 +140,7 @@ impl System {
 
     fn cms_service(&self, index: usize, addr: SocketAddr, gateway: SocketAddr, raised_limits: bool) -> Service {
         let gateway_ws = format!("ws://{gateway}/ws");
-        let mut settings = vec![
+        let mut settings: Vec<(String, String)> = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__PUBLIC_URL".into(), format!("http://{addr}")),
             ("HTTP__GATEWAY_URL".into(), gateway_ws),
@@ -131,12 +149,19 @@ impl System {
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("JOIN__SECRET".into(), self.join_secret.clone()),
-            // Scenarios join many clients and create many rooms from one address; the
-            // password-attempt and room-creation limits have tests of their own. The posting
-            // limits stay the shipped ones (see `Topology`).
-            ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
-            ("ROOMS__CREATES_PER_ADDRESS".into(), "100000".into()),
         ];
+        if let Some(token) = &self.options.admin_api_token {
+            settings.push(("ADMIN__API_TOKEN".into(), token.clone()));
+        }
+        if !self.options.configured_limits {
+            // Scenarios join many clients and create many rooms from one address; the
+            // password-attempt and room-creation limits have tests of their own.
+            settings.extend([
+                ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
+                ("ROOMS__CREATES_PER_ADDRESS".into(), "100000".into()),
+            ]);
+        }
+        // The posting limits stay the shipped ones unless the topology lifts them (see `Topology`).
         if raised_limits {
             settings.push(("POSTING__PER_MINUTE".into(), "100000".into()));
             settings.push(("POSTING__BURST".into(), "10000".into()));

@@ -2,22 +2,37 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::openapi::{InvalidJson, PayloadTooLarge, Unavailable};
 use super::request::{bearer, client_ip, joining_participant_id};
 use crate::engine::join::{JoinError, JoinRequest, JoinResponse};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
 /// The body is optional (`{}` or nothing for rooms without a password).
-#[utoipa::path(post, path = "/api/v1/rooms/{slug}/join", request_body(content = JoinRequest, description = "optional"),
-    responses((status = 200, body = JoinResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 410, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/rooms/{slug}/join", params(("slug" = String, Path, description = "the room's name (its slug)")),
+    request_body(content = JoinRequest, description = "optional: `{}` or no body for a room without a password"),
+    responses(
+        (status = 200, description = "a join token for the gateway", body = JoinResponse),
+        (status = 400, response = InvalidJson),
+        (status = 401, description = "`password_required`, `wrong_password`", body = ErrorBody),
+        (status = 403, description = "`not_member`: a join token of another room as bearer", body = ErrorBody),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 410, description = "`room_closed`", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "`invalid_request`: JSON of the wrong shape", body = ErrorBody),
+        (status = 429, description = "`too_many_attempts`: too many password guesses from this address for this room", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, response = Unavailable),
+    ),
+    security((), ("join_token" = []), ("owner_token" = [])))]
 #[tracing::instrument(skip(engine, req, body))]
 pub async fn join(
     engine: web::Data<Engine>,
     req: HttpRequest,
     slug: web::Path<String>,
-    body: web::Bytes,
+    body: super::RawBody,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let body = body.0;
     let request: JoinRequest = if body.iter().all(u8::is_ascii_whitespace) {
         JoinRequest::default()
     } else {

@@ -136,6 +136,36 @@ fn invalid_json_owned(err: &serde_json::Error) -> actix_web::Error {
     actix_web::error::InternalError::from_response(message.clone(), error_response(status, code, &message)).into()
 }
 
+/// A request body read as bytes (for handlers that parse optional JSON themselves) whose
+/// failures answer like the JSON extractor's: 413 `payload_too_large` past `http.max_json_bytes`,
+/// 400 `invalid_json` for a body that could not be read. actix's own `Bytes` extractor answers
+/// those in plain text, outside the API's error contract.
+pub struct RawBody(pub web::Bytes);
+
+impl actix_web::FromRequest for RawBody {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move { bytes.await.map(RawBody).map_err(payload_error) })
+    }
+}
+
+fn payload_error(err: actix_web::Error) -> actix_web::Error {
+    let message = err.to_string();
+    let overflow = matches!(
+        err.as_error::<actix_web::error::PayloadError>(),
+        Some(actix_web::error::PayloadError::Overflow)
+    );
+    let response = if overflow {
+        error_response(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", &message)
+    } else {
+        error_response(StatusCode::BAD_REQUEST, "invalid_json", &message)
+    };
+    actix_web::error::InternalError::from_response(message, response).into()
+}
+
 fn path_error(err: PathError) -> actix_web::Error {
     let message = err.to_string();
     actix_web::error::InternalError::from_response(

@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::openapi::{InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::bearer;
 use crate::engine::messages::{MessageList, MessageView};
 use crate::engine::moderation::{AuditList, ModerationError, MuteRequest};
@@ -10,8 +11,17 @@ use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
 /// Owner: mute a participant in this room.
-#[utoipa::path(post, path = "/api/v1/rooms/{slug}/mutes", request_body = MuteRequest,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/rooms/{slug}/mutes", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = MuteRequest,
+    responses(
+        (status = 204, description = "muted (muting twice changes nothing)"),
+        (status = 400, response = InvalidJson),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_participant` (not 1 to 128 characters)", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 pub async fn mute(
     engine: web::Data<Engine>,
@@ -27,7 +37,14 @@ pub async fn mute(
 
 /// Owner: lift a mute.
 #[utoipa::path(delete, path = "/api/v1/rooms/{slug}/mutes/{participant_id}",
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("slug" = String, Path, description = "the room's name (its slug)"), ("participant_id" = String, Path, description = "the muted participant's id")),
+    responses(
+        (status = 204, description = "the mute is lifted (or there was none)"),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_participant`: not 1 to 128 characters", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 pub async fn unmute(
     engine: web::Data<Engine>,
@@ -40,8 +57,13 @@ pub async fn unmute(
 }
 
 /// Owner: messages waiting for approval.
-#[utoipa::path(get, path = "/api/v1/rooms/{slug}/pending",
-    responses((status = 200, body = MessageList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}/pending", params(("slug" = String, Path, description = "the room's name (its slug)")),
+    responses(
+        (status = 200, description = "the messages waiting for approval, oldest first", body = MessageList),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 pub async fn pending(
     engine: web::Data<Engine>,
@@ -53,7 +75,15 @@ pub async fn pending(
 
 /// Owner: show a pending message.
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages/{id}/approve",
-    responses((status = 200, body = MessageView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the pending message's id")),
+    responses(
+        (status = 200, description = "the message, now visible with the next seq", body = MessageView),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`, `message_not_found`, or `not_found` (an id that is not a number)", body = ErrorBody),
+        (status = 409, description = "`not_pending`", body = ErrorBody),
+        (status = 410, description = "`room_closed`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 pub async fn approve(
     engine: web::Data<Engine>,
@@ -66,7 +96,14 @@ pub async fn approve(
 
 /// Owner: drop a pending message unseen.
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages/{id}/reject",
-    responses((status = 200, body = MessageView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the pending message's id")),
+    responses(
+        (status = 200, description = "the message, deleted unseen", body = MessageView),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`, `message_not_found`, or `not_found` (an id that is not a number)", body = ErrorBody),
+        (status = 409, description = "`not_pending`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 pub async fn reject(
     engine: web::Data<Engine>,
@@ -78,8 +115,13 @@ pub async fn reject(
 }
 
 /// Owner: the moderation log, newest first.
-#[utoipa::path(get, path = "/api/v1/rooms/{slug}/audit",
-    responses((status = 200, body = AuditList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}/audit", params(("slug" = String, Path, description = "the room's name (its slug)")),
+    responses(
+        (status = 200, description = "the moderation log, newest first", body = AuditList),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 pub async fn audit(
     engine: web::Data<Engine>,

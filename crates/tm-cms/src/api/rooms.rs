@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::openapi::{InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::{bearer, client_ip};
 use crate::engine::room_writes::RotatedOwnerToken;
 use crate::engine::rooms::{CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom};
@@ -10,8 +11,16 @@ use crate::errors::ErrorBody;
 
 /// Creates a room; the answer carries the owner token, shown only this once.
 #[utoipa::path(post, path = "/api/v1/rooms", request_body = CreateRoom,
-    responses((status = 201, body = CreatedRoom), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
-        (status = 429, body = ErrorBody)))]
+    responses(
+        (status = 201, description = "the room, with its owner token", body = CreatedRoom),
+        (status = 400, response = InvalidJson),
+        (status = 409, description = "`name_taken`: an open room has this name", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_name`, `invalid_lifetime`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_password`, `invalid_max_length`", body = ErrorBody),
+        (status = 429, description = "`too_many_rooms`: this address created its share of rooms; `Retry-After` says when to try again", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ))]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     engine: web::Data<Engine>,
@@ -22,17 +31,30 @@ pub async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
-#[utoipa::path(get, path = "/api/v1/rooms/{slug}",
-    responses((status = 200, body = Room), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")),
+    responses(
+        (status = 200, description = "the open room of that name, or the most recent closed one", body = Room),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ))]
 #[tracing::instrument(skip(engine))]
 pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<HttpResponse, RoomError> {
     Ok(HttpResponse::Ok().json(engine.get_room(&slug).await?))
 }
 
 /// Owner: change topic, state (open/paused), slow mode, moderation mode or hashtags.
-#[utoipa::path(patch, path = "/api/v1/rooms/{slug}", request_body = UpdateRoom,
-    responses((status = 200, body = Room), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)),
+#[utoipa::path(patch, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = UpdateRoom,
+    responses(
+        (status = 200, description = "the updated room", body = Room),
+        (status = 400, response = InvalidJson),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 410, description = "`room_closed`", body = ErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 #[tracing::instrument(skip(engine, req, body))]
 pub async fn update(
@@ -48,8 +70,13 @@ pub async fn update(
 }
 
 /// Owner: close the room (its name becomes free).
-#[utoipa::path(post, path = "/api/v1/rooms/{slug}/close",
-    responses((status = 200, body = Room), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/rooms/{slug}/close", params(("slug" = String, Path, description = "the room's name (its slug)")),
+    responses(
+        (status = 200, description = "the closed room (closing a closed room changes nothing)", body = Room),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 #[tracing::instrument(skip(engine, req))]
 pub async fn close(
@@ -62,8 +89,13 @@ pub async fn close(
 }
 
 /// Owner: replace the owner token; the old one is refused from now on (403 `not_owner`).
-#[utoipa::path(post, path = "/api/v1/rooms/{slug}/owner_token",
-    responses((status = 200, body = RotatedOwnerToken), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/rooms/{slug}/owner_token", params(("slug" = String, Path, description = "the room's name (its slug)")),
+    responses(
+        (status = 200, description = "the new owner token, shown only this once", body = RotatedOwnerToken),
+        (status = 403, response = NotOwner),
+        (status = 404, description = "`room_not_found`", body = ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
     security(("owner_token" = [])))]
 #[tracing::instrument(skip(engine, req))]
 pub async fn rotate_owner_token(

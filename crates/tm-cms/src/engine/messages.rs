@@ -17,6 +17,7 @@ pub const MAX_LIMIT: i64 = 1000;
 
 /// `?after=&limit=` of the read endpoints.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// Only items with a greater seq (default 0).
@@ -31,13 +32,23 @@ impl Page {
     }
 }
 
-/// A message with its moderation state (`visible` or `pending`).
+/// A message with its moderation state.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageView {
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub message: Message,
+    /// `visible`, `pending` (waiting for the owner's approval; `seq` 0) or `deleted` (what a
+    /// reject answers).
+    #[schema(schema_with = message_state_schema)]
     pub state: String,
+}
+
+/// The values `messages.state` takes (the column is a string).
+fn message_state_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["visible", "pending", "deleted"]))
+        .build()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -68,6 +68,7 @@ api_error!(ModerationError);
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MuteRequest {
+    #[schema(min_length = 1, max_length = 128)]
     pub participant_id: String,
 }
 

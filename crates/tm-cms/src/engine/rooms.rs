@@ -107,7 +107,6 @@ pub struct Room {
     pub slug: String,
     pub url: String,
     pub topic: String,
-    #[schema(value_type = String, example = "open")]
     pub state: RoomState,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -116,14 +115,13 @@ pub struct Room {
     pub hashtags: Vec<String>,
     pub max_length: u32,
     pub slow_mode_seconds: u32,
-    #[schema(value_type = String, example = "post")]
     pub moderation: Moderation,
     pub password_required: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// Only on a closed room.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
     pub close_reason: Option<CloseReason>,
 }
 
@@ -131,26 +129,53 @@ pub struct Room {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoom {
+    /// `a-z 0-9 -` (upper case is folded), no dash at either end or twice in a row, not a
+    /// reserved name.
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$",
+        example = "physics-101"
+    )]
     pub name: String,
-    /// `2h`, `1d`, `1w`, `1m` or `1y`.
+    #[schema(schema_with = lifetime_schema)]
     pub lifetime: String,
+    /// No control characters.
+    #[schema(max_length = 200)]
     pub topic: Option<String>,
+    /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
+    #[schema(max_items = 10)]
     pub hashtags: Option<Vec<String>>,
+    #[schema(min_length = 1, max_length = 128)]
     pub password: Option<String>,
+    /// The longest message in characters (default 280).
+    #[schema(minimum = 1, maximum = 2000)]
     pub max_length: Option<u32>,
+}
+
+/// `Lifetime`'s wire forms (the field is parsed by the engine, to answer `invalid_lifetime`).
+fn lifetime_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(tm_core::domain::Lifetime::ALL.map(|l| l.as_str())))
+        .description(Some("`2h`, `1d`, `1w`, `1m` (30 days) or `1y` (365 days)"))
+        .build()
 }
 
 /// `PATCH /api/v1/rooms/{slug}`: every field optional.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoom {
+    /// No control characters.
+    #[schema(max_length = 200)]
     pub topic: Option<String>,
-    /// `open` or `paused`.
-    #[schema(value_type = Option<String>)]
+    /// `open` or `paused` (`closed` is refused with 422 `invalid_state`: use `/close`).
     pub state: Option<RoomState>,
+    #[schema(maximum = 3600)]
     pub slow_mode_seconds: Option<u32>,
-    #[schema(value_type = Option<String>)]
     pub moderation: Option<Moderation>,
+    /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
+    #[schema(max_items = 10)]
     pub hashtags: Option<Vec<String>>,
 }
 

@@ -71,6 +71,17 @@ async fn malformed_requests_get_typed_client_errors() {
             StatusCode::NOT_FOUND,
             "not_found",
         ),
+        // Issue 19: /join reads its optional body itself; an oversized one was a plain-text 413.
+        (
+            app.client
+                .post(app.url("/api/v1/rooms/robust/join"))
+                .body(format!(r#"{{"password": "{}"}}"#, "a".repeat(100_000)))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
         (
             app.get("/api/v1/rooms/robust/messages?after=-1").await,
             StatusCode::BAD_REQUEST,

@@ -9,6 +9,7 @@ use crate::parse_list::Token;
 
 /// Where a message came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     Post,
@@ -33,6 +34,7 @@ impl MessageKind {
 
 /// docs/protocol.md's message object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: u64,
     pub seq: Seq,
@@ -40,6 +42,7 @@ pub struct Message {
     pub room: String,
     pub nickname: String,
     /// The speaker's colour, `#rrggbb`, stable per participant.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9a-f]{6}$", example = "#1f77b4"))]
     pub color: String,
     pub body: String,
     pub tokens: Vec<Token>,
@@ -47,7 +50,9 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "uuid"))]
     pub client_id: Option<Uuid>,
 }

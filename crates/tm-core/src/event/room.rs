@@ -49,6 +49,7 @@ impl Event for MessageDeleted {
 
 /// Whether a room takes posts right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomState {
     Open,
@@ -58,6 +59,7 @@ pub enum RoomState {
 
 /// Whether posts show at once or wait for the owner's approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Moderation {
     Post,
@@ -86,6 +88,7 @@ impl Event for RoomUpdated {
 
 /// Why a room closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
     Owner,

@@ -13,5 +13,6 @@ mod failures;
 mod happy_path;
 mod ingest;
 mod make_run;
+mod openapi_fuzz;
 mod privacy;
 mod report;
