@@ -1,7 +1,8 @@
 //! Issue 20: a room follows #physics101 on Bluesky. The real tm-ingest reads the fake Jetstream;
 //! a matching post appears in the room (API and a real Chromium) with its author's handle and
 //! link, a non-matching one never does, posts made while the connection is down arrive exactly
-//! once after the reconnect, and an upstream delete removes the message from the room.
+//! once after the reconnect, an upstream delete removes the message from the room, and a muted
+//! Bluesky author's later posts are not shown.
 
 use std::time::Duration;
 
@@ -75,7 +76,8 @@ async fn ingest_metric(system: &System, addr: std::net::SocketAddr, line: &str) 
 async fn a_room_follows_a_bluesky_hashtag_through_a_dropped_connection_and_an_upstream_delete() {
     let system = System::start(Topology::default()).await.unwrap();
     let slug = "e2e-bluesky";
-    system.create_room_following(slug, &["physics101"]).await.unwrap();
+    let created = system.create_room_following(slug, &["physics101"]).await.unwrap();
+    let owner_token = created["owner_token"].as_str().unwrap().to_owned();
     let watcher = system.join(slug, 0).await.unwrap();
     let browser = Browser::start(BrowserOptions::default()).await.unwrap();
     browser
@@ -184,10 +186,31 @@ async fn a_room_follows_a_bluesky_hashtag_through_a_dropped_connection_and_an_up
         !history.to_string().contains("Standing waves"),
         "deleted means gone, also from the replay: {history}"
     );
-    watcher.wait_for_seq(4, LONG).await.unwrap(); // three posts and the delete
+    // The owner mutes Bob (participant `bluesky:<did>`): his later posts are skipped, Ada's land.
+    let muted = system
+        .http
+        .post(format!("{}/api/v1/rooms/{slug}/mutes", system.cms_url(0)))
+        .bearer_auth(&owner_token)
+        .json(&serde_json::json!({"participant_id": format!("bluesky:{BOB}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(muted.status(), reqwest::StatusCode::NO_CONTENT);
+    jetstream.identity(BOB, "bob.renamed.example"); // a new handle does not escape the mute
+    jetstream.post(BOB, "3kmuted", "Muted #physics101", &["physics101"]);
+    jetstream.post(ADA, "3kafter", "After the mute #physics101", &["physics101"]);
+    let after_mute = wait_for_messages(&system, slug, "Ada's post after the mute", |m| {
+        m.iter().any(|m| m["source_url"] == link(ADA, "3kafter"))
+    })
+    .await;
+    assert!(
+        !after_mute.iter().any(|m| m["source_url"] == link(BOB, "3kmuted")),
+        "the muted author's post is skipped: {after_mute:?}"
+    );
+    watcher.wait_for_seq(5, LONG).await.unwrap(); // three posts, the delete, Ada's post after the mute
     watcher.snapshot(|o| assert_eq!(o.repeats_on_socket + o.gaps_on_socket, 0));
     println!(
-        "e2e bluesky: posts_emitted=6 matching=3 stored={} after_delete={}",
+        "e2e bluesky: posts_emitted=8 matching=5 stored={} after_delete_and_mute={}",
         after_gap.len(),
         bluesky_messages(&system, slug).await.len()
     );
