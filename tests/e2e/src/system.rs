@@ -222,6 +222,27 @@ impl System {
         &self.join_secret
     }
 
+    /// A tm-ingest with only the Bluesky source, reading the fake Jetstream at `endpoint`, with
+    /// its own state folder. Not started: call `start()`.
+    pub fn bluesky_ingest_service(&self, endpoint: &str, state_dir: &std::path::Path) -> anyhow::Result<Service> {
+        let addr = free_addr()?;
+        let settings = vec![
+            ("HTTP__BIND".into(), addr.to_string()),
+            ("BUS__URL".into(), self.amqp_url()),
+            ("BUS__PREFIX".into(), self.prefix.clone()),
+            ("BLUESKY__ENDPOINTS".into(), endpoint.to_owned()),
+            ("BLUESKY__CURSOR_SAVE_MS".into(), "200".into()),
+            ("STATE__DIR".into(), state_dir.display().to_string()),
+        ];
+        Ok(Service::new(
+            Kind::Ingest,
+            "ingest-bluesky",
+            self.prefix.trim_end_matches('.'),
+            addr,
+            settings,
+        ))
+    }
+
     pub fn cms_url(&self, index: usize) -> String {
         format!("http://{}", self.cms[index].http_addr)
     }

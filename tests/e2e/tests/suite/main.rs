@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin_cli;
+mod bluesky;
 mod browser;
 mod contract;
 mod failures;
