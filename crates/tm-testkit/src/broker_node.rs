@@ -46,22 +46,9 @@ pub struct BrokerNode {
 impl BrokerNode {
     /// Starts a node and waits until it answers AMQP.
     pub async fn start(options: BrokerNodeOptions) -> io::Result<BrokerNode> {
-        Self::start_with(options, None).await
-    }
-
-    /// Starts a node; with `cookie`, the Erlang cookie that the nodes of one cluster (and
-    /// `rabbitmqctl`) share.
-    pub(crate) async fn start_with(options: BrokerNodeOptions, cookie: Option<&str>) -> io::Result<BrokerNode> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let dir = std::env::temp_dir().join(format!("tm-broker-{id}"));
         std::fs::create_dir_all(&dir)?;
-        if let Some(cookie) = cookie {
-            use std::os::unix::fs::PermissionsExt;
-            let file = dir.join(".erlang.cookie");
-            std::fs::write(&file, cookie)?;
-            // Erlang refuses a cookie file that others can read.
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400))?;
-        }
         let amqp_port = free_port()?;
         let dist_port = free_port()?;
         let tls_port = if options.tls {
@@ -155,46 +142,6 @@ impl BrokerNode {
 
     fn log_dir(&self) -> PathBuf {
         self.dir.join("log")
-    }
-
-    /// The Erlang node name, e.g. `tm-test-0123456789ab@localhost`.
-    pub fn node_name(&self) -> &str {
-        &self.node_name
-    }
-
-    /// Whether the node runs (it was not killed or stopped since its last start).
-    pub fn is_running(&self) -> bool {
-        self.child.is_some()
-    }
-
-    /// Runs `rabbitmqctl -n <this node> <args>` with the node's own environment (cookie, config),
-    /// failing with its output when it does not succeed.
-    pub async fn ctl(&self, args: &[&str]) -> io::Result<String> {
-        let script = server_script()?.with_file_name("rabbitmqctl");
-        let out = Command::new(script)
-            .env("HOME", &self.dir)
-            .env("RABBITMQ_CONF_ENV_FILE", self.dir.join("rabbitmq-env.conf"))
-            .env("RABBITMQ_CONFIG_FILE", self.dir.join("rabbitmq.conf"))
-            .env("RABBITMQ_ENABLED_PLUGINS_FILE", self.dir.join("enabled_plugins"))
-            .args(["-n", &self.node_name])
-            .args(args)
-            .current_dir(&self.dir)
-            .output()
-            .await?;
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if !out.status.success() {
-            return Err(io::Error::other(format!(
-                "rabbitmqctl -n {} {}: {}\n{text}",
-                self.node_name,
-                args.join(" "),
-                out.status
-            )));
-        }
-        Ok(text)
     }
 
     async fn signal(&mut self, signal: Signal) -> io::Result<()> {

@@ -3,8 +3,7 @@
 //! - [`ChaosProxy`]: a TCP proxy in front of a real server (RabbitMQ, MariaDB) whose link a
 //!   test can [`cut`](ChaosProxy::cut) and [`restore`](ChaosProxy::restore);
 //! - [`BrokerNode`]: a private `rabbitmq-server` node (own name, ports, data directory; plain
-//!   and optionally TLS listeners) that a test can kill -9 and restart, and [`BrokerCluster`],
-//!   several of them clustered;
+//!   and optionally TLS listeners) that a test can kill -9 and restart;
 //! - [`wait_until`]: poll a condition with a deadline instead of sleeping;
 //! - [`fake_twitter`], [`fake_mastodon`] and [`fake_jetstream`]: local servers that speak the
 //!   Twitter v2 filtered stream, Mastodon streaming and Bluesky Jetstream protocols of
@@ -12,7 +11,6 @@
 //! - [`unique_prefix`]: a name prefix that isolates one test from every other on a shared
 //!   broker or database.
 
-mod broker_cluster;
 mod broker_node;
 mod chaos;
 pub mod fake_jetstream;
@@ -20,7 +18,6 @@ pub mod fake_mastodon;
 pub mod fake_twitter;
 mod wait;
 
-pub use broker_cluster::BrokerCluster;
 pub use broker_node::{BrokerNode, BrokerNodeOptions};
 pub use chaos::ChaosProxy;
 pub use wait::{wait_until, wait_until_async};
