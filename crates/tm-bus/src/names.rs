@@ -30,7 +30,7 @@ pub enum CommandQueue {
     CmsPosts,
     /// `cms.ingest` ← `ingest.item` on `tm.commands`.
     CmsIngest,
-    /// `cms.control` ← `sources.snapshot.request` on `tm.commands`.
+    /// `cms.control` ← `sources.snapshot.request`, `room.head.request` on `tm.commands`.
     CmsControl,
     /// `ingest.sources` ← `sources.changed`, `sources.snapshot` on `tm.events`; single active
     /// consumer.
@@ -61,7 +61,7 @@ impl CommandQueue {
         match self {
             CommandQueue::CmsPosts => (Exchange::Commands, &["post.submit"]),
             CommandQueue::CmsIngest => (Exchange::Commands, &["ingest.item"]),
-            CommandQueue::CmsControl => (Exchange::Commands, &["sources.snapshot.request"]),
+            CommandQueue::CmsControl => (Exchange::Commands, &["sources.snapshot.request", "room.head.request"]),
             CommandQueue::IngestSources => (Exchange::Events, &["sources.changed", "sources.snapshot"]),
         }
     }

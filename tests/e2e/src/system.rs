@@ -22,6 +22,9 @@ pub struct System {
     pub db: TestDatabase,
     pub db_proxy: ChaosProxy,
     pub broker_proxy: ChaosProxy,
+    /// Between the gateways and `broker_proxy`: cutting it isolates the gateways alone, cutting
+    /// `broker_proxy` isolates everyone.
+    pub gateway_broker_proxy: ChaosProxy,
     pub prefix: String,
     pub cms: Vec<Service>,
     pub gateways: Vec<Service>,
@@ -64,6 +67,7 @@ impl System {
         let db = TestDatabase::create()?;
         let db_proxy = ChaosProxy::start(db_addr()).await?;
         let broker_proxy = ChaosProxy::start(broker_addr()).await?;
+        let gateway_broker_proxy = ChaosProxy::start(broker_proxy.addr()).await?;
         let prefix = tm_testkit::unique_prefix();
         let cms_addrs = (0..topology.cms)
             .map(|_| free_addr())
@@ -76,6 +80,7 @@ impl System {
             db,
             db_proxy,
             broker_proxy,
+            gateway_broker_proxy,
             prefix,
             cms: vec![],
             gateways: vec![],
@@ -128,7 +133,10 @@ impl System {
         let settings = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__ALLOWED_ORIGINS".into(), origins),
-            ("BUS__URL".into(), self.amqp_url()),
+            (
+                "BUS__URL".into(),
+                format!("amqp://guest:guest@{}/%2f", self.gateway_broker_proxy.addr()),
+            ),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("TOKENS__SECRET".into(), JOIN_SECRET.into()),
         ];

@@ -11,10 +11,12 @@ mod message;
 mod room;
 mod sources;
 
-pub use commands::{IngestItem, IngestSource, PostSubmit, SourcesSnapshotRequest};
+pub use commands::{IngestItem, IngestSource, PostSubmit, RoomHeadRequest, SourcesSnapshotRequest};
 pub use envelope::{DecodeError, Envelope, RawEnvelope};
 pub use message::{Message, MessageKind};
-pub use room::{CloseReason, MessageCreated, MessageDeleted, Moderation, Presence, RoomClosed, RoomState, RoomUpdated};
+pub use room::{
+    CloseReason, MessageCreated, MessageDeleted, Moderation, Presence, RoomClosed, RoomHead, RoomState, RoomUpdated,
+};
 pub use sources::{RoomSources, SourcesChanged, SourcesSnapshot};
 
 use serde::{de::DeserializeOwned, Serialize};
