@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
-use tm_testkit::ChaosProxy;
+use tm_testkit::{BrokerNode, BrokerNodeOptions, ChaosProxy};
 
 use crate::db::TestDatabase;
 use crate::live::{Endpoints, LiveClient};
@@ -25,22 +25,36 @@ pub struct System {
     /// Between the gateways and `broker_proxy`: cutting it isolates the gateways alone, cutting
     /// `broker_proxy` isolates everyone.
     pub gateway_broker_proxy: ChaosProxy,
+    /// The private broker node behind `broker_proxy`, with `Topology::private_broker`.
+    pub broker: Option<BrokerNode>,
+    default_posting_limits: bool,
     pub prefix: String,
     pub cms: Vec<Service>,
     pub gateways: Vec<Service>,
     pub http: reqwest::Client,
 }
 
-/// How many of each service to run.
+/// How many of each service to run, and on what.
 #[derive(Debug, Clone, Copy)]
 pub struct Topology {
     pub cms: usize,
     pub gateways: usize,
+    /// A private RabbitMQ node for this test (`System::broker`) that it may kill -9 and
+    /// restart, instead of the shared development broker.
+    pub private_broker: bool,
+    /// Keep the CMS's default posting limits (the load scenarios spread their posts over
+    /// enough participants to stay within them) instead of raising them.
+    pub default_posting_limits: bool,
 }
 
 impl Default for Topology {
     fn default() -> Self {
-        Topology { cms: 1, gateways: 1 }
+        Topology {
+            cms: 1,
+            gateways: 1,
+            private_broker: false,
+            default_posting_limits: false,
+        }
     }
 }
 
@@ -66,7 +80,12 @@ impl System {
     pub async fn start(topology: Topology) -> anyhow::Result<System> {
         let db = TestDatabase::create()?;
         let db_proxy = ChaosProxy::start(db_addr()).await?;
-        let broker_proxy = ChaosProxy::start(broker_addr()).await?;
+        let broker = if topology.private_broker {
+            Some(BrokerNode::start(BrokerNodeOptions::default()).await?)
+        } else {
+            None
+        };
+        let broker_proxy = ChaosProxy::start(broker.as_ref().map_or_else(broker_addr, BrokerNode::amqp_addr)).await?;
         let gateway_broker_proxy = ChaosProxy::start(broker_proxy.addr()).await?;
         let prefix = tm_testkit::unique_prefix();
         let cms_addrs = (0..topology.cms)
@@ -81,6 +100,8 @@ impl System {
             db_proxy,
             broker_proxy,
             gateway_broker_proxy,
+            broker,
+            default_posting_limits: topology.default_posting_limits,
             prefix,
             cms: vec![],
             gateways: vec![],
@@ -105,7 +126,7 @@ impl System {
 
     fn cms_service(&self, index: usize, addr: SocketAddr, gateway: SocketAddr) -> Service {
         let gateway_ws = format!("ws://{gateway}/ws");
-        let settings = vec![
+        let mut settings: Vec<(String, String)> = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__PUBLIC_URL".into(), format!("http://{addr}")),
             ("HTTP__GATEWAY_URL".into(), gateway_ws),
@@ -114,11 +135,13 @@ impl System {
             ("BUS__URL".into(), self.amqp_url()),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("JOIN__SECRET".into(), JOIN_SECRET.into()),
-            // Scenarios post in bursts from one address; rate limits have tests of their own.
-            ("POSTING__PER_MINUTE".into(), "100000".into()),
-            ("POSTING__BURST".into(), "10000".into()),
             ("JOIN__ATTEMPTS_PER_MINUTE".into(), "100000".into()),
         ];
+        if !self.default_posting_limits {
+            // Scenarios post in bursts from one address; rate limits have tests of their own.
+            settings.push(("POSTING__PER_MINUTE".into(), "100000".into()));
+            settings.push(("POSTING__BURST".into(), "10000".into()));
+        }
         Service::new(
             Kind::Cms,
             &format!("cms{index}"),

@@ -322,7 +322,13 @@ async fn poison_command_is_dead_lettered_once_and_the_flow_continues() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_of_each_agree_and_survive_losing_one() {
-    let mut system = System::start(Topology { cms: 2, gateways: 2 }).await.unwrap();
+    let mut system = System::start(Topology {
+        cms: 2,
+        gateways: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let slug = "e2e-two-of-each";
     system.create_room(slug).await.unwrap();
     let watchers = clients(&system, slug, 8).await; // spread over both gateways

@@ -9,6 +9,7 @@
 mod admin_cli;
 mod browser;
 mod failures;
+mod faults;
 mod happy_path;
 mod ingest;
 mod make_run;
