@@ -18,6 +18,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tm_e2e::live::{Endpoints, LiveClient};
 use tm_e2e::system::{System, Topology};
+use tm_testkit::fake_twitter::FakeTwitter;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use uuid::Uuid;
@@ -291,6 +292,9 @@ async fn broker_killed_and_restarted_under_steady_posting_loses_and_duplicates_n
     system.shutdown().await.unwrap();
 }
 
+/// SIGTERM to tm-cms, tm-gateway and tm-ingest in turn while posts (and, for tm-ingest, tweets
+/// from the fake Twitter) keep coming. Each exits 0 and is restarted; no accepted post and no
+/// tweet delivered before its SIGTERM is lost or stored twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_to_each_service_under_steady_posting_loses_no_accepted_post() {
     let mut system = System::start(Topology {
@@ -299,6 +303,18 @@ async fn sigterm_to_each_service_under_steady_posting_loses_no_accepted_post() {
     })
     .await
     .unwrap();
+    let tweets_room = "e2e-sigterm-tweets";
+    system.create_room_following(tweets_room, &["loadtest"]).await.unwrap();
+    let twitter = FakeTwitter::start(Duration::from_secs(5)).await;
+    let state_dir = std::env::temp_dir().join(format!("tm-e2e-faults-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&state_dir).unwrap();
+    let mut ingest = system.ingest_service(&twitter.base_url(), &state_dir).unwrap();
+    ingest.start().await.unwrap();
+    tm_testkit::wait_until(LONG, "tm-ingest's live stream", || {
+        twitter.live_streams() >= 1 && !twitter.rules().is_empty()
+    })
+    .await;
+
     let load = Load::start(&system, "e2e-sigterm-load").await;
     let started = tokio::time::Instant::now();
     tokio::time::sleep(Duration::from_secs(4)).await;
@@ -313,7 +329,49 @@ async fn sigterm_to_each_service_under_steady_posting_loses_no_accepted_post() {
         "tm-gateway exit status after SIGTERM"
     );
     system.gateways[0].start().await.unwrap();
+    for n in 0..20 {
+        twitter.tweet(
+            &format!("{}", 5000 + n),
+            "ada",
+            &format!("#loadtest before {n}"),
+            &["loadtest"],
+        );
+    }
+    // Twitter's stream has no acknowledgement: give tm-ingest the time to read what was sent.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        ingest.terminate(Duration::from_secs(30)).await.unwrap(),
+        "tm-ingest exit status after SIGTERM"
+    );
+    let streams_before = twitter.stream_attempts();
+    ingest.start().await.unwrap();
+    tm_testkit::wait_until(LONG, "tm-ingest's stream after the restart", || {
+        twitter.live_streams() >= 1 && twitter.stream_attempts() > streams_before
+    })
+    .await;
+    for n in 0..20 {
+        twitter.tweet(
+            &format!("{}", 6000 + n),
+            "grace",
+            &format!("#loadtest after {n}"),
+            &["loadtest"],
+        );
+    }
     keep_posting(&load, Duration::from_secs(18), started).await;
     load.finish(&system, "sigterm_under_load").await;
+    let tweets = || {
+        system
+            .db
+            .count(&format!(
+                "SELECT COUNT(*) FROM messages m JOIN rooms r ON r.id = m.room_id \
+                 WHERE r.slug = '{tweets_room}' AND m.kind = 'tweet'"
+            ))
+            .unwrap()
+    };
+    tm_testkit::wait_until(LONG, "the 40 tweets to be stored", || tweets() >= 40).await;
+    tokio::time::sleep(Duration::from_secs(1)).await; // a duplicate would have landed by now
+    assert_eq!(tweets(), 40, "each tweet stored once");
+    ingest.terminate(Duration::from_secs(30)).await.unwrap();
+    let _ = std::fs::remove_dir_all(&state_dir);
     system.shutdown().await.unwrap();
 }
