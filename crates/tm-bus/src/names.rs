@@ -31,7 +31,7 @@ pub enum CommandQueue {
     /// `cms.ingest` ← `ingest.item`, `ingest.retract` on `tm.commands` (one queue: a retract
     /// is handled after the item it retracts).
     CmsIngest,
-    /// `cms.control` ← `sources.snapshot.request` on `tm.commands`.
+    /// `cms.control` ← `sources.snapshot.request`, `room.head.request` on `tm.commands`.
     CmsControl,
     /// `ingest.sources` ← `sources.changed`, `sources.snapshot` on `tm.events`; single active
     /// consumer.
@@ -62,7 +62,7 @@ impl CommandQueue {
         match self {
             CommandQueue::CmsPosts => (Exchange::Commands, &["post.submit"]),
             CommandQueue::CmsIngest => (Exchange::Commands, &["ingest.item", "ingest.retract"]),
-            CommandQueue::CmsControl => (Exchange::Commands, &["sources.snapshot.request"]),
+            CommandQueue::CmsControl => (Exchange::Commands, &["sources.snapshot.request", "room.head.request"]),
             CommandQueue::IngestSources => (Exchange::Events, &["sources.changed", "sources.snapshot"]),
         }
     }

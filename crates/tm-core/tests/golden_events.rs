@@ -211,6 +211,16 @@ fn sources_snapshot_request() {
 }
 
 #[test]
+fn room_head_request() {
+    check(RoomHeadRequest { room_id: 42 });
+}
+
+#[test]
+fn room_head() {
+    check(RoomHead { room_id: 42, head: 17 });
+}
+
+#[test]
 fn routing_keys_follow_the_architecture() {
     assert_eq!(
         MessageCreated {
@@ -259,6 +269,8 @@ fn routing_keys_follow_the_architecture() {
     );
     assert_eq!(<PostSubmit as Event>::ROUTING.exchange(), COMMANDS_EXCHANGE);
     assert_eq!(<RoomUpdated as Event>::ROUTING.exchange(), EVENTS_EXCHANGE);
+    assert_eq!(RoomHead { room_id: 42, head: 17 }.routing_key(), "room.42.head");
+    assert_eq!(RoomHeadRequest { room_id: 42 }.routing_key(), "room.head.request");
     assert_eq!(room_binding(42), "room.42.#");
 }
 
@@ -303,5 +315,5 @@ fn docs_events_md_shows_every_golden_file() {
         );
         count += 1;
     }
-    assert_eq!(count, 11, "every event and command has a golden file");
+    assert_eq!(count, 14, "every event and command has a golden file");
 }

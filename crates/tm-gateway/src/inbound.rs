@@ -3,12 +3,15 @@
 //! Any room event that carries `room_id` and `seq` is forwarded, whatever its `type`: a type
 //! the gateway does not know yet still occupies a seq, and dropping it would look like a gap to
 //! every client. `room.updated` and `room.closed` also update what the gateway knows of the
-//! room's state; `message.deleted` redacts the deleted message in the replay buffer; `presence`
-//! feeds the cross-gateway count; `post.rejected` goes to the refused post's poster as a
-//! `rejected` frame. Everything else is ignored.
+//! room's state (unless a newer one already did); `message.deleted` redacts the deleted message
+//! in the replay buffer; `presence` feeds the cross-gateway count; `post.rejected` goes to the
+//! refused post's poster as a `rejected` frame; `room.head` (the answer to our
+//! `room.head.request`) makes the room current. Everything else is ignored.
 
 use serde_json::Value;
-use tm_core::event::{MessageDeleted, PostRejected, Presence, RawEnvelope, RoomClosed, RoomState, RoomUpdated};
+use tm_core::event::{
+    MessageDeleted, PostRejected, Presence, RawEnvelope, RoomClosed, RoomHead, RoomState, RoomUpdated,
+};
 use tm_core::Event;
 use uuid::Uuid;
 
@@ -39,11 +42,18 @@ pub fn dispatch(hub: &Hub, own_gateway: Uuid, body: &[u8]) {
         }
         return;
     }
+    if envelope.kind == RoomHead::TYPE {
+        match envelope.decode::<RoomHead>() {
+            Ok(h) => hub.record_head(h.payload.room_id, h.payload.head),
+            Err(err) => tracing::warn!(error = %err, "bad room.head dropped"),
+        }
+        return;
+    }
     let (Some(room), Some(seq)) = (field(&envelope.payload, "room_id"), field(&envelope.payload, "seq")) else {
         return tracing::debug!(kind = %envelope.kind, "event without room and seq ignored");
     };
     if let Some(policy) = policy_of(&envelope) {
-        hub.set_policy(room, policy);
+        hub.set_policy(room, seq, policy);
     }
     if envelope.kind == MessageDeleted::TYPE {
         // Before the delete is delivered, so a join that replays it never replays the text.
@@ -113,12 +123,12 @@ mod tests {
 
     fn replayed(hub: &Arc<Hub>, since: u64) -> Vec<Value> {
         let (queue, _inbox) = outbox(16);
-        match hub.join(ROOM, Some(since), queue).outcome {
+        match hub.join(ROOM, Some(since), queue, true).outcome {
             JoinOutcome::Live { replay, .. } => replay
                 .iter()
                 .map(|m| serde_json::from_str(m.to_text().unwrap()).unwrap())
                 .collect(),
-            JoinOutcome::Reset { .. } => panic!("expected a replay"),
+            other => panic!("expected a replay, got {other:?}"),
         }
     }
 
@@ -127,7 +137,7 @@ mod tests {
         let hub = Hub::new(16, Arc::new(Metrics::default()));
         let gateway = Uuid::new_v4();
         let (queue, _inbox) = outbox(16);
-        let _first = hub.join(ROOM, Some(0), queue); // keeps the room (and its buffer) alive
+        let _first = hub.join(ROOM, Some(0), queue, true); // keeps the room (and its buffer) alive
         dispatch(&hub, gateway, &created(1, 100, "keep me"));
         dispatch(&hub, gateway, &created(2, 101, "regrettable text"));
         dispatch(

@@ -20,6 +20,8 @@ pub struct Metrics {
     pub posts_rejected: Counter,
     pub posts_unavailable: Counter,
     pub connections_refused: Counter,
+    pub heads_learned: Counter,
+    pub heads_missing: Counter,
 }
 
 impl Metrics {
@@ -74,6 +76,16 @@ impl Metrics {
                 "connections_refused",
                 "WebSocket upgrades refused (limit, draining)",
                 &self.connections_refused,
+            ),
+            (
+                "heads_learned",
+                "Joins that waited for a room's head from the CMS and got it",
+                &self.heads_learned,
+            ),
+            (
+                "heads_missing",
+                "Joins that got no room head in time and trusted the client's since",
+                &self.heads_missing,
             ),
         ];
         for (name, help, counter) in counters {

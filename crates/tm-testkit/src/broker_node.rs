@@ -25,11 +25,13 @@ const RABBITMQ_LIB: &str = "/usr/lib/rabbitmq/lib";
 const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// What the node listens on besides plain AMQP.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BrokerNodeOptions {
     /// Also an `amqps` listener with a certificate for `localhost`/127.0.0.1 signed by a CA made
     /// for this node (see [`BrokerNode::ca_file`]).
     pub tls: bool,
+    /// The Erlang cookie, shared by the nodes of one cluster (see [`BrokerNode::start_cluster`]).
+    pub cookie: Option<&'static str>,
 }
 
 /// A running (or killed) private broker node. Dropping it kills the node and removes its data.
@@ -81,6 +83,12 @@ impl BrokerNode {
         std::fs::write(dir.join("rabbitmq.conf"), conf)?;
         std::fs::write(dir.join("enabled_plugins"), "[].\n")?;
         std::fs::write(dir.join("rabbitmq-env.conf"), "")?;
+        if let Some(cookie) = options.cookie {
+            use std::os::unix::fs::PermissionsExt;
+            let path = dir.join(".erlang.cookie");
+            std::fs::write(&path, cookie)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400))?;
+        }
         let mut node = BrokerNode {
             dir,
             node_name: format!("tm-test-{}@localhost", &id[..12]),
@@ -92,6 +100,75 @@ impl BrokerNode {
         };
         node.boot().await?;
         Ok(node)
+    }
+
+    /// `size` nodes joined into one cluster (the first is the seed), each with its own ports
+    /// and data directory and one shared cookie. Quorum queues declared on it get a replica
+    /// on every node.
+    pub async fn start_cluster(size: usize) -> io::Result<Vec<BrokerNode>> {
+        // Leaked once per cluster, so options stay `'static`; a test starts one or two.
+        let cookie: &'static str = Box::leak(
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .to_uppercase()
+                .into_boxed_str(),
+        );
+        let mut nodes = Vec::with_capacity(size);
+        for _ in 0..size.max(1) {
+            let options = BrokerNodeOptions {
+                cookie: Some(cookie),
+                ..BrokerNodeOptions::default()
+            };
+            nodes.push(BrokerNode::start(options).await?);
+        }
+        let seed = nodes[0].node_name.clone();
+        for node in &nodes[1..] {
+            node.ctl(&["stop_app"]).await?;
+            node.ctl(&["join_cluster", &seed]).await?;
+            node.ctl(&["start_app"]).await?;
+        }
+        for node in &nodes {
+            let deadline = tokio::time::Instant::now() + BOOT_TIMEOUT;
+            while !speaks_amqp(node.amqp_addr()).await {
+                if tokio::time::Instant::now() > deadline {
+                    return Err(io::Error::other(format!(
+                        "{} did not come back after joining",
+                        node.node_name
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        Ok(nodes)
+    }
+
+    /// The node's name (`tm-test-…@localhost`).
+    pub fn node_name(&self) -> &str {
+        &self.node_name
+    }
+
+    /// Runs `rabbitmqctl <args>` against this node (as this node's user: its cookie).
+    pub async fn ctl(&self, args: &[&str]) -> io::Result<String> {
+        let script = server_script()?.with_file_name("rabbitmqctl");
+        let out = Command::new(script)
+            .arg("-n")
+            .arg(&self.node_name)
+            .args(args)
+            .env("HOME", &self.dir)
+            .env("RABBITMQ_CONF_ENV_FILE", self.dir.join("rabbitmq-env.conf"))
+            .current_dir(&self.dir)
+            .output()
+            .await?;
+        if !out.status.success() {
+            return Err(io::Error::other(format!(
+                "rabbitmqctl {}: {}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// `amqp://guest:guest@127.0.0.1:<port>/%2f`.

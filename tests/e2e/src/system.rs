@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
-use tm_testkit::ChaosProxy;
+use tm_testkit::{BrokerNode, BrokerNodeOptions, ChaosProxy};
 
 use crate::db::TestDatabase;
 use crate::live::{Endpoints, LiveClient};
@@ -20,6 +20,11 @@ pub struct System {
     pub db: TestDatabase,
     pub db_proxy: ChaosProxy,
     pub broker_proxy: ChaosProxy,
+    /// Between the gateways and `broker_proxy`: cutting it isolates the gateways alone, cutting
+    /// `broker_proxy` isolates everyone.
+    pub gateway_broker_proxy: ChaosProxy,
+    /// The private broker node behind `broker_proxy`, with `Topology::private_broker`.
+    pub broker: Option<BrokerNode>,
     pub prefix: String,
     /// Shared by the CMS (signer) and the gateways (verifiers) of this test: random, like a
     /// production secret (the public development default is refused outside dev_mode).
@@ -40,7 +45,7 @@ pub struct Options {
     pub admin_api_token: Option<String>,
 }
 
-/// How many of each service to run, and whether the posting limits are the defaults.
+/// How many of each service to run, on what, and whether the posting limits are the defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct Topology {
     pub cms: usize,
@@ -50,6 +55,9 @@ pub struct Topology {
     /// it on must say why (typically: it loads the system with posts from the one address a
     /// test has, and the limits have tests of their own).
     pub raised_posting_limits: bool,
+    /// A private RabbitMQ node for this test (`System::broker`) that it may kill -9 and
+    /// restart, instead of the shared development broker.
+    pub private_broker: bool,
 }
 
 impl Default for Topology {
@@ -58,6 +66,7 @@ impl Default for Topology {
             cms: 1,
             gateways: 1,
             raised_posting_limits: false,
+            private_broker: false,
         }
     }
 }
@@ -99,7 +108,13 @@ impl System {
     pub async fn start_with(topology: Topology, options: Options) -> anyhow::Result<System> {
         let db = TestDatabase::create()?;
         let db_proxy = ChaosProxy::start(db_addr()).await?;
-        let broker_proxy = ChaosProxy::start(broker_addr()).await?;
+        let broker = if topology.private_broker {
+            Some(BrokerNode::start(BrokerNodeOptions::default()).await?)
+        } else {
+            None
+        };
+        let broker_proxy = ChaosProxy::start(broker.as_ref().map_or_else(broker_addr, BrokerNode::amqp_addr)).await?;
+        let gateway_broker_proxy = ChaosProxy::start(broker_proxy.addr()).await?;
         let prefix = tm_testkit::unique_prefix();
         let cms_addrs = (0..topology.cms)
             .map(|_| free_addr())
@@ -113,6 +128,8 @@ impl System {
             db,
             db_proxy,
             broker_proxy,
+            gateway_broker_proxy,
+            broker,
             prefix,
             join_secret: format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
             cms: vec![],
@@ -180,7 +197,10 @@ impl System {
         let mut settings = vec![
             ("HTTP__BIND".into(), addr.to_string()),
             ("HTTP__ALLOWED_ORIGINS".into(), origins),
-            ("BUS__URL".into(), self.amqp_url()),
+            (
+                "BUS__URL".into(),
+                format!("amqp://guest:guest@{}/%2f", self.gateway_broker_proxy.addr()),
+            ),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("TOKENS__SECRET".into(), self.join_secret.clone()),
         ];

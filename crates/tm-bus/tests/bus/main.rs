@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod chaos;
+mod cluster;
 mod consumer;
 mod helpers;
 mod publisher;

@@ -22,7 +22,12 @@ fn settings(url: String) -> BusConfig {
 #[tokio::test]
 async fn amqps_with_the_brokers_ca_connects_over_tls() {
     init_tracing();
-    let node = BrokerNode::start(BrokerNodeOptions { tls: true }).await.unwrap();
+    let node = BrokerNode::start(BrokerNodeOptions {
+        tls: true,
+        ..BrokerNodeOptions::default()
+    })
+    .await
+    .unwrap();
     let cfg = BusConfig {
         tls_ca_file: node.ca_file(),
         ..settings(node.amqps_url().unwrap())
@@ -65,7 +70,12 @@ async fn amqps_to_a_plain_listener_fails_instead_of_connecting_in_clear() {
 #[tokio::test]
 async fn amqps_refuses_a_certificate_it_does_not_trust() {
     init_tracing();
-    let node = BrokerNode::start(BrokerNodeOptions { tls: true }).await.unwrap();
+    let node = BrokerNode::start(BrokerNodeOptions {
+        tls: true,
+        ..BrokerNodeOptions::default()
+    })
+    .await
+    .unwrap();
     let bus = Bus::start(&settings(node.amqps_url().unwrap()), "test-untrusted").unwrap();
     let connected = tokio::time::timeout(ATTEMPTS, bus.wait_connected()).await;
     assert!(connected.is_err(), "amqps:// accepted a certificate from an unknown CA");

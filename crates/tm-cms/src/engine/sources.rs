@@ -1,9 +1,10 @@
-//! The watch list for tm-ingest: answering `sources.snapshot.request` with a `sources.snapshot`
-//! event through the event log (so it leaves in order with every `sources.changed`).
+//! Answers to requests on `cms.control`, through the event log so that they leave in order with
+//! everything committed before them: the watch list for tm-ingest (`sources.snapshot`, in order
+//! with every `sources.changed`) and a room's latest seq for a gateway (`room.head`).
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use tm_core::event::{RoomSources, SourcesSnapshot};
+use tm_core::event::{RoomHead, RoomId, RoomSources, Seq, SourcesSnapshot};
 
 use super::{event_log, Engine};
 use crate::db::models::RoomRow;
@@ -40,5 +41,35 @@ impl Engine {
             .await?;
         self.events_committed();
         Ok(count)
+    }
+}
+
+impl Engine {
+    /// Appends a `room.head` for a gateway that asked (`room.head.request`): the room's latest
+    /// seq, through the event log so that it leaves after every event up to that seq. The room
+    /// row is locked so no post commits between the read and the append. Returns the head, or
+    /// `None` for an unknown room (nothing to answer).
+    pub async fn publish_room_head(&self, room_id: RoomId) -> Result<Option<Seq>, DbError> {
+        let mut conn = self.conn().await?;
+        let head = conn
+            .transaction::<_, DbError, _>(async move |conn| {
+                let Some(room) = event_log::lock_room(conn, room_id).await? else {
+                    return Ok(None);
+                };
+                event_log::append(
+                    conn,
+                    Some(room_id),
+                    None,
+                    RoomHead {
+                        room_id,
+                        head: room.seq,
+                    },
+                )
+                .await?;
+                Ok(Some(room.seq))
+            })
+            .await?;
+        self.events_committed();
+        Ok(head)
     }
 }

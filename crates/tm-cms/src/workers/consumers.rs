@@ -1,5 +1,5 @@
-//! The CMS's bus consumers: `post.submit`, `ingest.item` / `ingest.retract` and
-//! `sources.snapshot.request`.
+//! The CMS's bus consumers: `post.submit`, `ingest.item` / `ingest.retract`, and on
+//! `cms.control` `sources.snapshot.request` and `room.head.request`.
 //!
 //! Policy: an undecodable payload is poison (dead-lettered for inspection). A database failure
 //! that can go away ([`DbError::is_transient`]) is retried with backoff: in place while the
@@ -16,7 +16,7 @@
 //! acked without being judged again.
 
 use tm_bus::{Bus, CommandQueue, HandleError};
-use tm_core::event::{IngestItem, IngestRetract, PostSubmit, RawEnvelope, SourcesSnapshotRequest};
+use tm_core::event::{IngestItem, IngestRetract, PostSubmit, RawEnvelope, RoomHeadRequest, SourcesSnapshotRequest};
 use tm_core::Event;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -133,6 +133,30 @@ async fn handle_retract(engine: Engine, env: RawEnvelope) -> Result<(), HandleEr
     }
 }
 
+/// `cms.control` carries two requests; the envelope's type says which.
+async fn handle_control(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
+    if env.kind == RoomHeadRequest::TYPE {
+        handle_head_request(engine, env).await
+    } else {
+        handle_snapshot_request(engine, env).await
+    }
+}
+
+async fn handle_head_request(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
+    const QUEUE: &str = "cms.control";
+    let request = env.decode::<RoomHeadRequest>().map_err(HandleError::poison)?.payload;
+    match engine.publish_room_head(request.room_id).await {
+        Ok(head) => {
+            tracing::debug!(room_id = request.room_id, ?head, "room head queued");
+            engine
+                .metrics()
+                .consumed(QUEUE, if head.is_some() { "stored" } else { "dropped" });
+            Ok(())
+        }
+        Err(err) => Err(db_failure(QUEUE, &engine, &err)),
+    }
+}
+
 async fn handle_snapshot_request(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
     const QUEUE: &str = "cms.control";
     let request = env
@@ -181,12 +205,8 @@ pub fn spawn(bus: &Bus, engine: &Engine, shutdown: &CancellationToken) -> Vec<Jo
     tasks.push(start(
         CommandQueue::CmsControl,
         tokio::spawn(async move {
-            b.consume(
-                CommandQueue::CmsControl,
-                move |env| handle_snapshot_request(e.clone(), env),
-                s,
-            )
-            .await
+            b.consume(CommandQueue::CmsControl, move |env| handle_control(e.clone(), env), s)
+                .await
         }),
     ));
     tasks

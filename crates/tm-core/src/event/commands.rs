@@ -102,3 +102,19 @@ impl Event for SourcesSnapshotRequest {
         key: "sources.snapshot.request",
     };
 }
+
+/// `room.head.request` (gateway → cms, queue `cms.control`): please publish the room's
+/// `room.head`. A gateway asks after binding a room it did not follow, before it trusts a
+/// client's `since`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomHeadRequest {
+    pub room_id: RoomId,
+}
+
+impl Event for RoomHeadRequest {
+    const TYPE: &'static str = "room.head.request";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Command {
+        key: "room.head.request",
+    };
+}

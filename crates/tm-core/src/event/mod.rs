@@ -11,12 +11,12 @@ mod message;
 mod room;
 mod sources;
 
-pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, SourcesSnapshotRequest};
+pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, RoomHeadRequest, SourcesSnapshotRequest};
 pub use envelope::{DecodeError, Envelope, RawEnvelope};
 pub use message::{Message, MessageKind};
 pub use room::{
     CloseReason, MessageCreated, MessageDeleted, Moderation, PostRejected, PostRejectionCode, Presence, RoomClosed,
-    RoomState, RoomUpdated,
+    RoomHead, RoomState, RoomUpdated,
 };
 pub use sources::{RoomSources, SourcesChanged, SourcesSnapshot};
 

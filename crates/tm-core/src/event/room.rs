@@ -190,3 +190,22 @@ impl Event for PostRejected {
         Some(self.room_id)
     }
 }
+
+/// `room.<id>.head`: the room's latest seq, the answer to `room.head.request`. Not a room event
+/// (it takes no seq of its own; the field is `head`, not `seq`, so that no consumer mistakes it
+/// for one). Published through the outbox after every event up to `head`, so a gateway that
+/// bound the room before asking has then seen, or will see, everything after `head`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomHead {
+    pub room_id: RoomId,
+    pub head: Seq,
+}
+
+impl Event for RoomHead {
+    const TYPE: &'static str = "room.head";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room { suffix: "head" };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+}

@@ -60,6 +60,8 @@ pub struct Joined {
     pub presence: u64,
     /// Becomes true once the room's binding is in place.
     pub bound: watch::Receiver<bool>,
+    /// Becomes true once the room's head is known (after [`JoinOutcome::HeadUnknown`]).
+    pub head_known: watch::Receiver<bool>,
 }
 
 /// A socket's place in a room; leaving is dropping it.
@@ -108,9 +110,10 @@ impl Hub {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Subscribes `outbox` to `room`, replaying from `since` when given.
-    pub fn join(self: &Arc<Self>, room: RoomId, since: Option<Seq>, outbox: Outbox) -> Joined {
-        self.join_as(room, since, outbox, None)
+    /// Subscribes `outbox` to `room`, replaying from `since` when given. Without `trust_since`,
+    /// a `since` for a room whose head is unknown answers [`JoinOutcome::HeadUnknown`].
+    pub fn join(self: &Arc<Self>, room: RoomId, since: Option<Seq>, outbox: Outbox, trust_since: bool) -> Joined {
+        self.join_as(room, since, outbox, None, trust_since)
     }
 
     /// [`Hub::join`] for `participant`'s socket: it also gets the `rejected` frames meant for
@@ -121,6 +124,7 @@ impl Hub {
         since: Option<Seq>,
         outbox: Outbox,
         participant: Option<&str>,
+        trust_since: bool,
     ) -> Joined {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut state = self.state();
@@ -130,9 +134,10 @@ impl Hub {
             .rooms
             .entry(room)
             .or_insert_with(|| Room::new(capacity, Instant::now()));
-        let outcome = entry.join_as(id, outbox, since, participant);
+        let outcome = entry.join_as(id, outbox, since, participant, trust_since);
         let presence = entry.presence.total(entry.local_count());
         let bound = entry.bound.subscribe();
+        let head_known = entry.head_known.subscribe();
         let subscribed = matches!(outcome, JoinOutcome::Live { .. });
         if created {
             state.dirty.insert(room);
@@ -150,6 +155,31 @@ impl Hub {
             membership,
             presence,
             bound,
+            head_known,
+        }
+    }
+
+    /// Whether this joiner should send the room's `room.head.request`: true unless one went
+    /// out less than `again_after` ago (then its answer is awaited).
+    pub fn head_request_due(&self, room: RoomId, again_after: Duration) -> bool {
+        let now = Instant::now();
+        let mut state = self.state();
+        let Some(entry) = state.rooms.get_mut(&room) else {
+            return false;
+        };
+        let due = entry
+            .head_requested_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= again_after);
+        if due {
+            entry.head_requested_at = Some(now);
+        }
+        due
+    }
+
+    /// A `room.head` arrived: the room's latest seq; the room is current from now on.
+    pub fn record_head(&self, room: RoomId, head: Seq) {
+        if let Some(entry) = self.state().rooms.get_mut(&room) {
+            entry.record_head(head);
         }
     }
 
@@ -220,14 +250,16 @@ impl Hub {
         self.state().rooms.get(&room).map(|r| r.policy).unwrap_or_default()
     }
 
-    /// Records a state change seen in a `room.updated` / `room.closed` event.
-    pub fn set_policy(&self, room: RoomId, policy: RoomPolicy) {
+    /// Records a state change seen in the `room.updated` / `room.closed` event `seq`, unless a
+    /// newer one was already applied.
+    pub fn set_policy(&self, room: RoomId, seq: Seq, policy: RoomPolicy) {
         if let Some(entry) = self.state().rooms.get_mut(&room) {
-            entry.policy = policy;
+            entry.set_policy(seq, policy);
         }
     }
 
-    /// After a broker recovery: every subscriber must resync from the CMS.
+    /// After a broker recovery: every subscriber must resync from the CMS, and no room is
+    /// current any more (buffers dropped, heads to be asked again).
     pub fn resync_all(&self) {
         let now = Instant::now();
         let resets: u64 = self.state().rooms.values_mut().map(|room| room.resync(now)).sum();

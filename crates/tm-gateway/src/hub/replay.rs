@@ -29,6 +29,12 @@ impl ReplayBuffer {
         self.frames.back().map(|(seq, _)| *seq)
     }
 
+    /// Forgets everything: after a broker outage the buffer can no longer vouch that it holds
+    /// the room's newest events.
+    pub(crate) fn clear(&mut self) {
+        self.frames.clear();
+    }
+
     /// Appends the next event. The caller guarantees `seq` is newer than [`Self::latest`]; a
     /// seq that does not follow on drops the older run, which can no longer be replayed whole.
     pub(crate) fn push(&mut self, seq: Seq, frame: Message) {

@@ -39,6 +39,9 @@ pub enum JoinOutcome {
     Live { seq: Seq, replay: Vec<Message> },
     /// The buffer does not reach back to `since`: send `reset`; the socket is not subscribed.
     Reset { seq: Seq },
+    /// The gateway does not know the room's latest seq yet, so it cannot judge `since`: ask
+    /// the CMS for the room's head, wait for it, then join again. Not subscribed.
+    HeadUnknown,
 }
 
 /// How an incoming event was handled.
@@ -87,6 +90,16 @@ pub(crate) struct Room {
     /// When each participant last posted here, for slow mode: per participant like the CMS, so
     /// a second tab or a reconnect does not start afresh.
     last_posts: HashMap<String, Instant>,
+    /// The room's latest seq as learned from `room.head` (raised by later events through
+    /// [`Self::latest`]); `None` while the room is not current.
+    head: Option<Seq>,
+    /// True while `head` is known; joiners that got [`JoinOutcome::HeadUnknown`] wait for it.
+    pub(crate) head_known: watch::Sender<bool>,
+    /// When a `room.head.request` was last sent, so simultaneous joiners ask once.
+    pub(crate) head_requested_at: Option<Instant>,
+    /// The seq of the `room.updated` / `room.closed` that set `policy`: an older or repeated
+    /// one (a redelivery, a replay) never rolls the state back.
+    policy_seq: Seq,
 }
 
 impl Room {
@@ -102,6 +115,33 @@ impl Room {
             rejections: VecDeque::new(),
             muted: HashMap::new(),
             last_posts: HashMap::new(),
+            head: None,
+            head_known: watch::channel(false).0,
+            head_requested_at: None,
+            policy_seq: 0,
+        }
+    }
+
+    /// The newest seq this gateway knows of: the buffer's, or the learned head if newer.
+    fn latest(&self) -> Option<Seq> {
+        self.replay.latest().max(self.head)
+    }
+
+    /// The CMS answered `room.head`: the room is current from now on. A buffer that ends
+    /// before the head has a hole up to it and is dropped.
+    pub(crate) fn record_head(&mut self, head: Seq) {
+        if self.replay.latest().is_some_and(|latest| latest < head) {
+            self.replay.clear();
+        }
+        self.head = Some(self.head.map_or(head, |known| known.max(head)));
+        self.head_known.send_replace(true);
+    }
+
+    /// Applies a state change carried by the event with `seq`, unless a newer one was applied.
+    pub(crate) fn set_policy(&mut self, seq: Seq, policy: RoomPolicy) {
+        if seq > self.policy_seq {
+            self.policy_seq = seq;
+            self.policy = policy;
         }
     }
 
@@ -109,26 +149,32 @@ impl Room {
         self.subscribers.len()
     }
 
-    /// Subscribes a socket, replaying from `since` when given. For `participant`'s socket, after the replay come the `rejected` frames of
-    /// that participant's posts refused recently (a poster who reconnected missed them).
+    /// Subscribes a socket, replaying from `since` when given. With `trust_since` the room's
+    /// head need not be known (the CMS did not answer in time): `since` is taken at its word,
+    /// as before heads existed. For `participant`'s socket, after the replay come the
+    /// `rejected` frames of that participant's posts refused recently (a poster who
+    /// reconnected missed them).
     pub(crate) fn join_as(
         &mut self,
         id: SubscriberId,
         outbox: Outbox,
         since: Option<Seq>,
         participant: Option<&str>,
+        trust_since: bool,
     ) -> JoinOutcome {
-        let latest = self.replay.latest();
+        let latest = self.latest();
         let (seq, replay, last_seq) = match (since, latest) {
             // No resume point: live from whatever this gateway has seen last.
             (None, _) => (latest.unwrap_or(0), Vec::new(), latest),
-            // Nothing seen yet (first joiner), or the client is ahead of us: trust its seq and
-            // let the per-subscriber rule catch anything missed.
+            (Some(_), _) if self.head.is_none() && !trust_since => return JoinOutcome::HeadUnknown,
+            // Nothing seen at all (only when trusting), or the client is ahead of us: take its
+            // seq and let the per-subscriber rule catch anything missed.
             (Some(since), None) => (since, Vec::new(), Some(since)),
             (Some(since), Some(latest)) if since >= latest => (since, Vec::new(), Some(since)),
             (Some(since), Some(latest)) => match self.replay.after(since) {
-                Some(frames) => (latest, frames, Some(latest)),
-                None => return JoinOutcome::Reset { seq: latest },
+                // The buffer reaches the head (record_head dropped one that did not).
+                Some(frames) if self.replay.latest() == Some(latest) => (latest, frames, Some(latest)),
+                _ => return JoinOutcome::Reset { seq: latest },
             },
         };
         self.subscribers.push(Subscriber {
@@ -231,7 +277,7 @@ impl Room {
 
     /// Hands a room event (already framed) to every subscriber it is next for.
     pub(crate) fn deliver(&mut self, seq: Seq, frame: &Message, now: Instant) -> Delivery {
-        if self.replay.latest().is_some_and(|latest| seq <= latest) {
+        if self.latest().is_some_and(|latest| seq <= latest) {
             return Delivery {
                 duplicate: true,
                 ..Delivery::default()
@@ -263,14 +309,21 @@ impl Room {
     }
 
     /// After a broker outage, events may have been missed without a trace: every subscriber
-    /// gets a `reset` (refetch from the CMS, then join again). Returns how many.
+    /// gets a `reset` (refetch from the CMS, then join again), and the room is no longer
+    /// current: the buffer is dropped and the next join with `since` asks for the head again.
+    /// Returns how many subscribers were reset.
     pub(crate) fn resync(&mut self, now: Instant) -> u64 {
         let resets = self.subscribers.len() as u64;
+        let latest = self.latest();
         for sub in self.subscribers.drain(..) {
-            let seq = sub.last_seq.max(self.replay.latest()).unwrap_or(0);
+            let seq = sub.last_seq.max(latest).unwrap_or(0);
             sub.outbox
                 .offer(Outgoing::Leave(ServerFrame::Reset { seq }.to_message()));
         }
+        self.replay.clear();
+        self.head = None;
+        self.head_known.send_replace(false);
+        self.head_requested_at = None;
         self.note_if_empty(now);
         resets
     }

@@ -29,9 +29,17 @@ impl Client {
         Client::join_with_queue(hub, since, 64)
     }
 
+    /// Joins trusting `since` (the seq rules below hold whatever the room's head).
     fn join_with_queue(hub: &Arc<Hub>, since: Option<Seq>, capacity: usize) -> Client {
         let (outbox, inbox) = outbox(capacity);
-        let joined = hub.join(ROOM, since, outbox);
+        let joined = hub.join(ROOM, since, outbox, true);
+        Client { inbox, joined }
+    }
+
+    /// Joins as a session does first: `since` is judged against the room's known head.
+    fn join_checked(hub: &Arc<Hub>, since: Option<Seq>) -> Client {
+        let (outbox, inbox) = outbox(64);
+        let joined = hub.join(ROOM, since, outbox, false);
         Client { inbox, joined }
     }
 
@@ -70,7 +78,7 @@ impl Client {
                         .unwrap()
                 })
                 .collect(),
-            JoinOutcome::Reset { .. } => panic!("expected a live join"),
+            other => panic!("expected a live join, got {other:?}"),
         }
     }
 }
@@ -222,7 +230,7 @@ fn rejection(participant: &str, code: tm_core::event::PostRejectionCode) -> tm_c
 
 fn join_as(hub: &Arc<Hub>, participant: &str, since: Option<Seq>) -> (Inbox, Joined) {
     let (outbox, inbox) = outbox(64);
-    let joined = hub.join_as(ROOM, since, outbox, Some(participant));
+    let joined = hub.join_as(ROOM, since, outbox, Some(participant), true);
     (inbox, joined)
 }
 
@@ -261,7 +269,7 @@ fn a_rejection_reaches_only_its_posters_sockets_and_a_poster_who_reconnects() {
                 .collect();
             assert_eq!(replayed, ada_frames);
         }
-        JoinOutcome::Reset { .. } => panic!("expected a live join"),
+        other => panic!("expected a live join, got {other:?}"),
     }
     assert!(!hub.known_muted(ROOM, "ada"));
 }
@@ -303,4 +311,97 @@ fn a_room_with_a_fresh_rejection_outlives_its_linger_until_the_retention_ends() 
     std::thread::sleep(Duration::from_millis(90));
     hub.presence_tick(|_| false, TTL, NO_LINGER);
     assert_eq!(hub.room_count(), 0, "gone once the retention is over");
+}
+
+#[test]
+fn a_since_for_a_room_new_to_the_gateway_waits_for_the_rooms_head() {
+    let hub = hub();
+    // Events 4..=7 were published while this gateway did not follow the room.
+    let first = Client::join_checked(&hub, Some(3));
+    assert!(matches!(first.joined.outcome, JoinOutcome::HeadUnknown));
+    assert!(
+        first.joined.membership.is_none(),
+        "not subscribed before the head is known"
+    );
+    assert!(hub.head_request_due(ROOM, Duration::from_secs(5)));
+    assert!(
+        !hub.head_request_due(ROOM, Duration::from_secs(5)),
+        "simultaneous joiners ask once"
+    );
+    assert!(!*first.joined.head_known.borrow());
+    hub.record_head(ROOM, 7);
+    assert!(*first.joined.head_known.borrow());
+    let behind = Client::join_checked(&hub, Some(3));
+    assert!(
+        matches!(behind.joined.outcome, JoinOutcome::Reset { seq: 7 }),
+        "{:?}",
+        behind.joined.outcome
+    );
+    let mut caught_up = Client::join_checked(&hub, Some(7));
+    assert!(matches!(caught_up.joined.outcome, JoinOutcome::Live { seq: 7, .. }));
+    publish(&hub, [8]);
+    assert_eq!(caught_up.event_seqs(), [8]);
+}
+
+#[test]
+fn once_the_head_is_known_events_after_it_are_replayed() {
+    let hub = hub();
+    let _first = Client::join_checked(&hub, Some(5));
+    hub.record_head(ROOM, 5);
+    publish(&hub, 6..=7);
+    let late = Client::join_checked(&hub, Some(5));
+    assert_eq!(late.replayed_seqs(), [6, 7]);
+    let stale = Client::join_checked(&hub, Some(2));
+    assert!(matches!(stale.joined.outcome, JoinOutcome::Reset { seq: 7 }));
+}
+
+#[test]
+fn a_head_beyond_the_buffer_drops_the_buffer_it_cannot_complete() {
+    let hub = hub();
+    let _first = Client::join(&hub, Some(0));
+    publish(&hub, 1..=3);
+    hub.record_head(ROOM, 6); // 4..=6 never arrived here
+    let client = Client::join_checked(&hub, Some(1));
+    assert!(matches!(client.joined.outcome, JoinOutcome::Reset { seq: 6 }));
+}
+
+#[test]
+fn broker_recovery_drops_the_replay_buffer_and_the_head() {
+    let hub = hub();
+    let _first = Client::join_checked(&hub, Some(0));
+    hub.record_head(ROOM, 0);
+    publish(&hub, 1..=3);
+    hub.resync_all();
+    // Events 4.. may have been published during the outage: 3 is no longer known to be the
+    // latest, and the buffer must not be replayed as if it were complete.
+    let rejoin = Client::join_checked(&hub, Some(3));
+    assert!(matches!(rejoin.joined.outcome, JoinOutcome::HeadUnknown));
+    assert!(!*rejoin.joined.head_known.borrow());
+    assert!(hub.head_request_due(ROOM, Duration::from_secs(5)), "asked again");
+    hub.record_head(ROOM, 5);
+    let rejoin = Client::join_checked(&hub, Some(3));
+    assert!(matches!(rejoin.joined.outcome, JoinOutcome::Reset { seq: 5 }));
+}
+
+#[test]
+fn an_old_or_repeated_room_update_never_rolls_the_state_back() {
+    let hub = hub();
+    let _ada = Client::join(&hub, None);
+    let paused = RoomPolicy {
+        state: Some(tm_core::event::RoomState::Paused),
+        slow_mode_seconds: 0,
+        ..RoomPolicy::default()
+    };
+    let open = RoomPolicy {
+        state: Some(tm_core::event::RoomState::Open),
+        slow_mode_seconds: 30,
+        ..RoomPolicy::default()
+    };
+    hub.set_policy(ROOM, 4, open);
+    hub.set_policy(ROOM, 6, paused);
+    hub.set_policy(ROOM, 4, open); // redelivered
+    hub.set_policy(ROOM, 6, open); // a repeat of seq 6 cannot differ; it is ignored anyway
+    assert_eq!(hub.policy(ROOM), paused);
+    hub.set_policy(ROOM, 9, open);
+    assert_eq!(hub.policy(ROOM), open);
 }

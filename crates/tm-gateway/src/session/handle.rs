@@ -6,7 +6,7 @@ use std::time::Instant;
 use futures_util::stream::FuturesUnordered;
 use futures_util::SinkExt;
 use time::OffsetDateTime;
-use tm_core::event::Envelope;
+use tm_core::event::{Envelope, RoomHeadRequest};
 use tm_core::JoinClaims;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -80,16 +80,24 @@ where
         self.joined = None;
         let (outbox, inbox) = outbox(self.ctx.settings.ws.outbound_frames);
         self.inbox = Some(inbox);
-        let joined = self
+        let participant = Some(claims.participant_id.as_str());
+        let mut joined = self
             .ctx
             .hub
-            .join_as(claims.room_id, since, outbox, Some(&claims.participant_id));
+            .join_as(claims.room_id, since, outbox.clone(), participant, false);
+        if matches!(joined.outcome, JoinOutcome::HeadUnknown) {
+            let known = self.learn_head(claims.room_id, &mut joined).await;
+            // Without an answer (no CMS consuming right now) `since` is trusted as before;
+            // the per-subscriber rule still resets the socket on the next event after a gap.
+            joined = self.ctx.hub.join_as(claims.room_id, since, outbox, participant, !known);
+        }
         let (seq, replay) = match joined.outcome {
             JoinOutcome::Reset { seq } => {
                 self.ctx.metrics.resets.inc();
                 return self.send(ServerFrame::Reset { seq }.to_message()).await;
             }
             JoinOutcome::Live { seq, replay } => (seq, replay),
+            JoinOutcome::HeadUnknown => unreachable!("a join that trusts `since` always answers"),
         };
         // A room new to this gateway: live events flow once its binding is in place.
         let mut bound = joined.bound;
@@ -113,6 +121,32 @@ where
         bounded(self.inbox.as_ref(), write).await?;
         self.joined = joined.membership.map(|m| Joined { claims, _membership: m });
         Ok(())
+    }
+
+    /// A room this gateway does not follow yet (or no longer trusts after a broker outage):
+    /// once its binding is in place, asks the CMS for the room's head (`room.head.request`;
+    /// one ask serves every joiner waiting) and waits for the `room.head`. True once known.
+    async fn learn_head(&mut self, room: tm_core::event::RoomId, joined: &mut crate::hub::Joined) -> bool {
+        let wait = self.ctx.settings.rooms.bind_wait();
+        if tokio::time::timeout(wait, joined.bound.wait_for(|b| *b)).await.is_err() {
+            tracing::warn!("room binding not confirmed in time; asking for the head anyway");
+        }
+        if self.ctx.hub.head_request_due(room, wait) {
+            let request = Envelope::new(crate::SERVICE, RoomHeadRequest { room_id: room });
+            if let Err(err) = self.ctx.publisher.publish(&request).await {
+                tracing::warn!(error = %err, "room.head.request not confirmed by the broker");
+            }
+        }
+        let known = tokio::time::timeout(wait, joined.head_known.wait_for(|k| *k))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if known {
+            self.ctx.metrics.heads_learned.inc();
+        } else {
+            self.ctx.metrics.heads_missing.inc();
+            tracing::warn!("no room.head within the wait; trusting the client's since");
+        }
+        known
     }
 
     #[tracing::instrument(skip_all, fields(client_id = %draft.client_id))]

@@ -76,3 +76,27 @@ async fn a_gap_in_the_feed_resets_the_socket_instead_of_skipping_events() {
     gateway.stop().await;
     cms.clean_up().await;
 }
+
+/// Events published while this gateway followed nobody in the room: a client's `since` from
+/// before them must not be taken at its word (nothing would ever fill the gap if the room
+/// then stays quiet). The gateway asks for the room's head first.
+#[tokio::test]
+async fn a_room_new_to_the_gateway_checks_since_against_the_rooms_head() {
+    let prefix = unique_prefix();
+    let (gateway, cms) = (Gateway::spawn(&prefix).await, Cms::connect(&prefix).await);
+    let room = Room::new("physics");
+    let token = token(&room, Role::Participant, 280);
+    cms.messages(&room, 1..=4).await; // no gateway follows the room yet
+
+    let mut bob = Client::connect(&gateway).await;
+    assert_eq!(bob.join(&token, Some(2)).await, json!({"type": "reset", "seq": 4}));
+    // Bob fetched 3..=4 from the CMS; nothing more is published, and he is current.
+    assert_eq!(
+        bob.join(&token, Some(4)).await,
+        json!({"type": "joined", "room": "physics", "seq": 4})
+    );
+    cms.messages(&room, [5]).await;
+    assert_eq!(bob.event_seqs(1).await, [5]);
+    gateway.stop().await;
+    cms.clean_up().await;
+}

@@ -182,6 +182,67 @@ async fn gateway_killed_clients_resume_without_gap_or_repeat() {
     system.shutdown().await.unwrap();
 }
 
+/// Like the above, but nothing is posted after the restart: the posts made while the gateway
+/// was down must reach the clients anyway (the new gateway does not know the room, learns its
+/// head from the CMS and answers the clients' `since` with `reset`, so they fetch the gap).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_restarted_clients_get_what_was_posted_meanwhile_without_a_later_post() {
+    let mut system = System::start(Topology::default()).await.unwrap();
+    let slug = "e2e-gw-quiet-restart";
+    system.create_room(slug).await.unwrap();
+    let watchers = clients(&system, slug, 3).await;
+    let mut counts = Counts::default();
+    for n in 0..3 {
+        system.post_http(slug, "before", &format!("before {n}")).await.unwrap();
+        counts.sent += 1;
+    }
+    for client in &watchers {
+        client.wait_for_seq(3, LONG).await.unwrap();
+    }
+    system.gateways[0].kill().await.unwrap();
+    for n in 0..4 {
+        system.post_http(slug, "during", &format!("during {n}")).await.unwrap();
+        counts.sent += 1;
+    }
+    // The relay published them while no gateway queue was bound: they are gone from the bus.
+    tm_testkit::wait_until(LONG, "the relay to publish the posts", || unpublished(&system) == 0).await;
+    system.gateways[0].start().await.unwrap();
+    settle_and_check(&system, slug, counts.sent as u64, &watchers, &mut counts).await;
+    counts.stored = stored_messages(&system, slug);
+    assert_eq!(counts.stored, counts.sent);
+    counts.print("gateway_quiet_restart");
+    system.shutdown().await.unwrap();
+}
+
+/// A broker outage seen by the gateway alone (its link cut, the CMS's intact): posts published
+/// meanwhile never reach its queue. Nothing is posted after the link is back; the clients
+/// must still get them (the gateway drops its buffer and head and asks again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_broker_outage_clients_get_what_was_posted_meanwhile_without_a_later_post() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let slug = "e2e-gw-quiet-outage";
+    system.create_room(slug).await.unwrap();
+    let watchers = clients(&system, slug, 3).await;
+    let mut counts = Counts::default();
+    for n in 0..3 {
+        system.post_http(slug, "before", &format!("before {n}")).await.unwrap();
+        counts.sent += 1;
+    }
+    for client in &watchers {
+        client.wait_for_seq(3, LONG).await.unwrap();
+    }
+    system.gateway_broker_proxy.cut();
+    for n in 0..4 {
+        system.post_http(slug, "during", &format!("during {n}")).await.unwrap();
+        counts.sent += 1;
+    }
+    tm_testkit::wait_until(LONG, "the relay to publish the posts", || unpublished(&system) == 0).await;
+    system.gateway_broker_proxy.restore();
+    settle_and_check(&system, slug, counts.sent as u64, &watchers, &mut counts).await;
+    counts.print("gateway_quiet_outage");
+    system.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_unreachable_reads_503_posts_wait_and_land_gap_free() {
     let mut system = System::start(Topology::default()).await.unwrap();
@@ -271,6 +332,7 @@ async fn two_of_each_agree_and_survive_losing_one() {
         cms: 2,
         gateways: 2,
         raised_posting_limits: true,
+        ..Topology::default()
     })
     .await
     .unwrap();

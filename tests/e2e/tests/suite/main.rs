@@ -11,6 +11,7 @@ mod bluesky;
 mod browser;
 mod contract;
 mod failures;
+mod faults;
 mod happy_path;
 mod ingest;
 mod make_run;

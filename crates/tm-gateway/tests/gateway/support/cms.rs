@@ -1,13 +1,18 @@
 //! What the CMS puts on the bus and takes from it, spoken through the real tm-bus: room events
-//! published to `tm.events` exactly as its relay would, and `post.submit` commands read from
-//! `cms.posts`. This is the stimulus and the observation point of the tests, not a CMS.
+//! published to `tm.events` exactly as its relay would, `post.submit` commands read from
+//! `cms.posts`, and `room.head.request`s on `cms.control` answered with the newest seq these
+//! tests published for the room (as the CMS answers with its stored seq). This is the stimulus
+//! and the observation point of the tests, not a CMS.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
 use tm_bus::{Bus, CommandQueue, Publisher, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};
 use tm_core::event::{
-    Envelope, Event, Message, MessageCreated, MessageKind, Moderation, PostSubmit, RawEnvelope, RoomId, RoomState,
-    RoomUpdated, Seq,
+    Envelope, Event, Message, MessageCreated, MessageKind, Moderation, PostSubmit, RawEnvelope, RoomHead,
+    RoomHeadRequest, RoomId, RoomState, RoomUpdated, Seq,
 };
 use tm_core::parse_body;
 
@@ -38,6 +43,9 @@ pub struct Cms {
     bus: Bus,
     publisher: Publisher,
     posts: Option<Subscription>,
+    /// The newest seq published per room: what a `room.head` answers.
+    heads: Arc<Mutex<HashMap<RoomId, Seq>>>,
+    head_answers: tokio::task::JoinHandle<()>,
 }
 
 impl Cms {
@@ -52,14 +60,30 @@ impl Cms {
             .unwrap()
             .unwrap();
         let publisher = bus.publisher().await.unwrap();
+        let heads = Arc::new(Mutex::new(HashMap::new()));
+        let spec = SubscribeSpec {
+            queue: QueueKind::Durable(CommandQueue::CmsControl),
+            single_active: false,
+        };
+        let control = bus.subscribe(spec).await.unwrap();
+        let head_answers = tokio::spawn(answer_heads(control, publisher.clone(), Arc::clone(&heads)));
         Cms {
             bus,
             publisher,
             posts: None,
+            heads,
+            head_answers,
         }
     }
 
     pub async fn publish<E: Event>(&self, payload: E) {
+        if let Ok(value) = serde_json::to_value(&payload) {
+            if let (Some(room), Some(seq)) = (value["room_id"].as_u64(), value["seq"].as_u64()) {
+                let mut heads = self.heads.lock().unwrap();
+                let head = heads.entry(room).or_default();
+                *head = (*head).max(seq);
+            }
+        }
         self.publisher.publish(&Envelope::new("tm-cms", payload)).await.unwrap();
     }
 
@@ -133,8 +157,26 @@ impl Cms {
 
     /// Deletes the test's exchanges and queues.
     pub async fn clean_up(self) {
+        self.head_answers.abort();
         drop(self.posts);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.bus.delete_topology()).await;
         self.bus.close().await;
+    }
+}
+
+/// Answers every `room.head.request` with the newest seq published for the room.
+async fn answer_heads(mut control: Subscription, publisher: Publisher, heads: Arc<Mutex<HashMap<RoomId, Seq>>>) {
+    while let Some(event) = control.next().await {
+        let SubscriptionEvent::Message(incoming) = event else {
+            continue;
+        };
+        let raw = RawEnvelope::from_slice(&incoming.body).unwrap();
+        if let Ok(request) = raw.decode::<RoomHeadRequest>() {
+            let room_id = request.payload.room_id;
+            let head = heads.lock().unwrap().get(&room_id).copied().unwrap_or(0);
+            let answer = Envelope::new("tm-cms", RoomHead { room_id, head });
+            publisher.publish(&answer).await.unwrap();
+        }
+        incoming.ack().await.unwrap();
     }
 }
