@@ -186,7 +186,7 @@ mod tests {
             .iter()
             .map(|v| v.as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["post", "tweet", "toot", "system"]);
+        assert_eq!(kinds, ["post", "tweet", "toot", "bluesky", "system"]);
         let token_types: Vec<&str> = schemas["Token"]["oneOf"]
             .as_array()
             .unwrap()

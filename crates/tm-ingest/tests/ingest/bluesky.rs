@@ -163,13 +163,21 @@ async fn matching_posts_arrive_once_across_drops_and_restarts_and_deletes_are_re
     }
     assert_eq!(cms.retracts().len(), 2, "no retract twice: {:?}", cms.retracts());
 
-    let (_, metrics) = ingester.get("/metrics").await;
-    for line in [
+    // The rules gauge is refreshed with the cursor save (every `cursor_save_ms`), so right
+    // after the restart it may still read 0: wait for it rather than race the save.
+    let expected = [
         "tm_ingest_source_enabled{source=\"bluesky\"} 1",
         "tm_ingest_source_connected{source=\"bluesky\"} 1",
         "tm_ingest_source_rules{source=\"bluesky\"} 2",
-    ] {
-        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    ];
+    let started = std::time::Instant::now();
+    loop {
+        let (_, metrics) = ingester.get("/metrics").await;
+        if expected.iter().all(|line| metrics.contains(line)) {
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "{expected:?} in\n{metrics}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(ingester.metrics.bluesky_frames.load(Relaxed) > 0);
     ingester.stop().await;
