@@ -278,11 +278,22 @@ impl Publisher {
     }
 
     async fn forget_channel_on(&self, err: &PublishError) {
-        // A returned message leaves the channel healthy; anything else may not have.
-        if !matches!(err, PublishError::Returned { .. }) {
-            let mut slot = self.channel.lock().await;
-            if slot.as_ref().is_some_and(|(_, ch)| !ch.status().connected()) {
-                *slot = None;
+        // A returned message leaves the channel healthy; anything else may not have. A nack
+        // also retires the channel: the broker keeps per-channel state for each quorum queue
+        // it routes to (which member leads it), and after that leader's node died a channel
+        // that was publishing to it can go on nacking every publish while a fresh channel on
+        // the same node delivers to the new leader (seen with a three-node cluster, RabbitMQ
+        // 3.10, the leader's node killed -9).
+        if matches!(err, PublishError::Returned { .. }) {
+            return;
+        }
+        let mut slot = self.channel.lock().await;
+        let retire = matches!(err, PublishError::Nacked);
+        if slot.as_ref().is_some_and(|(_, ch)| retire || !ch.status().connected()) {
+            if let Some((_, ch)) = slot.take() {
+                if retire && ch.status().connected() {
+                    let _ = ch.close(200, "retired after a nack".into()).await;
+                }
             }
         }
     }

@@ -32,8 +32,22 @@ pub struct ActiveLock {
 }
 
 impl ActiveLock {
-    /// One attempt to take the lock.
-    pub async fn try_acquire(url: &str, prefix: &str, instance: &str) -> Result<Self, LockError> {
+    /// One attempt to take the lock. `urls` is `bus.url`: with a cluster's nodes listed, each is
+    /// tried in turn until one answers (the lock queue is the same on every node).
+    pub async fn try_acquire(urls: &str, prefix: &str, instance: &str) -> Result<Self, LockError> {
+        let mut last = LockError::Broker("bus.url names no broker".into());
+        for url in urls.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+            match Self::try_acquire_on(url, prefix, instance).await {
+                Ok(lock) => return Ok(lock),
+                // Held elsewhere is an answer, not a node failure: no use asking another node.
+                Err(held @ LockError::Held) => return Err(held),
+                Err(other) => last = other,
+            }
+        }
+        Err(last)
+    }
+
+    async fn try_acquire_on(url: &str, prefix: &str, instance: &str) -> Result<Self, LockError> {
         let props = ConnectionProperties::default().with_connection_name(format!("{instance} lock").into());
         // A short heartbeat: a holder cut off from the broker must lose the lock quickly.
         let url = with_heartbeat(url, 5);
