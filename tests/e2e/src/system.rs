@@ -55,6 +55,10 @@ pub struct Topology {
     /// it on must say why (typically: it loads the system with posts from the one address a
     /// test has, and the limits have tests of their own).
     pub raised_posting_limits: bool,
+    /// Lift only the gateway's per-address post limit, keeping every per-participant limit at
+    /// its default: for load from many simulated clients, who in a test all share 127.0.0.1
+    /// where real ones would come from many addresses.
+    pub one_address_for_many_clients: bool,
     /// A private RabbitMQ node for this test (`System::broker`) that it may kill -9 and
     /// restart, instead of the shared development broker.
     pub private_broker: bool,
@@ -66,6 +70,7 @@ impl Default for Topology {
             cms: 1,
             gateways: 1,
             raised_posting_limits: false,
+            one_address_for_many_clients: false,
             private_broker: false,
         }
     }
@@ -142,7 +147,12 @@ impl System {
             system.cms.push(cms);
         }
         for (i, addr) in gateway_addrs.iter().enumerate() {
-            let gateway = system.gateway_service(i, *addr, &cms_addrs, topology.raised_posting_limits);
+            let gateway = system.gateway_service(
+                i,
+                *addr,
+                &cms_addrs,
+                topology.raised_posting_limits || topology.one_address_for_many_clients,
+            );
             system.gateways.push(gateway);
         }
         for service in system.cms.iter_mut().chain(system.gateways.iter_mut()) {
@@ -192,7 +202,7 @@ impl System {
         )
     }
 
-    fn gateway_service(&self, index: usize, addr: SocketAddr, cms: &[SocketAddr], raised_limits: bool) -> Service {
+    fn gateway_service(&self, index: usize, addr: SocketAddr, cms: &[SocketAddr], no_address_limit: bool) -> Service {
         let origins = cms.iter().map(|c| format!("http://{c}")).collect::<Vec<_>>().join(",");
         let mut settings = vec![
             ("HTTP__BIND".into(), addr.to_string()),
@@ -204,7 +214,7 @@ impl System {
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("TOKENS__SECRET".into(), self.join_secret.clone()),
         ];
-        if raised_limits {
+        if no_address_limit {
             settings.push(("WS__POSTS_PER_ADDRESS_PER_MINUTE".into(), "0".into()));
         }
         Service::new(

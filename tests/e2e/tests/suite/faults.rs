@@ -274,8 +274,11 @@ async fn keep_posting(load: &Load, total: Duration, started: tokio::time::Instan
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_and_restarted_under_steady_posting_loses_and_duplicates_nothing() {
+    // The load's many participants all connect from 127.0.0.1: the gateway's per-address limit
+    // is lifted (it has tests of its own); every per-participant limit stays the default.
     let mut system = System::start(Topology {
         private_broker: true,
+        one_address_for_many_clients: true,
         ..Topology::default()
     })
     .await
@@ -296,7 +299,14 @@ async fn broker_killed_and_restarted_under_steady_posting_loses_and_duplicates_n
 /// tweet delivered before its SIGTERM is lost or stored twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_to_each_service_under_steady_posting_loses_no_accepted_post() {
-    let mut system = System::start(Topology { ..Topology::default() }).await.unwrap();
+    // The load's many participants all connect from 127.0.0.1: the gateway's per-address limit
+    // is lifted (it has tests of its own); every per-participant limit stays the default.
+    let mut system = System::start(Topology {
+        one_address_for_many_clients: true,
+        ..Topology::default()
+    })
+    .await
+    .unwrap();
     let tweets_room = "e2e-sigterm-tweets";
     system.create_room_following(tweets_room, &["loadtest"]).await.unwrap();
     let twitter = FakeTwitter::start(Duration::from_secs(5)).await;
