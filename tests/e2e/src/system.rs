@@ -247,6 +247,19 @@ impl System {
         ))
     }
 
+    /// A bus on this system's prefix (through no proxy), to look at its queues.
+    pub async fn inspect_bus(&self) -> anyhow::Result<tm_bus::Bus> {
+        let cfg = tm_bus::BusConfig {
+            prefix: self.prefix.clone(),
+            ..Default::default()
+        };
+        Ok(tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            tm_bus::Bus::connect(&cfg, "e2e-inspect"),
+        )
+        .await??)
+    }
+
     /// The join secret this system's CMS and gateways share (for a CLI run against its database).
     pub fn join_secret(&self) -> &str {
         &self.join_secret

@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use tm_testkit::{unique_prefix, wait_until, ChaosProxy};
+pub use tm_testkit::{unique_prefix, wait_until, wait_until_async, ChaosProxy};
 
 pub const RABBIT: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 /// Generous for a loaded 2-core machine; conditions usually hold in well under a second.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tm_bus::{Bus, BusConfig, CommandQueue};
+use tm_bus::CommandQueue;
 use tm_e2e::live::LiveClient;
 use tm_e2e::system::{System, Topology};
 
@@ -63,17 +63,6 @@ fn unpublished(system: &System) -> u64 {
     system
         .db
         .count("SELECT COUNT(*) FROM room_events WHERE published_at IS NULL")
-        .unwrap()
-}
-
-async fn bus_for(system: &System) -> Bus {
-    let cfg = BusConfig {
-        prefix: system.prefix.clone(),
-        ..Default::default()
-    };
-    tokio::time::timeout(Duration::from_secs(30), Bus::connect(&cfg, "e2e-inspect"))
-        .await
-        .unwrap()
         .unwrap()
 }
 
@@ -271,7 +260,7 @@ async fn database_unreachable_reads_503_posts_wait_and_land_gap_free() {
         counts.sent += 1;
     }
     tokio::time::sleep(Duration::from_secs(20)).await; // a real outage: consumers retry meanwhile
-    let bus = bus_for(&system).await;
+    let bus = system.inspect_bus().await.unwrap();
     assert_eq!(
         bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(),
         0,
@@ -296,7 +285,7 @@ async fn poison_command_is_dead_lettered_once_and_the_flow_continues() {
     let slug = "e2e-poison";
     system.create_room(slug).await.unwrap();
     let watchers = clients(&system, slug, 2).await;
-    let bus = bus_for(&system).await;
+    let bus = system.inspect_bus().await.unwrap();
     let publisher = bus.publisher().await.unwrap();
     publisher
         .publish_raw(

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tm_bus::{Bus, BusConfig, CommandQueue};
+use tm_bus::CommandQueue;
 use tm_e2e::live::{Endpoints, LiveClient};
 use tm_e2e::system::{System, Topology};
 use tm_testkit::fake_twitter::FakeTwitter;
@@ -411,7 +411,7 @@ async fn database_unreachable_for_a_minute_under_steady_posting_loses_nothing() 
     tokio::time::sleep(Duration::from_secs(3)).await;
     system.db_proxy.cut();
     tokio::time::sleep(Duration::from_secs(60)).await;
-    let bus = inspect_bus(&system).await;
+    let bus = system.inspect_bus().await.unwrap();
     assert_eq!(
         bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(),
         0,
@@ -427,16 +427,4 @@ async fn database_unreachable_for_a_minute_under_steady_posting_loses_nothing() 
     );
     bus.close().await;
     system.shutdown().await.unwrap();
-}
-
-/// A bus on the test's prefix, to look at its queues.
-async fn inspect_bus(system: &System) -> Bus {
-    let cfg = BusConfig {
-        prefix: system.prefix.clone(),
-        ..Default::default()
-    };
-    tokio::time::timeout(Duration::from_secs(30), Bus::connect(&cfg, "e2e-inspect"))
-        .await
-        .unwrap()
-        .unwrap()
 }
