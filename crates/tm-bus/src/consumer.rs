@@ -19,8 +19,13 @@
 //! - the connection drops: the broker requeues what was unacked; the consumer re-subscribes
 //!   once the bus has reconnected. The handler may therefore see a message twice (at least
 //!   once delivery): it must be idempotent on the envelope id.
+//!
+//! Nothing waits on the broker without a bound: the subscription's setup and each ack give up
+//! after `confirm_timeout_secs` and start a new session, and a consumer left idle while its
+//! queue holds ready messages re-subscribes (see [`StallWatchdog`]).
 
 use std::future::Future;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use lapin::message::Delivery;
@@ -56,6 +61,44 @@ where
 {
     fn handle(&self, env: RawEnvelope) -> impl Future<Output = Result<(), HandleError>> + Send {
         self(env)
+    }
+}
+
+/// How long a consumer may sit idle before it checks whether the broker holds messages back.
+const STALL_WINDOW: Duration = Duration::from_secs(5);
+/// Idle windows in a row with messages ready that make a consumer re-subscribe.
+const STALLED_WINDOWS: u32 = 2;
+
+/// Notices a subscription the broker no longer delivers to: messages ready in the queue, yet
+/// none delivered for [`STALLED_WINDOWS`] idle windows (or the broker not answering the depth
+/// query at all). Seen after a broker's unclean restart: the connection and the consumer look
+/// alive while the queue fills. A fresh subscription costs nothing when it was a false alarm:
+/// an idle consumer holds no unacked deliveries.
+#[derive(Default)]
+struct StallWatchdog {
+    idle_windows_with_ready: u32,
+}
+
+impl StallWatchdog {
+    fn delivered(&mut self) {
+        self.idle_windows_with_ready = 0;
+    }
+
+    /// One idle window passed and the queue holds `ready` messages (`None`: unknown, the broker
+    /// did not answer). Returns why to re-subscribe, once it is time to.
+    fn idle_window(&mut self, ready: Option<u32>) -> Option<String> {
+        if ready == Some(0) {
+            self.idle_windows_with_ready = 0;
+            return None;
+        }
+        self.idle_windows_with_ready += 1;
+        (self.idle_windows_with_ready >= STALLED_WINDOWS).then(|| {
+            let idle = STALL_WINDOW * STALLED_WINDOWS;
+            match ready {
+                Some(n) => format!("stalled: {n} messages ready but none delivered for {idle:?}"),
+                None => format!("stalled: no delivery for {idle:?} and the broker does not answer"),
+            }
+        })
     }
 }
 
@@ -104,26 +147,54 @@ impl Bus {
         handler: &H,
         shutdown: &CancellationToken,
     ) -> Result<SessionEnd, BusError> {
-        let ch = conn.create_channel().await?;
-        ch.basic_qos(self.inner.cfg.prefetch, BasicQosOptions::default())
-            .await?;
-        // Confirms, so that a message is acked only once its dead-lettered copy is safe.
-        ch.confirm_select(ConfirmSelectOptions::default()).await?;
-        let mut deliveries = ch
-            .basic_consume(
-                self.names().queue(queue).into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
+        let setup = async {
+            let ch = conn.create_channel().await?;
+            ch.basic_qos(self.inner.cfg.prefetch, BasicQosOptions::default())
+                .await?;
+            // Confirms, so that a message is acked only once its dead-lettered copy is safe.
+            ch.confirm_select(ConfirmSelectOptions::default()).await?;
+            let deliveries = ch
+                .basic_consume(
+                    self.names().queue(queue).into(),
+                    "".into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            Ok::<_, BusError>((ch, deliveries))
+        };
+        // A broker that accepted the connection but never answers (a queue still recovering
+        // after a crash) must not hold the consumer forever: give up and start over.
+        let after = self.inner.cfg.confirm_timeout();
+        let (ch, mut deliveries) = tokio::time::timeout(after, setup)
+            .await
+            .map_err(|_| BusError::Timeout {
+                what: "the consumer's setup",
+                after,
+            })??;
         tracing::info!("consuming");
+        let mut watchdog = StallWatchdog::default();
+        // An inactive single-active consumer waits with messages ready by design.
+        let watch_stalls = !queue.single_active_consumer();
         loop {
             let next = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => return Ok(close(&ch).await),
                 next = deliveries.next() => next,
+                _ = tokio::time::sleep(STALL_WINDOW), if watch_stalls => {
+                    // Idle for a whole window: is the broker holding messages back from us?
+                    if !ch.status().connected() {
+                        return Ok(SessionEnd::Lost("channel closed while idle".to_owned()));
+                    }
+                    let ready = self.ready_messages(queue).await;
+                    if let Some(why) = watchdog.idle_window(ready) {
+                        let _ = ch.close(200, "consumer stalled".into()).await;
+                        return Ok(SessionEnd::Lost(why));
+                    }
+                    continue;
+                }
             };
+            watchdog.delivered();
             let delivery = match next {
                 Some(Ok(delivery)) => delivery,
                 Some(Err(err)) => return Ok(SessionEnd::Lost(err.to_string())),
@@ -134,6 +205,19 @@ impl Bus {
                 Ok(false) => return Ok(close(&ch).await),
                 Err(why) => return Ok(SessionEnd::Lost(why)),
             }
+        }
+    }
+
+    /// Messages ready in `queue`, asked on a channel of its own; `None` when the broker does
+    /// not answer within a window.
+    async fn ready_messages(&self, queue: CommandQueue) -> Option<u32> {
+        match tokio::time::timeout(STALL_WINDOW, self.queue_depth(queue)).await {
+            Ok(Ok(ready)) => Some(ready),
+            Ok(Err(err)) => {
+                tracing::debug!(error = %err, "cannot read the queue depth");
+                None
+            }
+            Err(_) => None,
         }
     }
 
@@ -164,8 +248,7 @@ impl Bus {
             let span = tracing::info_span!("handle", id = %env.id, kind = %env.kind);
             match handler.handle(env.clone()).instrument(span).await {
                 Ok(()) => {
-                    let acked = delivery.acker.ack(BasicAckOptions::default()).await;
-                    acked.map_err(|e| e.to_string())?;
+                    self.ack(ch, delivery).await?;
                     return Ok(true);
                 }
                 Err(HandleError::Poison(reason)) => {
@@ -217,6 +300,20 @@ impl Bus {
 }
 
 impl Bus {
+    /// Acks a handled delivery. An ack that lapin drops (its channel died under it) or that
+    /// does not go out in time ends the session: the broker requeues the message and it is
+    /// redelivered on the next one, where the idempotent handler acks it again.
+    async fn ack(&self, ch: &Channel, delivery: &Delivery) -> Result<(), String> {
+        let after = self.inner.cfg.confirm_timeout();
+        match tokio::time::timeout(after, delivery.acker.ack(BasicAckOptions::default())).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) if ch.status().connected() => Ok(()),
+            Ok(Ok(false)) => Err("ack dropped: the channel is gone".to_owned()),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err(format!("ack not sent within {after:?}")),
+        }
+    }
+
     /// Republishes a delivery, unchanged, to the back of its own queue and acks it; false if the
     /// copy was not confirmed (then the delivery is left as it is).
     async fn requeue_at_back(&self, ch: &Channel, queue: CommandQueue, delivery: &Delivery) -> bool {
@@ -295,4 +392,32 @@ async fn close(ch: &Channel) -> SessionEnd {
         tracing::debug!(error = %err, "closing consumer channel");
     }
     SessionEnd::Shutdown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StallWatchdog;
+
+    #[test]
+    fn a_consumer_is_stalled_only_after_idle_windows_in_a_row_with_messages_ready() {
+        let mut watchdog = StallWatchdog::default();
+        assert_eq!(watchdog.idle_window(Some(3)), None);
+        let why = watchdog.idle_window(Some(3)).expect("two idle windows with 3 ready");
+        assert!(why.contains("3 messages ready"), "{why}");
+
+        let mut watchdog = StallWatchdog::default();
+        assert_eq!(watchdog.idle_window(Some(3)), None);
+        watchdog.delivered();
+        assert_eq!(watchdog.idle_window(Some(3)), None, "a delivery starts the count again");
+        assert_eq!(watchdog.idle_window(Some(0)), None);
+        assert_eq!(
+            watchdog.idle_window(Some(2)),
+            None,
+            "an empty queue starts it again too"
+        );
+        assert!(
+            watchdog.idle_window(None).is_some(),
+            "a broker that does not answer counts"
+        );
+    }
 }

@@ -42,6 +42,8 @@ pub enum BusError {
     Closed,
     #[error("unsupported: {0}")]
     Unsupported(String),
+    #[error("the broker did not answer {what} within {after:?}")]
+    Timeout { what: &'static str, after: Duration },
     #[error("AMQP error: {0}")]
     Amqp(#[from] AmqpError),
 }

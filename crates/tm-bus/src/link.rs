@@ -173,9 +173,20 @@ async fn connect_and_declare(
     let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, connect)
         .await
         .map_err(|_| BusError::Unreachable("AMQP handshake timed out".to_owned()))??;
-    if let Err(err) = topology::declare(&conn, names, cfg).await {
-        let _ = conn.close(200, "topology failed".into()).await;
-        return Err(err.into());
+    // A node that answers the handshake but not the declarations (its queues still recovering
+    // after a crash) must not hold the supervisor: give up, close, and try again.
+    let after = cfg.confirm_timeout();
+    let declared = match tokio::time::timeout(after, topology::declare(&conn, names, cfg)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(err.into()),
+        Err(_) => Err(BusError::Timeout {
+            what: "the topology declarations",
+            after,
+        }),
+    };
+    if let Err(err) = declared {
+        let _ = tokio::time::timeout(after, conn.close(200, "topology failed".into())).await;
+        return Err(err);
     }
     Ok(conn)
 }

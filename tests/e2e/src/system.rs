@@ -249,7 +249,10 @@ impl System {
 
     /// A bus on this system's prefix (through no proxy), to look at its queues.
     pub async fn inspect_bus(&self) -> anyhow::Result<tm_bus::Bus> {
+        // Straight to the broker, not through the proxies a scenario may be cutting.
+        let broker = self.broker.as_ref().map_or_else(broker_addr, BrokerNode::amqp_addr);
         let cfg = tm_bus::BusConfig {
+            url: format!("amqp://guest:guest@{broker}/%2f"),
             prefix: self.prefix.clone(),
             ..Default::default()
         };
@@ -258,6 +261,40 @@ impl System {
             tm_bus::Bus::connect(&cfg, "e2e-inspect"),
         )
         .await??)
+    }
+
+    /// What a failed delivery scenario needs to be understood: the depth of the CMS's command
+    /// queues and their dead-letter queues, and the warnings and errors of every CMS's log.
+    pub async fn delivery_diagnostics(&self) -> String {
+        let mut report = String::new();
+        match self.inspect_bus().await {
+            Ok(bus) => {
+                for queue in [tm_bus::CommandQueue::CmsPosts, tm_bus::CommandQueue::CmsIngest] {
+                    let ready = bus.queue_depth(queue).await;
+                    let dead = bus.dead_letter_depth(queue).await;
+                    report.push_str(&format!("{}: ready {ready:?}, dead-lettered {dead:?}\n", queue.name()));
+                }
+                bus.close().await;
+            }
+            Err(err) => report.push_str(&format!("cannot inspect the broker: {err}\n")),
+        }
+        for cms in &self.cms {
+            let log = std::fs::read_to_string(cms.log_path()).unwrap_or_default();
+            let notable: Vec<&str> = log
+                .lines()
+                .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+                .filter(|line| {
+                    !line.contains("relay: publish not confirmed") && !line.contains("cannot reach the broker")
+                })
+                .collect();
+            report.push_str(&format!(
+                "{} ({} warnings/errors, last 40):\n{}\n",
+                cms.log_path().display(),
+                notable.len(),
+                notable[notable.len().saturating_sub(40)..].join("\n")
+            ));
+        }
+        report
     }
 
     /// The join secret this system's CMS and gateways share (for a CLI run against its database).
