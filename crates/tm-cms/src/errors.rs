@@ -1,8 +1,9 @@
 //! Error policy of the JSON API.
 //!
-//! Each area of the engine has its own error enum (`RoomError`, `PostError`, …); each names its
-//! HTTP status and docs/protocol.md's snake_case code through [`ApiErrorCode`], and [`api_error!`]
-//! turns that into actix's `ResponseError` with the body `{"error": {"code", "message"}}`.
+//! Each area of the engine has its own error enum (`RoomError`, `PostError`, …) that knows
+//! nothing of HTTP; this module, the edge, gives each its HTTP status and docs/protocol.md's
+//! snake_case code through [`ApiErrorCode`], and [`api_error!`] turns that into actix's
+//! `ResponseError` with the body `{"error": {"code", "message"}}`.
 //! Every enum has a database branch (unreachable database → 503 `unavailable`, other query
 //! failures → 500) and an `Unexpected(anyhow::Error)` catch-all → 500. Both 5xx branches are
 //! logged with their cause chain; their message to the client stays generic.
@@ -12,6 +13,11 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 
 use crate::db::DbError;
+use crate::engine::access::AccessError;
+use crate::engine::join::JoinError;
+use crate::engine::moderation::ModerationError;
+use crate::engine::posting::PostError;
+use crate::engine::rooms::RoomError;
 
 /// What the API needs to know about an error.
 pub trait ApiErrorCode: std::error::Error {
@@ -90,4 +96,166 @@ macro_rules! api_error {
         }
     };
 }
-pub(crate) use api_error;
+
+
+// The engine's errors as the API answers them: status, code and `Retry-After`.
+
+impl ApiErrorCode for AccessError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AccessError::NotFound => StatusCode::NOT_FOUND,
+            AccessError::PasswordRequired | AccessError::InvalidToken => StatusCode::UNAUTHORIZED,
+            AccessError::NotMember => StatusCode::FORBIDDEN,
+            AccessError::Db(e) => db_status(e).0,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            AccessError::NotFound => "room_not_found",
+            AccessError::PasswordRequired => "password_required",
+            AccessError::NotMember => "not_member",
+            AccessError::InvalidToken => "invalid_token",
+            AccessError::Db(e) => db_status(e).1,
+        }
+    }
+}
+
+api_error!(AccessError);
+
+impl ApiErrorCode for JoinError {
+    fn status(&self) -> StatusCode {
+        match self {
+            JoinError::NotFound => StatusCode::NOT_FOUND,
+            JoinError::Closed => StatusCode::GONE,
+            JoinError::PasswordRequired | JoinError::WrongPassword => StatusCode::UNAUTHORIZED,
+            JoinError::NotMember => StatusCode::FORBIDDEN,
+            JoinError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            JoinError::Db(e) => db_status(e).0,
+            JoinError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            JoinError::NotFound => "room_not_found",
+            JoinError::Closed => "room_closed",
+            JoinError::PasswordRequired => "password_required",
+            JoinError::WrongPassword => "wrong_password",
+            JoinError::NotMember => "not_member",
+            JoinError::TooManyAttempts(_) => "too_many_attempts",
+            JoinError::Db(e) => db_status(e).1,
+            JoinError::Unexpected(_) => "internal",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            JoinError::TooManyAttempts(secs) => Some(*secs),
+            _ => None,
+        }
+    }
+}
+
+api_error!(JoinError);
+
+impl ApiErrorCode for ModerationError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ModerationError::RoomNotFound | ModerationError::MessageNotFound => StatusCode::NOT_FOUND,
+            ModerationError::NotOwner => StatusCode::FORBIDDEN,
+            ModerationError::Closed => StatusCode::GONE,
+            ModerationError::NotPending => StatusCode::CONFLICT,
+            ModerationError::InvalidParticipant => StatusCode::UNPROCESSABLE_ENTITY,
+            ModerationError::Db(e) => db_status(e).0,
+            ModerationError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            ModerationError::RoomNotFound => "room_not_found",
+            ModerationError::MessageNotFound => "message_not_found",
+            ModerationError::NotOwner => "not_owner",
+            ModerationError::Closed => "room_closed",
+            ModerationError::NotPending => "not_pending",
+            ModerationError::InvalidParticipant => "invalid_participant",
+            ModerationError::Db(e) => db_status(e).1,
+            ModerationError::Unexpected(_) => "internal",
+        }
+    }
+}
+
+api_error!(ModerationError);
+
+impl ApiErrorCode for PostError {
+    fn status(&self) -> StatusCode {
+        match self {
+            PostError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            PostError::NotFound => StatusCode::NOT_FOUND,
+            PostError::Paused => StatusCode::LOCKED,
+            PostError::Closed => StatusCode::GONE,
+            PostError::Muted => StatusCode::FORBIDDEN,
+            PostError::SlowDown(_) => StatusCode::TOO_MANY_REQUESTS,
+            PostError::Db(e) => db_status(e).0,
+            PostError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            PostError::Invalid(v) => v.code(),
+            PostError::NotFound => "room_not_found",
+            PostError::Paused => "room_paused",
+            PostError::Closed => "room_closed",
+            PostError::Muted => "muted",
+            PostError::SlowDown(_) => "slow_down",
+            PostError::Db(e) => db_status(e).1,
+            PostError::Unexpected(_) => "internal",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            PostError::SlowDown(wait) => Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+            _ => None,
+        }
+    }
+}
+
+api_error!(PostError);
+
+impl ApiErrorCode for RoomError {
+    fn status(&self) -> StatusCode {
+        match self {
+            RoomError::NameTaken => StatusCode::CONFLICT,
+            RoomError::TooManyRooms(_) => StatusCode::TOO_MANY_REQUESTS,
+            RoomError::NotFound => StatusCode::NOT_FOUND,
+            RoomError::NotOwner => StatusCode::FORBIDDEN,
+            RoomError::Closed => StatusCode::GONE,
+            RoomError::Db(e) => db_status(e).0,
+            RoomError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            RoomError::Invalid(v) => v.code(),
+            RoomError::InvalidTopic => "invalid_topic",
+            RoomError::InvalidPassword => "invalid_password",
+            RoomError::InvalidMaxLength => "invalid_max_length",
+            RoomError::InvalidSlowMode => "invalid_slow_mode",
+            RoomError::TooManyHashtags => "too_many_hashtags",
+            RoomError::InvalidState => "invalid_state",
+            RoomError::NameTaken => "name_taken",
+            RoomError::TooManyRooms(_) => "too_many_rooms",
+            RoomError::NotFound => "room_not_found",
+            RoomError::NotOwner => "not_owner",
+            RoomError::Closed => "room_closed",
+            RoomError::Db(e) => db_status(e).1,
+            RoomError::Unexpected(_) => "internal",
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            RoomError::TooManyRooms(secs) => Some(*secs),
+            _ => None,
+        }
+    }
+}
+
+api_error!(RoomError);

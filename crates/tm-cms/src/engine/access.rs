@@ -6,14 +6,12 @@
 //! also accept their cookies, see `web::context`) and the gateway (which joins exactly the room
 //! its token names).
 
-use actix_web::http::StatusCode;
 use tm_core::JoinClaims;
 
 use super::rooms::{Actor, RoomError};
 use super::Engine;
 use crate::db::models::RoomRow;
 use crate::db::DbError;
-use crate::errors::{api_error, db_status, ApiErrorCode};
 
 /// What a caller's credential makes them in one room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,27 +56,6 @@ impl From<RoomError> for AccessError {
         }
     }
 }
-
-impl ApiErrorCode for AccessError {
-    fn status(&self) -> StatusCode {
-        match self {
-            AccessError::NotFound => StatusCode::NOT_FOUND,
-            AccessError::PasswordRequired | AccessError::InvalidToken => StatusCode::UNAUTHORIZED,
-            AccessError::NotMember => StatusCode::FORBIDDEN,
-            AccessError::Db(e) => db_status(e).0,
-        }
-    }
-    fn code(&self) -> &'static str {
-        match self {
-            AccessError::NotFound => "room_not_found",
-            AccessError::PasswordRequired => "password_required",
-            AccessError::NotMember => "not_member",
-            AccessError::InvalidToken => "invalid_token",
-            AccessError::Db(e) => db_status(e).1,
-        }
-    }
-}
-api_error!(AccessError);
 
 impl Engine {
     /// The claims of a join token this CMS signed, if it is intact and not expired.

@@ -1,7 +1,6 @@
 //! Join tokens: after checking the room's password (rate-limited against guessing), the CMS
 //! signs a short-lived token the gateway trusts without asking the database.
 
-use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::RoomState;
@@ -11,7 +10,6 @@ use super::access::{Access, AccessError};
 use super::rooms::{state_of, RoomError};
 use super::Engine;
 use crate::db::DbError;
-use crate::errors::{api_error, db_status, ApiErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
@@ -42,39 +40,6 @@ impl From<RoomError> for JoinError {
         }
     }
 }
-
-impl ApiErrorCode for JoinError {
-    fn status(&self) -> StatusCode {
-        match self {
-            JoinError::NotFound => StatusCode::NOT_FOUND,
-            JoinError::Closed => StatusCode::GONE,
-            JoinError::PasswordRequired | JoinError::WrongPassword => StatusCode::UNAUTHORIZED,
-            JoinError::NotMember => StatusCode::FORBIDDEN,
-            JoinError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            JoinError::Db(e) => db_status(e).0,
-            JoinError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-    fn code(&self) -> &'static str {
-        match self {
-            JoinError::NotFound => "room_not_found",
-            JoinError::Closed => "room_closed",
-            JoinError::PasswordRequired => "password_required",
-            JoinError::WrongPassword => "wrong_password",
-            JoinError::NotMember => "not_member",
-            JoinError::TooManyAttempts(_) => "too_many_attempts",
-            JoinError::Db(e) => db_status(e).1,
-            JoinError::Unexpected(_) => "internal",
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            JoinError::TooManyAttempts(secs) => Some(*secs),
-            _ => None,
-        }
-    }
-}
-api_error!(JoinError);
 
 /// `POST /api/v1/rooms/{slug}/join`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

@@ -1,7 +1,6 @@
 //! Owner and admin actions on messages and participants, and the audit log every moderation
 //! action writes to (actor, action, target, time).
 
-use actix_web::http::StatusCode;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,6 @@ use super::{clock, event_log, from_diesel, posting, Engine};
 use crate::db::models::{AuditRow, MessageRow, RoomRow};
 use crate::db::schema::{messages, moderation_log, mutes};
 use crate::db::DbError;
-use crate::errors::{api_error, db_status, ApiErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModerationError {
@@ -36,33 +34,6 @@ pub enum ModerationError {
     Unexpected(#[from] anyhow::Error),
 }
 from_diesel!(ModerationError);
-
-impl ApiErrorCode for ModerationError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ModerationError::RoomNotFound | ModerationError::MessageNotFound => StatusCode::NOT_FOUND,
-            ModerationError::NotOwner => StatusCode::FORBIDDEN,
-            ModerationError::Closed => StatusCode::GONE,
-            ModerationError::NotPending => StatusCode::CONFLICT,
-            ModerationError::InvalidParticipant => StatusCode::UNPROCESSABLE_ENTITY,
-            ModerationError::Db(e) => db_status(e).0,
-            ModerationError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-    fn code(&self) -> &'static str {
-        match self {
-            ModerationError::RoomNotFound => "room_not_found",
-            ModerationError::MessageNotFound => "message_not_found",
-            ModerationError::NotOwner => "not_owner",
-            ModerationError::Closed => "room_closed",
-            ModerationError::NotPending => "not_pending",
-            ModerationError::InvalidParticipant => "invalid_participant",
-            ModerationError::Db(e) => db_status(e).1,
-            ModerationError::Unexpected(_) => "internal",
-        }
-    }
-}
-api_error!(ModerationError);
 
 /// `POST /api/v1/rooms/{slug}/mutes`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

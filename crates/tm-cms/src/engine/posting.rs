@@ -12,7 +12,6 @@
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
@@ -28,7 +27,6 @@ use super::{clock, event_log, from_diesel, secrets, Engine};
 use crate::db::models::{MessageRow, NewMessage, RoomRow};
 use crate::db::schema::{messages, mutes, room_events};
 use crate::db::DbError;
-use crate::errors::{api_error, db_status, ApiErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {
@@ -50,40 +48,6 @@ pub enum PostError {
     Unexpected(#[from] anyhow::Error),
 }
 from_diesel!(PostError);
-
-impl ApiErrorCode for PostError {
-    fn status(&self) -> StatusCode {
-        match self {
-            PostError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            PostError::NotFound => StatusCode::NOT_FOUND,
-            PostError::Paused => StatusCode::LOCKED,
-            PostError::Closed => StatusCode::GONE,
-            PostError::Muted => StatusCode::FORBIDDEN,
-            PostError::SlowDown(_) => StatusCode::TOO_MANY_REQUESTS,
-            PostError::Db(e) => db_status(e).0,
-            PostError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-    fn code(&self) -> &'static str {
-        match self {
-            PostError::Invalid(v) => v.code(),
-            PostError::NotFound => "room_not_found",
-            PostError::Paused => "room_paused",
-            PostError::Closed => "room_closed",
-            PostError::Muted => "muted",
-            PostError::SlowDown(_) => "slow_down",
-            PostError::Db(e) => db_status(e).1,
-            PostError::Unexpected(_) => "internal",
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            PostError::SlowDown(wait) => Some(wait.as_secs_f64().ceil().max(1.0) as u64),
-            _ => None,
-        }
-    }
-}
-api_error!(PostError);
 
 impl PostError {
     /// How a refusal by the room's rules is reported to the poster; `None` for failures of the

@@ -1,7 +1,6 @@
 //! Rooms: their API shapes, rules, errors and reads (writes are in `room_writes`). Names are
 //! unique among open rooms (the `open_slug` unique key) and free again once a room closes.
 
-use actix_web::http::StatusCode;
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,6 @@ use super::{clock, from_diesel, secrets, Engine};
 use crate::db::models::RoomRow;
 use crate::db::schema::rooms;
 use crate::db::DbError;
-use crate::errors::{api_error, db_status, ApiErrorCode};
 
 pub const MAX_TOPIC_CHARS: usize = 200;
 pub const MAX_HASHTAGS: usize = 10;
@@ -59,46 +57,6 @@ impl From<DbError> for RoomError {
         RoomError::Db(err)
     }
 }
-
-impl ApiErrorCode for RoomError {
-    fn status(&self) -> StatusCode {
-        match self {
-            RoomError::NameTaken => StatusCode::CONFLICT,
-            RoomError::TooManyRooms(_) => StatusCode::TOO_MANY_REQUESTS,
-            RoomError::NotFound => StatusCode::NOT_FOUND,
-            RoomError::NotOwner => StatusCode::FORBIDDEN,
-            RoomError::Closed => StatusCode::GONE,
-            RoomError::Db(e) => db_status(e).0,
-            RoomError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        }
-    }
-    fn code(&self) -> &'static str {
-        match self {
-            RoomError::Invalid(v) => v.code(),
-            RoomError::InvalidTopic => "invalid_topic",
-            RoomError::InvalidPassword => "invalid_password",
-            RoomError::InvalidMaxLength => "invalid_max_length",
-            RoomError::InvalidSlowMode => "invalid_slow_mode",
-            RoomError::TooManyHashtags => "too_many_hashtags",
-            RoomError::InvalidState => "invalid_state",
-            RoomError::NameTaken => "name_taken",
-            RoomError::TooManyRooms(_) => "too_many_rooms",
-            RoomError::NotFound => "room_not_found",
-            RoomError::NotOwner => "not_owner",
-            RoomError::Closed => "room_closed",
-            RoomError::Db(e) => db_status(e).1,
-            RoomError::Unexpected(_) => "internal",
-        }
-    }
-    fn retry_after(&self) -> Option<u64> {
-        match self {
-            RoomError::TooManyRooms(secs) => Some(*secs),
-            _ => None,
-        }
-    }
-}
-api_error!(RoomError);
 
 /// A room as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
