@@ -4,15 +4,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::openapi::{InvalidJson, PayloadTooLarge, Unavailable};
 use super::request::{bearer, client_ip, joining_participant_id};
-use crate::engine::join::{JoinError, JoinRequest, JoinResponse};
+use super::schemas;
+use crate::engine::join::{JoinError, JoinRequest};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
 /// The body is optional (`{}` or nothing for rooms without a password).
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/join", params(("slug" = String, Path, description = "the room's name (its slug)")),
-    request_body(content = JoinRequest, description = "optional: `{}` or no body for a room without a password"),
+    request_body(content = schemas::JoinRequest, description = "optional: `{}` or no body for a room without a password"),
     responses(
-        (status = 200, description = "a join token for the gateway", body = JoinResponse),
+        (status = 200, description = "a join token for the gateway", body = schemas::JoinResponse),
         (status = 400, response = InvalidJson),
         (status = 401, description = "`password_required`, `wrong_password`", body = ErrorBody),
         (status = 403, description = "`not_member`: a join token of another room as bearer", body = ErrorBody),

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::openapi::{InvalidJson, InvalidQuery, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::{bearer, client_ip, participant_id};
-use crate::engine::messages::{EventList, MessageList, MessageView, Page};
+use super::schemas;
+use crate::engine::messages::Page;
 use crate::engine::moderation::ModerationError;
 use crate::engine::posting::{NewPost, RoomRef};
 use crate::engine::Engine;
@@ -27,9 +28,9 @@ pub struct PostMessage {
     pub client_id: Option<Uuid>,
 }
 
-#[utoipa::path(get, path = "/api/v1/rooms/{slug}/messages", params(("slug" = String, Path, description = "the room's name (its slug)"), Page),
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}/messages", params(("slug" = String, Path, description = "the room's name (its slug)"), schemas::Page),
     responses(
-        (status = 200, description = "visible messages with `seq > after`, in seq order", body = MessageList),
+        (status = 200, description = "visible messages with `seq > after`, in seq order", body = schemas::MessageList),
         (status = 400, response = InvalidQuery),
         (status = 401, description = "`password_required`: a password room, and no join token of it or owner token as bearer", body = ErrorBody),
         (status = 403, description = "`not_member`: a join token of another room", body = ErrorBody),
@@ -48,9 +49,9 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(engine.list_messages_in(&room, &page).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/rooms/{slug}/events", params(("slug" = String, Path, description = "the room's name (its slug)"), Page),
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}/events", params(("slug" = String, Path, description = "the room's name (its slug)"), schemas::Page),
     responses(
-        (status = 200, description = "the room's events with `seq > after`, in seq order", body = EventList),
+        (status = 200, description = "the room's events with `seq > after`, in seq order", body = schemas::EventList),
         (status = 400, response = InvalidQuery),
         (status = 401, description = "`password_required`: a password room, and no join token of it or owner token as bearer", body = ErrorBody),
         (status = 403, description = "`not_member`: a join token of another room", body = ErrorBody),
@@ -74,7 +75,7 @@ pub async fn events(
 /// without a password, the identity is derived from the client's address.
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = PostMessage,
     responses(
-        (status = 201, description = "the stored message (`pending` in a room with approval)", body = MessageView),
+        (status = 201, description = "the stored message (`pending` in a room with approval)", body = schemas::MessageView),
         (status = 400, response = InvalidJson),
         (status = 401, description = "`password_required` (a password room, no credential), `invalid_token` (a bearer token that is neither a join token of the room nor the owner token)", body = ErrorBody),
         (status = 403, description = "`not_member` (a join token of another room), `muted`", body = ErrorBody),

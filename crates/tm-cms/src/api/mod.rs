@@ -9,6 +9,7 @@ pub mod moderation;
 pub mod openapi;
 pub mod request;
 pub mod rooms;
+pub mod schemas;
 
 use std::time::Instant;
 

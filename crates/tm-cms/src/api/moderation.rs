@@ -4,14 +4,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::openapi::{InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::bearer;
-use crate::engine::messages::{MessageList, MessageView};
-use crate::engine::moderation::{AuditList, ModerationError, MuteRequest};
+use super::schemas;
+use crate::engine::moderation::{ModerationError, MuteRequest};
 use crate::engine::rooms::RoomError;
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
 /// Owner: mute a participant in this room.
-#[utoipa::path(post, path = "/api/v1/rooms/{slug}/mutes", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = MuteRequest,
+#[utoipa::path(post, path = "/api/v1/rooms/{slug}/mutes", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = schemas::MuteRequest,
     responses(
         (status = 204, description = "muted (muting twice changes nothing)"),
         (status = 400, response = InvalidJson),
@@ -59,7 +59,7 @@ pub async fn unmute(
 /// Owner: messages waiting for approval.
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}/pending", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
-        (status = 200, description = "the messages waiting for approval, oldest first", body = MessageList),
+        (status = 200, description = "the messages waiting for approval, oldest first", body = schemas::MessageList),
         (status = 403, response = NotOwner),
         (status = 404, description = "`room_not_found`", body = ErrorBody),
         (status = 503, response = Unavailable),
@@ -77,7 +77,7 @@ pub async fn pending(
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages/{id}/approve",
     params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the pending message's id")),
     responses(
-        (status = 200, description = "the message, now visible with the next seq", body = MessageView),
+        (status = 200, description = "the message, now visible with the next seq", body = schemas::MessageView),
         (status = 403, response = NotOwner),
         (status = 404, description = "`room_not_found`, `message_not_found`, or `not_found` (an id that is not a number)", body = ErrorBody),
         (status = 409, description = "`not_pending`", body = ErrorBody),
@@ -98,7 +98,7 @@ pub async fn approve(
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages/{id}/reject",
     params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the pending message's id")),
     responses(
-        (status = 200, description = "the message, deleted unseen", body = MessageView),
+        (status = 200, description = "the message, deleted unseen", body = schemas::MessageView),
         (status = 403, response = NotOwner),
         (status = 404, description = "`room_not_found`, `message_not_found`, or `not_found` (an id that is not a number)", body = ErrorBody),
         (status = 409, description = "`not_pending`", body = ErrorBody),
@@ -117,7 +117,7 @@ pub async fn reject(
 /// Owner: the moderation log, newest first.
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}/audit", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
-        (status = 200, description = "the moderation log, newest first", body = AuditList),
+        (status = 200, description = "the moderation log, newest first", body = schemas::AuditList),
         (status = 403, response = NotOwner),
         (status = 404, description = "`room_not_found`", body = ErrorBody),
         (status = 503, response = Unavailable),

@@ -4,15 +4,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::openapi::{InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::{bearer, client_ip};
-use crate::engine::room_writes::RotatedOwnerToken;
-use crate::engine::rooms::{CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom};
+use super::schemas;
+use crate::engine::rooms::{CreateRoom, RoomError, UpdateRoom};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
 /// Creates a room; the answer carries the owner token, shown only this once.
-#[utoipa::path(post, path = "/api/v1/rooms", request_body = CreateRoom,
+#[utoipa::path(post, path = "/api/v1/rooms", request_body = schemas::CreateRoom,
     responses(
-        (status = 201, description = "the room, with its owner token", body = CreatedRoom),
+        (status = 201, description = "the room, with its owner token", body = schemas::CreatedRoom),
         (status = 400, response = InvalidJson),
         (status = 409, description = "`name_taken`: an open room has this name", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
@@ -33,7 +33,7 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
-        (status = 200, description = "the open room of that name, or the most recent closed one", body = Room),
+        (status = 200, description = "the open room of that name, or the most recent closed one", body = schemas::Room),
         (status = 404, description = "`room_not_found`", body = ErrorBody),
         (status = 503, response = Unavailable),
     ))]
@@ -43,9 +43,9 @@ pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<H
 }
 
 /// Owner: change topic, state (open/paused), slow mode, moderation mode or hashtags.
-#[utoipa::path(patch, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = UpdateRoom,
+#[utoipa::path(patch, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = schemas::UpdateRoom,
     responses(
-        (status = 200, description = "the updated room", body = Room),
+        (status = 200, description = "the updated room", body = schemas::Room),
         (status = 400, response = InvalidJson),
         (status = 403, response = NotOwner),
         (status = 404, description = "`room_not_found`", body = ErrorBody),
@@ -72,7 +72,7 @@ pub async fn update(
 /// Owner: close the room (its name becomes free).
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/close", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
-        (status = 200, description = "the closed room (closing a closed room changes nothing)", body = Room),
+        (status = 200, description = "the closed room (closing a closed room changes nothing)", body = schemas::Room),
         (status = 403, response = NotOwner),
         (status = 404, description = "`room_not_found`", body = ErrorBody),
         (status = 503, response = Unavailable),
@@ -91,7 +91,7 @@ pub async fn close(
 /// Owner: replace the owner token; the old one is refused from now on (403 `not_owner`).
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/owner_token", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
-        (status = 200, description = "the new owner token, shown only this once", body = RotatedOwnerToken),
+        (status = 200, description = "the new owner token, shown only this once", body = schemas::RotatedOwnerToken),
         (status = 403, response = NotOwner),
         (status = 404, description = "`room_not_found`", body = ErrorBody),
         (status = 503, response = Unavailable),

@@ -124,12 +124,11 @@ pub async fn redact_message_created(
 }
 
 /// One replayed event as `/events` serves it: `data` is the stored payload.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct LoggedEvent {
     pub seq: Seq,
     /// The event type, e.g. `message.created`.
     pub event: String,
-    #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }
 

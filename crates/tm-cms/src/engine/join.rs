@@ -42,18 +42,17 @@ impl From<RoomError> for JoinError {
 }
 
 /// `POST /api/v1/rooms/{slug}/join`.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct JoinResponse {
     pub token: String,
     pub gateway_url: String,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
     /// `participant` or `owner`.
     pub role: String,

@@ -16,8 +16,7 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
 
 /// `?after=&limit=` of the read endpoints.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// Only items with a greater seq (default 0).
@@ -33,32 +32,23 @@ impl Page {
 }
 
 /// A message with its moderation state.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MessageView {
     #[serde(flatten)]
     pub message: Message,
     /// `visible`, `pending` (waiting for the owner's approval; `seq` 0) or `deleted` (what a
     /// reject answers).
-    #[schema(schema_with = message_state_schema)]
     pub state: String,
 }
 
-/// The values `messages.state` takes (the column is a string).
-fn message_state_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(["visible", "pending", "deleted"]))
-        .build()
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct MessageList {
     pub messages: Vec<MessageView>,
     /// The room's current seq.
     pub seq: Seq,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct EventList {
     pub events: Vec<LoggedEvent>,
     /// The room's current seq.

@@ -36,26 +36,24 @@ pub enum ModerationError {
 from_diesel!(ModerationError);
 
 /// `POST /api/v1/rooms/{slug}/mutes`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MuteRequest {
-    #[schema(min_length = 1, max_length = 128)]
     pub participant_id: String,
 }
 
 /// One audit log entry.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct AuditEntry {
     pub id: u64,
     pub actor: String,
     pub action: String,
     pub target: String,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct AuditList {
     pub entries: Vec<AuditEntry>,
 }

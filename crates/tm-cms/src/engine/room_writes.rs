@@ -14,7 +14,7 @@ use crate::db::models::{NewRoom, RoomRow};
 use crate::db::schema::rooms;
 
 /// The answer to a rotation: the new owner token, shown only this once.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, serde::Serialize)]
 pub struct RotatedOwnerToken {
     pub owner_token: String,
 }

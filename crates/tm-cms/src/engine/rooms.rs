@@ -59,7 +59,7 @@ impl From<DbError> for RoomError {
 }
 
 /// A room as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Room {
     pub id: RoomId,
     pub slug: String,
@@ -67,7 +67,6 @@ pub struct Room {
     pub topic: String,
     pub state: RoomState,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
     pub seq: u64,
     pub hashtags: Vec<String>,
@@ -76,7 +75,6 @@ pub struct Room {
     pub moderation: Moderation,
     pub password_required: bool,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// Only on a closed room.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,61 +82,38 @@ pub struct Room {
 }
 
 /// `POST /api/v1/rooms`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoom {
     /// `a-z 0-9 -` (upper case is folded), no dash at either end or twice in a row, not a
     /// reserved name.
-    #[schema(
-        min_length = 3,
-        max_length = 64,
-        pattern = "^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$",
-        example = "physics-101"
-    )]
     pub name: String,
-    #[schema(schema_with = lifetime_schema)]
     pub lifetime: String,
     /// No control characters.
-    #[schema(max_length = 200)]
     pub topic: Option<String>,
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
-    #[schema(max_items = 10)]
     pub hashtags: Option<Vec<String>>,
-    #[schema(min_length = 1, max_length = 128)]
     pub password: Option<String>,
     /// The longest message in characters (default 280).
-    #[schema(minimum = 1, maximum = 2000)]
     pub max_length: Option<u32>,
 }
 
-/// `Lifetime`'s wire forms (the field is parsed by the engine, to answer `invalid_lifetime`).
-fn lifetime_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(tm_core::domain::Lifetime::ALL.map(|l| l.as_str())))
-        .description(Some("`2h`, `1d`, `1w`, `1m` (30 days) or `1y` (365 days)"))
-        .build()
-}
-
 /// `PATCH /api/v1/rooms/{slug}`: every field optional.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoom {
     /// No control characters.
-    #[schema(max_length = 200)]
     pub topic: Option<String>,
     /// `open` or `paused` (`closed` is refused with 422 `invalid_state`: use `/close`).
     pub state: Option<RoomState>,
-    #[schema(maximum = 3600)]
     pub slow_mode_seconds: Option<u32>,
     pub moderation: Option<Moderation>,
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
-    #[schema(max_items = 10)]
     pub hashtags: Option<Vec<String>>,
 }
 
 /// A created room and its owner token (shown once).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct CreatedRoom {
     pub owner_token: String,
     #[serde(flatten)]

@@ -1,0 +1,205 @@
+//! The OpenAPI schemas of the engine's request and answer types.
+//!
+//! The engine knows nothing of OpenAPI: its types (`engine::rooms::Room`, …) carry only serde.
+//! Each type here describes one of them on the wire under the same name, field by field, with
+//! the same serde attributes, and exists only for [`super::openapi::ApiDoc`]. They cannot drift
+//! apart unnoticed: the e2e schemathesis run checks every answer against these schemas.
+
+// Never built: only their derived descriptions are used.
+#![allow(dead_code)]
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use tm_core::event::{CloseReason, Message, Moderation, RoomId, RoomState, Seq};
+use utoipa::{IntoParams, ToSchema};
+
+/// A room as the API shows it.
+#[derive(ToSchema)]
+pub struct Room {
+    pub id: RoomId,
+    pub slug: String,
+    pub url: String,
+    pub topic: String,
+    pub state: RoomState,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+    pub seq: u64,
+    pub hashtags: Vec<String>,
+    pub max_length: u32,
+    pub slow_mode_seconds: u32,
+    pub moderation: Moderation,
+    pub password_required: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// Only on a closed room.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close_reason: Option<CloseReason>,
+}
+
+/// `POST /api/v1/rooms`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoom {
+    /// `a-z 0-9 -` (upper case is folded), no dash at either end or twice in a row, not a
+    /// reserved name.
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$",
+        example = "physics-101"
+    )]
+    pub name: String,
+    #[schema(schema_with = lifetime_schema)]
+    pub lifetime: String,
+    /// No control characters.
+    #[schema(max_length = 200)]
+    pub topic: Option<String>,
+    /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
+    #[schema(max_items = 10)]
+    pub hashtags: Option<Vec<String>>,
+    #[schema(min_length = 1, max_length = 128)]
+    pub password: Option<String>,
+    /// The longest message in characters (default 280).
+    #[schema(minimum = 1, maximum = 2000)]
+    pub max_length: Option<u32>,
+}
+
+/// `Lifetime`'s wire forms (the field is parsed by the engine, to answer `invalid_lifetime`).
+fn lifetime_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(tm_core::domain::Lifetime::ALL.map(|l| l.as_str())))
+        .description(Some("`2h`, `1d`, `1w`, `1m` (30 days) or `1y` (365 days)"))
+        .build()
+}
+
+/// `PATCH /api/v1/rooms/{slug}`: every field optional.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoom {
+    /// No control characters.
+    #[schema(max_length = 200)]
+    pub topic: Option<String>,
+    /// `open` or `paused` (`closed` is refused with 422 `invalid_state`: use `/close`).
+    pub state: Option<RoomState>,
+    #[schema(maximum = 3600)]
+    pub slow_mode_seconds: Option<u32>,
+    pub moderation: Option<Moderation>,
+    /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
+    #[schema(max_items = 10)]
+    pub hashtags: Option<Vec<String>>,
+}
+
+/// A created room and its owner token (shown once).
+#[derive(ToSchema)]
+pub struct CreatedRoom {
+    pub owner_token: String,
+    #[serde(flatten)]
+    pub room: Room,
+}
+
+/// The answer to a rotation: the new owner token, shown only this once.
+#[derive(ToSchema)]
+pub struct RotatedOwnerToken {
+    pub owner_token: String,
+}
+
+/// `POST /api/v1/rooms/{slug}/join`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    pub password: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct JoinResponse {
+    pub token: String,
+    pub gateway_url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+    /// `participant` or `owner`.
+    pub role: String,
+    pub participant_id: String,
+}
+
+/// `?after=&limit=` of the read endpoints.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Only items with a greater seq (default 0).
+    pub after: Option<u64>,
+    /// At most this many (default 100, max 1000).
+    pub limit: Option<u32>,
+}
+
+/// A message with its moderation state.
+#[derive(ToSchema)]
+pub struct MessageView {
+    #[serde(flatten)]
+    pub message: Message,
+    /// `visible`, `pending` (waiting for the owner's approval; `seq` 0) or `deleted` (what a
+    /// reject answers).
+    #[schema(schema_with = message_state_schema)]
+    pub state: String,
+}
+
+/// The values `messages.state` takes (the column is a string).
+fn message_state_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["visible", "pending", "deleted"]))
+        .build()
+}
+
+#[derive(ToSchema)]
+pub struct MessageList {
+    pub messages: Vec<MessageView>,
+    /// The room's current seq.
+    pub seq: Seq,
+}
+
+#[derive(ToSchema)]
+pub struct EventList {
+    pub events: Vec<LoggedEvent>,
+    /// The room's current seq.
+    pub seq: Seq,
+}
+
+/// One replayed event as `/events` serves it: `data` is the stored payload.
+#[derive(ToSchema)]
+pub struct LoggedEvent {
+    pub seq: Seq,
+    /// The event type, e.g. `message.created`.
+    pub event: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// `POST /api/v1/rooms/{slug}/mutes`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MuteRequest {
+    #[schema(min_length = 1, max_length = 128)]
+    pub participant_id: String,
+}
+
+/// One audit log entry.
+#[derive(ToSchema)]
+pub struct AuditEntry {
+    pub id: u64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+#[derive(ToSchema)]
+pub struct AuditList {
+    pub entries: Vec<AuditEntry>,
+}
