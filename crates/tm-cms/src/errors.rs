@@ -97,7 +97,6 @@ macro_rules! api_error {
     };
 }
 
-
 // The engine's errors as the API answers them: status, code and `Retry-After`.
 
 impl ApiErrorCode for AccessError {
