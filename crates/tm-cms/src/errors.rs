@@ -12,8 +12,8 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde::Serialize;
 
-use crate::db::DbError;
 use crate::engine::access::AccessError;
+use crate::engine::db::DbError;
 use crate::engine::join::JoinError;
 use crate::engine::moderation::ModerationError;
 use crate::engine::posting::PostError;

@@ -8,7 +8,6 @@
 pub mod api;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod engine;
 pub mod errors;
 pub mod metrics;

@@ -28,23 +28,23 @@ async fn main() -> anyhow::Result<()> {
             writeln!(std::io::stdout(), "tm-cms: configuration is valid")?;
         }
         Command::Migrate => {
-            let applied = tm_cms::db::migrate(settings.database.url.expose()).await?;
+            let applied = tm_cms::engine::db::migrate(settings.database.url.expose()).await?;
             tracing::info!(?applied, "migrations applied");
         }
         Command::Admin(AdminCommand::Create { user }) => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let url = settings.database.url.expose();
-            tm_cms::db::migrate(url).await?;
-            let pool = tm_cms::db::pool(url, 1, std::time::Duration::from_secs(10))?;
-            tm_cms::web::create_admin(&pool, &user, password.trim_end_matches(['\n', '\r'])).await?;
+            tm_cms::engine::db::migrate(url).await?;
+            let pool = tm_cms::engine::db::pool(url, 1, std::time::Duration::from_secs(10))?;
+            tm_cms::engine::admins::create_or_reset(&pool, &user, password.trim_end_matches(['\n', '\r'])).await?;
             writeln!(std::io::stdout(), "tm-cms: admin {user} is ready")?;
         }
         Command::Admin(AdminCommand::Delete { user }) => {
             let url = settings.database.url.expose();
-            tm_cms::db::migrate(url).await?;
-            let pool = tm_cms::db::pool(url, 1, std::time::Duration::from_secs(10))?;
-            tm_cms::web::delete_admin(&pool, &user).await?;
+            tm_cms::engine::db::migrate(url).await?;
+            let pool = tm_cms::engine::db::pool(url, 1, std::time::Duration::from_secs(10))?;
+            tm_cms::engine::admins::delete(&pool, &user).await?;
             writeln!(std::io::stdout(), "tm-cms: admin {user} is deleted")?;
         }
         Command::Serve { no_migrate } => {

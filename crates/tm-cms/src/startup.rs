@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
-use crate::db;
+use crate::engine::db;
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 use crate::workers::{consumers, relay::Relay};
@@ -62,9 +62,11 @@ impl Application {
         workers.push(tokio::spawn(relay.run(stop_workers.clone())));
         workers.extend(consumers::spawn(&bus, &engine, &stop_workers));
         let sweep_every = Duration::from_millis((settings.rooms.sweep_interval_secs * 1000).max(100));
-        workers.push(tokio::spawn(
-            engine.clone().run_sweeper(sweep_every, stop_workers.clone()),
-        ));
+        workers.push(tokio::spawn(crate::workers::sweeper::run(
+            engine.clone(),
+            sweep_every,
+            stop_workers.clone(),
+        )));
 
         let listener = TcpListener::bind(&settings.http.bind)?;
         let port = listener.local_addr()?.port();

@@ -1,7 +1,6 @@
 //! `/healthz` (the process answers), `/readyz` (database and broker reachable), `/metrics`.
 
 use actix_web::{web, HttpResponse};
-use diesel_async::RunQueryDsl;
 use serde_json::json;
 
 use crate::engine::Engine;
@@ -13,10 +12,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// 200 when a database query and the broker connection both work, else 503 with details.
 pub async fn readyz(engine: web::Data<Engine>, readiness: web::Data<Readiness>) -> HttpResponse {
-    let database = match engine.pool().get().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
-        Err(_) => false,
-    };
+    let database = engine.database_reachable().await;
     let broker = readiness.bus.as_ref().is_some_and(|bus| bus.is_connected());
     let body = json!({"database": database, "broker": broker});
     if database && broker {

@@ -10,8 +10,8 @@ use tm_core::JoinClaims;
 
 use super::rooms::{Actor, RoomError};
 use super::Engine;
-use crate::db::models::RoomRow;
-use crate::db::DbError;
+use crate::engine::db::models::RoomRow;
+use crate::engine::db::DbError;
 
 /// What a caller's credential makes them in one room.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,8 +14,8 @@ use diesel_async::RunQueryDsl;
 use tm_core::keys::constant_time_eq;
 
 use super::{clock, secrets};
-use crate::db::schema::admin_users;
-use crate::db::{DbError, DbPool};
+use crate::engine::db::schema::admin_users;
+use crate::engine::db::{DbError, DbPool};
 
 /// Admin names are 1 to this many bytes (the column's width).
 pub const MAX_NAME_LEN: usize = 64;
@@ -61,7 +61,7 @@ pub async fn create_or_reset(pool: &DbPool, username: &str, password: &str) -> R
         .await
         .map_err(anyhow::Error::from)?
         .map_err(anyhow::Error::msg)?;
-    let mut conn = crate::db::conn(pool).await?;
+    let mut conn = crate::engine::db::conn(pool).await?;
     diesel::replace_into(admin_users::table)
         .values((
             admin_users::username.eq(username),
@@ -76,7 +76,7 @@ pub async fn create_or_reset(pool: &DbPool, username: &str, password: &str) -> R
 
 /// Deletes an admin; their sessions end with the row.
 pub async fn delete(pool: &DbPool, username: &str) -> Result<(), AdminError> {
-    let mut conn = crate::db::conn(pool).await?;
+    let mut conn = crate::engine::db::conn(pool).await?;
     let deleted = diesel::delete(admin_users::table.filter(admin_users::username.eq(username.trim())))
         .execute(&mut conn)
         .await?;
@@ -109,7 +109,7 @@ pub async fn sign_in(
     password: &str,
 ) -> Result<Option<String>, AdminError> {
     let username = username.trim().to_owned();
-    let mut conn = crate::db::conn(pool).await?;
+    let mut conn = crate::engine::db::conn(pool).await?;
     let stored: Option<(String, String)> = admin_users::table
         .filter(admin_users::username.eq(&username))
         .select((admin_users::password_hash, admin_users::session_nonce))
@@ -126,7 +126,7 @@ pub async fn sign_in(
         Some(nonce) if verified && !nonce.is_empty() => Ok(Some(nonce)),
         Some(_) if verified => {
             let fresh = new_nonce();
-            let mut conn = crate::db::conn(pool).await?;
+            let mut conn = crate::engine::db::conn(pool).await?;
             diesel::update(admin_users::table.filter(admin_users::username.eq(&username)))
                 .set(admin_users::session_nonce.eq(&fresh))
                 .execute(&mut conn)
@@ -139,7 +139,7 @@ pub async fn sign_in(
 
 /// Whether `nonce` is `username`'s current session.
 pub async fn session_is_current(pool: &DbPool, username: &str, nonce: &str) -> Result<bool, DbError> {
-    let mut conn = crate::db::conn(pool).await?;
+    let mut conn = crate::engine::db::conn(pool).await?;
     let stored: Option<String> = admin_users::table
         .filter(admin_users::username.eq(username))
         .select(admin_users::session_nonce)
@@ -151,7 +151,7 @@ pub async fn session_is_current(pool: &DbPool, username: &str, nonce: &str) -> R
 
 /// Ends every session of `username` (signing out).
 pub async fn end_sessions(pool: &DbPool, username: &str) -> Result<(), DbError> {
-    let mut conn = crate::db::conn(pool).await?;
+    let mut conn = crate::engine::db::conn(pool).await?;
     diesel::update(admin_users::table.filter(admin_users::username.eq(username)))
         .set(admin_users::session_nonce.eq(new_nonce()))
         .execute(&mut conn)

@@ -8,9 +8,9 @@ use tm_core::event::{Envelope, Event, MessageCreated, RoomId, Seq};
 use uuid::Uuid;
 
 use super::clock;
-use crate::db::models::{EventRow, NewEvent, RoomRow};
-use crate::db::schema::{room_events, rooms};
-use crate::db::DbError;
+use crate::engine::db::models::{EventRow, NewEvent, RoomRow};
+use crate::engine::db::schema::{room_events, rooms};
+use crate::engine::db::DbError;
 
 /// Locks a room's row for the rest of the transaction: writes to one room are serialised, so
 /// its `seq` and its events are assigned in commit order.

@@ -20,9 +20,9 @@ use tm_core::{parse_body, MessageBody, Nickname, HARD_MAX_BODY_CHARS};
 
 use super::rooms::{moderation_of, state_of};
 use super::{clock, event_log, moderation, posting, secrets, Engine};
-use crate::db::models::{MessageRow, NewMessage};
-use crate::db::schema::messages;
-use crate::db::DbError;
+use crate::engine::db::models::{MessageRow, NewMessage};
+use crate::engine::db::schema::messages;
+use crate::engine::db::DbError;
 
 /// What happened to an item in one room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use tm_core::{JoinClaims, Role};
 use super::access::{Access, AccessError};
 use super::rooms::{state_of, RoomError};
 use super::Engine;
-use crate::db::DbError;
+use crate::engine::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
@@ -108,7 +108,7 @@ impl Engine {
     /// owner token, or a page cookie proving either).
     pub fn issue_join_token(
         &self,
-        room: &crate::db::models::RoomRow,
+        room: &crate::engine::db::models::RoomRow,
         owner: bool,
         participant_id: String,
     ) -> Result<JoinResponse, JoinError> {

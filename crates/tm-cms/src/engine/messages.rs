@@ -9,8 +9,8 @@ use tm_core::Token;
 use super::event_log::{self, LoggedEvent};
 use super::rooms::{find_by_slug, RoomError};
 use super::{clock, Engine};
-use crate::db::models::{MessageRow, RoomRow};
-use crate::db::schema::messages;
+use crate::engine::db::models::{MessageRow, RoomRow};
+use crate::engine::db::schema::messages;
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;

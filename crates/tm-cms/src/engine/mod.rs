@@ -8,17 +8,20 @@
 pub mod access;
 pub mod admins;
 pub mod clock;
+pub mod db;
 pub mod event_log;
 pub mod ingest;
 pub mod join;
 pub mod messages;
 pub mod moderation;
+pub mod pages;
 pub mod posting;
 pub mod rate_limit;
 pub mod room_writes;
 pub mod rooms;
 pub mod secrets;
 pub mod sources;
+pub mod sweeper;
 
 use std::sync::Arc;
 
@@ -26,7 +29,7 @@ use tm_core::keys::{DerivedKeys, SecretError};
 use tokio::sync::Notify;
 
 use crate::config::Settings;
-use crate::db::{DbError, DbPool};
+use crate::engine::db::{DbError, DbPool};
 use crate::metrics::Metrics;
 use rate_limit::Limiters;
 
@@ -82,9 +85,18 @@ impl Engine {
         &self.metrics
     }
 
+    /// True if a pooled connection answers a query (readiness).
+    pub async fn database_reachable(&self) -> bool {
+        use diesel_async::RunQueryDsl;
+        match self.conn().await {
+            Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+
     /// A pooled connection, or `Unavailable` after the configured timeout.
-    pub(crate) async fn conn(&self) -> Result<crate::db::DbConn, DbError> {
-        crate::db::conn(&self.pool).await
+    pub(crate) async fn conn(&self) -> Result<crate::engine::db::DbConn, DbError> {
+        crate::engine::db::conn(&self.pool).await
     }
 }
 
@@ -94,7 +106,7 @@ macro_rules! from_diesel {
     ($name:ident) => {
         impl From<diesel::result::Error> for $name {
             fn from(err: diesel::result::Error) -> Self {
-                $name::Db(crate::db::DbError::from(err))
+                $name::Db(crate::engine::db::DbError::from(err))
             }
         }
     };

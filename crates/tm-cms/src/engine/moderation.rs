@@ -10,9 +10,9 @@ use tm_core::event::{MessageDeleted, PostRejected, PostRejectionCode, RoomId, Ro
 use super::messages::{to_view, MessageView};
 use super::rooms::{find_by_slug, state_of, Actor};
 use super::{clock, event_log, from_diesel, posting, Engine};
-use crate::db::models::{AuditRow, MessageRow, RoomRow};
-use crate::db::schema::{messages, moderation_log, mutes};
-use crate::db::DbError;
+use crate::engine::db::models::{AuditRow, MessageRow, RoomRow};
+use crate::engine::db::schema::{messages, moderation_log, mutes};
+use crate::engine::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModerationError {
@@ -56,6 +56,13 @@ pub struct AuditEntry {
 #[derive(Debug, Serialize)]
 pub struct AuditList {
     pub entries: Vec<AuditEntry>,
+}
+
+/// A message in the owner's moderation queue, with the participant who wrote it.
+#[derive(Debug, Clone)]
+pub struct QueuedMessage {
+    pub view: MessageView,
+    pub participant_id: String,
 }
 
 /// Records a moderation action inside the caller's transaction.
@@ -133,6 +140,26 @@ enum Verdict {
 }
 
 impl Engine {
+    /// The latest visible and pending messages of a room, newest first (the owner's page).
+    pub async fn moderation_queue(&self, room: &RoomRow) -> Result<Vec<QueuedMessage>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<MessageRow> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::state.eq_any(["visible", "pending"]))
+            .order(messages::id.desc())
+            .limit(200)
+            .select(MessageRow::as_select())
+            .load(&mut conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| QueuedMessage {
+                view: to_view(&row, &room.slug),
+                participant_id: row.participant_id,
+            })
+            .collect())
+    }
+
     async fn authorized_room(&self, slug: &str, bearer: Option<&str>) -> Result<(RoomId, Actor), ModerationError> {
         let mut conn = self.conn().await?;
         let room = find_by_slug(&mut conn, slug)

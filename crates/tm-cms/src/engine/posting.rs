@@ -24,9 +24,9 @@ use super::messages::{to_message, MessageView};
 use super::rate_limit::Limiters;
 use super::rooms::{moderation_of, state_of};
 use super::{clock, event_log, from_diesel, secrets, Engine};
-use crate::db::models::{MessageRow, NewMessage, RoomRow};
-use crate::db::schema::{messages, mutes, room_events};
-use crate::db::DbError;
+use crate::engine::db::models::{MessageRow, NewMessage, RoomRow};
+use crate::engine::db::schema::{messages, mutes, room_events};
+use crate::engine::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {

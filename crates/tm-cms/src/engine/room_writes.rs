@@ -10,8 +10,8 @@ use super::rooms::{
     CreatedRoom, Room, RoomError, UpdateRoom, MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
 };
 use super::{clock, event_log, secrets, Engine};
-use crate::db::models::{NewRoom, RoomRow};
-use crate::db::schema::rooms;
+use crate::engine::db::models::{NewRoom, RoomRow};
+use crate::engine::db::schema::rooms;
 
 /// The answer to a rotation: the new owner token, shown only this once.
 #[derive(Debug, serde::Serialize)]
@@ -49,7 +49,7 @@ impl Engine {
             .count()
             .get_result(&mut self.conn().await?)
             .await
-            .map_err(crate::db::DbError::from)?;
+            .map_err(crate::engine::db::DbError::from)?;
         if taken > 0 {
             return Err(RoomError::NameTaken);
         }

@@ -10,9 +10,9 @@ use tm_core::keys::constant_time_eq;
 use tm_core::{Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
 
 use super::{clock, from_diesel, secrets, Engine};
-use crate::db::models::RoomRow;
-use crate::db::schema::rooms;
-use crate::db::DbError;
+use crate::engine::db::models::RoomRow;
+use crate::engine::db::schema::rooms;
+use crate::engine::db::DbError;
 
 pub const MAX_TOPIC_CHARS: usize = 200;
 pub const MAX_HASHTAGS: usize = 10;
@@ -246,6 +246,17 @@ impl Engine {
     pub async fn room_row(&self, slug: &str) -> Result<RoomRow, RoomError> {
         let mut conn = self.conn().await?;
         find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)
+    }
+
+    /// The latest rooms, open or closed, newest first (the admin's overview).
+    pub async fn recent_rooms(&self) -> Result<Vec<RoomRow>, DbError> {
+        let mut conn = self.conn().await?;
+        Ok(rooms::table
+            .order(rooms::id.desc())
+            .limit(500)
+            .select(RoomRow::as_select())
+            .load(&mut conn)
+            .await?)
     }
 
     pub async fn get_room(&self, slug: &str) -> Result<Room, RoomError> {

@@ -7,9 +7,9 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use tm_core::event::{RoomHead, RoomId, RoomSources, Seq, SourcesSnapshot};
 
 use super::{event_log, Engine};
-use crate::db::models::RoomRow;
-use crate::db::schema::rooms;
-use crate::db::DbError;
+use crate::engine::db::models::RoomRow;
+use crate::engine::db::schema::rooms;
+use crate::engine::db::DbError;
 
 impl Engine {
     /// Appends a `sources.snapshot` of every open room that follows a hashtag.

@@ -5,34 +5,19 @@
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use tera::Context;
 use tm_core::event::CloseReason;
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render};
-use super::{cookies, security, site_pages};
+use super::{cookies, security};
 use crate::api::request::client_ip;
-use crate::db::models::RoomRow;
-use crate::db::schema::rooms;
-use crate::db::{DbError, DbPool};
 use crate::engine::admins;
 
 const SESSION_SECS: i64 = 12 * 3600;
 /// The signing purpose of `tm_admin` values.
 const SESSION_PURPOSE: &str = "admin";
-
-/// Adds (or resets the password of) an admin account, ending their sessions.
-pub async fn create_admin(pool: &DbPool, username: &str, password: &str) -> anyhow::Result<()> {
-    Ok(admins::create_or_reset(pool, username, password).await?)
-}
-
-/// Deletes an admin account, ending their sessions.
-pub async fn delete_admin(pool: &DbPool, username: &str) -> anyhow::Result<()> {
-    Ok(admins::delete(pool, username).await?)
-}
 
 /// The signed-in admin, if the session cookie is signed by us, unexpired and names the
 /// admin's current session (see `engine::admins`).
@@ -72,11 +57,11 @@ pub async fn index(req: HttpRequest, engine: EngineData) -> HttpResponse {
     let Some(user) = admin(&req, &engine).await else {
         return login_page(StatusCode::OK, None);
     };
-    let pages = match site_pages::list(engine.pool()).await {
+    let pages = match engine.list_pages().await {
         Ok(p) => p,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
-    let rooms = match recent_rooms(engine.pool()).await {
+    let rooms = match engine.recent_rooms().await {
         Ok(r) => r,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
@@ -87,16 +72,6 @@ pub async fn index(req: HttpRequest, engine: EngineData) -> HttpResponse {
     ctx.insert("rooms", &views);
     ctx.insert("notice", &Option::<String>::None);
     render(StatusCode::OK, "admin/index.html", ctx, SITE_NAME)
-}
-
-async fn recent_rooms(pool: &DbPool) -> Result<Vec<RoomRow>, DbError> {
-    let mut conn = crate::db::conn(pool).await?;
-    Ok(rooms::table
-        .order(rooms::id.desc())
-        .limit(500)
-        .select(RoomRow::as_select())
-        .load(&mut conn)
-        .await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,7 +143,7 @@ pub async fn edit_page(req: HttpRequest, engine: EngineData, slug: web::Path<Str
     let page = if slug.as_str() == "new" {
         serde_json::json!({"slug": "", "title": "", "body": ""})
     } else {
-        match site_pages::find(engine.pool(), &slug).await {
+        match engine.find_page(&slug).await {
             Ok(Some(p)) => serde_json::json!({"slug": p.slug, "title": p.title, "body": p.body}),
             Ok(None) => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
             Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
@@ -214,7 +189,7 @@ pub async fn save_page(req: HttpRequest, engine: EngineData, form: web::Form<Pag
         );
         return render(StatusCode::UNPROCESSABLE_ENTITY, "admin/page_edit.html", ctx, SITE_NAME);
     }
-    match site_pages::save(engine.pool(), &slug, title, &form.body).await {
+    match engine.save_page(&slug, title, &form.body).await {
         Ok(()) => to_admin(),
         Err(e) => error_page(crate::errors::db_status(&e).0, SITE_NAME),
     }
@@ -228,7 +203,7 @@ pub async fn delete_page(req: HttpRequest, engine: EngineData, slug: web::Path<S
     if admin(&req, &engine).await.is_none() {
         return login_page(StatusCode::UNAUTHORIZED, None);
     }
-    match site_pages::delete(engine.pool(), &slug).await {
+    match engine.delete_page(&slug).await {
         Ok(_) => to_admin(),
         Err(e) => error_page(crate::errors::db_status(&e).0, SITE_NAME),
     }

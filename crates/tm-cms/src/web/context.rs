@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use super::cookies;
 use crate::api::request::bearer;
-use crate::db::models::RoomRow;
 use crate::engine::access::AccessError;
+use crate::engine::db::models::RoomRow;
 use crate::engine::Engine;
 
 /// The site name shown in titles.

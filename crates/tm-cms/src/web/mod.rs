@@ -20,7 +20,6 @@ mod source;
 mod transcript;
 mod view;
 
-pub use admin::{create_admin, delete_admin};
 pub use view::tera;
 
 use actix_web::web;

@@ -4,8 +4,6 @@
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use tera::Context;
 use tm_core::event::{Moderation, RoomState};
@@ -13,8 +11,7 @@ use tm_core::event::{Moderation, RoomState};
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
 use super::{cookies, security};
-use crate::db::models::{MessageRow as DbMessage, RoomRow};
-use crate::db::schema::messages;
+use crate::engine::db::models::RoomRow;
 use crate::engine::rooms::UpdateRoom;
 use crate::errors::ApiErrorCode;
 
@@ -47,26 +44,6 @@ fn sign_in_page(slug: &str, error: Option<&str>) -> HttpResponse {
     ctx.insert("slug", slug);
     ctx.insert("error", &error);
     render(StatusCode::FORBIDDEN, "owner_sign_in.html", ctx, SITE_NAME)
-}
-
-/// The latest messages with their moderation state and participant, newest first.
-async fn moderation_queue(engine: &EngineData, row: &RoomRow) -> Result<Vec<MessageRow>, crate::db::DbError> {
-    let mut conn = crate::db::conn(engine.pool()).await?;
-    let rows: Vec<DbMessage> = messages::table
-        .filter(messages::room_id.eq(row.id))
-        .filter(messages::state.eq_any(["visible", "pending"]))
-        .order(messages::id.desc())
-        .limit(200)
-        .select(DbMessage::as_select())
-        .load(&mut conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let view = crate::engine::messages::to_view(r, &row.slug);
-            MessageRow::new(view.message, view.state, r.participant_id.clone())
-        })
-        .collect())
 }
 
 /// `GET /r/{slug}/owner`: the controls for a browser holding the owner cookie, else the
@@ -164,8 +141,11 @@ async fn render_controls(
     owner_link: Option<&str>,
     error: Option<String>,
 ) -> HttpResponse {
-    let messages = match moderation_queue(engine, row).await {
-        Ok(m) => m,
+    let messages = match engine.moderation_queue(row).await {
+        Ok(queue) => queue
+            .into_iter()
+            .map(|queued| MessageRow::new(queued.view.message, queued.view.state, queued.participant_id))
+            .collect::<Vec<_>>(),
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
     let audit = engine

@@ -8,7 +8,7 @@ use tm_core::event::Message;
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
-use crate::db::models::RoomRow;
+use crate::engine::db::models::RoomRow;
 use crate::engine::messages::Page;
 use crate::errors::ApiErrorCode;
 

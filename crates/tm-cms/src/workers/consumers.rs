@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::db::DbError;
+use crate::engine::db::DbError;
 use crate::engine::posting::{NewPost, PostError, Refusal, RoomRef};
 use crate::engine::Engine;
 

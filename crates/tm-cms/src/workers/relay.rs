@@ -27,10 +27,10 @@ use tm_bus::{Exchange, PublishError, Publisher};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::models::EventRow;
-use crate::db::schema::room_events;
-use crate::db::DbError;
 use crate::engine::clock;
+use crate::engine::db::models::EventRow;
+use crate::engine::db::schema::room_events;
+use crate::engine::db::DbError;
 use crate::metrics::Metrics;
 
 const LOCK_NAME: &str = "CONCAT('tm.relay.', DATABASE())";

@@ -1,71 +1,22 @@
-//! The expiry sweeper: closes rooms whose lifetime ended (reason `expired`) and, after the
-//! retention period, deletes closed rooms with their messages, events, mutes and audit log
-//! (foreign keys cascade).
+//! The expiry sweeper's loop: one `Engine::sweep` (engine/sweeper.rs) every interval.
 
 use std::time::Duration;
 
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use tm_core::event::CloseReason;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::schema::rooms;
-use crate::db::DbError;
-use crate::engine::rooms::RoomError;
-use crate::engine::{clock, Engine};
+use crate::engine::Engine;
 
-/// What one sweep did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Sweep {
-    pub closed: usize,
-    pub deleted: usize,
-}
-
-impl Engine {
-    /// One pass: close expired rooms, purge rooms closed longer than the retention.
-    pub async fn sweep(&self) -> Result<Sweep, RoomError> {
-        let now = clock::now();
-        let expired: Vec<u64> = {
-            let mut conn = self.conn().await?;
-            rooms::table
-                .filter(rooms::open_slug.is_not_null())
-                .filter(rooms::expires_at.le(now))
-                .select(rooms::id)
-                .limit(500)
-                .load(&mut conn)
-                .await
-                .map_err(DbError::from)?
-        };
-        for id in &expired {
-            self.close_room(*id, CloseReason::Expired, "system").await?;
+/// Sweeps every `interval` until shutdown; also forgets rate-limit entries that have
+/// recovered.
+pub async fn run(engine: Engine, interval: Duration, shutdown: CancellationToken) {
+    loop {
+        if let Err(err) = engine.sweep().await {
+            tracing::warn!(error = %err, "sweep failed; will retry");
         }
-        let cutoff = now - time::Duration::days(i64::from(self.settings.rooms.retention_days));
-        let mut conn = self.conn().await?;
-        let deleted = diesel::delete(rooms::table.filter(rooms::closed_at.le(cutoff)))
-            .execute(&mut conn)
-            .await
-            .map_err(DbError::from)?;
-        if !expired.is_empty() || deleted > 0 {
-            tracing::info!(closed = expired.len(), deleted, "sweep");
-        }
-        Ok(Sweep {
-            closed: expired.len(),
-            deleted,
-        })
-    }
-
-    /// Sweeps every `interval` until shutdown; also forgets rate-limit entries that have
-    /// recovered.
-    pub async fn run_sweeper(self, interval: Duration, shutdown: CancellationToken) {
-        loop {
-            if let Err(err) = self.sweep().await {
-                tracing::warn!(error = %err, "sweep failed; will retry");
-            }
-            self.limiters.prune();
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(interval) => {}
-            }
+        engine.prune_rate_limits();
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(interval) => {}
         }
     }
 }

@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tm_bus::CommandQueue;
-use tm_cms::db::schema::messages;
+use tm_cms::engine::db::schema::messages;
 use tm_core::event::{Envelope, IngestItem, IngestRetract, IngestSource, PostSubmit, SourcesSnapshotRequest};
 use tm_core::Event;
 use tm_testkit::wait_until_async;
@@ -132,8 +132,8 @@ async fn a_post_submit_that_breaks_a_rule_is_rejected_to_its_poster_once_not_dro
     );
     assert_eq!(stored_messages(&app, room.id).await.len(), 1);
     assert!(stored_messages(&app, closed.id).await.is_empty());
-    let logged: i64 = tm_cms::db::schema::room_events::table
-        .filter(tm_cms::db::schema::room_events::event_type.eq("post.rejected"))
+    let logged: i64 = tm_cms::engine::db::schema::room_events::table
+        .filter(tm_cms::engine::db::schema::room_events::event_type.eq("post.rejected"))
         .count()
         .get_result(&mut app.db().await)
         .await

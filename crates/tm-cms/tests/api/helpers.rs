@@ -153,7 +153,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         tweak(&mut settings);
     }
     // Migrations run directly (the app may sit behind a proxy a test cuts later).
-    tm_cms::db::migrate(&db_url).await.unwrap();
+    tm_cms::engine::db::migrate(&db_url).await.unwrap();
     settings.database.migrate_on_start = false;
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

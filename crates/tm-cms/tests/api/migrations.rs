@@ -4,7 +4,7 @@ use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
-use tm_cms::db::MIGRATIONS;
+use tm_cms::engine::db::MIGRATIONS;
 
 use crate::helpers::MARIADB;
 
@@ -43,7 +43,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         .unwrap();
     let url = format!("mysql://root@{MARIADB}/{db}");
 
-    let applied = tm_cms::db::migrate(&url).await.unwrap();
+    let applied = tm_cms::engine::db::migrate(&url).await.unwrap();
     assert_eq!(applied.len(), 6);
     assert_eq!(
         tables(&url).await,
@@ -66,9 +66,9 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     .await
     .unwrap();
     assert!(tables(&url).await.is_empty());
-    assert_eq!(tm_cms::db::migrate(&url).await.unwrap().len(), 6);
+    assert_eq!(tm_cms::engine::db::migrate(&url).await.unwrap().len(), 6);
     assert_eq!(
-        tm_cms::db::migrate(&url).await.unwrap().len(),
+        tm_cms::engine::db::migrate(&url).await.unwrap().len(),
         0,
         "nothing left to apply"
     );
@@ -119,7 +119,7 @@ async fn two_migrators_started_together_take_turns() {
             .await
             .unwrap();
         }
-        let (first, second) = tokio::join!(tm_cms::db::migrate(&url), tm_cms::db::migrate(&url));
+        let (first, second) = tokio::join!(tm_cms::engine::db::migrate(&url), tm_cms::engine::db::migrate(&url));
         let mut counts = [first.unwrap().len(), second.unwrap().len()];
         counts.sort_unstable();
         assert_eq!(
@@ -160,7 +160,7 @@ async fn migrate_waits_for_the_migration_lock() {
     assert_eq!(held.answer, Some(1));
     let migrator = tokio::spawn({
         let url = url.clone();
-        async move { tm_cms::db::migrate(&url).await }
+        async move { tm_cms::engine::db::migrate(&url).await }
     });
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert!(!migrator.is_finished(), "migrate ran while the lock was held");

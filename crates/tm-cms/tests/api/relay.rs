@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use futures_util::future::join_all;
 use serde_json::Value;
 use tm_bus::{Subscription, SubscriptionEvent};
-use tm_cms::db::schema::room_events;
+use tm_cms::engine::db::schema::room_events;
 use tm_testkit::wait_until_async;
 
 use crate::helpers::{next_envelope, spawn_app, spawn_app_with, Options, TestApp, PATIENCE};

@@ -81,8 +81,10 @@ fn plain_client() -> reqwest::Client {
 }
 
 async fn create_admin(app: &TestApp, user: &str, password: &str) {
-    let pool = tm_cms::db::pool(&app.db_url, 1, std::time::Duration::from_secs(10)).unwrap();
-    tm_cms::web::create_admin(&pool, user, password).await.unwrap();
+    let pool = tm_cms::engine::db::pool(&app.db_url, 1, std::time::Duration::from_secs(10)).unwrap();
+    tm_cms::engine::admins::create_or_reset(&pool, user, password)
+        .await
+        .unwrap();
 }
 
 /// Signs in through the form; the `tm_admin=…` cookie it sets.

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use reqwest::StatusCode;
 use serde_json::Value;
-use tm_cms::db::schema::{messages, room_events};
+use tm_cms::engine::db::schema::{messages, room_events};
 use tm_testkit::wait_until_async;
 
 use crate::helpers::{spawn_app_with, Options, PATIENCE};

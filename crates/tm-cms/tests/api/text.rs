@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
-use tm_cms::db::schema::messages;
+use tm_cms::engine::db::schema::messages;
 use tm_core::event::{Envelope, IngestItem, IngestSource};
 use tm_testkit::wait_until_async;
 
