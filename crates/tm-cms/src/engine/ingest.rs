@@ -15,10 +15,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use tm_core::domain::strip_forbidden;
-use tm_core::event::{IngestItem, IngestRetract, IngestSource, Moderation, RoomId, RoomState};
+use tm_core::event::{IngestItem, IngestRetract, IngestSource, MessageKind, Moderation, RoomId, RoomState};
 use tm_core::{parse_body, MessageBody, Nickname, HARD_MAX_BODY_CHARS};
 
-use super::rooms::{moderation_of, state_of};
+use super::db::columns::StoredName;
+use super::messages::MessageState;
 use super::{clock, event_log, moderation, posting, secrets, Engine};
 use crate::engine::db::models::{MessageRow, NewMessage};
 use crate::engine::db::schema::messages;
@@ -69,7 +70,7 @@ impl Engine {
         let targets: Vec<(u64, RoomId)> = messages::table
             .filter(messages::source.eq(retract.source.as_str()))
             .filter(messages::external_id.eq(fit_column(&retract.external_id, EXTERNAL_ID_CHARS).as_ref()))
-            .filter(messages::state.ne("deleted"))
+            .filter(messages::state.ne(MessageState::Deleted.stored_name()))
             .select((messages::id, messages::room_id))
             .load(&mut self.conn().await?)
             .await?;
@@ -88,7 +89,7 @@ impl Engine {
                         .first(conn)
                         .await
                         .optional()?;
-                    let Some(mut row) = row.filter(|r| r.state != "deleted") else {
+                    let Some(mut row) = row.filter(|r| r.state != MessageState::Deleted) else {
                         return Ok((false, false));
                     };
                     let emitted = moderation::delete_in_transaction(conn, &mut room, &mut row).await?;
@@ -110,7 +111,7 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
     let Some(mut room) = event_log::lock_room(conn, room_id).await? else {
         return Ok(IngestOutcome::Skipped);
     };
-    if state_of(&room) != RoomState::Open {
+    if room.state != RoomState::Open {
         return Ok(IngestOutcome::Skipped);
     }
     // Mutes and messages store it in a 128-character column: fitted the same way every time.
@@ -148,16 +149,16 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
     // Cutting at the limit may leave a joiner at the end: strip again.
     let nickname = strip_forbidden(&nickname, false).trim().to_owned();
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(|e| DbError::Unavailable(e.to_string()))?;
-    let pending = moderation_of(&room) == Moderation::Approve;
+    let pending = room.moderation == Moderation::Approve;
     let seq = if pending {
         None
     } else {
         Some(event_log::next_seq(conn, &mut room).await?)
     };
     let kind = match item.source {
-        IngestSource::Twitter => "tweet",
-        IngestSource::Mastodon => "toot",
-        IngestSource::Bluesky => "bluesky",
+        IngestSource::Twitter => MessageKind::Tweet,
+        IngestSource::Mastodon => MessageKind::Toot,
+        IngestSource::Bluesky => MessageKind::Bluesky,
     };
     let url: String = item.url.chars().take(2048).collect();
     diesel::insert_into(messages::table)
@@ -169,12 +170,17 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
             color: secrets::speaker_color(&participant),
             body: body.as_str(),
             tokens: &tokens,
-            kind,
+            kind: kind.stored_name(),
             source: Some(source),
             external_id: Some(external_id.as_ref()),
             source_url: Some(&url),
             client_id: None,
-            state: if pending { "pending" } else { "visible" },
+            state: if pending {
+                MessageState::Pending
+            } else {
+                MessageState::Visible
+            }
+            .stored_name(),
             created_at: clock::to_db(item.posted_at),
         })
         .execute(conn)

@@ -7,7 +7,7 @@ use tm_core::event::RoomState;
 use tm_core::{JoinClaims, Role};
 
 use super::access::{Access, AccessError};
-use super::rooms::{state_of, RoomError};
+use super::rooms::RoomError;
 use super::Engine;
 use crate::engine::db::DbError;
 
@@ -76,7 +76,7 @@ impl Engine {
         client_ip: &str,
     ) -> Result<JoinResponse, JoinError> {
         let room = self.room_row(slug).await?;
-        if state_of(&room) == RoomState::Closed {
+        if room.state == RoomState::Closed {
             return Err(JoinError::Closed);
         }
         // The owner token lets its holder in; a join token of this room renews itself (same

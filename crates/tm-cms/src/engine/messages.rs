@@ -3,9 +3,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
-use tm_core::event::{Message, MessageKind, Seq};
+use tm_core::event::{Message, Seq};
 use tm_core::Token;
 
+use super::db::columns::StoredName;
 use super::event_log::{self, LoggedEvent};
 use super::rooms::{find_by_slug, RoomError};
 use super::{clock, Engine};
@@ -31,6 +32,17 @@ impl Page {
     }
 }
 
+/// Where a message is in moderation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    Visible,
+    /// Waiting for the owner's approval (no seq yet).
+    Pending,
+    /// Deleted, or rejected unseen.
+    Deleted,
+}
+
 /// A message with its moderation state.
 #[derive(Debug, Clone, Serialize)]
 pub struct MessageView {
@@ -38,7 +50,7 @@ pub struct MessageView {
     pub message: Message,
     /// `visible`, `pending` (waiting for the owner's approval; `seq` 0) or `deleted` (what a
     /// reject answers).
-    pub state: String,
+    pub state: MessageState,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,16 +67,6 @@ pub struct EventList {
     pub seq: Seq,
 }
 
-pub(crate) fn kind_of(kind: &str) -> MessageKind {
-    match kind {
-        "tweet" => MessageKind::Tweet,
-        "toot" => MessageKind::Toot,
-        "bluesky" => MessageKind::Bluesky,
-        "system" => MessageKind::System,
-        _ => MessageKind::Post,
-    }
-}
-
 /// The wire form of a stored message.
 pub(crate) fn to_message(row: &MessageRow, slug: &str) -> Message {
     let tokens: Vec<Token> = serde_json::from_str(&row.tokens).unwrap_or_default();
@@ -76,7 +78,7 @@ pub(crate) fn to_message(row: &MessageRow, slug: &str) -> Message {
         color: row.color.clone(),
         body: row.body.clone(),
         tokens,
-        kind: kind_of(&row.kind),
+        kind: row.kind,
         source_url: row.source_url.clone(),
         created_at: clock::from_db(row.created_at),
         client_id: row.client_id.as_deref().and_then(|c| c.parse().ok()),
@@ -86,7 +88,7 @@ pub(crate) fn to_message(row: &MessageRow, slug: &str) -> Message {
 pub(crate) fn to_view(row: &MessageRow, slug: &str) -> MessageView {
     MessageView {
         message: to_message(row, slug),
-        state: row.state.clone(),
+        state: row.state,
     }
 }
 
@@ -102,7 +104,7 @@ impl Engine {
         let mut conn = self.conn().await?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
-            .filter(messages::state.eq("visible"))
+            .filter(messages::state.eq(MessageState::Visible.stored_name()))
             .filter(messages::seq.gt(page.after.unwrap_or(0)))
             .order(messages::seq.asc())
             .limit(page.limit())
@@ -135,7 +137,7 @@ impl Engine {
         self.authorize(&room, bearer).ok_or(RoomError::NotOwner)?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
-            .filter(messages::state.eq("pending"))
+            .filter(messages::state.eq(MessageState::Pending.stored_name()))
             .order(messages::id.asc())
             .limit(MAX_LIMIT)
             .select(MessageRow::as_select())

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::{MessageDeleted, PostRejected, PostRejectionCode, RoomId, RoomState};
 
-use super::messages::{to_view, MessageView};
-use super::rooms::{find_by_slug, state_of, Actor};
+use super::db::columns::StoredName;
+use super::messages::{to_view, MessageState, MessageView};
+use super::rooms::{find_by_slug, Actor};
 use super::{clock, event_log, from_diesel, posting, Engine};
 use crate::engine::db::models::{AuditRow, MessageRow, RoomRow};
 use crate::engine::db::schema::{messages, moderation_log, mutes};
@@ -106,13 +107,13 @@ pub(crate) async fn delete_in_transaction(
     room: &mut RoomRow,
     row: &mut MessageRow,
 ) -> Result<bool, DbError> {
-    if row.state == "deleted" {
+    if row.state == MessageState::Deleted {
         return Ok(false);
     }
-    let was_visible = row.state == "visible";
-    row.state = "deleted".to_owned();
+    let was_visible = row.state == MessageState::Visible;
+    row.state = MessageState::Deleted;
     diesel::update(messages::table.find(row.id))
-        .set(messages::state.eq("deleted"))
+        .set(messages::state.eq(MessageState::Deleted.stored_name()))
         .execute(conn)
         .await?;
     if !was_visible {
@@ -145,7 +146,7 @@ impl Engine {
         let mut conn = self.conn().await?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
-            .filter(messages::state.eq_any(["visible", "pending"]))
+            .filter(messages::state.eq_any([MessageState::Visible, MessageState::Pending].map(StoredName::stored_name)))
             .order(messages::id.desc())
             .limit(200)
             .select(MessageRow::as_select())
@@ -217,14 +218,14 @@ impl Engine {
                     .await
                     .optional()?
                     .ok_or(ModerationError::MessageNotFound)?;
-                if verdict != Verdict::Delete && row.state != "pending" {
+                if verdict != Verdict::Delete && row.state != MessageState::Pending {
                     return Err(ModerationError::NotPending);
                 }
-                if verdict == Verdict::Approve && state_of(&room) == RoomState::Closed {
+                if verdict == Verdict::Approve && room.state == RoomState::Closed {
                     return Err(ModerationError::Closed);
                 }
                 if verdict == Verdict::Delete {
-                    if row.state == "deleted" {
+                    if row.state == MessageState::Deleted {
                         return Ok((to_view(&row, &room.slug), false));
                     }
                     let emitted = delete_in_transaction(conn, &mut room, &mut row).await?;
@@ -233,15 +234,15 @@ impl Engine {
                 }
                 // Only pending messages get here: approving shows one, rejecting drops it unseen.
                 let (state, action) = match verdict {
-                    Verdict::Approve => ("visible", "approve"),
-                    Verdict::Reject | Verdict::Delete => ("deleted", "reject"),
+                    Verdict::Approve => (MessageState::Visible, "approve"),
+                    Verdict::Reject | Verdict::Delete => (MessageState::Deleted, "reject"),
                 };
                 if verdict == Verdict::Approve {
                     row.seq = Some(event_log::next_seq(conn, &mut room).await?);
                 }
-                row.state = state.to_owned();
+                row.state = state;
                 diesel::update(messages::table.find(row.id))
-                    .set((messages::state.eq(state), messages::seq.eq(row.seq)))
+                    .set((messages::state.eq(state.stored_name()), messages::seq.eq(row.seq)))
                     .execute(conn)
                     .await?;
                 let mut emitted = verdict == Verdict::Approve;

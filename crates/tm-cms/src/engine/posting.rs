@@ -16,13 +16,13 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tm_core::event::{MessageCreated, PostRejected, PostRejectionCode, RoomId, RoomState};
+use tm_core::event::{MessageCreated, MessageKind, PostRejected, PostRejectionCode, RoomId, RoomState};
 use tm_core::{parse_body, MessageBody, Nickname, ValidationError};
 use uuid::Uuid;
 
-use super::messages::{to_message, MessageView};
+use super::db::columns::StoredName;
+use super::messages::{to_message, MessageState, MessageView};
 use super::rate_limit::Limiters;
-use super::rooms::{moderation_of, state_of};
 use super::{clock, event_log, from_diesel, secrets, Engine};
 use crate::engine::db::models::{MessageRow, NewMessage, RoomRow};
 use crate::engine::db::schema::{messages, mutes, room_events};
@@ -139,7 +139,7 @@ async fn store(
             .post(&format!("ip:{ip}"), received_at)
             .map_err(PostError::SlowDown)?;
     }
-    match state_of(&room) {
+    match room.state {
         RoomState::Closed => return Err(PostError::Closed),
         RoomState::Paused => return Err(PostError::Paused),
         RoomState::Open => {}
@@ -152,7 +152,7 @@ async fn store(
     let received_at = clock::to_db(received_at);
     check_slow_mode(conn, &room, &post.participant_id, received_at).await?;
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(anyhow::Error::from)?;
-    let pending = moderation_of(&room) == tm_core::event::Moderation::Approve;
+    let pending = room.moderation == tm_core::event::Moderation::Approve;
     let seq = if pending {
         None
     } else {
@@ -167,12 +167,17 @@ async fn store(
             color: secrets::speaker_color(&post.participant_id),
             body: body.as_str(),
             tokens: &tokens,
-            kind: "post",
+            kind: MessageKind::Post.stored_name(),
             source: None,
             external_id: None,
             source_url: None,
             client_id: client_id.as_deref(),
-            state: if pending { "pending" } else { "visible" },
+            state: if pending {
+                MessageState::Pending
+            } else {
+                MessageState::Visible
+            }
+            .stored_name(),
             created_at: received_at,
         })
         .execute(conn)

@@ -5,9 +5,10 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use tm_core::event::{CloseReason, Moderation, RoomClosed, RoomId, RoomState, RoomUpdated, SourcesChanged};
 use tm_core::{Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
 
+use super::db::columns::{hashtags_json, StoredName};
 use super::rooms::{
-    hashtags_of, moderation_of, parse_hashtags, parse_topic, reason_str, state_of, state_str, Actor, CreateRoom,
-    CreatedRoom, Room, RoomError, UpdateRoom, MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
+    parse_hashtags, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom,
+    MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
 };
 use super::{clock, event_log, secrets, Engine};
 use crate::engine::db::models::{NewRoom, RoomRow};
@@ -60,7 +61,7 @@ impl Engine {
         let (owner_token, token_hash) = secrets::new_owner_token();
         let now = clock::now();
         let expires_at = now + lifetime.duration();
-        let tags_json = serde_json::to_string(&hashtags).map_err(anyhow::Error::from)?;
+        let tags_json = hashtags_json(&hashtags);
         let mut conn = self.conn().await?;
         let row = conn
             .transaction::<_, RoomError, _>(async move |conn| {
@@ -69,11 +70,11 @@ impl Engine {
                         slug: slug.as_str(),
                         open_slug: Some(slug.as_str()),
                         topic: &topic,
-                        state: "open",
+                        state: RoomState::Open.stored_name(),
                         expires_at,
                         max_length,
                         slow_mode_seconds: 0,
-                        moderation: "post",
+                        moderation: Moderation::Post.stored_name(),
                         password_hash: password_hash.as_deref(),
                         owner_token_hash: &token_hash,
                         hashtags: &tags_json,
@@ -97,14 +98,14 @@ impl Engine {
                 if !hashtags.is_empty() {
                     let changed = SourcesChanged {
                         room_id: row.id,
-                        hashtags: hashtags.clone(),
+                        hashtags: tag_names(&hashtags),
                     };
                     event_log::append(conn, Some(row.id), None, changed).await?;
                 }
                 Ok(row)
             })
             .await?;
-        if !hashtags_of(&row).is_empty() {
+        if !row.hashtags.is_empty() {
             self.events_committed();
         }
         tracing::info!(room_id = row.id, slug = %row.slug, "room created");
@@ -131,7 +132,7 @@ impl Engine {
         let (row, emitted) = conn
             .transaction::<_, RoomError, _>(async move |conn| {
                 let mut room = event_log::lock_room(conn, found.id).await?.ok_or(RoomError::NotFound)?;
-                if state_of(&room) == RoomState::Closed {
+                if room.state == RoomState::Closed {
                     return Err(RoomError::Closed);
                 }
                 let mut audit: Vec<(&str, String)> = Vec::new();
@@ -139,35 +140,34 @@ impl Engine {
                     audit.push(("set_topic", topic.clone()));
                     room.topic = topic;
                 }
-                if let Some(state) = req.state.filter(|s| *s != state_of(&room)) {
+                if let Some(state) = req.state.filter(|s| *s != room.state) {
                     audit.push((
                         if state == RoomState::Paused { "pause" } else { "resume" },
                         String::new(),
                     ));
-                    room.state = state_str(state).to_owned();
+                    room.state = state;
                 }
                 if let Some(secs) = req.slow_mode_seconds.filter(|s| *s != room.slow_mode_seconds) {
                     audit.push(("slow_mode", secs.to_string()));
                     room.slow_mode_seconds = secs;
                 }
-                if let Some(m) = req.moderation.filter(|m| *m != moderation_of(&room)) {
-                    let m = if m == Moderation::Approve { "approve" } else { "post" };
-                    audit.push(("moderation", m.to_owned()));
-                    room.moderation = m.to_owned();
+                if let Some(m) = req.moderation.filter(|m| *m != room.moderation) {
+                    audit.push(("moderation", m.stored_name().to_owned()));
+                    room.moderation = m;
                 }
                 let room_changed = !audit.is_empty();
-                let tags_changed = hashtags.as_ref().is_some_and(|t| *t != hashtags_of(&room));
+                let tags_changed = hashtags.as_ref().is_some_and(|t| *t != room.hashtags);
                 if let Some(tags) = hashtags.filter(|_| tags_changed) {
-                    audit.push(("set_hashtags", tags.join(" ")));
-                    room.hashtags = serde_json::to_string(&tags).map_err(anyhow::Error::from)?;
+                    audit.push(("set_hashtags", tag_names(&tags).join(" ")));
+                    room.hashtags = tags;
                 }
                 diesel::update(rooms::table.find(room.id))
                     .set((
                         rooms::topic.eq(&room.topic),
-                        rooms::state.eq(&room.state),
+                        rooms::state.eq(room.state.stored_name()),
                         rooms::slow_mode_seconds.eq(room.slow_mode_seconds),
-                        rooms::moderation.eq(&room.moderation),
-                        rooms::hashtags.eq(&room.hashtags),
+                        rooms::moderation.eq(room.moderation.stored_name()),
+                        rooms::hashtags.eq(hashtags_json(&room.hashtags)),
                     ))
                     .execute(conn)
                     .await?;
@@ -177,16 +177,16 @@ impl Engine {
                         room_id: room.id,
                         seq,
                         topic: room.topic.clone(),
-                        state: state_of(&room),
+                        state: room.state,
                         slow_mode_seconds: room.slow_mode_seconds,
-                        moderation: moderation_of(&room),
+                        moderation: room.moderation,
                     };
                     event_log::append(conn, Some(room.id), Some(seq), updated).await?;
                 }
                 if tags_changed {
                     let changed = SourcesChanged {
                         room_id: room.id,
-                        hashtags: hashtags_of(&room),
+                        hashtags: tag_names(&room.hashtags),
                     };
                     event_log::append(conn, Some(room.id), None, changed).await?;
                 }
@@ -250,20 +250,20 @@ impl Engine {
         let (row, emitted) = conn
             .transaction::<_, RoomError, _>(async move |conn| {
                 let mut room = event_log::lock_room(conn, id).await?.ok_or(RoomError::NotFound)?;
-                if state_of(&room) == RoomState::Closed {
+                if room.state == RoomState::Closed {
                     return Ok((room, false));
                 }
                 let now = clock::now();
-                room.state = "closed".to_owned();
+                room.state = RoomState::Closed;
                 room.open_slug = None;
                 room.closed_at = Some(now);
-                room.close_reason = Some(reason_str(reason).to_owned());
+                room.close_reason = Some(reason);
                 diesel::update(rooms::table.find(room.id))
                     .set((
-                        rooms::state.eq("closed"),
+                        rooms::state.eq(RoomState::Closed.stored_name()),
                         rooms::open_slug.eq(None::<String>),
                         rooms::closed_at.eq(now),
-                        rooms::close_reason.eq(reason_str(reason)),
+                        rooms::close_reason.eq(reason.stored_name()),
                     ))
                     .execute(conn)
                     .await?;
@@ -279,20 +279,20 @@ impl Engine {
                     },
                 )
                 .await?;
-                if !hashtags_of(&room).is_empty() {
+                if !room.hashtags.is_empty() {
                     let changed = SourcesChanged {
                         room_id: room.id,
                         hashtags: Vec::new(),
                     };
                     event_log::append(conn, Some(room.id), None, changed).await?;
                 }
-                super::moderation::audit_as(conn, room.id, &actor, "close", reason_str(reason)).await?;
+                super::moderation::audit_as(conn, room.id, &actor, "close", reason.stored_name()).await?;
                 Ok((room, true))
             })
             .await?;
         if emitted {
             self.events_committed();
-            tracing::info!(room_id = row.id, slug = %row.slug, reason = reason_str(reason), "room closed");
+            tracing::info!(room_id = row.id, slug = %row.slug, reason = reason.stored_name(), "room closed");
         }
         Ok(row)
     }

@@ -144,10 +144,10 @@ pub(crate) fn parse_topic(topic: &str) -> Result<String, RoomError> {
     Ok(topic.to_owned())
 }
 
-pub(crate) fn parse_hashtags(tags: &[String]) -> Result<Vec<String>, RoomError> {
+pub(crate) fn parse_hashtags(tags: &[String]) -> Result<Vec<Hashtag>, RoomError> {
     let mut parsed = Vec::new();
     for tag in tags {
-        let tag = Hashtag::parse(tag)?.into_string();
+        let tag = Hashtag::parse(tag)?;
         if !parsed.contains(&tag) {
             parsed.push(tag);
         }
@@ -158,40 +158,9 @@ pub(crate) fn parse_hashtags(tags: &[String]) -> Result<Vec<String>, RoomError> 
     Ok(parsed)
 }
 
-pub(crate) fn state_of(row: &RoomRow) -> RoomState {
-    match row.state.as_str() {
-        "paused" => RoomState::Paused,
-        "closed" => RoomState::Closed,
-        _ => RoomState::Open,
-    }
-}
-
-pub(crate) fn moderation_of(row: &RoomRow) -> Moderation {
-    if row.moderation == "approve" {
-        Moderation::Approve
-    } else {
-        Moderation::Post
-    }
-}
-
-pub(crate) fn hashtags_of(row: &RoomRow) -> Vec<String> {
-    serde_json::from_str(&row.hashtags).unwrap_or_default()
-}
-
-pub(crate) fn state_str(state: RoomState) -> &'static str {
-    match state {
-        RoomState::Open => "open",
-        RoomState::Paused => "paused",
-        RoomState::Closed => "closed",
-    }
-}
-
-pub(crate) fn reason_str(reason: CloseReason) -> &'static str {
-    match reason {
-        CloseReason::Owner => "owner",
-        CloseReason::Expired => "expired",
-        CloseReason::Admin => "admin",
-    }
+/// Hashtags as the events and the API carry them.
+pub(crate) fn tag_names(tags: &[Hashtag]) -> Vec<String> {
+    tags.iter().map(|tag| tag.as_str().to_owned()).collect()
 }
 
 /// Finds a room by slug: the open room of that name, else the latest closed one.
@@ -213,19 +182,16 @@ impl Engine {
             slug: row.slug.clone(),
             url: format!("{}/r/{}", self.settings.http.public_url.trim_end_matches('/'), row.slug),
             topic: row.topic.clone(),
-            state: state_of(row),
+            state: row.state,
             expires_at: clock::from_db(row.expires_at),
             seq: row.seq,
-            hashtags: hashtags_of(row),
+            hashtags: tag_names(&row.hashtags),
             max_length: row.max_length,
             slow_mode_seconds: row.slow_mode_seconds,
-            moderation: moderation_of(row),
+            moderation: row.moderation,
             password_required: row.password_hash.is_some(),
             created_at: clock::from_db(row.created_at),
-            close_reason: row
-                .close_reason
-                .as_deref()
-                .and_then(|r| serde_json::from_value(r.into()).ok()),
+            close_reason: row.close_reason,
         }
     }
 

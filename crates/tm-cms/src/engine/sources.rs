@@ -30,7 +30,7 @@ impl Engine {
                     .iter()
                     .map(|r| RoomSources {
                         room_id: r.id,
-                        hashtags: super::rooms::hashtags_of(r),
+                        hashtags: super::rooms::tag_names(&r.hashtags),
                     })
                     .filter(|r| !r.hashtags.is_empty())
                     .collect();

@@ -5,6 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
+use tm_core::event::RoomState;
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
@@ -129,7 +130,7 @@ async fn room_for_page(
         Ok(row) => row,
         Err(error) => return Err(error_page(page_status(&error), SITE_NAME)),
     };
-    if !allow_closed && row.state == "closed" {
+    if !allow_closed && row.state == RoomState::Closed {
         return Err(error_page(StatusCode::GONE, SITE_NAME));
     }
     if let Err(denied) = context::page_access(req, engine, &row) {
@@ -378,7 +379,7 @@ pub async fn token(req: HttpRequest, engine: EngineData, slug: web::Path<String>
         Ok(row) => row,
         Err(error) => return crate::errors::respond(&error),
     };
-    if row.state == "closed" {
+    if row.state == RoomState::Closed {
         return crate::errors::error_response(StatusCode::GONE, "room_closed", "the room is closed");
     }
     if let Err(denied) = context::page_access(&req, &engine, &row) {

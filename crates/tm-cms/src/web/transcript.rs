@@ -9,7 +9,7 @@ use tm_core::event::Message;
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
 use crate::engine::db::models::RoomRow;
-use crate::engine::messages::Page;
+use crate::engine::messages::{MessageState, Page};
 use crate::errors::ApiErrorCode;
 
 /// Every visible message in seq order, a page of 1000 at a time.
@@ -60,7 +60,7 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
     };
     let rows: Vec<MessageRow> = messages
         .into_iter()
-        .map(|m| MessageRow::new(m, "visible".into(), String::new()))
+        .map(|m| MessageRow::new(m, MessageState::Visible, String::new()))
         .collect();
     let mut ctx = Context::new();
     ctx.insert("room", &engine.room_view(&row));

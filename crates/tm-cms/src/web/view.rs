@@ -13,7 +13,7 @@ use tera::{Context, Tera};
 use tm_core::event::Message;
 
 use super::assets;
-use crate::engine::messages::MessageView;
+use crate::engine::messages::{MessageState, MessageView};
 
 /// The compiled templates (parsed once; a broken template fails the first render and tests).
 pub fn tera() -> Result<&'static Tera, tera::Error> {
@@ -73,7 +73,7 @@ pub fn error_page(status: StatusCode, site_name: &str) -> HttpResponse {
 pub struct MessageRow {
     #[serde(flatten)]
     pub message: Message,
-    pub state: String,
+    pub state: MessageState,
     pub color_class: String,
     pub time_label: String,
     pub participant_id: String,
@@ -84,7 +84,7 @@ impl MessageRow {
         Self::new(view.message, view.state, String::new())
     }
 
-    pub fn new(message: Message, state: String, participant_id: String) -> Self {
+    pub fn new(message: Message, state: MessageState, participant_id: String) -> Self {
         let time_label = format!("{:02}:{:02}", message.created_at.hour(), message.created_at.minute());
         let color_class = color_class(&message.color);
         MessageRow {

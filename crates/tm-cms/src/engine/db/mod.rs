@@ -9,6 +9,7 @@
 //! error) fails the same way every time, so the consumers dead-letter it with its reason instead
 //! of retrying it forever in front of the rest of the queue.
 
+pub mod columns;
 pub mod models;
 pub mod schema;
 

@@ -1,9 +1,15 @@
-//! Rows as diesel reads and writes them. Conversion to API shapes lives in `engine`.
+//! Rows as diesel reads and writes them, typed: enum and hashtag columns convert in
+//! [`super::columns`]. Conversion to API shapes lives in the engine's domain modules.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use tm_core::event::{CloseReason, MessageKind, Moderation, RoomState};
+use tm_core::Hashtag;
+
+use super::columns::{Named, StoredHashtags};
 use super::schema::{messages, moderation_log, room_events, rooms};
+use crate::engine::messages::MessageState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rooms, check_for_backend(diesel::mysql::Mysql))]
@@ -12,16 +18,20 @@ pub struct RoomRow {
     pub slug: String,
     pub open_slug: Option<String>,
     pub topic: String,
-    pub state: String,
-    pub close_reason: Option<String>,
+    #[diesel(deserialize_as = Named<RoomState>)]
+    pub state: RoomState,
+    #[diesel(deserialize_as = Named<Option<CloseReason>>)]
+    pub close_reason: Option<CloseReason>,
     pub expires_at: PrimitiveDateTime,
     pub closed_at: Option<PrimitiveDateTime>,
     pub max_length: u32,
     pub slow_mode_seconds: u32,
-    pub moderation: String,
+    #[diesel(deserialize_as = Named<Moderation>)]
+    pub moderation: Moderation,
     pub password_hash: Option<String>,
     pub owner_token_hash: String,
-    pub hashtags: String,
+    #[diesel(deserialize_as = StoredHashtags)]
+    pub hashtags: Vec<Hashtag>,
     pub seq: u64,
     pub created_at: PrimitiveDateTime,
 }
@@ -55,12 +65,14 @@ pub struct MessageRow {
     pub color: String,
     pub body: String,
     pub tokens: String,
-    pub kind: String,
+    #[diesel(deserialize_as = Named<MessageKind>)]
+    pub kind: MessageKind,
     pub source: Option<String>,
     pub external_id: Option<String>,
     pub source_url: Option<String>,
     pub client_id: Option<String>,
-    pub state: String,
+    #[diesel(deserialize_as = Named<MessageState>)]
+    pub state: MessageState,
     pub created_at: PrimitiveDateTime,
 }
 
