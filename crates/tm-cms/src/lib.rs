@@ -1,8 +1,10 @@
 //! tm-cms: the only tm process with a database connection.
 //!
 //! * [`engine`]: every read and write, one transaction each, appending events to the event log;
+//!   the only module with SQL, and free of HTTP;
 //! * [`workers`]: the relay (event log → RabbitMQ), the bus consumers and the expiry sweeper;
-//! * [`api`]: the JSON API of docs/protocol.md, with typed errors ([`errors`]) and OpenAPI;
+//! * [`api`]: the JSON API of docs/protocol.md, with the engine's errors as HTTP answers
+//!   ([`errors`]) and OpenAPI; [`web`]: the server-rendered pages;
 //! * [`startup`]: [`startup::Application`] wires it together; [`config`] and [`cli`] are the edge.
 
 pub mod api;

@@ -1,9 +1,31 @@
-//! The engine: every read and write of rooms and messages, shared by the HTTP API and the bus
-//! consumers so that both take exactly the same path.
+//! The engine: every read and write of the database, shared by the HTTP API, the web pages and
+//! the bus consumers so that all take exactly the same path. It is the only module that knows
+//! SQL (diesel, in [`db`]) and it knows nothing of HTTP: its errors are plain `thiserror` enums
+//! that `crate::errors` maps to status codes, and its types carry serde only (their OpenAPI
+//! schemas are `crate::api::schemas`).
 //!
 //! Every write is one transaction: lock the room row (`SELECT … FOR UPDATE`), validate with
 //! tm-core's types, write rows, bump the room's `seq` and append the event(s) to the event log.
 //! Nothing is published inside the transaction; after commit the relay is woken.
+//!
+//! Shape: [`Engine`] is a small, cheap-to-clone facade (the pool, the relay's wake-up, the rate
+//! limiters, the settings, the derived keys); each domain module adds its own operations to it
+//! in its own `impl Engine` block, and no module outside `engine/` does. Callers thus hold one
+//! handle, and each operation lives next to its domain's types, rules and errors:
+//!
+//! * [`db`]: pool, migrations, the diesel schema and typed rows ([`db::columns`] is the one place
+//!   enum and hashtag columns convert);
+//! * rooms: [`rooms`] (the API shape, rules, errors, reads) and [`room_writes`] (create,
+//!   update, rotate the owner token, close); [`access`] and [`join`] (who may read and post);
+//! * messages: [`messages`] (reads of messages and events), [`posting`] (posts and refusals),
+//!   [`ingest`] (items from the ingest service); [`moderation`] (owner and admin actions, the
+//!   queue, the audit log);
+//! * the event log: [`event_log`] (appending), [`outbox`] (the relay's reads and marks),
+//!   [`sources`] (watch-list snapshots and room heads);
+//! * the site: [`pages`] (static pages) and [`admins`] (admin accounts and sessions; also what
+//!   `tm-cms admin create|delete` runs);
+//! * upkeep: [`sweeper`] (closing expired rooms, purging old ones), [`rate_limit`];
+//! * helpers: [`clock`], [`secrets`].
 
 pub mod access;
 pub mod admins;
@@ -14,6 +36,7 @@ pub mod ingest;
 pub mod join;
 pub mod messages;
 pub mod moderation;
+pub mod outbox;
 pub mod pages;
 pub mod posting;
 pub mod rate_limit;

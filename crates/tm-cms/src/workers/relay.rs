@@ -6,7 +6,7 @@
 //!   prefix of the batch is marked published, in one `UPDATE ... WHERE id IN (...)`: a row is
 //!   never marked without its confirm, nor while an earlier row is unconfirmed.
 //! * One active relay across CMS instances: it holds `GET_LOCK('tm.relay.<database>')` on a
-//!   dedicated connection and checks it still holds it before each batch (a lost connection
+//!   dedicated connection (`engine::outbox`, which does the relay's SQL) and checks it still holds it before each batch (a lost connection
 //!   loses the lock). Rows of one room are written under that room's row lock, so their ids
 //!   follow commit order and id order is the room's seq order.
 //! * A failed publish stops the batch: the first unconfirmed row and every row after it are
@@ -20,20 +20,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
-use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use tm_bus::{Exchange, PublishError, Publisher};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::clock;
-use crate::engine::db::models::EventRow;
-use crate::engine::db::schema::room_events;
 use crate::engine::db::DbError;
+use crate::engine::outbox::Outbox;
 use crate::metrics::Metrics;
 
-const LOCK_NAME: &str = "CONCAT('tm.relay.', DATABASE())";
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 pub struct Relay {
@@ -43,17 +37,6 @@ pub struct Relay {
     pub metrics: Arc<Metrics>,
     pub poll_interval: Duration,
     pub batch_size: i64,
-}
-
-#[derive(QueryableByName)]
-struct LockAnswer {
-    #[diesel(sql_type = Nullable<BigInt>)]
-    answer: Option<i64>,
-}
-
-async fn ask(conn: &mut AsyncMysqlConnection, sql: &str) -> Result<Option<i64>, DbError> {
-    let row: LockAnswer = diesel::sql_query(sql).get_result(conn).await?;
-    Ok(row.answer)
 }
 
 /// Why a batch ended.
@@ -87,27 +70,20 @@ impl Relay {
 
     /// Returns Ok when another instance holds the lock (try again later) or on shutdown.
     async fn hold_lock_and_publish(&self, shutdown: &CancellationToken) -> Result<(), DbError> {
-        let mut conn = AsyncMysqlConnection::establish(&self.database_url)
-            .await
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
-        if ask(&mut conn, &format!("SELECT GET_LOCK({LOCK_NAME}, 0) AS answer")).await? != Some(1) {
+        let mut outbox = Outbox::connect(&self.database_url).await?;
+        if !outbox.try_lock().await? {
             return self.wait_for_turn(shutdown).await;
         }
         tracing::info!("relay: active");
         self.metrics.relay_active.set(1);
         let mut failures: u32 = 0;
         loop {
-            let held = ask(
-                &mut conn,
-                &format!("SELECT IS_USED_LOCK({LOCK_NAME}) = CONNECTION_ID() AS answer"),
-            )
-            .await?;
-            if held != Some(1) {
+            if !outbox.holds_lock().await? {
                 tracing::warn!("relay: lost the lock");
                 return Ok(());
             }
-            let outcome = self.publish_batch(&mut conn).await?;
-            self.record_lag(&mut conn).await?;
+            let outcome = self.publish_batch(&mut outbox).await?;
+            self.record_lag(&mut outbox).await?;
             let wait = match outcome {
                 Outcome::More => {
                     failures = 0;
@@ -133,14 +109,8 @@ impl Relay {
         Ok(())
     }
 
-    async fn publish_batch(&self, conn: &mut AsyncMysqlConnection) -> Result<Outcome, DbError> {
-        let rows: Vec<EventRow> = room_events::table
-            .filter(room_events::published_at.is_null())
-            .order(room_events::id.asc())
-            .limit(self.batch_size)
-            .select(EventRow::as_select())
-            .load(conn)
-            .await?;
+    async fn publish_batch(&self, outbox: &mut Outbox) -> Result<Outcome, DbError> {
+        let rows = outbox.unpublished(self.batch_size).await?;
         let full = rows.len() as i64 == self.batch_size;
         if rows.is_empty() {
             return Ok(Outcome::Drained);
@@ -159,10 +129,7 @@ impl Relay {
         let confirmed = confirmed_prefix(&results);
         let ids: Vec<u64> = rows[..confirmed].iter().map(|row| row.id).collect();
         if !ids.is_empty() {
-            diesel::update(room_events::table.filter(room_events::id.eq_any(&ids)))
-                .set(room_events::published_at.eq(clock::now()))
-                .execute(conn)
-                .await?;
+            outbox.mark_published(&ids).await?;
             self.metrics.relay_published.inc_by(ids.len() as u64);
             tracing::debug!(
                 first = ids[0],
@@ -185,15 +152,10 @@ impl Relay {
         Ok(if full { Outcome::More } else { Outcome::Drained })
     }
 
-    async fn record_lag(&self, conn: &mut AsyncMysqlConnection) -> Result<(), DbError> {
-        let (count, oldest): (i64, Option<time::PrimitiveDateTime>) = room_events::table
-            .filter(room_events::published_at.is_null())
-            .select((diesel::dsl::count_star(), diesel::dsl::min(room_events::created_at)))
-            .first(conn)
-            .await?;
-        self.metrics.relay_lag_events.set(count);
-        let lag_ms = oldest.map_or(0, |t| (clock::now() - t).whole_milliseconds().max(0) as i64);
-        self.metrics.relay_lag_ms.set(lag_ms);
+    async fn record_lag(&self, outbox: &mut Outbox) -> Result<(), DbError> {
+        let backlog = outbox.backlog().await?;
+        self.metrics.relay_lag_events.set(backlog.events);
+        self.metrics.relay_lag_ms.set(backlog.oldest_ms);
         Ok(())
     }
 
