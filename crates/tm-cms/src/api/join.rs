@@ -2,9 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::openapi::{InvalidJson, PayloadTooLarge, Unavailable};
 use super::request::{bearer, client_ip, joining_participant_id};
-use super::schemas;
+use super::schemas::{self, InvalidJson, PayloadTooLarge, Unavailable};
 use crate::engine::join::{JoinError, JoinRequest};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;

@@ -4,9 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::openapi::{InvalidJson, InvalidQuery, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::{bearer, client_ip, participant_id};
-use super::schemas;
+use super::schemas::{self, InvalidJson, InvalidQuery, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::engine::messages::Page;
 use crate::engine::moderation::ModerationError;
 use crate::engine::posting::{NewPost, RoomRef};

@@ -2,9 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::openapi::{InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::bearer;
-use super::schemas;
+use super::schemas::{self, InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::engine::moderation::{ModerationError, MuteRequest};
 use crate::engine::rooms::RoomError;
 use crate::engine::Engine;

@@ -10,10 +10,10 @@
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{Modify, OpenApi};
 
+use super::schemas::{InvalidJson, InvalidQuery, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::{join, messages, moderation, rooms};
-use crate::errors::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,37 +32,6 @@ use crate::errors::ErrorBody;
     modifiers(&OwnerToken)
 )]
 pub struct ApiDoc;
-
-/// 400 `invalid_json`: the body is not JSON (a syntax error, cut short, or unreadable).
-#[derive(ToResponse)]
-#[allow(dead_code)] // only its OpenAPI description is used
-pub struct InvalidJson(ErrorBody);
-
-/// 400 `invalid_query`: `after` or `limit` is not a non-negative integer, or the query string
-/// has another parameter.
-#[derive(ToResponse)]
-#[allow(dead_code)]
-pub struct InvalidQuery(ErrorBody);
-
-/// 413 `payload_too_large`: the body is over `http.max_json_bytes`.
-#[derive(ToResponse)]
-#[allow(dead_code)]
-pub struct PayloadTooLarge(ErrorBody);
-
-/// 415 `unsupported_media_type`: the body is not sent as `application/json`.
-#[derive(ToResponse)]
-#[allow(dead_code)]
-pub struct UnsupportedMediaType(ErrorBody);
-
-/// 403 `not_owner`: no owner token (or admin token) of this room as bearer.
-#[derive(ToResponse)]
-#[allow(dead_code)]
-pub struct NotOwner(ErrorBody);
-
-/// 503 `unavailable`: the database is unreachable; try again shortly.
-#[derive(ToResponse)]
-#[allow(dead_code)]
-pub struct Unavailable(ErrorBody);
 
 struct OwnerToken;
 

@@ -2,9 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::openapi::{InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use super::request::{bearer, client_ip};
-use super::schemas;
+use super::schemas::{self, InvalidJson, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
 use crate::engine::rooms::{CreateRoom, RoomError, UpdateRoom};
 use crate::engine::Engine;
 use crate::errors::ErrorBody;

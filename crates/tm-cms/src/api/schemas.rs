@@ -1,4 +1,5 @@
-//! The OpenAPI schemas of the engine's request and answer types.
+//! The OpenAPI schemas of the engine's request and answer types, and the error answers many
+//! operations share.
 //!
 //! The engine knows nothing of OpenAPI: its types (`engine::rooms::Room`, …) carry only serde.
 //! Each type here describes one of them on the wire under the same name, field by field, with
@@ -11,7 +12,9 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 use tm_core::event::{CloseReason, Message, Moderation, RoomId, RoomState, Seq};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, ToResponse, ToSchema};
+
+use crate::errors::ErrorBody;
 
 /// A room as the API shows it.
 #[derive(ToSchema)]
@@ -203,3 +206,28 @@ pub struct AuditEntry {
 pub struct AuditList {
     pub entries: Vec<AuditEntry>,
 }
+
+/// 400 `invalid_json`: the body is not JSON (a syntax error, cut short, or unreadable).
+#[derive(ToResponse)]
+pub struct InvalidJson(ErrorBody);
+
+/// 400 `invalid_query`: `after` or `limit` is not a non-negative integer, or the query string
+/// has another parameter.
+#[derive(ToResponse)]
+pub struct InvalidQuery(ErrorBody);
+
+/// 413 `payload_too_large`: the body is over `http.max_json_bytes`.
+#[derive(ToResponse)]
+pub struct PayloadTooLarge(ErrorBody);
+
+/// 415 `unsupported_media_type`: the body is not sent as `application/json`.
+#[derive(ToResponse)]
+pub struct UnsupportedMediaType(ErrorBody);
+
+/// 403 `not_owner`: no owner token (or admin token) of this room as bearer.
+#[derive(ToResponse)]
+pub struct NotOwner(ErrorBody);
+
+/// 503 `unavailable`: the database is unreachable; try again shortly.
+#[derive(ToResponse)]
+pub struct Unavailable(ErrorBody);

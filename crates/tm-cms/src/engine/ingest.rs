@@ -15,11 +15,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use tm_core::domain::strip_forbidden;
-use tm_core::event::{IngestItem, IngestRetract, IngestSource, MessageKind, Moderation, RoomId, RoomState};
+use tm_core::event::{
+    IngestItem, IngestRetract, IngestSource, MessageKind, MessageState, Moderation, RoomId, RoomState,
+};
 use tm_core::{parse_body, MessageBody, Nickname, HARD_MAX_BODY_CHARS};
 
 use super::db::columns::StoredName;
-use super::messages::MessageState;
 use super::{clock, event_log, moderation, posting, secrets, Engine};
 use crate::engine::db::models::{MessageRow, NewMessage};
 use crate::engine::db::schema::messages;

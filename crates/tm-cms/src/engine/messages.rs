@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
-use tm_core::event::{Message, Seq};
+use tm_core::event::{Message, MessageState, Seq};
 use tm_core::Token;
 
 use super::db::columns::StoredName;
@@ -30,17 +30,6 @@ impl Page {
     fn limit(&self) -> i64 {
         self.limit.map_or(DEFAULT_LIMIT, |l| i64::from(l).clamp(1, MAX_LIMIT))
     }
-}
-
-/// Where a message is in moderation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageState {
-    Visible,
-    /// Waiting for the owner's approval (no seq yet).
-    Pending,
-    /// Deleted, or rejected unseen.
-    Deleted,
 }
 
 /// A message with its moderation state.

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use tm_core::event::{MessageDeleted, PostRejected, PostRejectionCode, RoomId, RoomState};
+use tm_core::event::{MessageDeleted, MessageState, PostRejected, PostRejectionCode, RoomId, RoomState};
 
 use super::db::columns::StoredName;
-use super::messages::{to_view, MessageState, MessageView};
+use super::messages::{to_view, MessageView};
 use super::rooms::{find_by_slug, Actor};
 use super::{clock, event_log, from_diesel, posting, Engine};
 use crate::engine::db::models::{AuditRow, MessageRow, RoomRow};

@@ -16,12 +16,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use tm_core::event::{MessageCreated, MessageKind, PostRejected, PostRejectionCode, RoomId, RoomState};
+use tm_core::event::{MessageCreated, MessageKind, MessageState, PostRejected, PostRejectionCode, RoomId, RoomState};
 use tm_core::{parse_body, MessageBody, Nickname, ValidationError};
 use uuid::Uuid;
 
 use super::db::columns::StoredName;
-use super::messages::{to_message, MessageState, MessageView};
+use super::messages::{to_message, MessageView};
 use super::rate_limit::Limiters;
 use super::{clock, event_log, from_diesel, secrets, Engine};
 use crate::engine::db::models::{MessageRow, NewMessage, RoomRow};

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tera::Context;
 use tm_core::event::CloseReason;
 
-use super::context::{self, EngineData, SITE_NAME};
+use super::context::{EngineData, SITE_NAME};
 use super::view::{error_page, render};
 use super::{cookies, security};
 use crate::api::request::client_ip;
@@ -27,7 +27,7 @@ async fn admin(req: &HttpRequest, engine: &EngineData) -> Option<String> {
         &engine.keys().admin_cookie,
         SESSION_PURPOSE,
         cookie.value(),
-        context::now_unix(),
+        cookies::now_unix(),
     )?;
     let (nonce, user) = payload.split_once(':')?;
     match admins::session_is_current(engine.pool(), user, nonce).await {
@@ -104,7 +104,7 @@ pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginFo
         &engine.keys().admin_cookie,
         SESSION_PURPOSE,
         &format!("{nonce}:{user}"),
-        context::now_unix() + SESSION_SECS,
+        cookies::now_unix() + SESSION_SECS,
     );
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin"))

@@ -1,7 +1,6 @@
 //! What every page handler needs from a request: who is asking and what they may do.
 
 use actix_web::{web, HttpRequest};
-use time::OffsetDateTime;
 
 use super::cookies;
 use crate::api::request::bearer;
@@ -11,10 +10,6 @@ use crate::engine::Engine;
 
 /// The site name shown in titles.
 pub const SITE_NAME: &str = "tm";
-
-pub fn now_unix() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
 
 /// The owner token this browser holds for `room` (its cookie), or the request's bearer token
 /// (scripts fetching pages and transcripts).
@@ -38,7 +33,7 @@ pub fn page_access(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> Result
     }
     let unlocked = req
         .cookie(&cookies::access_cookie_name(room.id))
-        .and_then(|c| cookies::verify(&engine.keys().access_cookie, "access", c.value(), now_unix()))
+        .and_then(|c| cookies::verify(&engine.keys().access_cookie, "access", c.value(), cookies::now_unix()))
         .is_some_and(|room_id| room_id == room.id.to_string());
     if unlocked {
         return Ok(());

@@ -72,6 +72,11 @@ pub fn sign(key: &[u8], purpose: &str, payload: &str, expires_unix: i64) -> Stri
     format!("{}.{expires_unix}.{signature}", URL_SAFE_NO_PAD.encode(payload))
 }
 
+/// Seconds since the epoch: the clock that signed values expire by.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// The payload of a value made by [`sign`], if the signature holds and it has not expired.
 pub fn verify(key: &[u8], purpose: &str, value: &str, now_unix: i64) -> Option<String> {
     let mut parts = value.splitn(3, '.');

@@ -6,7 +6,7 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 
-use super::{context, cookies};
+use super::cookies;
 use crate::engine::Engine;
 
 /// How long a participant id lasts (the cookie's lifetime and its signature's).
@@ -21,7 +21,7 @@ pub fn from_cookie(req: &HttpRequest, engine: &Engine) -> Option<String> {
         &engine.keys().participant_cookie,
         PURPOSE,
         cookie.value(),
-        context::now_unix(),
+        cookies::now_unix(),
     )
 }
 
@@ -35,7 +35,7 @@ pub fn of_browser(req: &HttpRequest, engine: &Engine) -> (String, Option<Cookie<
         &engine.keys().participant_cookie,
         PURPOSE,
         &id,
-        context::now_unix() + LIFETIME_SECS,
+        cookies::now_unix() + LIFETIME_SECS,
     );
     let cookie = cookies::build(req, cookies::PARTICIPANT.into(), value, LIFETIME_SECS, SameSite::Lax);
     (id, Some(cookie))

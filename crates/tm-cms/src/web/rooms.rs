@@ -347,7 +347,7 @@ pub async fn unlock(
                 &engine.keys().access_cookie,
                 "access",
                 &row.id.to_string(),
-                context::now_unix() + day,
+                cookies::now_unix() + day,
             );
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/r/{}", row.slug)))

@@ -4,12 +4,12 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use tera::Context;
-use tm_core::event::Message;
+use tm_core::event::{Message, MessageState};
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
 use crate::engine::db::models::RoomRow;
-use crate::engine::messages::{MessageState, Page};
+use crate::engine::messages::Page;
 use crate::errors::ApiErrorCode;
 
 /// Every visible message in seq order, a page of 1000 at a time.

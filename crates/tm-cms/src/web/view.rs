@@ -13,7 +13,9 @@ use tera::{Context, Tera};
 use tm_core::event::Message;
 
 use super::assets;
-use crate::engine::messages::{MessageState, MessageView};
+use tm_core::event::MessageState;
+
+use crate::engine::messages::MessageView;
 
 /// The compiled templates (parsed once; a broken template fails the first render and tests).
 pub fn tera() -> Result<&'static Tera, tera::Error> {

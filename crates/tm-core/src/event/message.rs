@@ -20,6 +20,18 @@ pub enum MessageKind {
     System,
 }
 
+/// Where a stored message is in moderation (the CMS's `messages.state`; the API's
+/// `MessageView.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    Visible,
+    /// Waiting for the owner's approval (no seq yet).
+    Pending,
+    /// Deleted, or rejected unseen.
+    Deleted,
+}
+
 impl MessageKind {
     pub fn as_str(&self) -> &'static str {
         match self {

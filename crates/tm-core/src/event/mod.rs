@@ -13,7 +13,7 @@ mod sources;
 
 pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, RoomHeadRequest, SourcesSnapshotRequest};
 pub use envelope::{DecodeError, Envelope, RawEnvelope};
-pub use message::{Message, MessageKind};
+pub use message::{Message, MessageKind, MessageState};
 pub use room::{
     CloseReason, MessageCreated, MessageDeleted, Moderation, PostRejected, PostRejectionCode, Presence, RoomClosed,
     RoomHead, RoomState, RoomUpdated,

@@ -7,10 +7,8 @@
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::mysql::{Mysql, MysqlValue};
 use diesel::sql_types::{Nullable, Text};
-use tm_core::event::{CloseReason, MessageKind, Moderation, RoomState};
+use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, RoomState};
 use tm_core::Hashtag;
-
-use crate::engine::messages::MessageState;
 
 /// An enum stored as a name.
 pub trait StoredName: Copy + Sized + 'static {

@@ -4,12 +4,11 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use tm_core::event::{CloseReason, MessageKind, Moderation, RoomState};
+use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, RoomState};
 use tm_core::Hashtag;
 
 use super::columns::{Named, StoredHashtags};
 use super::schema::{messages, moderation_log, room_events, rooms};
-use crate::engine::messages::MessageState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rooms, check_for_backend(diesel::mysql::Mysql))]
