@@ -30,7 +30,7 @@ async fn admin(req: &HttpRequest, engine: &EngineData) -> Option<String> {
         cookies::now_unix(),
     )?;
     let (nonce, user) = payload.split_once(':')?;
-    match admins::session_is_current(engine.pool(), user, nonce).await {
+    match engine.admin_session_is_current(user, nonce).await {
         Ok(true) => Some(user.to_owned()),
         Ok(false) => None,
         Err(error) => {
@@ -91,7 +91,7 @@ pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginFo
     }
     let form = form.into_inner();
     let user = form.username.trim();
-    let nonce = match admins::sign_in(engine.pool(), &engine.passwords, user, &form.password).await {
+    let nonce = match engine.admin_sign_in(user, &form.password).await {
         Ok(Some(nonce)) => nonce,
         Ok(None) => return login_page(StatusCode::UNAUTHORIZED, Some("Wrong user or password.")),
         Err(admins::AdminError::Db(e)) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
@@ -125,7 +125,7 @@ pub async fn logout(req: HttpRequest, engine: EngineData) -> HttpResponse {
         return security::forbidden_cross_site();
     }
     if let Some(user) = admin(&req, &engine).await {
-        if let Err(e) = admins::end_sessions(engine.pool(), &user).await {
+        if let Err(e) = engine.end_admin_sessions(&user).await {
             return error_page(crate::errors::db_status(&e).0, SITE_NAME);
         }
     }
