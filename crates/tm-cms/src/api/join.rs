@@ -39,6 +39,7 @@ pub async fn join(
         serde_json::from_slice(&body).map_err(super::invalid_json)?
     };
     let answer = engine
+        .access()
         .join(
             &slug,
             request,

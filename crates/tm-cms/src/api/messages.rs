@@ -44,8 +44,8 @@ pub async fn list(
     slug: web::Path<String>,
     page: web::Query<Page>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let room = engine.readable_room(&slug, bearer(&req).as_deref()).await?;
-    Ok(HttpResponse::Ok().json(engine.list_messages_in(&room, &page).await?))
+    let room = engine.access().readable_room(&slug, bearer(&req).as_deref()).await?;
+    Ok(HttpResponse::Ok().json(engine.messages().list_in(&room, &page).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}/events", params(("slug" = String, Path, description = "the room's name (its slug)"), schemas::Page),
@@ -65,8 +65,8 @@ pub async fn events(
     slug: web::Path<String>,
     page: web::Query<Page>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let room = engine.readable_room(&slug, bearer(&req).as_deref()).await?;
-    Ok(HttpResponse::Ok().json(engine.list_events_in(&room, &page).await?))
+    let room = engine.access().readable_room(&slug, bearer(&req).as_deref()).await?;
+    Ok(HttpResponse::Ok().json(engine.messages().events_in(&room, &page).await?))
 }
 
 /// Posts synchronously: 201 once the message is stored (pending in approve mode). With a join
@@ -96,7 +96,7 @@ pub async fn post(
     slug: web::Path<String>,
     body: web::Json<PostMessage>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (room, access) = engine.postable_room(&slug, bearer(&req).as_deref()).await?;
+    let (room, access) = engine.access().postable_room(&slug, bearer(&req).as_deref()).await?;
     let body = body.into_inner();
     let participant_id = match access.participant_id() {
         Some(id) => id.to_owned(),
@@ -111,7 +111,7 @@ pub async fn post(
         client_ip: Some(client_ip(&req, &engine)),
         received_at: None,
     };
-    Ok(HttpResponse::Created().json(engine.post_message(post).await.map_err(actix_web::Error::from)?))
+    Ok(HttpResponse::Created().json(engine.messages().post(post).await.map_err(actix_web::Error::from)?))
 }
 
 /// Owner: delete a message (emits `message.deleted` if it was visible).
@@ -131,6 +131,6 @@ pub async fn delete(
     path: web::Path<(String, u64)>,
 ) -> Result<HttpResponse, ModerationError> {
     let (slug, id) = path.into_inner();
-    engine.delete_message(&slug, bearer(&req).as_deref(), id).await?;
+    engine.moderation().delete(&slug, bearer(&req).as_deref(), id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -29,6 +29,7 @@ pub async fn mute(
     body: web::Json<MuteRequest>,
 ) -> Result<HttpResponse, ModerationError> {
     engine
+        .moderation()
         .mute(&slug, bearer(&req).as_deref(), &body.participant_id, true)
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -51,7 +52,10 @@ pub async fn unmute(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ModerationError> {
     let (slug, participant) = path.into_inner();
-    engine.mute(&slug, bearer(&req).as_deref(), &participant, false).await?;
+    engine
+        .moderation()
+        .mute(&slug, bearer(&req).as_deref(), &participant, false)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -69,7 +73,7 @@ pub async fn pending(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, RoomError> {
-    Ok(HttpResponse::Ok().json(engine.list_pending(&slug, bearer(&req).as_deref()).await?))
+    Ok(HttpResponse::Ok().json(engine.messages().pending(&slug, bearer(&req).as_deref()).await?))
 }
 
 /// Owner: show a pending message.
@@ -90,7 +94,7 @@ pub async fn approve(
     path: web::Path<(String, u64)>,
 ) -> Result<HttpResponse, ModerationError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(engine.approve_message(&slug, bearer(&req).as_deref(), id).await?))
+    Ok(HttpResponse::Ok().json(engine.moderation().approve(&slug, bearer(&req).as_deref(), id).await?))
 }
 
 /// Owner: drop a pending message unseen.
@@ -110,7 +114,7 @@ pub async fn reject(
     path: web::Path<(String, u64)>,
 ) -> Result<HttpResponse, ModerationError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(engine.reject_message(&slug, bearer(&req).as_deref(), id).await?))
+    Ok(HttpResponse::Ok().json(engine.moderation().reject(&slug, bearer(&req).as_deref(), id).await?))
 }
 
 /// Owner: the moderation log, newest first.
@@ -127,5 +131,5 @@ pub async fn audit(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ModerationError> {
-    Ok(HttpResponse::Ok().json(engine.audit_log(&slug, bearer(&req).as_deref()).await?))
+    Ok(HttpResponse::Ok().json(engine.moderation().audit_log(&slug, bearer(&req).as_deref()).await?))
 }

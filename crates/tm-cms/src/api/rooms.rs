@@ -26,7 +26,10 @@ pub async fn create(
     req: HttpRequest,
     body: web::Json<CreateRoom>,
 ) -> Result<HttpResponse, RoomError> {
-    let created = engine.create_room(body.into_inner(), &client_ip(&req, &engine)).await?;
+    let created = engine
+        .rooms()
+        .create(body.into_inner(), &client_ip(&req, &engine))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -38,7 +41,7 @@ pub async fn create(
     ))]
 #[tracing::instrument(skip(engine))]
 pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<HttpResponse, RoomError> {
-    Ok(HttpResponse::Ok().json(engine.get_room(&slug).await?))
+    Ok(HttpResponse::Ok().json(engine.rooms().get(&slug).await?))
 }
 
 /// Owner: change topic, state (open/paused), slow mode, moderation mode or hashtags.
@@ -63,7 +66,8 @@ pub async fn update(
     body: web::Json<UpdateRoom>,
 ) -> Result<HttpResponse, RoomError> {
     let room = engine
-        .update_room(&slug, bearer(&req).as_deref(), body.into_inner())
+        .rooms()
+        .update(&slug, bearer(&req).as_deref(), body.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(room))
 }
@@ -83,7 +87,7 @@ pub async fn close(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, RoomError> {
-    let room = engine.close_room_as(&slug, bearer(&req).as_deref()).await?;
+    let room = engine.rooms().close_as(&slug, bearer(&req).as_deref()).await?;
     Ok(HttpResponse::Ok().json(room))
 }
 
@@ -102,5 +106,10 @@ pub async fn rotate_owner_token(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, RoomError> {
-    Ok(HttpResponse::Ok().json(engine.rotate_owner_token(&slug, bearer(&req).as_deref()).await?))
+    Ok(HttpResponse::Ok().json(
+        engine
+            .rooms()
+            .rotate_owner_token(&slug, bearer(&req).as_deref())
+            .await?,
+    ))
 }

@@ -9,7 +9,7 @@
 use tm_core::JoinClaims;
 
 use super::rooms::{Actor, RoomError};
-use super::Engine;
+use super::Gatekeeper;
 use crate::engine::db::models::RoomRow;
 use crate::engine::db::DbError;
 
@@ -57,11 +57,11 @@ impl From<RoomError> for AccessError {
     }
 }
 
-impl Engine {
+impl Gatekeeper<'_> {
     /// The claims of a join token this CMS signed, if it is intact and not expired.
     pub fn join_claims(&self, token: &str) -> Option<JoinClaims> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        JoinClaims::verify(token, self.join_token_key(), now).ok()
+        JoinClaims::verify(token, self.access().join_token_key(), now).ok()
     }
 
     /// What `bearer` makes its holder in `room`:
@@ -70,11 +70,11 @@ impl Engine {
     /// - a join token of another room → [`AccessError::NotMember`];
     /// - nothing, or a token that proves nothing → [`Access::Public`] in a room without a
     ///   password, [`AccessError::PasswordRequired`] in a password room.
-    pub fn access(&self, room: &RoomRow, bearer: Option<&str>) -> Result<Access, AccessError> {
-        if let Some(actor) = self.authorize(room, bearer) {
+    pub fn check(&self, room: &RoomRow, bearer: Option<&str>) -> Result<Access, AccessError> {
+        if let Some(actor) = self.rooms().authorize(room, bearer) {
             return Ok(Access::Owner(actor));
         }
-        if let Some(claims) = bearer.and_then(|token| self.join_claims(token)) {
+        if let Some(claims) = bearer.and_then(|token| self.access().join_claims(token)) {
             return if claims.room_id == room.id {
                 Ok(Access::Member(claims))
             } else {
@@ -91,9 +91,9 @@ impl Engine {
     /// The room a caller may read: anyone for a room without a password (a bearer token is
     /// not needed there and not looked at), members and the owner for a password room.
     pub async fn readable_room(&self, slug: &str, bearer: Option<&str>) -> Result<RoomRow, AccessError> {
-        let room = self.room_row(slug).await?;
+        let room = self.rooms().find(slug).await?;
         if room.password_hash.is_some() {
-            self.access(&room, bearer)?;
+            self.access().check(&room, bearer)?;
         }
         Ok(room)
     }
@@ -101,8 +101,8 @@ impl Engine {
     /// The room a caller may post in, and who they are there. Unlike reads, a bearer token
     /// that proves nothing is refused in every room: its holder meant to post as someone.
     pub async fn postable_room(&self, slug: &str, bearer: Option<&str>) -> Result<(RoomRow, Access), AccessError> {
-        let room = self.room_row(slug).await?;
-        let access = self.access(&room, bearer)?;
+        let room = self.rooms().find(slug).await?;
+        let access = self.access().check(&room, bearer)?;
         if access == Access::Public && bearer.is_some() {
             return Err(AccessError::InvalidToken);
         }

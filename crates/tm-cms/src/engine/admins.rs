@@ -13,7 +13,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tm_core::keys::constant_time_eq;
 
-use super::{clock, secrets, Engine};
+use super::Admins;
+use super::{clock, secrets};
 use crate::engine::db::schema::admin_users;
 use crate::engine::db::{DbError, DbPool};
 
@@ -161,16 +162,16 @@ pub async fn end_sessions(pool: &DbPool, username: &str) -> Result<(), DbError> 
 
 /// The web's view of the admin domain: the same operations on the engine's own pool and
 /// password work.
-impl Engine {
-    pub async fn admin_sign_in(&self, username: &str, password: &str) -> Result<Option<String>, AdminError> {
+impl Admins<'_> {
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<Option<String>, AdminError> {
         sign_in(&self.pool, &self.passwords, username, password).await
     }
 
-    pub async fn admin_session_is_current(&self, username: &str, nonce: &str) -> Result<bool, DbError> {
+    pub async fn session_is_current(&self, username: &str, nonce: &str) -> Result<bool, DbError> {
         session_is_current(&self.pool, username, nonce).await
     }
 
-    pub async fn end_admin_sessions(&self, username: &str) -> Result<(), DbError> {
+    pub async fn end_sessions(&self, username: &str) -> Result<(), DbError> {
         end_sessions(&self.pool, username).await
     }
 }

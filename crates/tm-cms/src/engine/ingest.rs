@@ -21,7 +21,8 @@ use tm_core::event::{
 use tm_core::{parse_body, MessageBody, Nickname, HARD_MAX_BODY_CHARS};
 
 use super::db::columns::StoredName;
-use super::{clock, event_log, moderation, posting, secrets, Engine};
+use super::Messages;
+use super::{clock, event_log, moderation, posting, secrets};
 use crate::engine::db::models::{MessageRow, NewMessage};
 use crate::engine::db::schema::messages;
 use crate::engine::db::DbError;
@@ -44,7 +45,7 @@ pub fn participant_of(item: &IngestItem) -> String {
     format!("{}:{}", item.source.as_str(), id.unwrap_or(&item.author))
 }
 
-impl Engine {
+impl Messages<'_> {
     /// Stores an item in each of its rooms, each room in its own transaction (a redelivery
     /// finds the rooms already done and skips them).
     pub async fn ingest(&self, item: &IngestItem) -> Result<Vec<IngestOutcome>, DbError> {

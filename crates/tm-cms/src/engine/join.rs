@@ -8,7 +8,7 @@ use tm_core::{JoinClaims, Role};
 
 use super::access::{Access, AccessError};
 use super::rooms::RoomError;
-use super::Engine;
+use super::Gatekeeper;
 use crate::engine::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +59,7 @@ pub struct JoinResponse {
     pub participant_id: String,
 }
 
-impl Engine {
+impl Gatekeeper<'_> {
     /// The shared secret join tokens are signed under (shared with the gateways; tm-core's
     /// `JoinClaims` derives the join-token key from it).
     pub(crate) fn join_token_key(&self) -> &[u8] {
@@ -75,16 +75,18 @@ impl Engine {
         participant_id: String,
         client_ip: &str,
     ) -> Result<JoinResponse, JoinError> {
-        let room = self.room_row(slug).await?;
+        let room = self.rooms().find(slug).await?;
         if room.state == RoomState::Closed {
             return Err(JoinError::Closed);
         }
         // The owner token lets its holder in; a join token of this room renews itself (same
         // participant, same role) without the password; one of another room is refused.
-        match self.access(&room, bearer) {
-            Ok(Access::Owner(_)) => return self.issue_join_token(&room, true, participant_id),
+        match self.access().check(&room, bearer) {
+            Ok(Access::Owner(_)) => return self.access().issue_join_token(&room, true, participant_id),
             Ok(Access::Member(claims)) => {
-                return self.issue_join_token(&room, claims.role == Role::Owner, claims.participant_id)
+                return self
+                    .access()
+                    .issue_join_token(&room, claims.role == Role::Owner, claims.participant_id)
             }
             Err(AccessError::NotMember) => return Err(JoinError::NotMember),
             Ok(Access::Public) | Err(_) => {}
@@ -101,7 +103,7 @@ impl Engine {
                 return Err(JoinError::WrongPassword);
             }
         }
-        self.issue_join_token(&room, false, participant_id)
+        self.access().issue_join_token(&room, false, participant_id)
     }
 
     /// Signs a join token for `room` once the caller's access is established (password given,
@@ -122,7 +124,9 @@ impl Engine {
             max_length: room.max_length,
             exp: expires_at.unix_timestamp(),
         };
-        let token = claims.sign(self.join_token_key()).map_err(anyhow::Error::from)?;
+        let token = claims
+            .sign(self.access().join_token_key())
+            .map_err(anyhow::Error::from)?;
         Ok(JoinResponse {
             token,
             gateway_url: self.settings.http.gateway_url.clone(),

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use tm_core::event::{Message, MessageState, Seq};
 use tm_core::Token;
 
+use super::clock;
 use super::db::columns::StoredName;
 use super::event_log::{self, LoggedEvent};
 use super::rooms::{find_by_slug, RoomError};
-use super::{clock, Engine};
+use super::Messages;
 use crate::engine::db::models::{MessageRow, RoomRow};
 use crate::engine::db::schema::messages;
 
@@ -81,15 +82,15 @@ pub(crate) fn to_view(row: &MessageRow, slug: &str) -> MessageView {
     }
 }
 
-impl Engine {
+impl Messages<'_> {
     /// Visible messages with `seq > after`, in seq order.
-    pub async fn list_messages(&self, slug: &str, page: &Page) -> Result<MessageList, RoomError> {
-        let room = self.room_row(slug).await?;
-        self.list_messages_in(&room, page).await
+    pub async fn list(&self, slug: &str, page: &Page) -> Result<MessageList, RoomError> {
+        let room = self.rooms().find(slug).await?;
+        self.messages().list_in(&room, page).await
     }
 
     /// Visible messages of a room already looked up (and its access checked).
-    pub async fn list_messages_in(&self, room: &RoomRow, page: &Page) -> Result<MessageList, RoomError> {
+    pub async fn list_in(&self, room: &RoomRow, page: &Page) -> Result<MessageList, RoomError> {
         let mut conn = self.conn().await?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
@@ -107,23 +108,23 @@ impl Engine {
     }
 
     /// The room's event log with `seq > after`: exactly what the gateway sends.
-    pub async fn list_events(&self, slug: &str, page: &Page) -> Result<EventList, RoomError> {
-        let room = self.room_row(slug).await?;
-        self.list_events_in(&room, page).await
+    pub async fn events(&self, slug: &str, page: &Page) -> Result<EventList, RoomError> {
+        let room = self.rooms().find(slug).await?;
+        self.messages().events_in(&room, page).await
     }
 
     /// The event log of a room already looked up (and its access checked).
-    pub async fn list_events_in(&self, room: &RoomRow, page: &Page) -> Result<EventList, RoomError> {
+    pub async fn events_in(&self, room: &RoomRow, page: &Page) -> Result<EventList, RoomError> {
         let mut conn = self.conn().await?;
         let events = event_log::read_room_events(&mut conn, room.id, page.after.unwrap_or(0), page.limit()).await?;
         Ok(EventList { events, seq: room.seq })
     }
 
     /// Messages waiting for approval (owner only).
-    pub async fn list_pending(&self, slug: &str, bearer: Option<&str>) -> Result<MessageList, RoomError> {
+    pub async fn pending(&self, slug: &str, bearer: Option<&str>) -> Result<MessageList, RoomError> {
         let mut conn = self.conn().await?;
         let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
-        self.authorize(&room, bearer).ok_or(RoomError::NotOwner)?;
+        self.rooms().authorize(&room, bearer).ok_or(RoomError::NotOwner)?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
             .filter(messages::state.eq(MessageState::Pending.stored_name()))

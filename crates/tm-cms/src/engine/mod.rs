@@ -9,9 +9,13 @@
 //! Nothing is published inside the transaction; after commit the relay is woken.
 //!
 //! Shape: [`Engine`] is a small, cheap-to-clone facade (the pool, the relay's wake-up, the rate
-//! limiters, the settings, the derived keys); each domain module adds its own operations to it
-//! in its own `impl Engine` block, and no module outside `engine/` does. Callers thus hold one
-//! handle, and each operation lives next to its domain's types, rules and errors:
+//! limiters, the settings, the derived keys) whose few methods hand out one borrowed handle per
+//! domain: `engine.rooms()`, `.access()`, `.messages()`, `.moderation()`, `.pages()`,
+//! `.admins()`, `.sources()`, `.sweeper()` ([`Rooms`], [`Gatekeeper`], …, declared here so that
+//! domain modules depend on this file and not the other way round). Each domain module adds its
+//! operations to its handle, next to its types, rules and errors; a handle derefs to the engine,
+//! so an operation reaches the pool and settings directly and another domain through its handle
+//! (`self.rooms().find(slug)`). Nothing outside `engine/` adds operations.
 //!
 //! * [`db`]: pool, migrations, the diesel schema and typed rows ([`db::columns`] is the one place
 //!   enum and hashtag columns convert);
@@ -95,6 +99,46 @@ impl Engine {
         &self.pool
     }
 
+    /// Rooms: views, owner checks, reads and writes.
+    pub fn rooms(&self) -> Rooms<'_> {
+        Rooms(self)
+    }
+
+    /// Who may read and post: access checks and join tokens.
+    pub fn access(&self) -> Gatekeeper<'_> {
+        Gatekeeper(self)
+    }
+
+    /// Messages and events: reads, posts, refusals, ingested items.
+    pub fn messages(&self) -> Messages<'_> {
+        Messages(self)
+    }
+
+    /// Owner and admin actions on messages and participants.
+    pub fn moderation(&self) -> Moderator<'_> {
+        Moderator(self)
+    }
+
+    /// The site's static pages.
+    pub fn pages(&self) -> Pages<'_> {
+        Pages(self)
+    }
+
+    /// Admin sign-in and sessions.
+    pub fn admins(&self) -> Admins<'_> {
+        Admins(self)
+    }
+
+    /// The watch list and room heads, for the other services.
+    pub fn sources(&self) -> Sources<'_> {
+        Sources(self)
+    }
+
+    /// Expiry and retention.
+    pub fn sweeper(&self) -> Sweeper<'_> {
+        Sweeper(self)
+    }
+
     /// Wakes the relay after a commit that appended events (a stored permit if it is busy).
     pub(crate) fn events_committed(&self) {
         self.relay_wakeup.notify_one();
@@ -135,3 +179,61 @@ macro_rules! from_diesel {
     };
 }
 pub(crate) use from_diesel;
+
+/// Declares a domain handle: the engine, borrowed, with that domain's operations. It derefs to
+/// [`Engine`], so the operations reach the pool, the settings and the limiters directly.
+macro_rules! domain_handle {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $name<'a>(&'a Engine);
+
+        impl std::ops::Deref for $name<'_> {
+            type Target = Engine;
+            fn deref(&self) -> &Self::Target {
+                self.0
+            }
+        }
+    };
+}
+
+domain_handle!(
+    /// Rooms: views, owner checks and reads ([`rooms`]), writes ([`room_writes`]).
+    Rooms
+);
+
+domain_handle!(
+    /// Who may read and post ([`access`]) and join tokens ([`join`]).
+    Gatekeeper
+);
+
+domain_handle!(
+    /// Messages and events: reads ([`messages`]), posts and refusals ([`posting`]), ingested items
+    /// ([`ingest`]).
+    Messages
+);
+
+domain_handle!(
+    /// Owner and admin actions on messages and participants ([`moderation`]).
+    Moderator
+);
+
+domain_handle!(
+    /// The site's static pages ([`pages`]).
+    Pages
+);
+
+domain_handle!(
+    /// Admin sign-in and sessions ([`admins`]), on the engine's pool and password work.
+    Admins
+);
+
+domain_handle!(
+    /// The watch list and room heads, for the other services ([`sources`]).
+    Sources
+);
+
+domain_handle!(
+    /// Expiry and retention ([`sweeper`]).
+    Sweeper
+);

@@ -10,7 +10,8 @@ use tm_core::event::{MessageDeleted, MessageState, PostRejected, PostRejectionCo
 use super::db::columns::StoredName;
 use super::messages::{to_view, MessageView};
 use super::rooms::{find_by_slug, Actor};
-use super::{clock, event_log, from_diesel, posting, Engine};
+use super::Moderator;
+use super::{clock, event_log, from_diesel, posting};
 use crate::engine::db::models::{AuditRow, MessageRow, RoomRow};
 use crate::engine::db::schema::{messages, moderation_log, mutes};
 use crate::engine::db::DbError;
@@ -140,9 +141,9 @@ enum Verdict {
     Reject,
 }
 
-impl Engine {
+impl Moderator<'_> {
     /// The latest visible and pending messages of a room, newest first (the owner's page).
-    pub async fn moderation_queue(&self, room: &RoomRow) -> Result<Vec<QueuedMessage>, DbError> {
+    pub async fn queue(&self, room: &RoomRow) -> Result<Vec<QueuedMessage>, DbError> {
         let mut conn = self.conn().await?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
@@ -166,32 +167,22 @@ impl Engine {
         let room = find_by_slug(&mut conn, slug)
             .await?
             .ok_or(ModerationError::RoomNotFound)?;
-        let actor = self.authorize(&room, bearer).ok_or(ModerationError::NotOwner)?;
+        let actor = self.rooms().authorize(&room, bearer).ok_or(ModerationError::NotOwner)?;
         Ok((room.id, actor))
     }
 
     /// Deletes a message: a visible one emits `message.deleted`; deleting twice is a no-op.
-    pub async fn delete_message(&self, slug: &str, bearer: Option<&str>, id: u64) -> Result<(), ModerationError> {
+    pub async fn delete(&self, slug: &str, bearer: Option<&str>, id: u64) -> Result<(), ModerationError> {
         self.judge(slug, bearer, id, Verdict::Delete).await.map(|_| ())
     }
 
     /// Shows a pending message (emits `message.created` with the next seq).
-    pub async fn approve_message(
-        &self,
-        slug: &str,
-        bearer: Option<&str>,
-        id: u64,
-    ) -> Result<MessageView, ModerationError> {
+    pub async fn approve(&self, slug: &str, bearer: Option<&str>, id: u64) -> Result<MessageView, ModerationError> {
         self.judge(slug, bearer, id, Verdict::Approve).await
     }
 
     /// Drops a pending message without it ever being shown.
-    pub async fn reject_message(
-        &self,
-        slug: &str,
-        bearer: Option<&str>,
-        id: u64,
-    ) -> Result<MessageView, ModerationError> {
+    pub async fn reject(&self, slug: &str, bearer: Option<&str>, id: u64) -> Result<MessageView, ModerationError> {
         self.judge(slug, bearer, id, Verdict::Reject).await
     }
 

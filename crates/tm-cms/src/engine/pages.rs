@@ -5,9 +5,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
+use super::clock;
 use super::db::schema::pages;
 use super::db::DbError;
-use super::{clock, Engine};
+use super::Pages;
 
 /// A page as stored.
 #[derive(Debug, Clone, Serialize, Queryable, Selectable)]
@@ -20,8 +21,8 @@ pub struct SitePage {
     pub body: String,
 }
 
-impl Engine {
-    pub async fn find_page(&self, slug: &str) -> Result<Option<SitePage>, DbError> {
+impl Pages<'_> {
+    pub async fn find(&self, slug: &str) -> Result<Option<SitePage>, DbError> {
         let mut conn = self.conn().await?;
         Ok(pages::table
             .filter(pages::slug.eq(slug))
@@ -32,7 +33,7 @@ impl Engine {
     }
 
     /// Every page, by slug.
-    pub async fn list_pages(&self) -> Result<Vec<SitePage>, DbError> {
+    pub async fn list(&self) -> Result<Vec<SitePage>, DbError> {
         let mut conn = self.conn().await?;
         Ok(pages::table
             .order(pages::slug.asc())
@@ -42,7 +43,7 @@ impl Engine {
     }
 
     /// Creates or replaces the page at `slug`.
-    pub async fn save_page(&self, slug: &str, title: &str, body: &str) -> Result<(), DbError> {
+    pub async fn save(&self, slug: &str, title: &str, body: &str) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
         diesel::replace_into(pages::table)
             .values((
@@ -57,7 +58,7 @@ impl Engine {
     }
 
     /// True if there was a page at `slug`.
-    pub async fn delete_page(&self, slug: &str) -> Result<bool, DbError> {
+    pub async fn delete(&self, slug: &str) -> Result<bool, DbError> {
         let mut conn = self.conn().await?;
         Ok(diesel::delete(pages::table.filter(pages::slug.eq(slug)))
             .execute(&mut conn)

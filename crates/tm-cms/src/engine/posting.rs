@@ -23,7 +23,8 @@ use uuid::Uuid;
 use super::db::columns::StoredName;
 use super::messages::{to_message, MessageView};
 use super::rate_limit::Limiters;
-use super::{clock, event_log, from_diesel, secrets, Engine};
+use super::Messages;
+use super::{clock, event_log, from_diesel, secrets};
 use crate::engine::db::models::{MessageRow, NewMessage, RoomRow};
 use crate::engine::db::schema::{messages, mutes, room_events};
 use crate::engine::db::DbError;
@@ -89,10 +90,10 @@ pub struct NewPost {
     pub received_at: Option<OffsetDateTime>,
 }
 
-impl Engine {
+impl Messages<'_> {
     /// Stores a post (or returns the one already stored under its `client_id`).
     #[tracing::instrument(skip_all, fields(room = ?post.room, participant = %post.participant_id, client_id = ?post.client_id))]
-    pub async fn post_message(&self, post: NewPost) -> Result<MessageView, PostError> {
+    pub async fn post(&self, post: NewPost) -> Result<MessageView, PostError> {
         let mut conn = self.conn().await?;
         let room_id = match &post.room {
             RoomRef::Id(id) => *id,
@@ -294,7 +295,7 @@ pub struct Refusal {
     pub message: String,
 }
 
-impl Engine {
+impl Messages<'_> {
     /// Whether the post `client_id` in `room_id` was already refused (its redelivery must not be
     /// judged again: its poster was told it is refused).
     pub async fn was_rejected(&self, room_id: RoomId, client_id: Uuid) -> Result<bool, DbError> {

@@ -10,7 +10,8 @@ use super::rooms::{
     parse_hashtags, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom,
     MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
 };
-use super::{clock, event_log, secrets, Engine};
+use super::Rooms;
+use super::{clock, event_log, secrets};
 use crate::engine::db::models::{NewRoom, RoomRow};
 use crate::engine::db::schema::rooms;
 
@@ -20,11 +21,11 @@ pub struct RotatedOwnerToken {
     pub owner_token: String,
 }
 
-impl Engine {
+impl Rooms<'_> {
     /// Creates a room for a client at `client_ip`. The cheap checks come first (validation,
     /// the address's creation limit, the name), the argon2 hash of a password last.
     #[tracing::instrument(skip_all, fields(name = %req.name))]
-    pub async fn create_room(&self, req: CreateRoom, client_ip: &str) -> Result<CreatedRoom, RoomError> {
+    pub async fn create(&self, req: CreateRoom, client_ip: &str) -> Result<CreatedRoom, RoomError> {
         let slug = RoomSlug::parse(&req.name)?;
         let lifetime = Lifetime::parse(&req.lifetime)?;
         let topic = parse_topic(req.topic.as_deref().unwrap_or(""))?;
@@ -111,15 +112,15 @@ impl Engine {
         tracing::info!(room_id = row.id, slug = %row.slug, "room created");
         Ok(CreatedRoom {
             owner_token,
-            room: self.room_view(&row),
+            room: self.rooms().view(&row),
         })
     }
 
     /// Applies an owner's changes; emits `room.updated` and/or `sources.changed`.
     #[tracing::instrument(skip_all, fields(slug = %slug))]
-    pub async fn update_room(&self, slug: &str, bearer: Option<&str>, req: UpdateRoom) -> Result<Room, RoomError> {
-        let found = self.room_row(slug).await?;
-        let actor = self.authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+    pub async fn update(&self, slug: &str, bearer: Option<&str>, req: UpdateRoom) -> Result<Room, RoomError> {
+        let found = self.rooms().find(slug).await?;
+        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
         let topic = req.topic.as_deref().map(parse_topic).transpose()?;
         let hashtags = req.hashtags.as_deref().map(parse_hashtags).transpose()?;
         if matches!(req.state, Some(RoomState::Closed)) {
@@ -199,15 +200,15 @@ impl Engine {
         if emitted {
             self.events_committed();
         }
-        Ok(self.room_view(&row))
+        Ok(self.rooms().view(&row))
     }
 
     /// Replaces the room's owner token (owner or admin): the old token stops working at once
     /// (API, owner page, owner cookies). The new token is returned once, like at creation.
     #[tracing::instrument(skip_all, fields(slug = %slug))]
     pub async fn rotate_owner_token(&self, slug: &str, bearer: Option<&str>) -> Result<RotatedOwnerToken, RoomError> {
-        let found = self.room_row(slug).await?;
-        let actor = self.authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let found = self.rooms().find(slug).await?;
+        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
         let (owner_token, token_hash) = secrets::new_owner_token();
         let mut conn = self.conn().await?;
         conn.transaction::<_, RoomError, _>(async move |conn| {
@@ -230,21 +231,21 @@ impl Engine {
     }
 
     /// Closes a room by its owner (or an admin). Closing a closed room changes nothing.
-    pub async fn close_room_as(&self, slug: &str, bearer: Option<&str>) -> Result<Room, RoomError> {
-        let found = self.room_row(slug).await?;
-        let actor = self.authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+    pub async fn close_as(&self, slug: &str, bearer: Option<&str>) -> Result<Room, RoomError> {
+        let found = self.rooms().find(slug).await?;
+        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
         let reason = if actor == Actor::Admin {
             CloseReason::Admin
         } else {
             CloseReason::Owner
         };
-        let row = self.close_room(found.id, reason, actor.as_str()).await?;
-        Ok(self.room_view(&row))
+        let row = self.rooms().close(found.id, reason, actor.as_str()).await?;
+        Ok(self.rooms().view(&row))
     }
 
     /// Closes a room: frees its name, emits `room.closed` (and `sources.changed` with no tags).
     #[tracing::instrument(skip(self))]
-    pub async fn close_room(&self, id: RoomId, reason: CloseReason, actor: &str) -> Result<RoomRow, RoomError> {
+    pub async fn close(&self, id: RoomId, reason: CloseReason, actor: &str) -> Result<RoomRow, RoomError> {
         let mut conn = self.conn().await?;
         let actor = actor.to_owned();
         let (row, emitted) = conn

@@ -9,7 +9,8 @@ use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
 use tm_core::keys::constant_time_eq;
 use tm_core::{Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
 
-use super::{clock, from_diesel, secrets, Engine};
+use super::Rooms;
+use super::{clock, from_diesel, secrets};
 use crate::engine::db::models::RoomRow;
 use crate::engine::db::schema::rooms;
 use crate::engine::db::DbError;
@@ -174,9 +175,9 @@ pub(crate) async fn find_by_slug(conn: &mut AsyncMysqlConnection, slug: &str) ->
         .optional()?)
 }
 
-impl Engine {
+impl Rooms<'_> {
     /// The API view of a row.
-    pub fn room_view(&self, row: &RoomRow) -> Room {
+    pub fn view(&self, row: &RoomRow) -> Room {
         Room {
             id: row.id,
             slug: row.slug.clone(),
@@ -209,13 +210,13 @@ impl Engine {
     }
 
     /// The room a slug names (open first, else the latest closed one).
-    pub async fn room_row(&self, slug: &str) -> Result<RoomRow, RoomError> {
+    pub async fn find(&self, slug: &str) -> Result<RoomRow, RoomError> {
         let mut conn = self.conn().await?;
         find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)
     }
 
     /// The latest rooms, open or closed, newest first (the admin's overview).
-    pub async fn recent_rooms(&self) -> Result<Vec<RoomRow>, DbError> {
+    pub async fn recent(&self) -> Result<Vec<RoomRow>, DbError> {
         let mut conn = self.conn().await?;
         Ok(rooms::table
             .order(rooms::id.desc())
@@ -225,7 +226,7 @@ impl Engine {
             .await?)
     }
 
-    pub async fn get_room(&self, slug: &str) -> Result<Room, RoomError> {
-        Ok(self.room_view(&self.room_row(slug).await?))
+    pub async fn get(&self, slug: &str) -> Result<Room, RoomError> {
+        Ok(self.rooms().view(&self.rooms().find(slug).await?))
     }
 }

@@ -6,14 +6,15 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use tm_core::event::{RoomHead, RoomId, RoomSources, Seq, SourcesSnapshot};
 
-use super::{event_log, Engine};
+use super::event_log;
+use super::Sources;
 use crate::engine::db::models::RoomRow;
 use crate::engine::db::schema::rooms;
 use crate::engine::db::DbError;
 
-impl Engine {
+impl Sources<'_> {
     /// Appends a `sources.snapshot` of every open room that follows a hashtag.
-    pub async fn publish_sources_snapshot(&self) -> Result<usize, DbError> {
+    pub async fn publish_snapshot(&self) -> Result<usize, DbError> {
         let mut conn = self.conn().await?;
         let count = conn
             .transaction::<_, DbError, _>(async move |conn| {
@@ -44,7 +45,7 @@ impl Engine {
     }
 }
 
-impl Engine {
+impl Sources<'_> {
     /// Appends a `room.head` for a gateway that asked (`room.head.request`): the room's latest
     /// seq, through the event log so that it leaves after every event up to that seq. The room
     /// row is locked so no post commits between the read and the append. Returns the head, or

@@ -6,10 +6,11 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tm_core::event::CloseReason;
 
+use super::clock;
 use super::db::schema::rooms;
 use super::db::DbError;
 use super::rooms::RoomError;
-use super::{clock, Engine};
+use super::Sweeper;
 
 /// What one sweep did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct Sweep {
     pub deleted: usize,
 }
 
-impl Engine {
+impl Sweeper<'_> {
     /// One pass: close expired rooms, purge rooms closed longer than the retention.
     pub async fn sweep(&self) -> Result<Sweep, RoomError> {
         let now = clock::now();
@@ -34,7 +35,7 @@ impl Engine {
                 .map_err(DbError::from)?
         };
         for id in &expired {
-            self.close_room(*id, CloseReason::Expired, "system").await?;
+            self.rooms().close(*id, CloseReason::Expired, "system").await?;
         }
         let cutoff = now - time::Duration::days(i64::from(self.settings.rooms.retention_days));
         let mut conn = self.conn().await?;

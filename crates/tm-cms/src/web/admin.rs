@@ -30,7 +30,7 @@ async fn admin(req: &HttpRequest, engine: &EngineData) -> Option<String> {
         cookies::now_unix(),
     )?;
     let (nonce, user) = payload.split_once(':')?;
-    match engine.admin_session_is_current(user, nonce).await {
+    match engine.admins().session_is_current(user, nonce).await {
         Ok(true) => Some(user.to_owned()),
         Ok(false) => None,
         Err(error) => {
@@ -57,15 +57,15 @@ pub async fn index(req: HttpRequest, engine: EngineData) -> HttpResponse {
     let Some(user) = admin(&req, &engine).await else {
         return login_page(StatusCode::OK, None);
     };
-    let pages = match engine.list_pages().await {
+    let pages = match engine.pages().list().await {
         Ok(p) => p,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
-    let rooms = match engine.recent_rooms().await {
+    let rooms = match engine.rooms().recent().await {
         Ok(r) => r,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
-    let views: Vec<_> = rooms.iter().map(|r| engine.room_view(r)).collect();
+    let views: Vec<_> = rooms.iter().map(|r| engine.rooms().view(r)).collect();
     let mut ctx = Context::new();
     ctx.insert("admin", &user);
     ctx.insert("pages", &pages);
@@ -91,7 +91,7 @@ pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginFo
     }
     let form = form.into_inner();
     let user = form.username.trim();
-    let nonce = match engine.admin_sign_in(user, &form.password).await {
+    let nonce = match engine.admins().sign_in(user, &form.password).await {
         Ok(Some(nonce)) => nonce,
         Ok(None) => return login_page(StatusCode::UNAUTHORIZED, Some("Wrong user or password.")),
         Err(admins::AdminError::Db(e)) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
@@ -125,7 +125,7 @@ pub async fn logout(req: HttpRequest, engine: EngineData) -> HttpResponse {
         return security::forbidden_cross_site();
     }
     if let Some(user) = admin(&req, &engine).await {
-        if let Err(e) = engine.end_admin_sessions(&user).await {
+        if let Err(e) = engine.admins().end_sessions(&user).await {
             return error_page(crate::errors::db_status(&e).0, SITE_NAME);
         }
     }
@@ -143,7 +143,7 @@ pub async fn edit_page(req: HttpRequest, engine: EngineData, slug: web::Path<Str
     let page = if slug.as_str() == "new" {
         serde_json::json!({"slug": "", "title": "", "body": ""})
     } else {
-        match engine.find_page(&slug).await {
+        match engine.pages().find(&slug).await {
             Ok(Some(p)) => serde_json::json!({"slug": p.slug, "title": p.title, "body": p.body}),
             Ok(None) => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
             Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
@@ -189,7 +189,7 @@ pub async fn save_page(req: HttpRequest, engine: EngineData, form: web::Form<Pag
         );
         return render(StatusCode::UNPROCESSABLE_ENTITY, "admin/page_edit.html", ctx, SITE_NAME);
     }
-    match engine.save_page(&slug, title, &form.body).await {
+    match engine.pages().save(&slug, title, &form.body).await {
         Ok(()) => to_admin(),
         Err(e) => error_page(crate::errors::db_status(&e).0, SITE_NAME),
     }
@@ -203,7 +203,7 @@ pub async fn delete_page(req: HttpRequest, engine: EngineData, slug: web::Path<S
     if admin(&req, &engine).await.is_none() {
         return login_page(StatusCode::UNAUTHORIZED, None);
     }
-    match engine.delete_page(&slug).await {
+    match engine.pages().delete(&slug).await {
         Ok(_) => to_admin(),
         Err(e) => error_page(crate::errors::db_status(&e).0, SITE_NAME),
     }
@@ -217,12 +217,13 @@ pub async fn close_room(req: HttpRequest, engine: EngineData, slug: web::Path<St
     let Some(user) = admin(&req, &engine).await else {
         return login_page(StatusCode::UNAUTHORIZED, None);
     };
-    let row = match engine.room_row(&slug).await {
+    let row = match engine.rooms().find(&slug).await {
         Ok(row) => row,
         Err(_) => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
     };
     match engine
-        .close_room(row.id, CloseReason::Admin, &format!("admin:{user}"))
+        .rooms()
+        .close(row.id, CloseReason::Admin, &format!("admin:{user}"))
         .await
     {
         Ok(_) => to_admin(),

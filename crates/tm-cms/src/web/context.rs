@@ -21,7 +21,10 @@ pub fn owner_token(req: &HttpRequest, room: &RoomRow) -> Option<String> {
 
 /// Whether this browser owns `room` (or is an admin).
 pub fn is_owner(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> bool {
-    engine.authorize(room, owner_token(req, room).as_deref()).is_some()
+    engine
+        .rooms()
+        .authorize(room, owner_token(req, room).as_deref())
+        .is_some()
 }
 
 /// Whether this browser may read and join `room`: no password, owner, the password given
@@ -38,7 +41,7 @@ pub fn page_access(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> Result
     if unlocked {
         return Ok(());
     }
-    engine.access(room, bearer(req).as_deref()).map(|_| ())
+    engine.access().check(room, bearer(req).as_deref()).map(|_| ())
 }
 
 pub type EngineData = web::Data<Engine>;

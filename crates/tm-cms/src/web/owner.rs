@@ -29,11 +29,12 @@ const OWNER_COOKIE_SECS: i64 = 366 * 24 * 3600;
 /// browser holds no valid owner token).
 async fn owned_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<(RoomRow, String), HttpResponse> {
     let row = engine
-        .room_row(slug)
+        .rooms()
+        .find(slug)
         .await
         .map_err(|e| error_page(e.status(), SITE_NAME))?;
     match context::owner_token(req, &row) {
-        Some(token) if engine.authorize(&row, Some(&token)).is_some() => Ok((row, token)),
+        Some(token) if engine.rooms().authorize(&row, Some(&token)).is_some() => Ok((row, token)),
         _ => Err(sign_in_page(&row.slug, None)),
     }
 }
@@ -77,12 +78,12 @@ pub async fn sign_in(
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    let row = match engine.room_row(&slug).await {
+    let row = match engine.rooms().find(&slug).await {
         Ok(row) => row,
         Err(error) => return error_page(error.status(), SITE_NAME),
     };
     let token = form.into_inner().token.trim().to_owned();
-    if engine.authorize(&row, Some(&token)).is_none() {
+    if engine.rooms().authorize(&row, Some(&token)).is_none() {
         return sign_in_page(&row.slug, Some("That is not this room's owner token."));
     }
     HttpResponse::SeeOther()
@@ -107,9 +108,9 @@ pub async fn rotate(req: HttpRequest, engine: EngineData, slug: web::Path<String
         Ok(found) => found,
         Err(page) => return page,
     };
-    match engine.rotate_owner_token(&row.slug, Some(&token)).await {
+    match engine.rooms().rotate_owner_token(&row.slug, Some(&token)).await {
         Ok(rotated) => {
-            let link = owner_link(&engine.room_view(&row).url, &rotated.owner_token);
+            let link = owner_link(&engine.rooms().view(&row).url, &rotated.owner_token);
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/r/{}/owner", row.slug)))
                 .cookie(cookies::build(
@@ -141,7 +142,7 @@ async fn render_controls(
     owner_link: Option<&str>,
     error: Option<String>,
 ) -> HttpResponse {
-    let messages = match engine.moderation_queue(row).await {
+    let messages = match engine.moderation().queue(row).await {
         Ok(queue) => queue
             .into_iter()
             .map(|queued| MessageRow::new(queued.view.message, queued.view.state, queued.participant_id))
@@ -149,12 +150,13 @@ async fn render_controls(
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
     let audit = engine
+        .moderation()
         .audit_log(&row.slug, Some(token))
         .await
         .map(|a| a.entries)
         .unwrap_or_default();
     let mut ctx = Context::new();
-    ctx.insert("room", &engine.room_view(row));
+    ctx.insert("room", &engine.rooms().view(row));
     ctx.insert("messages", &messages);
     ctx.insert("audit", &audit);
     ctx.insert("owner_link", &owner_link);
@@ -229,7 +231,7 @@ pub async fn settings(
                 .collect(),
         ),
     };
-    owner_action!(req, engine, slug, |row, token| engine.update_room(
+    owner_action!(req, engine, slug, |row, token| engine.rooms().update(
         &row.slug,
         Some(&token),
         update
@@ -248,7 +250,7 @@ pub async fn set_state(req: HttpRequest, engine: EngineData, path: web::Path<(St
         state: Some(state),
         ..Default::default()
     };
-    owner_action!(req, engine, slug, |row, token| engine.update_room(
+    owner_action!(req, engine, slug, |row, token| engine.rooms().update(
         &row.slug,
         Some(&token),
         update
@@ -258,7 +260,8 @@ pub async fn set_state(req: HttpRequest, engine: EngineData, path: web::Path<(St
 /// `POST /r/{slug}/owner/close`.
 pub async fn close(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
     owner_action!(req, engine, slug, |row, token| engine
-        .close_room_as(&row.slug, Some(&token)))
+        .rooms()
+        .close_as(&row.slug, Some(&token)))
 }
 
 /// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject}`.
@@ -269,17 +272,17 @@ pub async fn message_action(
 ) -> HttpResponse {
     let (slug, id, action) = path.into_inner();
     match action.as_str() {
-        "delete" => owner_action!(req, engine, slug, |row, token| engine.delete_message(
+        "delete" => owner_action!(req, engine, slug, |row, token| engine.moderation().delete(
             &row.slug,
             Some(&token),
             id
         )),
-        "approve" => owner_action!(req, engine, slug, |row, token| engine.approve_message(
+        "approve" => owner_action!(req, engine, slug, |row, token| engine.moderation().approve(
             &row.slug,
             Some(&token),
             id
         )),
-        "reject" => owner_action!(req, engine, slug, |row, token| engine.reject_message(
+        "reject" => owner_action!(req, engine, slug, |row, token| engine.moderation().reject(
             &row.slug,
             Some(&token),
             id
@@ -301,7 +304,7 @@ pub async fn mute(
     form: web::Form<MuteForm>,
 ) -> HttpResponse {
     let participant = form.into_inner().participant_id;
-    owner_action!(req, engine, slug, |row, token| engine.mute(
+    owner_action!(req, engine, slug, |row, token| engine.moderation().mute(
         &row.slug,
         Some(&token),
         &participant,

@@ -75,7 +75,7 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
         password: Some(form.password.clone()).filter(|p| !p.is_empty()),
         max_length: None,
     };
-    match engine.create_room(request, &client_ip(&req, &engine)).await {
+    match engine.rooms().create(request, &client_ip(&req, &engine)).await {
         Ok(created) => {
             let owner_link = super::owner::owner_link(&created.room.url, &created.owner_token);
             let year = 366 * 24 * 3600;
@@ -126,7 +126,7 @@ async fn room_for_page(
     slug: &str,
     allow_closed: bool,
 ) -> Result<RoomRow, HttpResponse> {
-    let row = match engine.room_row(slug).await {
+    let row = match engine.rooms().find(slug).await {
         Ok(row) => row,
         Err(error) => return Err(error_page(page_status(&error), SITE_NAME)),
     };
@@ -166,7 +166,7 @@ pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: usize) -
         after: Some(row.seq.saturating_sub(count as u64 * 3)),
         limit: Some(1000),
     };
-    let list = engine.list_messages_in(row, &page).await?;
+    let list = engine.messages().list_in(row, &page).await?;
     let skip = list.messages.len().saturating_sub(count);
     Ok(list
         .messages
@@ -193,7 +193,7 @@ async fn room_page(
     let (_, new_participant) = participant::of_browser(req, engine);
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
     let mut ctx = Context::new();
-    ctx.insert("room", &engine.room_view(&row));
+    ctx.insert("room", &engine.rooms().view(&row));
     ctx.insert("messages", &messages);
     ctx.insert("is_owner", &context::is_owner(req, engine, &row));
     ctx.insert(
@@ -255,7 +255,7 @@ pub async fn post(
         received_at: None,
     };
     let year = 366 * 24 * 3600;
-    match engine.post_message(post).await {
+    match engine.messages().post(post).await {
         Ok(_) => {
             let mut response = HttpResponse::SeeOther();
             response.insert_header((header::LOCATION, format!("/r/{}", row.slug)));
@@ -287,7 +287,7 @@ pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<Str
         Ok(messages) => messages,
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
-    let room = engine.room_view(&row);
+    let room = engine.rooms().view(&row);
     let join_url = room.url.clone();
     let mut ctx = Context::new();
     ctx.insert("qr_svg", &super::qr::svg(&join_url));
@@ -309,7 +309,7 @@ pub async fn embed(req: HttpRequest, engine: EngineData, slug: web::Path<String>
     };
     messages.reverse();
     let mut ctx = Context::new();
-    ctx.insert("room", &engine.room_view(&row));
+    ctx.insert("room", &engine.rooms().view(&row));
     ctx.insert("messages", &messages);
     render(StatusCode::OK, "embed.html", ctx, SITE_NAME)
 }
@@ -329,7 +329,7 @@ pub async fn unlock(
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    let row = match engine.room_row(&slug).await {
+    let row = match engine.rooms().find(&slug).await {
         Ok(row) => row,
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
@@ -338,6 +338,7 @@ pub async fn unlock(
     };
     let (participant_id, _) = participant::of_browser(&req, &engine);
     match engine
+        .access()
         .join(&row.slug, request, None, participant_id, &client_ip(&req, &engine))
         .await
     {
@@ -375,7 +376,7 @@ pub async fn token(req: HttpRequest, engine: EngineData, slug: web::Path<String>
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    let row = match engine.room_row(&slug).await {
+    let row = match engine.rooms().find(&slug).await {
         Ok(row) => row,
         Err(error) => return crate::errors::respond(&error),
     };
@@ -387,7 +388,10 @@ pub async fn token(req: HttpRequest, engine: EngineData, slug: web::Path<String>
     }
     let (participant_id, new_participant) = participant::of_browser(&req, &engine);
     let owner = context::owner_token(&req, &row).filter(|_| context::is_owner(&req, &engine, &row));
-    match engine.issue_join_token(&row, owner.is_some(), participant_id.clone()) {
+    match engine
+        .access()
+        .issue_join_token(&row, owner.is_some(), participant_id.clone())
+    {
         Ok(answer) => {
             let mut response = HttpResponse::Ok().json(answer);
             if let Some(cookie) = new_participant {

@@ -21,7 +21,7 @@ pub fn render_markdown(markdown: &str) -> String {
 
 /// `GET /p/{slug}`.
 pub async fn show(engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    match engine.find_page(&slug).await {
+    match engine.pages().find(&slug).await {
         Ok(Some(page)) => {
             let mut ctx = Context::new();
             ctx.insert(

@@ -22,7 +22,8 @@ async fn all_messages(engine: &EngineData, row: &RoomRow) -> Result<Vec<Message>
             limit: Some(1000),
         };
         let list = engine
-            .list_messages_in(row, &page)
+            .messages()
+            .list_in(row, &page)
             .await
             .map_err(|e| error_page(e.status(), SITE_NAME))?;
         let Some(last) = list.messages.last() else {
@@ -34,7 +35,7 @@ async fn all_messages(engine: &EngineData, row: &RoomRow) -> Result<Vec<Message>
 }
 
 async fn readable_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<RoomRow, HttpResponse> {
-    let row = engine.room_row(slug).await.map_err(|e| {
+    let row = engine.rooms().find(slug).await.map_err(|e| {
         let status = if e.status() == StatusCode::UNPROCESSABLE_ENTITY {
             StatusCode::NOT_FOUND
         } else {
@@ -63,7 +64,7 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
         .map(|m| MessageRow::new(m, MessageState::Visible, String::new()))
         .collect();
     let mut ctx = Context::new();
-    ctx.insert("room", &engine.room_view(&row));
+    ctx.insert("room", &engine.rooms().view(&row));
     ctx.insert("messages", &rows);
     render(StatusCode::OK, "transcript.html", ctx, SITE_NAME)
 }
@@ -83,7 +84,7 @@ pub async fn download(req: HttpRequest, engine: EngineData, path: web::Path<(Str
         "txt" => ("text/plain; charset=utf-8", to_text(&row, &messages)),
         "json" => (
             "application/json",
-            serde_json::to_string_pretty(&serde_json::json!({"room": engine.room_view(&row), "messages": messages}))
+            serde_json::to_string_pretty(&serde_json::json!({"room": engine.rooms().view(&row), "messages": messages}))
                 .unwrap_or_default(),
         ),
         "csv" => ("text/csv; charset=utf-8", to_csv(&messages)),

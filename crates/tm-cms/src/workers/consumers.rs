@@ -51,6 +51,7 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
     let cmd = env.decode::<PostSubmit>().map_err(HandleError::poison)?.payload;
     let span = tracing::info_span!("post.submit", %envelope_id, room_id = cmd.room_id, client_id = %cmd.client_id);
     let already_rejected = engine
+        .messages()
         .was_rejected(cmd.room_id, cmd.client_id)
         .instrument(span.clone())
         .await
@@ -68,7 +69,7 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
         client_ip: None,
         received_at: Some(cmd.received_at),
     };
-    let refused = match engine.post_message(post).instrument(span.clone()).await {
+    let refused = match engine.messages().post(post).instrument(span.clone()).await {
         Ok(_) => {
             engine.metrics().consumed(QUEUE, "stored");
             return Ok(());
@@ -91,6 +92,7 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
         message: refused.to_string(),
     };
     engine
+        .messages()
         .reject_post(refusal)
         .instrument(span)
         .await
@@ -108,7 +110,7 @@ async fn handle_ingest(engine: Engine, env: RawEnvelope) -> Result<(), HandleErr
     let envelope_id = env.id;
     let item = env.decode::<IngestItem>().map_err(HandleError::poison)?.payload;
     let span = tracing::info_span!("ingest.item", %envelope_id, external_id = %item.external_id);
-    match engine.ingest(&item).instrument(span).await {
+    match engine.messages().ingest(&item).instrument(span).await {
         Ok(outcomes) => {
             tracing::debug!(?outcomes, "ingested");
             engine.metrics().consumed(QUEUE, "stored");
@@ -123,7 +125,7 @@ async fn handle_retract(engine: Engine, env: RawEnvelope) -> Result<(), HandleEr
     let envelope_id = env.id;
     let retract = env.decode::<IngestRetract>().map_err(HandleError::poison)?.payload;
     let span = tracing::info_span!("ingest.retract", %envelope_id, source = retract.source.as_str(), external_id = %retract.external_id);
-    match engine.retract(&retract).instrument(span.clone()).await {
+    match engine.messages().retract(&retract).instrument(span.clone()).await {
         Ok(deleted) => {
             span.in_scope(|| tracing::info!(deleted, "retracted at the source"));
             engine.metrics().consumed(QUEUE, "retracted");
@@ -145,7 +147,7 @@ async fn handle_control(engine: Engine, env: RawEnvelope) -> Result<(), HandleEr
 async fn handle_head_request(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
     const QUEUE: &str = "cms.control";
     let request = env.decode::<RoomHeadRequest>().map_err(HandleError::poison)?.payload;
-    match engine.publish_room_head(request.room_id).await {
+    match engine.sources().publish_room_head(request.room_id).await {
         Ok(head) => {
             tracing::debug!(room_id = request.room_id, ?head, "room head queued");
             engine
@@ -163,7 +165,7 @@ async fn handle_snapshot_request(engine: Engine, env: RawEnvelope) -> Result<(),
         .decode::<SourcesSnapshotRequest>()
         .map_err(HandleError::poison)?
         .payload;
-    match engine.publish_sources_snapshot().await {
+    match engine.sources().publish_snapshot().await {
         Ok(rooms) => {
             tracing::info!(requested_by = %request.requested_by, rooms, "sources snapshot queued");
             engine.metrics().consumed(QUEUE, "stored");

@@ -10,10 +10,10 @@ use crate::engine::Engine;
 /// recovered.
 pub async fn run(engine: Engine, interval: Duration, shutdown: CancellationToken) {
     loop {
-        if let Err(err) = engine.sweep().await {
+        if let Err(err) = engine.sweeper().sweep().await {
             tracing::warn!(error = %err, "sweep failed; will retry");
         }
-        engine.prune_rate_limits();
+        engine.sweeper().prune_rate_limits();
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(interval) => {}
