@@ -1,0 +1,83 @@
+//! The metric registry of one service, built once at startup and encoded on every scrape.
+//!
+//! The service's own metrics live under its prefix (`tm_cms_…`, `tm_gateway_…`,
+//! `tm_ingest_…`, derived from the service name), so no service can name a metric outside its
+//! namespace. Beside them sits `tm_build_info{service, version} 1`, the same metric on all
+//! three services so one query shows a half-finished rolling upgrade.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    service: String,
+    version: String,
+}
+
+/// Every metric one service exports.
+#[derive(Debug)]
+pub struct MetricsRegistry {
+    root: Registry,
+    prefix: String,
+}
+
+impl MetricsRegistry {
+    /// A registry for `service` (e.g. `"tm-gateway"`) running `version`.
+    pub fn new(service: &str, version: &str) -> Self {
+        let mut root = Registry::default();
+        let build = Family::<BuildLabels, Gauge>::default();
+        build
+            .get_or_create(&BuildLabels {
+                service: service.to_owned(),
+                version: version.to_owned(),
+            })
+            .set(1);
+        root.register("tm_build_info", "The build this process runs (always 1)", build);
+        MetricsRegistry {
+            root,
+            prefix: service.replace('-', "_"),
+        }
+    }
+
+    /// Where the service registers its metrics: names get the `tm_<service>_` prefix.
+    pub fn service(&mut self) -> &mut Registry {
+        self.root.sub_registry_with_prefix(&self.prefix)
+    }
+
+    /// The OpenMetrics text exposition of every metric's current value.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Err(err) = prometheus_client::encoding::text::encode(&mut out, &self.root) {
+            // Only a metric's own encoder can fail; a partial exposition would mislead.
+            tracing::error!(error = %err, "cannot encode the metrics");
+            out.clear();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prometheus_client::metrics::counter::Counter;
+
+    use super::*;
+
+    #[test]
+    fn service_metrics_carry_the_service_prefix_and_the_build_comes_before_the_end_marker() {
+        let mut registry = MetricsRegistry::new("tm-cms", "1.2.3");
+        let handled = Counter::<u64>::default();
+        registry
+            .service()
+            .register("handled", "Things handled", handled.clone());
+        handled.inc();
+        let text = registry.encode();
+        assert!(text.contains("tm_cms_handled_total 1\n"), "{text}");
+        assert!(
+            text.contains("tm_build_info{service=\"tm-cms\",version=\"1.2.3\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+}
