@@ -19,37 +19,41 @@ struct BuildLabels {
 /// Every metric one service exports.
 #[derive(Debug)]
 pub struct MetricsRegistry {
-    root: Registry,
-    prefix: String,
+    service: Registry,
+    build: Registry,
 }
 
 impl MetricsRegistry {
     /// A registry for `service` (e.g. `"tm-gateway"`) running `version`.
     pub fn new(service: &str, version: &str) -> Self {
-        let mut root = Registry::default();
-        let build = Family::<BuildLabels, Gauge>::default();
-        build
-            .get_or_create(&BuildLabels {
-                service: service.to_owned(),
-                version: version.to_owned(),
-            })
-            .set(1);
-        root.register("tm_build_info", "The build this process runs (always 1)", build);
+        let mut build = Registry::default();
+        let info = Family::<BuildLabels, Gauge>::default();
+        info.get_or_create(&BuildLabels {
+            service: service.to_owned(),
+            version: version.to_owned(),
+        })
+        .set(1);
+        build.register("tm_build_info", "The build this process runs (always 1)", info);
         MetricsRegistry {
-            root,
-            prefix: service.replace('-', "_"),
+            service: Registry::with_prefix(service.replace('-', "_")),
+            build,
         }
     }
 
     /// Where the service registers its metrics: names get the `tm_<service>_` prefix.
     pub fn service(&mut self) -> &mut Registry {
-        self.root.sub_registry_with_prefix(&self.prefix)
+        &mut self.service
     }
 
-    /// The OpenMetrics text exposition of every metric's current value.
+    /// The OpenMetrics text exposition of every metric's current value; `tm_build_info` comes
+    /// last, just before the `# EOF` marker.
     pub fn encode(&self) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
         let mut out = String::new();
-        if let Err(err) = prometheus_client::encoding::text::encode(&mut out, &self.root) {
+        let encoded = encode_registry(&mut out, &self.service)
+            .and_then(|()| encode_registry(&mut out, &self.build))
+            .and_then(|()| encode_eof(&mut out));
+        if let Err(err) = encoded {
             // Only a metric's own encoder can fail; a partial exposition would mislead.
             tracing::error!(error = %err, "cannot encode the metrics");
             out.clear();
@@ -75,9 +79,8 @@ mod tests {
         let text = registry.encode();
         assert!(text.contains("tm_cms_handled_total 1\n"), "{text}");
         assert!(
-            text.contains("tm_build_info{service=\"tm-cms\",version=\"1.2.3\"} 1\n"),
+            text.ends_with("tm_build_info{service=\"tm-cms\",version=\"1.2.3\"} 1\n# EOF\n"),
             "{text}"
         );
-        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }
