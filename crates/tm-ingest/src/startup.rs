@@ -128,16 +128,15 @@ impl Application {
         let instance = format!("{}-{}", crate::SERVICE, &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let bus = Bus::start(&settings.bus, &instance)?;
         let publisher = bus.publisher().await?;
-        let twitter_api = match settings.twitter.enabled() {
-            true => {
-                let t = &settings.twitter;
-                Some(TwitterApi::new(
-                    &t.base_url,
-                    t.bearer_token.clone(),
-                    secs(t.connect_timeout_secs),
-                )?)
-            }
-            false => None,
+        let twitter_api = if settings.twitter.enabled() {
+            let t = &settings.twitter;
+            Some(TwitterApi::new(
+                &t.base_url,
+                t.bearer_token.clone(),
+                secs(t.connect_timeout_secs),
+            )?)
+        } else {
+            None
         };
         let metrics = Arc::new(Metrics::default());
         let ops = Arc::new(ops_endpoints(&metrics, &bus));
@@ -266,9 +265,9 @@ fn ops_endpoints(metrics: &SharedMetrics, bus: &Bus) -> Ops {
     let role = Arc::clone(metrics);
     Ops::new(registry, move || Readiness::new().check("broker", bus.is_connected())).with_health_field(
         "role",
-        move || match role.active.load(std::sync::atomic::Ordering::Relaxed) {
-            true => "active".into(),
-            false => "standby".into(),
+        move || {
+            let active = role.active.load(std::sync::atomic::Ordering::Relaxed);
+            if active { "active" } else { "standby" }.to_owned()
         },
     )
 }
