@@ -53,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(settings).await?;
             systemd::notify_ready();
             systemd::spawn_watchdog(shutdown.clone());
-            app.run_until_stopped(shutdown.token()).await?;
+            app.run_until_stopped(shutdown).await?;
         }
     }
     Ok(())

@@ -1,4 +1,5 @@
 //! Prometheus metrics: HTTP requests and latencies, relay lag and throughput, consumer counts.
+//! Registered once, at startup, in the registry tm-runtime's ops endpoints serve.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -26,7 +27,6 @@ pub struct ConsumerLabels {
 }
 
 pub struct Metrics {
-    registry: Registry,
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_latency: Family<RouteLabels, Histogram>,
     /// Events in the log not yet confirmed by the broker.
@@ -54,12 +54,11 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("tm_cms");
         let http_requests = Family::<HttpLabels, Counter>::default();
         let http_latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.001, 2.0, 14))
         });
-        let m = Metrics {
+        Metrics {
             http_requests,
             http_latency,
             relay_lag_events: Gauge::default(),
@@ -71,8 +70,12 @@ impl Metrics {
             password_hashes: Counter::default(),
             password_checks: Counter::default(),
             password_waiting: Gauge::default(),
-            registry: Registry::default(),
-        };
+        }
+    }
+
+    /// Registers every metric; `registry` adds the `tm_cms_` prefix.
+    pub fn register(&self, registry: &mut Registry) {
+        let m = self;
         registry.register("http_requests", "HTTP requests answered", m.http_requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -124,7 +127,6 @@ impl Metrics {
             "Password hashes and checks waiting for a permit",
             m.password_waiting.clone(),
         );
-        Metrics { registry, ..m }
     }
 
     /// Counts one handled command.
@@ -135,14 +137,5 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
-    }
-
-    /// The text exposition format.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
-            out.clear();
-        }
-        tm_runtime::with_build_info(out, "tm-cms", env!("CARGO_PKG_VERSION"))
     }
 }

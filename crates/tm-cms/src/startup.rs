@@ -1,7 +1,7 @@
 //! Building and running the service: [`Application::build`] binds the listener (port 0 in
-//! tests) and starts the workers; [`Application::run_until_stopped`] serves until shutdown,
-//! then drains in order: stop the HTTP server gracefully, cancel the relay, consumers and
-//! sweeper, wait for them, close the bus.
+//! tests) and starts the workers; [`Application::run_until_stopped`] serves until shutdown (or
+//! until the HTTP server fails), then drains in order: stop the HTTP server gracefully, cancel
+//! the relay, consumers and sweeper, wait for them, close the bus.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -9,19 +9,36 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{middleware::from_fn, web, App, HttpServer};
-use tm_bus::Bus;
+use tm_bus::{Bus, BusError};
+use tm_core::keys::SecretError;
+use tm_runtime::{join_stopped, serve_until_shutdown, MetricsRegistry, Ops, ServerError, Shutdown};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Settings;
-use crate::engine::db;
+use crate::api::health::DependenciesReachable;
+use crate::config::{Settings, SettingsError};
+use crate::engine::db::{self, DbError};
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 use crate::workers::{consumers, relay::Relay};
 
-/// What `/readyz` checks besides the database.
-pub struct Readiness {
-    pub bus: Option<Bus>,
+/// Why the CMS could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("secrets: {0}")]
+    Secrets(#[from] SecretError),
+    #[error("cannot start the bus: {0}")]
+    Bus(#[from] BusError),
+    #[error("cannot listen on {bind}: {source}")]
+    Listen {
+        bind: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -35,7 +52,7 @@ pub struct Application {
 
 impl Application {
     /// Migrates (unless told not to), connects, binds and starts the background workers.
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         settings.validate()?;
         let settings = Arc::new(settings);
         let url = settings.database.url.expose().clone();
@@ -46,6 +63,8 @@ impl Application {
         let timeout = Duration::from_millis(settings.database.connect_timeout_ms);
         let pool = db::pool(&url, settings.database.pool_size, timeout)?;
         let metrics = Arc::new(Metrics::new());
+        let mut registry = MetricsRegistry::new(crate::SERVICE, env!("CARGO_PKG_VERSION"));
+        metrics.register(registry.service());
         let engine = Engine::new(pool, settings.clone(), metrics.clone())?;
         // Starts in the background: the API serves even while the broker is unreachable.
         let bus = Bus::start(&settings.bus, crate::SERVICE)?;
@@ -68,24 +87,34 @@ impl Application {
             stop_workers.clone(),
         )));
 
-        let listener = TcpListener::bind(&settings.http.bind)?;
-        let port = listener.local_addr()?.port();
+        let bind = settings.http.bind.clone();
+        let listen_error = |source| StartupError::Listen {
+            bind: bind.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&bind).map_err(listen_error)?;
+        let port = listener.local_addr().map_err(listen_error)?.port();
         let data = web::Data::new(engine.clone());
-        let readiness = web::Data::new(Readiness { bus: Some(bus.clone()) });
+        let readiness = DependenciesReachable {
+            engine: engine.clone(),
+            bus: bus.clone(),
+        };
+        let ops = web::Data::new(Arc::new(Ops::new(registry, readiness)));
         let max_json = settings.http.max_json_bytes;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::api::observe))
                 .wrap(from_fn(crate::web::security::headers))
                 .app_data(data.clone())
-                .app_data(readiness.clone())
+                .app_data(ops.clone())
                 .configure(crate::web::configure)
                 .configure(|cfg| crate::api::configure(cfg, max_json))
         })
         .workers(settings.http.workers.max(1))
         .disable_signals()
         .shutdown_timeout(10)
-        .listen(listener)?
+        .listen(listener)
+        .map_err(listen_error)?
         .run();
         tracing::info!(port, "listening");
         Ok(Application {
@@ -106,14 +135,11 @@ impl Application {
         &self.engine
     }
 
-    /// Serves until `shutdown` is cancelled (or the server fails), then drains.
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let server = tokio::spawn(self.server);
-        shutdown.cancelled().await;
-        tracing::info!("stopping: HTTP server first, then workers");
-        handle.stop(true).await;
-        let served = server.await;
+    /// Serves until `shutdown` trips (or the HTTP server fails: then it drains all the same and
+    /// returns the error, so the process exits with an error and systemd restarts it).
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> Result<(), ServerError> {
+        let served = serve(self.server, &shutdown).await;
+        tracing::info!("HTTP server stopped; stopping the workers");
         self.stop_workers.cancel();
         for worker in self.workers {
             let _ = worker.await;
@@ -126,7 +152,57 @@ impl Application {
             tracing::warn!("the bus did not close in time");
         }
         tracing::info!("stopped");
-        served??;
-        Ok(())
+        served
+    }
+}
+
+/// Runs `server` until `shutdown`, then stops it gracefully (in-flight requests finish).
+async fn serve(server: Server, shutdown: &Shutdown) -> Result<(), ServerError> {
+    let handle = server.handle();
+    let mut running = tokio::spawn(server);
+    serve_until_shutdown(&mut running, shutdown).await?;
+    tracing::info!("stopping: HTTP server first, then workers");
+    handle.stop(true).await;
+    join_stopped(running).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real actix server whose workers cannot start (their app's data factory fails), as when
+    /// the process is out of resources.
+    fn server_that_cannot_start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        HttpServer::new(|| App::new().data_factory(|| async { Err::<(), _>("no resources") }))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run()
+    }
+
+    #[tokio::test]
+    async fn a_failing_http_server_ends_the_service_with_an_error() {
+        let shutdown = Shutdown::new();
+        let served = tokio::time::timeout(Duration::from_secs(10), serve(server_that_cannot_start(), &shutdown))
+            .await
+            .expect("the failure ends serving without a shutdown");
+        assert!(matches!(served, Err(ServerError::Failed(_))), "{served:?}");
+        assert!(shutdown.is_triggered(), "the workers and the bus drain as on SIGTERM");
+    }
+
+    #[tokio::test]
+    async fn shutdown_stops_a_healthy_http_server_cleanly() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = HttpServer::new(App::new)
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run();
+        let shutdown = Shutdown::new();
+        shutdown.trigger();
+        serve(server, &shutdown).await.unwrap();
     }
 }

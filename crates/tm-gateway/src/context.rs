@@ -5,15 +5,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tm_bus::{Bus, Publisher};
+use tm_runtime::Readiness;
 use tokio::sync::{watch, Semaphore};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::config::Settings;
 use crate::http::post_budget::AddressPostBudget;
 use crate::http::quota::AddressQuota;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
-use crate::settings::Settings;
 
 pub struct Context {
     pub settings: Settings,
@@ -90,6 +91,17 @@ impl Context {
 
     /// Ready for traffic: subscribed, connected to the broker, not draining.
     pub fn is_ready(&self) -> bool {
-        self.subscribed.load(Ordering::Acquire) && self.bus.is_connected() && !self.drain.is_cancelled()
+        self.readiness().is_ready()
+    }
+
+    /// What `/readyz` reports: subscribed to room events on a live broker connection, and not
+    /// draining.
+    pub fn readiness(&self) -> Readiness {
+        Readiness::new()
+            .check(
+                "broker",
+                self.subscribed.load(Ordering::Acquire) && self.bus.is_connected(),
+            )
+            .check("accepting", !self.drain.is_cancelled())
     }
 }

@@ -14,6 +14,7 @@
 //! The wire contract is docs/protocol.md; [`protocol`] is its only implementation here.
 
 mod announce;
+pub mod config;
 pub mod context;
 mod http;
 pub mod hub;
@@ -22,10 +23,9 @@ mod link;
 pub mod metrics;
 pub mod protocol;
 pub mod session;
-pub mod settings;
 pub mod startup;
 
-pub use settings::{Settings, SettingsError};
+pub use config::{Settings, SettingsError};
 pub use startup::{Application, StartupError};
 
 /// The service's name as it appears in logs and in the `producer` field of events.

@@ -50,6 +50,6 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     systemd::notify_ready();
     systemd::spawn_watchdog(shutdown.clone());
-    app.run_until_stopped(shutdown).await;
+    app.run_until_stopped(shutdown).await?;
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Prometheus metrics served at `/metrics`: what an operator needs to see fan-out health at a
 //! glance (sockets, rooms, events in and frames out, resets, slow clients, posts).
 
-use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
@@ -25,9 +24,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> String {
-        let mut registry = Registry::with_prefix("tm_gateway");
+    /// Registers every metric (once, at startup); `registry` adds the `tm_gateway_` prefix.
+    pub fn register(&self, registry: &mut Registry) {
         let gauges = [
             ("connections", "Open WebSockets", &self.connections),
             (
@@ -91,10 +89,6 @@ impl Metrics {
         for (name, help, counter) in counters {
             registry.register(name, help, counter.clone());
         }
-        let mut out = String::new();
-        // Writing into a String cannot fail.
-        let _ = encode(&mut out, &registry);
-        tm_runtime::with_build_info(out, "tm-gateway", env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -105,9 +99,11 @@ mod tests {
     #[test]
     fn renders_prometheus_text_with_current_values() {
         let metrics = Metrics::default();
+        let mut registry = tm_runtime::MetricsRegistry::new(crate::SERVICE, env!("CARGO_PKG_VERSION"));
+        metrics.register(registry.service());
         metrics.connections.set(3);
         metrics.posts_accepted.inc();
-        let text = metrics.render();
+        let text = registry.encode();
         assert!(text.contains("tm_gateway_connections 3"), "{text}");
         assert!(text.contains("tm_gateway_posts_accepted_total 1"), "{text}");
         assert!(text.ends_with("# EOF\n"), "{text}");

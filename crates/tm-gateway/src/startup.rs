@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tm_bus::{Bus, BusError};
-use tm_runtime::Shutdown;
+use tm_runtime::{join_stopped, serve_until_shutdown, MetricsRegistry, Ops, ServerError, Shutdown};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::{Settings, SettingsError, DEV_SECRET};
 use crate::context::Context;
-use crate::settings::{Settings, SettingsError, DEV_SECRET};
 use crate::{announce, http, link};
 
 /// Why the gateway could not start.
@@ -36,6 +36,7 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     ctx: Arc<Context>,
+    ops: Arc<Ops>,
 }
 
 impl Application {
@@ -57,10 +58,17 @@ impl Application {
         let bus = Bus::start(&settings.bus, crate::SERVICE)?;
         let publisher = bus.publisher().await?;
         let ctx = Arc::new(Context::new(settings, bus, publisher));
+        let mut metrics = MetricsRegistry::new(crate::SERVICE, env!("CARGO_PKG_VERSION"));
+        ctx.metrics.register(metrics.service());
+        let readiness = {
+            let ctx = Arc::clone(&ctx);
+            move || ctx.readiness()
+        };
         Ok(Application {
             listener,
             port: port.port(),
             ctx,
+            ops: Arc::new(Ops::new(metrics, readiness)),
         })
     }
 
@@ -74,8 +82,9 @@ impl Application {
         Arc::clone(&self.ctx)
     }
 
-    /// Serves until `shutdown` trips, then drains.
-    pub async fn run_until_stopped(self, shutdown: Shutdown) {
+    /// Serves until `shutdown` trips (or the listener's task dies: then it drains all the same
+    /// and returns the error), then drains.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> Result<(), ServerError> {
         let ctx = self.ctx;
         let sessions = TaskTracker::new();
         let background = CancellationToken::new();
@@ -85,13 +94,22 @@ impl Application {
             let (ctx, stop) = (Arc::clone(&ctx), background.clone());
             tokio::spawn(async move { ctx.run_keepalive(stop).await })
         };
-        let server = tokio::spawn(http::serve(self.listener, Arc::clone(&ctx), sessions.clone()));
+        let mut server = {
+            let serving = http::serve(self.listener, Arc::clone(&ctx), self.ops, sessions.clone());
+            tokio::spawn(async move {
+                serving.await;
+                Ok(())
+            })
+        };
         tracing::info!(port = self.port, gateway_id = %ctx.gateway_id, "gateway serving");
 
-        shutdown.cancelled().await;
+        let served = serve_until_shutdown(&mut server, &shutdown).await;
         tm_runtime::systemd::notify_stopping();
         ctx.begin_drain();
-        let _ = server.await;
+        let served = match served {
+            Ok(()) => join_stopped(server).await,
+            failed => failed,
+        };
         sessions.close();
         let drain = Duration::from_secs(ctx.settings.http.drain_secs);
         if tokio::time::timeout(drain, sessions.wait()).await.is_err() {
@@ -102,5 +120,6 @@ impl Application {
         announce::goodbye(&ctx).await;
         ctx.bus.close().await;
         tracing::info!("gateway stopped");
+        served
     }
 }

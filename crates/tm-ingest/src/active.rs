@@ -13,9 +13,9 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::Parts;
 use crate::config::{millis, secs};
 use crate::lock::{ActiveLock, LockError};
+use crate::startup::Parts;
 
 enum Ended {
     Shutdown,

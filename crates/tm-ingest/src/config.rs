@@ -64,7 +64,7 @@ pub struct LogSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSettings {
-    /// `/healthz` and `/metrics`; port 0 picks a free port (tests).
+    /// `/healthz`, `/readyz` and `/metrics`; port 0 picks a free port (tests).
     pub bind: String,
 }
 

@@ -9,27 +9,27 @@
 //!   reconnect table in [`backoff`] through an injectable [`clock::Sleeper`];
 //! * [`delivery`] — the bounded, deduplicating buffer in front of the confirmed publisher;
 //! * [`lock`] and [`active`] — single-active across instances, with the broker as the lock;
-//! * [`http`] and [`metrics`] — `/healthz` and `/metrics`;
-//! * [`app`] — wiring, used by `main.rs` and the tests.
+//! * [`metrics`] — what `/metrics` reports; tm-runtime's ops listener serves it, `/healthz`
+//!   and `/readyz`;
+//! * [`startup`] — wiring, used by `main.rs` and the tests.
 
 pub mod active;
-pub mod app;
 pub mod backoff;
 pub mod bluesky;
 pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod delivery;
-pub mod http;
 pub mod lock;
 pub mod mastodon;
 pub mod metrics;
+pub mod startup;
 pub mod state;
 pub mod twitter;
 pub mod watch;
 
-pub use app::{AppError, Application};
 pub use config::Settings;
+pub use startup::{Application, StartupError};
 
 /// The service's name as it appears in logs and in the `producer` field of events.
 pub const SERVICE: &str = "tm-ingest";

@@ -1,10 +1,16 @@
-//! Counters and gauges for `/metrics`, in Prometheus text format. Plain atomics: no registry
-//! crate for a dozen numbers.
+//! Counters and gauges for `/metrics`. The sources update plain atomics; a prometheus-client
+//! [`Collector`], registered once at startup, reads them on each scrape, which also lets the
+//! ages (`…_last_item_age_seconds`, `…_cursor_lag_seconds`) be computed at scrape time.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
 use time::OffsetDateTime;
 
 /// One source's numbers (`source="twitter"` / `"mastodon"` / `"bluesky"`).
@@ -34,9 +40,6 @@ impl SourceMetrics {
     }
 }
 
-/// Reads one number of a source.
-type Getter = fn(&SourceMetrics) -> i64;
-
 /// Everything the process reports.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -62,72 +65,161 @@ pub struct Metrics {
 
 pub type SharedMetrics = Arc<Metrics>;
 
-impl Metrics {
-    /// The Prometheus exposition text.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let b = |v: &AtomicBool| u64::from(v.load(Relaxed));
-        let n = |v: &AtomicU64| v.load(Relaxed);
-        let per_source: [(&str, &str, Getter); 7] = [
-            ("tm_ingest_source_enabled", "gauge", |s| {
-                i64::from(s.enabled.load(Relaxed))
-            }),
-            ("tm_ingest_source_connected", "gauge", |s| {
-                i64::from(s.connected.load(Relaxed))
-            }),
-            ("tm_ingest_source_reconnects_total", "counter", |s| {
-                s.reconnects.load(Relaxed) as i64
-            }),
-            ("tm_ingest_source_items_total", "counter", |s| {
-                s.items.load(Relaxed) as i64
-            }),
-            ("tm_ingest_source_last_item_age_seconds", "gauge", |s| {
-                s.last_item_age_secs().unwrap_or(-1)
-            }),
-            ("tm_ingest_source_rules", "gauge", |s| s.rules.load(Relaxed) as i64),
-            ("tm_ingest_source_rules_rejected_total", "counter", |s| {
-                s.rules_rejected.load(Relaxed) as i64
-            }),
-        ];
-        for (name, kind, get) in per_source {
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            for (label, source) in [
-                ("twitter", &self.twitter),
-                ("mastodon", &self.mastodon),
-                ("bluesky", &self.bluesky),
-            ] {
-                let _ = writeln!(out, "{name}{{source=\"{label}\"}} {}", get(source));
-            }
+/// One number as it is exported.
+enum Sample {
+    Gauge(i64),
+    Ratio(f64),
+    Counter(u64),
+}
+
+impl Sample {
+    fn metric_type(&self) -> MetricType {
+        match self {
+            Sample::Gauge(_) | Sample::Ratio(_) => MetricType::Gauge,
+            Sample::Counter(_) => MetricType::Counter,
         }
-        let globals = [
-            ("tm_ingest_active", "gauge", b(&self.active)),
-            ("tm_ingest_lock_attempts_total", "counter", n(&self.lock_attempts)),
-            ("tm_ingest_buffered_items", "gauge", n(&self.buffered)),
-            ("tm_ingest_buffer_dropped_total", "counter", n(&self.buffer_dropped)),
+    }
+
+    fn encode(self, encoder: MetricEncoder) -> std::fmt::Result {
+        match self {
+            Sample::Gauge(v) => ConstGauge::new(v).encode(encoder),
+            Sample::Ratio(v) => ConstGauge::new(v).encode(encoder),
+            Sample::Counter(v) => ConstCounter::new(v).encode(encoder),
+        }
+    }
+}
+
+/// Reads one number of a source.
+type Getter = fn(&SourceMetrics) -> Sample;
+
+/// Every per-source metric: name (under `tm_ingest_`), help, reader.
+const PER_SOURCE: [(&str, &str, Getter); 7] = [
+    ("source_enabled", "1 when the source is configured", |s| {
+        Sample::Gauge(i64::from(s.enabled.load(Relaxed)))
+    }),
+    ("source_connected", "1 while the source's stream is up", |s| {
+        Sample::Gauge(i64::from(s.connected.load(Relaxed)))
+    }),
+    ("source_reconnects", "Stream reconnects", |s| {
+        Sample::Counter(s.reconnects.load(Relaxed))
+    }),
+    ("source_items", "Matching items received", |s| {
+        Sample::Counter(s.items.load(Relaxed))
+    }),
+    (
+        "source_last_item_age_seconds",
+        "Seconds since the last item (-1: none yet)",
+        |s| Sample::Gauge(s.last_item_age_secs().unwrap_or(-1)),
+    ),
+    (
+        "source_rules",
+        "Twitter: rules in force; Mastodon: hashtags subscribed; Bluesky: hashtags filtered for",
+        |s| Sample::Gauge(s.rules.load(Relaxed) as i64),
+    ),
+    ("source_rules_rejected", "Stream rules refused", |s| {
+        Sample::Counter(s.rules_rejected.load(Relaxed))
+    }),
+];
+
+impl Metrics {
+    /// Registers every metric (once, at startup); `registry` adds the `tm_ingest_` prefix.
+    pub fn register(self: &Arc<Self>, registry: &mut Registry) {
+        registry.register_collector(Box::new(Scrape(Arc::clone(self))));
+    }
+
+    fn sources(&self) -> [(&'static str, &SourceMetrics); 3] {
+        [
+            ("twitter", &self.twitter),
+            ("mastodon", &self.mastodon),
+            ("bluesky", &self.bluesky),
+        ]
+    }
+
+    fn globals(&self) -> [(&'static str, &'static str, Sample); 10] {
+        let n = |v: &AtomicU64| Sample::Counter(v.load(Relaxed));
+        [
             (
-                "tm_ingest_duplicates_skipped_total",
-                "counter",
+                "active",
+                "1 while this instance holds the single-active lock",
+                Sample::Gauge(i64::from(self.active.load(Relaxed))),
+            ),
+            (
+                "lock_attempts",
+                "Attempts to take the single-active lock",
+                n(&self.lock_attempts),
+            ),
+            (
+                "buffered_items",
+                "Items waiting for the broker",
+                Sample::Gauge(self.buffered.load(Relaxed) as i64),
+            ),
+            (
+                "buffer_dropped",
+                "Items dropped when the buffer was full",
+                n(&self.buffer_dropped),
+            ),
+            (
+                "duplicates_skipped",
+                "Items not queued again (already delivered)",
                 n(&self.duplicates_skipped),
             ),
-            ("tm_ingest_published_total", "counter", n(&self.published)),
-            ("tm_ingest_publish_failures_total", "counter", n(&self.publish_failures)),
-            ("tm_ingest_bluesky_frames_total", "counter", n(&self.bluesky_frames)),
-            ("tm_ingest_bluesky_retracts_total", "counter", n(&self.bluesky_retracts)),
-        ];
-        for (name, kind, value) in globals {
-            let _ = writeln!(out, "# TYPE {name} {kind}\n{name} {value}");
-        }
+            (
+                "published",
+                "ingest.item commands confirmed by the broker",
+                n(&self.published),
+            ),
+            (
+                "publish_failures",
+                "ingest.item publishes that failed",
+                n(&self.publish_failures),
+            ),
+            (
+                "bluesky_frames",
+                "Jetstream frames read (the whole network)",
+                n(&self.bluesky_frames),
+            ),
+            (
+                "bluesky_retracts",
+                "ingest.retract commands queued",
+                n(&self.bluesky_retracts),
+            ),
+            (
+                "bluesky_cursor_lag_seconds",
+                "How far the Jetstream cursor is behind now (-1: no frame yet)",
+                Sample::Ratio(self.bluesky_cursor_lag_secs()),
+            ),
+        ]
+    }
+
+    fn bluesky_cursor_lag_secs(&self) -> f64 {
         let cursor = self.bluesky_cursor_us.load(Relaxed);
-        let lag = if cursor > 0 {
+        if cursor > 0 {
             (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000 - i128::from(cursor)) as f64 / 1e6
         } else {
             -1.0
-        };
-        let _ = writeln!(
-            out,
-            "# TYPE tm_ingest_bluesky_cursor_lag_seconds gauge\ntm_ingest_bluesky_cursor_lag_seconds {lag:.3}"
-        );
-        tm_runtime::with_build_info(out, "tm-ingest", env!("CARGO_PKG_VERSION"))
+        }
+    }
+}
+
+/// Reads the atomics on every scrape.
+#[derive(Debug)]
+struct Scrape(SharedMetrics);
+
+impl Collector for Scrape {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        for (name, help, get) in PER_SOURCE {
+            let kind = get(&self.0.twitter).metric_type();
+            let mut family = encoder.encode_descriptor(name, help, None, kind)?;
+            for (source, numbers) in self.0.sources() {
+                let labels = [("source", source)];
+                get(numbers).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        for (name, help, sample) in self.0.globals() {
+            let metric = encoder.encode_descriptor(name, help, None, sample.metric_type())?;
+            sample.encode(metric)?;
+        }
+        Ok(())
     }
 }
 
@@ -137,10 +229,12 @@ mod tests {
 
     #[test]
     fn renders_per_source_lines() {
-        let m = Metrics::default();
+        let m = Arc::new(Metrics::default());
+        let mut registry = tm_runtime::MetricsRegistry::new(crate::SERVICE, env!("CARGO_PKG_VERSION"));
+        m.register(registry.service());
         m.twitter.connected.store(true, Relaxed);
         m.twitter.item_seen();
-        let text = m.render();
+        let text = registry.encode();
         assert!(text.contains("tm_ingest_source_connected{source=\"twitter\"} 1"));
         assert!(text.contains("tm_ingest_source_items_total{source=\"twitter\"} 1"));
         assert!(text.contains("tm_ingest_source_last_item_age_seconds{source=\"mastodon\"} -1"));
@@ -151,6 +245,6 @@ mod tests {
         );
         assert!(text.contains(&build), "{text}");
         assert!(text.contains("tm_ingest_source_enabled{source=\"bluesky\"} 0"));
-        assert!(text.contains("tm_ingest_bluesky_cursor_lag_seconds -1.000"));
+        assert!(text.contains("tm_ingest_bluesky_cursor_lag_seconds -1.0\n"));
     }
 }

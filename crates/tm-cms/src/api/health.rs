@@ -1,33 +1,40 @@
-//! `/healthz` (the process answers), `/readyz` (database and broker reachable), `/metrics`.
+//! `/healthz` (the process answers), `/readyz` (database and broker reachable) and `/metrics`:
+//! tm-runtime's [`Ops`] answers them, as on every service; this is their actix side.
 
-use actix_web::{web, HttpResponse};
-use serde_json::json;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use tm_bus::Bus;
+use tm_runtime::ops::{Readiness, ReadinessCheck, ReadinessFuture};
+use tm_runtime::Ops;
 
 use crate::engine::Engine;
-use crate::startup::Readiness;
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+/// Hands `GET /healthz`, `/readyz` and `/metrics` to [`Ops`].
+pub async fn respond(req: HttpRequest, ops: web::Data<Arc<Ops>>) -> HttpResponse {
+    let Some(answer) = ops.respond(req.path()).await else {
+        return HttpResponse::NotFound().finish();
+    };
+    let status = StatusCode::from_u16(answer.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .content_type(answer.content_type)
+        .body(answer.body)
 }
 
-/// 200 when a database query and the broker connection both work, else 503 with details.
-pub async fn readyz(engine: web::Data<Engine>, readiness: web::Data<Readiness>) -> HttpResponse {
-    let database = engine.database_reachable().await;
-    let broker = readiness.bus.as_ref().is_some_and(|bus| bus.is_connected());
-    let body = json!({"database": database, "broker": broker});
-    if database && broker {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(json!({
-            "error": {"code": "unavailable", "message": "a dependency is unreachable"},
-            "database": database,
-            "broker": broker,
-        }))
+/// Ready when a database query and the broker connection both work.
+pub struct DependenciesReachable {
+    pub engine: Engine,
+    pub bus: Bus,
+}
+
+impl ReadinessCheck for DependenciesReachable {
+    fn readiness(&self) -> ReadinessFuture<'_> {
+        Box::pin(async move {
+            let database = self.engine.database_reachable().await;
+            Readiness::new()
+                .check("database", database)
+                .check("broker", self.bus.is_connected())
+        })
     }
-}
-
-pub async fn metrics(engine: web::Data<Engine>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(engine.metrics().render())
 }

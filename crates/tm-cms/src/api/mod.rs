@@ -78,9 +78,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_json_bytes: usize) {
     .service(resource("/api/v1/rooms/{slug}/mutes/{participant_id}").route(web::delete().to(moderation::unmute)))
     .service(resource("/api/v1/rooms/{slug}/audit").route(web::get().to(moderation::audit)))
     .service(resource("/api/v1/openapi.json").route(web::get().to(openapi::serve)))
-    .service(resource("/healthz").route(web::get().to(health::healthz)))
-    .service(resource("/readyz").route(web::get().to(health::readyz)))
-    .service(resource("/metrics").route(web::get().to(health::metrics)))
+    .service(resource("/healthz").route(web::get().to(health::respond)))
+    .service(resource("/readyz").route(web::get().to(health::respond)))
+    .service(resource("/metrics").route(web::get().to(health::respond)))
     .default_service(web::to(not_found));
 }
 

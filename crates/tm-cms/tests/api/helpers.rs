@@ -14,7 +14,6 @@ use tm_cms::config::{Settings, DEFAULTS};
 use tm_cms::startup::Application;
 use tm_testkit::{unique_prefix, ChaosProxy};
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 pub const MARIADB: &str = "127.0.0.1:3306";
 pub const BROKER: &str = "127.0.0.1:5672";
@@ -79,8 +78,8 @@ pub struct TestApp {
     pub bus: Bus,
     pub db_proxy: Option<ChaosProxy>,
     pub broker_proxy: Option<ChaosProxy>,
-    shutdown: CancellationToken,
-    server: JoinHandle<anyhow::Result<()>>,
+    shutdown: tm_runtime::Shutdown,
+    server: JoinHandle<Result<(), tm_runtime::ServerError>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -157,7 +156,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.database.migrate_on_start = false;
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let shutdown = CancellationToken::new();
+    let shutdown = tm_runtime::Shutdown::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let direct_config = bus_config(&prefix, BROKER.parse().unwrap());
     let direct = Bus::connect(&direct_config, "test-direct");
@@ -199,7 +198,7 @@ impl TestApp {
 
     /// Drains the app and removes its database and broker names.
     pub async fn stop(self) {
-        self.shutdown.cancel();
+        self.shutdown.trigger();
         let _ = tokio::time::timeout(PATIENCE, self.server).await;
         let _ = tokio::time::timeout(PATIENCE, self.bus.delete_topology()).await;
         let _ = tokio::time::timeout(PATIENCE, self.bus.close()).await;

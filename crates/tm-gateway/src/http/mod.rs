@@ -1,5 +1,6 @@
 //! The gateway's HTTP listener: `/ws` plus the operational endpoints `/healthz` (alive),
-//! `/readyz` (subscribed to the broker and not draining) and `/metrics` (Prometheus).
+//! `/readyz` (subscribed to the broker and not draining) and `/metrics` (Prometheus), which
+//! tm-runtime's [`Ops`] answers as on every service.
 //!
 //! hyper's HTTP/1 server with upgrades, rather than a web framework: the gateway serves four
 //! routes, and its per-connection footprint is what the benchmarks measure.
@@ -20,6 +21,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tm_runtime::Ops;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
@@ -31,7 +33,7 @@ pub(crate) type Body = Full<Bytes>;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Accepts connections until the drain starts. Sockets' sessions are spawned on `tasks`.
-pub(crate) async fn serve(listener: TcpListener, ctx: Arc<Context>, tasks: TaskTracker) {
+pub(crate) async fn serve(listener: TcpListener, ctx: Arc<Context>, ops: Arc<Ops>, tasks: TaskTracker) {
     loop {
         let (stream, peer) = tokio::select! {
             _ = ctx.drain.cancelled() => return,
@@ -46,13 +48,23 @@ pub(crate) async fn serve(listener: TcpListener, ctx: Arc<Context>, tasks: TaskT
             },
         };
         let _ = stream.set_nodelay(true);
-        let (ctx, sessions) = (Arc::clone(&ctx), tasks.clone());
+        let (ctx, ops, sessions) = (Arc::clone(&ctx), Arc::clone(&ops), tasks.clone());
         // Plain HTTP connections are not tracked: an idle keep-alive must not hold up a drain.
         // The session an upgrade starts is.
         tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let response = route(req, &ctx, &sessions, peer);
-                async move { Ok::<_, Infallible>(response) }
+            let service = service_fn(move |req: Request<Incoming>| {
+                let (ctx, ops, sessions) = (Arc::clone(&ctx), Arc::clone(&ops), sessions.clone());
+                async move {
+                    let ops_answer = match *req.method() {
+                        Method::GET => ops.respond(req.uri().path()).await,
+                        _ => None,
+                    };
+                    let response = match ops_answer {
+                        Some(answer) => answer.into_hyper(),
+                        None => route(req, &ctx, &sessions, peer),
+                    };
+                    Ok::<_, Infallible>(response)
+                }
             });
             let mut builder = http1::Builder::new();
             builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
@@ -70,17 +82,6 @@ fn route(req: Request<Incoming>, ctx: &Arc<Context>, tasks: &TaskTracker, peer: 
     }
     match req.uri().path() {
         "/ws" => upgrade::accept(req, ctx, tasks, peer),
-        "/healthz" => text(StatusCode::OK, "ok"),
-        "/readyz" if ctx.is_ready() => text(StatusCode::OK, "ready"),
-        "/readyz" => text(StatusCode::SERVICE_UNAVAILABLE, "not ready"),
-        "/metrics" => {
-            let mut response = text(StatusCode::OK, ctx.metrics.render());
-            let kind = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-            response
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static(kind));
-            response
-        }
         _ => text(StatusCode::NOT_FOUND, "not found"),
     }
 }

@@ -1,7 +1,8 @@
 //! Running the gateway: health, readiness, metrics and the drain on shutdown.
 
+use serde_json::{json, Value};
 use tm_core::Role;
-use tm_testkit::{unique_prefix, wait_until_async};
+use tm_testkit::{unique_prefix, wait_until, wait_until_async};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::support::{token, Client, Cms, Gateway, Room, PATIENCE};
@@ -33,6 +34,34 @@ async fn health_readiness_and_metrics_answer_over_http() {
         .await
         .unwrap();
     assert_eq!(plain_get.status().as_u16(), 400, "/ws without an upgrade");
+    gateway.stop().await;
+    cms.clean_up().await;
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer_json_like_every_service() {
+    let prefix = unique_prefix();
+    let (gateway, cms) = (Gateway::spawn(&prefix).await, Cms::connect(&prefix).await);
+    let get_json = |path: &str| {
+        let url = gateway.http_url(path);
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+
+    assert_eq!(get_json("/healthz").await, (200, json!({"status": "ok"})));
+    assert_eq!(
+        get_json("/readyz").await,
+        (200, json!({"broker": true, "accepting": true}))
+    );
+
+    // Draining closes the listener, so the last answer is only visible in the check itself.
+    gateway.begin_shutdown();
+    wait_until(PATIENCE, "readiness reports the drain", || {
+        gateway.ctx.readiness().checks().contains(&("accepting", false))
+    })
+    .await;
     gateway.stop().await;
     cms.clean_up().await;
 }

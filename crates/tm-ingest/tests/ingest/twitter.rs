@@ -115,7 +115,11 @@ async fn matched_tweets_reach_the_cms_for_the_right_rooms_once() {
 
     // Ops: health and per-source metrics.
     let (status, body) = ingester.get("/healthz").await;
-    assert_eq!((status.as_str(), body.as_str()), ("HTTP/1.1 200 OK", "ok active\n"));
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (status.as_str(), health),
+        ("HTTP/1.1 200 OK", serde_json::json!({"status": "ok", "role": "active"}))
+    );
     let (_, metrics) = ingester.get("/metrics").await;
     for line in [
         "tm_ingest_source_connected{source=\"twitter\"} 1",

@@ -17,7 +17,7 @@ use tm_ingest::clock::{SleepFuture, Sleeper};
 use tm_ingest::config::DEFAULTS;
 use tm_ingest::metrics::SharedMetrics;
 use tm_ingest::{Application, Settings};
-use tm_runtime::{load_config, ConfigSources};
+use tm_runtime::{load_config, ConfigSources, Shutdown};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -112,7 +112,7 @@ pub struct TestIngester {
     pub metrics: SharedMetrics,
     pub http_port: u16,
     pub sleeper: RecordingSleeper,
-    stop: CancellationToken,
+    stop: Shutdown,
     task: JoinHandle<()>,
 }
 
@@ -124,9 +124,9 @@ impl TestIngester {
             .unwrap()
             .with_sleeper(Arc::new(sleeper.clone()));
         let (metrics, http_port) = (app.metrics(), app.http_port());
-        let stop = CancellationToken::new();
+        let stop = Shutdown::new();
         let s = stop.clone();
-        let task = tokio::spawn(async move { app.run(s).await.unwrap() });
+        let task = tokio::spawn(async move { app.run_until_stopped(s).await.unwrap() });
         TestIngester {
             metrics,
             http_port,
@@ -142,7 +142,7 @@ impl TestIngester {
 
     /// Graceful stop: sources stop, the lock is released, the buffer drains. Must finish.
     pub async fn stop(self) {
-        self.stop.cancel();
+        self.stop.trigger();
         tokio::time::timeout(Duration::from_secs(15), self.task)
             .await
             .expect("the ingester stops within 15 s")

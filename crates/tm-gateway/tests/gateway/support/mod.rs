@@ -41,7 +41,7 @@ pub struct Gateway {
     pub port: u16,
     pub ctx: Arc<Context>,
     shutdown: Shutdown,
-    task: JoinHandle<()>,
+    task: JoinHandle<Result<(), tm_runtime::ServerError>>,
 }
 
 impl Gateway {
@@ -78,10 +78,14 @@ impl Gateway {
         self.shutdown.trigger();
     }
 
-    /// Drains and waits until the gateway has stopped.
+    /// Drains and waits until the gateway has stopped (cleanly: its listener never failed).
     pub async fn stop(self) {
         self.shutdown.trigger();
-        tokio::time::timeout(PATIENCE, self.task).await.unwrap().unwrap();
+        tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
     }
 }
 

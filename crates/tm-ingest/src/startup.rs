@@ -1,10 +1,12 @@
-//! [`Application`]: builds everything from [`Settings`], binds the ops listener (so tests can
-//! use port 0 and read the port), and runs until shutdown.
+//! [`Application::build`] binds the ops listener (so tests can use port 0 and read the port)
+//! and starts the bus; [`Application::run_until_stopped`] runs the sources until shutdown, then
+//! drains.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tm_bus::{Bus, BusError, Publisher};
+use tm_runtime::{join_stopped, serve_until_shutdown, MetricsRegistry, Ops, Readiness, ServerError, Shutdown};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -22,9 +24,9 @@ use crate::twitter::source::TwitterTuning;
 use crate::twitter::{api::TwitterApi, TwitterSource};
 use crate::watch::{self, WatchRx, WatchTx};
 
-/// Why the application could not start.
+/// Why the ingester could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum StartupError {
     #[error("cannot bind the ops listener on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
     #[error("bus: {0}")]
@@ -106,21 +108,47 @@ impl Parts {
 pub struct Application {
     settings: Settings,
     listener: TcpListener,
+    instance: String,
+    bus: Bus,
+    publisher: Publisher,
+    twitter_api: Option<TwitterApi>,
     metrics: SharedMetrics,
+    ops: Arc<Ops>,
     sleeper: SharedSleeper,
 }
 
 impl Application {
-    /// Binds the ops listener; nothing else happens until [`Application::run`].
-    pub async fn build(settings: Settings) -> Result<Self, AppError> {
+    /// Binds the ops listener and starts connecting to the broker (in the background: until it
+    /// answers, `/readyz` says not ready); the sources start in [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let addr = settings.http.bind.clone();
         let listener = TcpListener::bind(&addr)
             .await
-            .map_err(|source| AppError::Bind { addr, source })?;
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let instance = format!("{}-{}", crate::SERVICE, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let bus = Bus::start(&settings.bus, &instance)?;
+        let publisher = bus.publisher().await?;
+        let twitter_api = if settings.twitter.enabled() {
+            let t = &settings.twitter;
+            Some(TwitterApi::new(
+                &t.base_url,
+                t.bearer_token.clone(),
+                secs(t.connect_timeout_secs),
+            )?)
+        } else {
+            None
+        };
+        let metrics = Arc::new(Metrics::default());
+        let ops = Arc::new(ops_endpoints(&metrics, &bus));
         Ok(Application {
             settings,
             listener,
-            metrics: Arc::new(Metrics::default()),
+            instance,
+            bus,
+            publisher,
+            twitter_api,
+            metrics,
+            ops,
             sleeper: tokio_sleeper(),
         })
     }
@@ -139,31 +167,26 @@ impl Application {
         self.metrics.clone()
     }
 
-    /// Runs until `shutdown`, then stops the sources, releases the lock, drains the buffer.
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), AppError> {
+    /// Runs until `shutdown` (or until the ops listener's task dies: then it stops all the same
+    /// and returns the error), then stops the sources, releases the lock, drains the buffer.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> Result<(), ServerError> {
         let Application {
             settings,
             listener,
+            instance,
+            bus,
+            publisher,
+            twitter_api,
             metrics,
+            ops,
             sleeper,
         } = self;
-        let instance = format!("{}-{}", crate::SERVICE, &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let bus = Bus::start(&settings.bus, &instance)?;
-        let publisher = bus.publisher().await?;
-        let twitter_api = if settings.twitter.enabled() {
-            let t = &settings.twitter;
-            Some(TwitterApi::new(
-                &t.base_url,
-                t.bearer_token.clone(),
-                secs(t.connect_timeout_secs),
-            )?)
-        } else {
+        if twitter_api.is_none() {
             tracing::info!(
                 "Twitter source off: no bearer token configured (set [twitter] bearer_token \
                 or TM_INGEST__TWITTER__BEARER_TOKEN); the bus side and Mastodon keep running"
             );
-            None
-        };
+        }
         if !settings.mastodon.enabled() {
             tracing::info!("Mastodon source off: set [mastodon] streaming_url and access_token to enable it");
         }
@@ -182,13 +205,15 @@ impl Application {
         );
         let (retry, drain) = (millis(d.retry_ms), secs(d.drain_secs));
 
-        let http_stop = CancellationToken::new();
-        let http = tokio::spawn(crate::http::serve(
-            listener,
-            metrics.clone(),
-            bus.clone(),
-            http_stop.clone(),
-        ));
+        // The ops listener outlives the sources and the drain: it answers until the very end.
+        let ops_stop = CancellationToken::new();
+        let mut ops_listener = {
+            let serving = tm_runtime::ops::serve(listener, ops, ops_stop.clone().cancelled_owned());
+            tokio::spawn(async move {
+                serving.await;
+                Ok(())
+            })
+        };
         let delivery_stop = CancellationToken::new();
         let delivery = tokio::spawn(outbox.clone().deliver(
             Arc::new(BusItemPublisher(publisher.clone())),
@@ -209,15 +234,40 @@ impl Application {
             sleeper,
             twitter_api,
         });
-        crate::active::run(parts, shutdown).await;
+        let (served, ()) = tokio::join!(
+            serve_until_shutdown(&mut ops_listener, &shutdown),
+            crate::active::run(parts, shutdown.token()),
+        );
         tm_runtime::systemd::notify_stopping();
         // Sources are stopped: now flush what they produced, then close.
         delivery_stop.cancel();
         let _ = delivery.await;
-        http_stop.cancel();
-        let _ = http.await;
+        let served = match served {
+            Ok(()) => {
+                ops_stop.cancel();
+                join_stopped(ops_listener).await
+            }
+            failed => failed,
+        };
         bus.close().await;
         tracing::info!("stopped");
-        Ok(())
+        served
     }
+}
+
+/// `/healthz` says whether this instance is the active one; `/readyz` follows the broker
+/// connection, since without it nothing matched can reach a room (a standby is ready: it can
+/// take over the moment the active instance stops).
+fn ops_endpoints(metrics: &SharedMetrics, bus: &Bus) -> Ops {
+    let mut registry = MetricsRegistry::new(crate::SERVICE, env!("CARGO_PKG_VERSION"));
+    metrics.register(registry.service());
+    let bus = bus.clone();
+    let role = Arc::clone(metrics);
+    Ops::new(registry, move || Readiness::new().check("broker", bus.is_connected())).with_health_field(
+        "role",
+        move || {
+            let active = role.active.load(std::sync::atomic::Ordering::Relaxed);
+            if active { "active" } else { "standby" }.to_owned()
+        },
+    )
 }
