@@ -8,7 +8,8 @@
 //! * [`twitter`], [`mastodon`] and [`bluesky`] — one long-lived connection per source, each following the
 //!   reconnect table in [`backoff`] through an injectable [`clock::Sleeper`];
 //! * [`delivery`] — the bounded, deduplicating buffer in front of the confirmed publisher;
-//! * [`lock`] and [`active`] — single-active across instances, with the broker as the lock;
+//! * [`active`] — single-active across instances, with the broker as the lock
+//!   ([`tm_bus::ExclusiveLock`]);
 //! * [`http`] and [`metrics`] — `/healthz` and `/metrics`;
 //! * [`app`] — wiring, used by `main.rs` and the tests.
 
@@ -21,7 +22,6 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod http;
-pub mod lock;
 pub mod mastodon;
 pub mod metrics;
 pub mod state;
