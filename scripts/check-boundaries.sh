@@ -3,18 +3,22 @@
 #   1. tm-core carries no infrastructure: no diesel*, lapin, actix*, tokio*, reqwest, tungstenite*
 #      in its normal (non-dev) dependency tree;
 #   2. tm-gateway and tm-ingest know no SQL: no diesel* or mysql* crates in their normal tree;
-#   3. no service crate (tm-cms, tm-gateway, tm-ingest) depends on another one, and neither does
+#   3. all AMQP is in tm-bus: no lapin or amq-protocol* in the normal tree of tm-cms,
+#      tm-gateway or tm-ingest with tm-bus pruned (they reach the broker through tm-bus only);
+#   4. no service crate (tm-cms, tm-gateway, tm-ingest) depends on another one, and neither does
 #      the shared test crate tm-testkit (normal, build and dev dependencies).
 # Crate names are matched whole (`tokio-util` is caught by `tokio*`, `my-tokio` is not).
 #
 # Usage: scripts/check-boundaries.sh              run the checks; exit 1 on a violation
 #        scripts/check-boundaries.sh --self-test  prove the checks can fail (matcher cases, and
-#                                                 tm-bus, which uses lapin and tokio, must be flagged)
+#                                                 tm-bus, which uses lapin and tokio, must be flagged
+#                                                 by the tm-core rule and the AMQP rule)
 set -euo pipefail
 
 CARGO=${CARGO:-cargo}
 readonly CORE_FORBIDDEN='diesel.*|lapin|actix.*|tokio.*|reqwest|tungstenite.*'
 readonly SQL_FORBIDDEN='diesel.*|mysql.*'
+readonly AMQP_FORBIDDEN='lapin|amq-protocol(-.*)?'
 readonly SERVICES=(tm-cms tm-gateway tm-ingest)
 readonly SERVICES_RE='tm-cms|tm-gateway|tm-ingest'
 
@@ -33,15 +37,15 @@ matching_crates() {
         }' | sort -u
 }
 
-tree() { # package edges
-    "$CARGO" tree --quiet -p "$1" -e "$2" --prefix depth --format '{p}'
+tree() { # package edges [cargo-tree-options...]
+    "$CARGO" tree --quiet -p "$1" -e "$2" --prefix depth --format '{p}' "${@:3}"
 }
 
 failures=0
-# check package edges forbidden-ERE rule-description
+# check package edges forbidden-ERE rule-description [cargo-tree-options...]
 check() {
     local found
-    found=$(tree "$1" "$2" | matching_crates "$3") || {
+    found=$(tree "$1" "$2" "${@:5}" | matching_crates "$3") || {
         log "FAIL: cargo tree -p $1 failed"
         failures=$((failures + 1))
         return
@@ -60,6 +64,10 @@ run_checks() {
     check tm-gateway normal "$SQL_FORBIDDEN" "must not use diesel or mysql crates"
     check tm-ingest normal "$SQL_FORBIDDEN" "must not use diesel or mysql crates"
     local crate
+    for crate in "${SERVICES[@]}"; do
+        check "$crate" normal "$AMQP_FORBIDDEN" "must not use lapin or amq-protocol but through tm-bus" \
+            --prune tm-bus
+    done
     for crate in "${SERVICES[@]}" tm-testkit; do
         check "$crate" normal,build,dev "$SERVICES_RE" "must not depend on a service crate"
     done
@@ -92,6 +100,13 @@ self_test() {
     expect "service matcher skips the crate itself (depth 0) and near names" "tm-gateway " "$got"
     got=$(tree tm-bus normal | matching_crates "$CORE_FORBIDDEN" | grep -E '^(lapin|tokio)$' | tr '\n' ' ')
     expect "tm-bus (lapin, tokio) would break the tm-core rule" "lapin tokio " "$got"
+    got=$(printf '%s\n' '0tm-ingest v0.1.0' '1tm-bus v0.1.0' '2lapin v4.12.3' '3amq-protocol-uri v10' \
+        '1amq-protocolx v1' '1mylapin v1' | matching_crates "$AMQP_FORBIDDEN" | tr '\n' ' ')
+    expect "amqp matcher" "amq-protocol-uri lapin " "$got"
+    # The rule's own tree options: tm-bus, the one crate allowed lapin, is flagged by them.
+    got=$(tree tm-bus normal --prune tm-bus | matching_crates "$AMQP_FORBIDDEN" | grep -E '^(lapin|amq-protocol)$' \
+        | tr '\n' ' ')
+    expect "tm-bus (lapin) would break the service AMQP rule" "amq-protocol lapin " "$got"
     ((bad == 0)) || exit 1
 }
 

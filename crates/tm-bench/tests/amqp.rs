@@ -1,4 +1,4 @@
-//! The tm-gateway publisher against the real RabbitMQ on 127.0.0.1:5672, under a prefix of its
+//! The tm-gateway publisher against the real RabbitMQ (`tm_testkit::amqp_url()`), under a prefix of its
 //! own: a consumer bound like a gateway (`room.<id>.#` on `<prefix>tm.events`) gets
 //! `message.created` envelopes with seqs 1, 2, 3… per room, in order, bodies intact.
 
@@ -11,9 +11,8 @@ use tm_bench::target::room_id;
 use tm_bus::{Bus, BusConfig, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};
 use tm_core::event::{room_binding, MessageCreated, MessageKind, RawEnvelope};
 use tm_core::Event;
-use tm_testkit::unique_prefix;
+use tm_testkit::{amqp_url, unique_prefix};
 
-const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Deletes the test's prefixed topology even when an assertion failed midway.
@@ -37,7 +36,7 @@ impl Drop for Topology {
             return;
         }
         // Panicking inside a runtime: clean up from a thread with its own.
-        let cfg = config(&self.prefix);
+        let cfg = BusConfig::for_test(&self.prefix);
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -51,14 +50,6 @@ impl Drop for Topology {
             });
         })
         .join();
-    }
-}
-
-fn config(prefix: &str) -> BusConfig {
-    BusConfig {
-        url: URL.into(),
-        prefix: prefix.into(),
-        ..BusConfig::default()
     }
 }
 
@@ -80,7 +71,9 @@ async fn next_created(sub: &mut Subscription) -> (String, MessageCreated) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishes_message_created_in_seq_order_per_room() {
     let prefix = unique_prefix();
-    let consumer = connect_bus(&config(&prefix), "tm-bench-test").await.unwrap();
+    let consumer = connect_bus(&BusConfig::for_test(&prefix), "tm-bench-test")
+        .await
+        .unwrap();
     let topology = Topology {
         prefix: prefix.clone(),
         bus: Some(consumer.clone()),
@@ -96,7 +89,7 @@ async fn publishes_message_created_in_seq_order_per_room() {
     sub.bind(&room_binding(room_id(watched))).await.unwrap();
 
     let mut publisher = AmqpPublisher::new(&AmqpOpts {
-        url: URL.into(),
+        url: amqp_url(),
         prefix: prefix.clone(),
     });
     assert_eq!(publisher.name(), "amqp");

@@ -229,7 +229,10 @@ async fn scenario_s2_runs_and_reports() {
         settle: 0.1,
         room: "lat".into(),
     };
-    tm_bench::scenario::s2::run(args).await.unwrap();
+    let cases = tm_bench::scenario::s2::measure(args).await.unwrap();
+    assert_eq!(cases.len(), 1, "one case: 50 subscribers at 50 msg/s");
+    let deliveries = cases[0]["deliveries"];
+    assert!(deliveries > 0.0, "the scenario delivered nothing: {:?}", cases[0]);
 }
 
 #[tokio::test]

@@ -92,6 +92,32 @@ pub fn redact_password(urls: &str) -> String {
         .join(",")
 }
 
+#[cfg(feature = "test-support")]
+impl BusConfig {
+    /// Settings for a test on the test broker (`tm_testkit::amqp_url()`) under `prefix`: a short
+    /// heartbeat, backoff and timeouts so outages and recoveries take seconds, not minutes.
+    pub fn for_test(prefix: &str) -> BusConfig {
+        BusConfig {
+            url: tm_testkit::amqp_url(),
+            prefix: prefix.to_owned(),
+            heartbeat_secs: 5,
+            backoff_min_ms: 50,
+            backoff_max_secs: 1,
+            confirm_timeout_secs: 10,
+            connect_timeout_secs: 2,
+            ..BusConfig::default()
+        }
+    }
+
+    /// The same settings connecting through `addr` (a `tm_testkit::ChaosProxy`) instead.
+    pub fn for_test_via(prefix: &str, addr: std::net::SocketAddr) -> BusConfig {
+        BusConfig {
+            url: tm_testkit::url_via(&tm_testkit::amqp_url(), addr),
+            ..BusConfig::for_test(prefix)
+        }
+    }
+}
+
 impl BusConfig {
     pub(crate) fn backoff_min(&self) -> Duration {
         Duration::from_millis(self.backoff_min_ms.max(1))

@@ -15,6 +15,8 @@
 //!   and undecodable messages go to `tm.dead.<queue>`. Resumes by itself after outages.
 //! - [`Subscription`]: an exclusive (per instance) or durable queue on `tm.events` whose
 //!   bindings survive reconnects, with a [`SubscriptionEvent::Recovered`] marker after each.
+//! - [`ExclusiveLock`]: the broker as a single-active lock (an exclusive queue on a connection
+//!   of its own); a held lock is recognised by the broker's reply code, not by error text.
 //!
 //! Delivery is **at least once**: after an outage a message can arrive twice (an ack lost with
 //! the connection, or a publish confirmed on the broker but not to us). Every consumer is
@@ -48,6 +50,7 @@ mod config;
 mod consumer;
 mod error;
 mod link;
+mod lock;
 mod names;
 mod publisher;
 mod subscription;
@@ -57,6 +60,7 @@ pub use bus::{Bus, DeadLetter};
 pub use config::BusConfig;
 pub use consumer::{Handler, CONTENDED_RETRIES, DEAD_REASON_HEADER};
 pub use error::{AmqpError, BusError, HandleError, PublishError};
+pub use lock::ExclusiveLock;
 pub use names::{CommandQueue, Exchange, Names};
 pub use publisher::Publisher;
 pub use subscription::{Incoming, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};

@@ -55,6 +55,20 @@ pub(crate) struct Endpoint {
     tls: OwnedTLSConfig,
 }
 
+impl Endpoint {
+    /// lapin's connect to this broker with its TLS trust anchors. Call [`probe`] first.
+    pub(crate) fn connect(
+        &self,
+        props: ConnectionProperties,
+    ) -> Result<impl std::future::Future<Output = lapin::Result<Connection>>, BusError> {
+        // Backoff inside lapin stays at its default of zero retries: our callers own retrying.
+        Ok(self
+            .uri
+            .clone()
+            .connect_with_config(props, self.tls.clone(), lapin::runtime::default_runtime()?))
+    }
+}
+
 /// Every broker of `bus.url` (a comma-separated list names the nodes of a cluster), in order.
 pub(crate) fn parse_urls(cfg: &BusConfig) -> Result<Vec<Endpoint>, BusError> {
     let cert_chain = match &cfg.tls_ca_file {
@@ -165,11 +179,8 @@ async fn connect_and_declare(
     // speaks AMQP, and only then let lapin connect.
     let uri = &endpoint.uri;
     probe(uri, cfg.connect_timeout()).await?;
-    // Backoff inside lapin stays at its default of zero retries: this loop owns retrying.
     let props = ConnectionProperties::default().with_connection_name(name.into());
-    let connect = uri
-        .clone()
-        .connect_with_config(props, endpoint.tls.clone(), lapin::runtime::default_runtime()?);
+    let connect = endpoint.connect(props)?;
     let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, connect)
         .await
         .map_err(|_| BusError::Unreachable("AMQP handshake timed out".to_owned()))??;
@@ -193,7 +204,7 @@ async fn connect_and_declare(
 
 /// Sends the AMQP 0-9-1 protocol header and waits for the broker's first byte
 /// (`connection.start`). Plain `amqp://` only; TLS URLs skip the probe.
-async fn probe(uri: &AMQPUri, timeout: Duration) -> Result<(), BusError> {
+pub(crate) async fn probe(uri: &AMQPUri, timeout: Duration) -> Result<(), BusError> {
     if uri.scheme != AMQPScheme::AMQP {
         return Ok(());
     }

@@ -3,19 +3,22 @@
 //!
 //! Losing the lock's connection is not the same as losing the lock: during a broker outage the
 //! sources keep running (items wait in the delivery buffer) while the lock is re-taken every
-//! `reacquire_ms`. Only `RESOURCE_LOCKED` — another instance got it first — stops them. A
+//! `reacquire_ms`. Only the broker's `RESOURCE_LOCKED` — another instance got it first — stops them. A
 //! standby retries every `retry_secs` (slower than the holder's re-take, so after a broker
 //! restart the previous holder normally keeps its role).
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
+use tm_bus::ExclusiveLock;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{millis, secs};
-use crate::lock::{ActiveLock, LockError};
 use crate::startup::Parts;
+
+/// The lock's name under `bus.prefix`: an exclusive queue only one instance's connection holds.
+pub const LOCK_NAME: &str = "ingest.lock";
 
 enum Ended {
     Shutdown,
@@ -48,17 +51,17 @@ pub async fn run(parts: Arc<Parts>, shutdown: CancellationToken) {
     }
 }
 
-async fn acquire(parts: &Parts, shutdown: &CancellationToken) -> Option<ActiveLock> {
+async fn acquire(parts: &Parts, shutdown: &CancellationToken) -> Option<ExclusiveLock> {
     let mut announced = false;
     loop {
         parts.metrics.lock_attempts.fetch_add(1, Relaxed);
-        match ActiveLock::try_acquire(&parts.settings.bus.url, &parts.settings.bus.prefix, &parts.instance).await {
-            Ok(lock) => return Some(lock),
-            Err(LockError::Held) if !announced => {
+        match ExclusiveLock::try_take(&parts.settings.bus, LOCK_NAME, &parts.instance).await {
+            Ok(Some(lock)) => return Some(lock),
+            Ok(None) if !announced => {
                 tracing::info!("standby: another instance is active; retrying the lock");
                 announced = true;
             }
-            Err(LockError::Held) => tracing::debug!("still standing by"),
+            Ok(None) => tracing::debug!("still standing by"),
             Err(err) => tracing::warn!(error = %err, "cannot take the lock yet"),
         }
         tokio::select! {
@@ -68,7 +71,7 @@ async fn acquire(parts: &Parts, shutdown: &CancellationToken) -> Option<ActiveLo
     }
 }
 
-async fn hold(lock: &mut ActiveLock, parts: &Parts, shutdown: &CancellationToken) -> Ended {
+async fn hold(lock: &mut ExclusiveLock, parts: &Parts, shutdown: &CancellationToken) -> Ended {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return Ended::Shutdown,
@@ -76,13 +79,13 @@ async fn hold(lock: &mut ActiveLock, parts: &Parts, shutdown: &CancellationToken
         }
         tracing::warn!("lost the lock's broker connection; re-taking it while the sources keep running");
         loop {
-            match ActiveLock::try_acquire(&parts.settings.bus.url, &parts.settings.bus.prefix, &parts.instance).await {
-                Ok(again) => {
+            match ExclusiveLock::try_take(&parts.settings.bus, LOCK_NAME, &parts.instance).await {
+                Ok(Some(again)) => {
                     *lock = again;
                     tracing::info!("lock re-taken");
                     break;
                 }
-                Err(LockError::Held) => return Ended::TakenOver,
+                Ok(None) => return Ended::TakenOver,
                 Err(err) => tracing::debug!(error = %err, "lock not re-taken yet"),
             }
             tokio::select! {

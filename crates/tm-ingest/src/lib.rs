@@ -8,7 +8,8 @@
 //! * [`twitter`], [`mastodon`] and [`bluesky`] — one long-lived connection per source, each following the
 //!   reconnect table in [`backoff`] through an injectable [`clock::Sleeper`];
 //! * [`delivery`] — the bounded, deduplicating buffer in front of the confirmed publisher;
-//! * [`lock`] and [`active`] — single-active across instances, with the broker as the lock;
+//! * [`active`] — single-active across instances, with the broker as the lock
+//!   ([`tm_bus::ExclusiveLock`]);
 //! * [`metrics`] — what `/metrics` reports; tm-runtime's ops listener serves it, `/healthz`
 //!   and `/readyz`;
 //! * [`startup`] — wiring, used by `main.rs` and the tests.
@@ -20,7 +21,6 @@ pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod delivery;
-pub mod lock;
 pub mod mastodon;
 pub mod metrics;
 pub mod startup;

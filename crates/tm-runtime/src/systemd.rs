@@ -66,10 +66,47 @@ mod tests {
         );
     }
 
+    /// Collects everything a subscriber writes, so a test can see what was logged.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn notifying_without_systemd_is_harmless() {
-        // NOTIFY_SOCKET is not set under cargo test.
-        notify_ready();
-        notify_stopping();
+        assert!(
+            std::env::var_os("NOTIFY_SOCKET").is_none(),
+            "this test needs to run outside systemd"
+        );
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer({
+                let captured = captured.clone();
+                move || captured.clone()
+            })
+            .finish();
+
+        tracing::subscriber::with_default(subscriber, || {
+            notify_ready();
+            notify_stopping();
+        });
+
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(logged, "", "no warning (or anything else) outside systemd");
+        assert_eq!(
+            watchdog_interval(sd_notify::watchdog_enabled()),
+            None,
+            "and no watchdog to feed"
+        );
     }
 }

@@ -9,17 +9,25 @@
 //!   Twitter v2 filtered stream, Mastodon streaming and Bluesky Jetstream protocols of
 //!   docs/sources.md byte for byte, so the real ingest client runs against them;
 //! - [`unique_prefix`]: a name prefix that isolates one test from every other on a shared
-//!   broker or database.
+//!   broker or database;
+//! - [`database_url`], [`amqp_url`] (and their addresses, [`url_via`] for a proxy): the test
+//!   servers, from `TM_TEST_DATABASE_URL` / `TM_TEST_AMQP_URL` or the local defaults;
+//!   [`init_test_tracing`]: one log setup for every test binary.
 
 mod broker_node;
 mod chaos;
 pub mod fake_jetstream;
 pub mod fake_mastodon;
 pub mod fake_twitter;
+mod servers;
 mod wait;
 
 pub use broker_node::{BrokerNode, BrokerNodeOptions};
 pub use chaos::ChaosProxy;
+pub use servers::{
+    amqp_addr, amqp_url, database_addr, database_url, database_url_for, init_test_tracing, url_via, DEFAULT_AMQP_URL,
+    DEFAULT_DATABASE_URL,
+};
 pub use wait::{wait_until, wait_until_async};
 
 /// `test-<uuid>.`: prefix every exchange, queue or table a test creates with this.

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 
 /// Where the shared test server is; `TM_TEST_DATABASE_URL` may point elsewhere.
 pub fn server_url() -> String {
-    std::env::var("TM_TEST_DATABASE_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+    tm_testkit::database_url()
 }
 
 /// A database that is dropped when this value is.
@@ -28,10 +28,10 @@ impl TestDatabase {
 
     /// The URL tm-cms should use, through `via` (a proxy address) or directly.
     pub fn url_via(&self, via: Option<std::net::SocketAddr>) -> String {
-        let (user, host) = user_and_host(&server_url());
-        let host = via.map(|a| a.to_string()).unwrap_or(host);
+        let direct = tm_testkit::database_url_for(&self.name);
+        let url = via.map_or_else(|| direct.clone(), |addr| tm_testkit::url_via(&direct, addr));
         // mysql_async would switch to the Unix socket for 127.0.0.1, bypassing any proxy.
-        format!("mysql://{user}@{host}/{}?prefer_socket=false", self.name)
+        format!("{url}?prefer_socket=false")
     }
 
     /// Runs a query in this database and returns the rows, tab-separated.
@@ -67,24 +67,24 @@ pub fn drop_database(name: &str) -> anyhow::Result<()> {
     sql(&format!("DROP DATABASE IF EXISTS `{name}`"))
 }
 
-fn user_and_host(url: &str) -> (String, String) {
+/// `user[:password]` of a `mysql://` URL (`root` when it names none).
+fn user_of(url: &str) -> String {
     let rest = url.trim_start_matches("mysql://");
     let rest = rest.split('/').next().unwrap_or(rest);
-    match rest.split_once('@') {
-        Some((user, host)) => (user.to_owned(), host.to_owned()),
-        None => ("root".to_owned(), rest.to_owned()),
-    }
+    rest.rsplit_once('@')
+        .map_or_else(|| "root".to_owned(), |(user, _)| user.to_owned())
 }
 
 fn client() -> Command {
-    let (user, host) = user_and_host(&server_url());
+    let user = user_of(&server_url());
     let (user, password) = user
         .split_once(':')
         .map(|(u, p)| (u.to_owned(), Some(p.to_owned())))
         .unwrap_or((user, None));
-    let (host, port) = host.split_once(':').unwrap_or((host.as_str(), "3306"));
+    let server = tm_testkit::database_addr();
+    let (host, port) = (server.ip().to_string(), server.port().to_string());
     let mut cmd = Command::new("mariadb");
-    cmd.args(["-h", host, "-P", port, "-u", &user, "--protocol=TCP"]);
+    cmd.args(["-h", &host, "-P", &port, "-u", &user, "--protocol=TCP"]);
     if let Some(p) = password {
         cmd.arg(format!("-p{p}"));
     }

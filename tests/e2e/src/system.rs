@@ -86,24 +86,6 @@ impl Topology {
     }
 }
 
-fn broker_addr() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 5672))
-}
-
-fn db_addr() -> SocketAddr {
-    let url = crate::db::server_url();
-    let host = url
-        .trim_start_matches("mysql://")
-        .rsplit('@')
-        .next()
-        .unwrap_or("127.0.0.1:3306")
-        .to_owned();
-    host.split('/')
-        .next()
-        .and_then(|h| h.parse().ok())
-        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3306)))
-}
-
 impl System {
     /// An installation whose CMS lets scenarios post and join in bursts from one address.
     pub async fn start(topology: Topology) -> anyhow::Result<System> {
@@ -112,13 +94,18 @@ impl System {
 
     pub async fn start_with(topology: Topology, options: Options) -> anyhow::Result<System> {
         let db = TestDatabase::create()?;
-        let db_proxy = ChaosProxy::start(db_addr()).await?;
+        let db_proxy = ChaosProxy::start(tm_testkit::database_addr()).await?;
         let broker = if topology.private_broker {
             Some(BrokerNode::start(BrokerNodeOptions::default()).await?)
         } else {
             None
         };
-        let broker_proxy = ChaosProxy::start(broker.as_ref().map_or_else(broker_addr, BrokerNode::amqp_addr)).await?;
+        let broker_proxy = ChaosProxy::start(
+            broker
+                .as_ref()
+                .map_or_else(tm_testkit::amqp_addr, BrokerNode::amqp_addr),
+        )
+        .await?;
         let gateway_broker_proxy = ChaosProxy::start(broker_proxy.addr()).await?;
         let prefix = tm_testkit::unique_prefix();
         let cms_addrs = (0..topology.cms)
@@ -161,8 +148,16 @@ impl System {
         Ok(system)
     }
 
+    /// The broker this system uses: its private node or the test broker.
+    fn broker_url(&self) -> String {
+        self.broker
+            .as_ref()
+            .map_or_else(tm_testkit::amqp_url, BrokerNode::amqp_url)
+    }
+
+    /// The broker through `broker_proxy`, for the services.
     fn amqp_url(&self) -> String {
-        format!("amqp://guest:guest@{}/%2f", self.broker_proxy.addr())
+        tm_testkit::url_via(&self.broker_url(), self.broker_proxy.addr())
     }
 
     fn cms_service(&self, index: usize, addr: SocketAddr, gateway: SocketAddr, raised_limits: bool) -> Service {
@@ -209,7 +204,7 @@ impl System {
             ("HTTP__ALLOWED_ORIGINS".into(), origins),
             (
                 "BUS__URL".into(),
-                format!("amqp://guest:guest@{}/%2f", self.gateway_broker_proxy.addr()),
+                tm_testkit::url_via(&self.broker_url(), self.gateway_broker_proxy.addr()),
             ),
             ("BUS__PREFIX".into(), self.prefix.clone()),
             ("TOKENS__SECRET".into(), self.join_secret.clone()),
@@ -250,11 +245,9 @@ impl System {
     /// A bus on this system's prefix (through no proxy), to look at its queues.
     pub async fn inspect_bus(&self) -> anyhow::Result<tm_bus::Bus> {
         // Straight to the broker, not through the proxies a scenario may be cutting.
-        let broker = self.broker.as_ref().map_or_else(broker_addr, BrokerNode::amqp_addr);
         let cfg = tm_bus::BusConfig {
-            url: format!("amqp://guest:guest@{broker}/%2f"),
-            prefix: self.prefix.clone(),
-            ..Default::default()
+            url: self.broker_url(),
+            ..tm_bus::BusConfig::for_test(&self.prefix)
         };
         Ok(tokio::time::timeout(
             std::time::Duration::from_secs(30),
@@ -429,10 +422,7 @@ impl System {
 
 /// Removes every exchange and queue under `prefix` (best effort, bounded in time).
 async fn delete_topology(prefix: &str) {
-    let cfg = tm_bus::BusConfig {
-        prefix: prefix.to_owned(),
-        ..Default::default()
-    };
+    let cfg = tm_bus::BusConfig::for_test(prefix);
     if let Ok(Ok(bus)) = tokio::time::timeout(Duration::from_secs(10), tm_bus::Bus::connect(&cfg, "e2e-cleanup")).await
     {
         let _ = bus.delete_topology().await;

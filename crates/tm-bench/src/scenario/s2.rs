@@ -44,6 +44,13 @@ pub struct Args {
 
 /// Runs S2.
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    measure(args).await.map(drop)
+}
+
+/// Runs S2 and also returns each case's metrics, in the order the result lines were printed,
+/// so a test can check what was measured.
+pub async fn measure(args: Args) -> anyhow::Result<Vec<BTreeMap<String, f64>>> {
+    let mut cases = Vec::new();
     let ctx = Ctx::new(args.common.clone())?;
     for &subs in &args.subs {
         let ProbedRoom {
@@ -94,10 +101,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             info.insert("size".into(), args.size.into());
             info.insert("duration".into(), args.duration.into());
             info.insert("publisher".into(), publisher.name().into());
+            cases.push(m.clone());
             ctx.emit("s2", &format!("subs={subs},rate={rate}"), m, info)?;
         }
         publisher.close().await;
         fleet.close_all(secs(10.0)).await;
     }
-    Ok(())
+    Ok(cases)
 }

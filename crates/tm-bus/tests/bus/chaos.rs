@@ -3,13 +3,13 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use tm_bus::{Bus, CancellationToken, CommandQueue, QueueKind, SubscribeSpec, SubscriptionEvent};
+use tm_bus::{Bus, BusConfig, CancellationToken, CommandQueue, QueueKind, SubscribeSpec, SubscriptionEvent};
 use tm_core::event::Envelope;
 use tm_core::event::{PostSubmit, RawEnvelope, SourcesSnapshotRequest};
 use tm_testkit::wait_until;
 use tokio::io::AsyncReadExt;
 
-use crate::helpers::{config, post, Seen, TestBroker, PATIENCE};
+use crate::helpers::{post, Seen, TestBroker, PATIENCE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_mid_stream_loses_no_message() {
@@ -75,7 +75,7 @@ async fn a_bus_started_while_the_broker_is_unreachable_waits_and_then_connects()
     let proxy = broker.proxy().await;
     proxy.cut();
 
-    let bus = Bus::start(&config(&broker.prefix, proxy.addr()), "early-bird").unwrap();
+    let bus = Bus::start(&BusConfig::for_test_via(&broker.prefix, proxy.addr()), "early-bird").unwrap();
     wait_until(PATIENCE, "the bus has retried a few times", || {
         proxy.refused_connections() >= 3
     })
@@ -157,7 +157,7 @@ async fn next_message(sub: &mut tm_bus::Subscription) -> tm_bus::Incoming {
 async fn a_silent_link_is_detected_by_heartbeat_and_never_reported_as_sent() {
     let broker = TestBroker::new().await;
     let proxy = broker.proxy().await;
-    let mut cfg = config(&broker.prefix, proxy.addr());
+    let mut cfg = BusConfig::for_test_via(&broker.prefix, proxy.addr());
     cfg.heartbeat_secs = 2;
     let bus = Bus::start(&cfg, "partitioned").unwrap();
     tokio::time::timeout(PATIENCE, bus.wait_connected())
@@ -214,7 +214,7 @@ async fn a_silent_broker_does_not_make_connection_attempts_pile_up() {
         }
     });
 
-    let bus = Bus::start(&config("unused.", addr), "silent").unwrap();
+    let bus = Bus::start(&BusConfig::for_test_via("unused.", addr), "silent").unwrap();
     wait_until(PATIENCE, "the bus has tried three times", || {
         accepted.load(Ordering::SeqCst) >= 3
     })

@@ -9,15 +9,17 @@ use tm_bus::{Bus, BusConfig, CancellationToken, CommandQueue};
 use tm_core::event::{PostSubmit, RawEnvelope};
 use tm_testkit::{wait_until, BrokerNode};
 
-use crate::helpers::{config, init_tracing, post, Seen, PATIENCE};
+use tm_testkit::init_test_tracing;
+
+use crate::helpers::{post, Seen, PATIENCE};
 
 fn settings(node: &BrokerNode, prefix: &str) -> BusConfig {
-    config(prefix, node.amqp_addr())
+    BusConfig::for_test_via(prefix, node.amqp_addr())
 }
 
 #[tokio::test]
 async fn quorum_queue_commands_survive_the_kill_of_a_cluster_node() {
-    init_tracing();
+    init_test_tracing();
     let mut nodes = BrokerNode::start_cluster(3).await.unwrap();
     let status = nodes[0].ctl(&["cluster_status"]).await.unwrap();
     for node in &nodes {
@@ -75,12 +77,12 @@ const LOAD_PATIENCE: Duration = Duration::from_secs(120);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_under_load_loses_no_confirmed_command() {
-    init_tracing();
+    init_test_tracing();
     let mut nodes = BrokerNode::start_cluster(3).await.unwrap();
     let prefix = tm_testkit::unique_prefix();
     let cfg = BusConfig {
         url: nodes.iter().map(BrokerNode::amqp_url).collect::<Vec<_>>().join(","),
-        ..config(&prefix, "127.0.0.1:1".parse().unwrap())
+        ..BusConfig::for_test(&prefix)
     };
     let publishing = Bus::start(&cfg, "test-cluster-publisher").unwrap();
     let consuming = Bus::start(&cfg, "test-cluster-consumer").unwrap();

@@ -2,30 +2,17 @@
 //! envelopes with recognisable content.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use time::OffsetDateTime;
 use tm_bus::{Bus, BusConfig, CommandQueue, QueueKind, SubscribeSpec, SubscriptionEvent};
 use tm_core::event::{Envelope, PostSubmit, Presence, SourcesChanged};
-use tm_testkit::{unique_prefix, ChaosProxy};
+use tm_testkit::{amqp_addr, init_test_tracing, unique_prefix, ChaosProxy};
 use uuid::Uuid;
 
-pub const BROKER: &str = "127.0.0.1:5672";
 /// Upper bound for anything a test waits for.
 pub const PATIENCE: Duration = Duration::from_secs(40);
-
-pub fn init_tracing() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,lapin=off".into());
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_test_writer()
-            .init();
-    });
-}
 
 /// One test's own namespace on the shared broker.
 pub struct TestBroker {
@@ -37,10 +24,10 @@ pub struct TestBroker {
 
 impl TestBroker {
     pub async fn new() -> TestBroker {
-        init_tracing();
+        init_test_tracing();
         assert_broker_answers().await;
         let prefix = unique_prefix();
-        let cfg = config(&prefix, BROKER.parse().unwrap());
+        let cfg = BusConfig::for_test(&prefix);
         let direct = tokio::time::timeout(PATIENCE, Bus::connect(&cfg, "test-direct"))
             .await
             .expect("broker reachable")
@@ -54,7 +41,7 @@ impl TestBroker {
 
     /// A second bus under the same prefix, connected through `proxy`.
     pub async fn bus_via(&self, proxy: &ChaosProxy, name: &str) -> Bus {
-        let bus = Bus::start(&config(&self.prefix, proxy.addr()), name).unwrap();
+        let bus = Bus::start(&BusConfig::for_test_via(&self.prefix, proxy.addr()), name).unwrap();
         tokio::time::timeout(PATIENCE, bus.wait_connected())
             .await
             .unwrap()
@@ -63,7 +50,7 @@ impl TestBroker {
     }
 
     pub async fn proxy(&self) -> ChaosProxy {
-        ChaosProxy::start(BROKER.parse().unwrap()).await.unwrap()
+        ChaosProxy::start(amqp_addr()).await.unwrap()
     }
 
     /// Best-effort cleanup of everything the test declared.
@@ -82,7 +69,7 @@ impl Drop for TestBroker {
         if self.torn_down {
             return;
         }
-        let cfg = config(&self.prefix, BROKER.parse().unwrap());
+        let cfg = BusConfig::for_test(&self.prefix);
         let cleanup = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -104,32 +91,17 @@ impl Drop for TestBroker {
 async fn assert_broker_answers() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let answer = tokio::time::timeout(Duration::from_secs(15), async {
-        let mut socket = tokio::net::TcpStream::connect(BROKER).await?;
+        let mut socket = tokio::net::TcpStream::connect(amqp_addr()).await?;
         socket.write_all(b"AMQP\x00\x00\x09\x01").await?;
         socket.read(&mut [0u8; 1]).await
     })
     .await;
     assert!(
         matches!(answer, Ok(Ok(n)) if n > 0),
-        "RabbitMQ at {BROKER} does not answer the AMQP header ({answer:?}); if TCP connects but \
-         nothing comes back, it is probably out of socket slots: see /var/log/rabbitmq"
+        "RabbitMQ at {} does not answer the AMQP header ({answer:?}); if TCP connects but \
+         nothing comes back, it is probably out of socket slots: see /var/log/rabbitmq",
+        amqp_addr()
     );
-}
-
-/// Test settings: short backoff cap so recoveries are quick, short heartbeat.
-pub fn config(prefix: &str, addr: SocketAddr) -> BusConfig {
-    BusConfig {
-        url: format!("amqp://guest:guest@{addr}/%2f"),
-        prefix: prefix.to_owned(),
-        heartbeat_secs: 5,
-        prefetch: 32,
-        delivery_limit: 5,
-        backoff_min_ms: 50,
-        backoff_max_secs: 1,
-        confirm_timeout_secs: 10,
-        connect_timeout_secs: 2,
-        tls_ca_file: None,
-    }
 }
 
 pub fn post(n: usize) -> Envelope<PostSubmit> {

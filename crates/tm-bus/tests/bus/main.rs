@@ -1,4 +1,4 @@
-//! tm-bus against the real RabbitMQ on 127.0.0.1:5672, one integration binary.
+//! tm-bus against the real RabbitMQ (`tm_testkit::amqp_url()`), one integration binary.
 //!
 //! Every test declares its own topology under a unique name prefix and deletes it at the end,
 //! so tests run in parallel with each other and with other runs on the same broker. Faults are
@@ -12,6 +12,7 @@ mod chaos;
 mod cluster;
 mod consumer;
 mod helpers;
+mod lock;
 mod publisher;
 mod subscription;
 mod tls;

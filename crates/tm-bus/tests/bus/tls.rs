@@ -7,7 +7,9 @@ use std::time::Duration;
 use tm_bus::{Bus, BusConfig, BusError, CommandQueue};
 use tm_testkit::{BrokerNode, BrokerNodeOptions};
 
-use crate::helpers::{config, init_tracing, PATIENCE};
+use tm_testkit::init_test_tracing;
+
+use crate::helpers::PATIENCE;
 
 /// Long enough for several connection attempts (backoff is capped at 1 s in these settings).
 const ATTEMPTS: Duration = Duration::from_secs(5);
@@ -15,13 +17,13 @@ const ATTEMPTS: Duration = Duration::from_secs(5);
 fn settings(url: String) -> BusConfig {
     BusConfig {
         url,
-        ..config(&tm_testkit::unique_prefix(), "127.0.0.1:1".parse().unwrap())
+        ..BusConfig::for_test(&tm_testkit::unique_prefix())
     }
 }
 
 #[tokio::test]
 async fn amqps_with_the_brokers_ca_connects_over_tls() {
-    init_tracing();
+    init_test_tracing();
     let node = BrokerNode::start(BrokerNodeOptions {
         tls: true,
         ..BrokerNodeOptions::default()
@@ -49,7 +51,7 @@ async fn amqps_with_the_brokers_ca_connects_over_tls() {
 
 #[tokio::test]
 async fn amqps_to_a_plain_listener_fails_instead_of_connecting_in_clear() {
-    init_tracing();
+    init_test_tracing();
     let node = BrokerNode::start(BrokerNodeOptions::default()).await.unwrap();
     let plain = node.amqp_url();
     let cfg = settings(plain.replacen("amqp://", "amqps://", 1));
@@ -69,7 +71,7 @@ async fn amqps_to_a_plain_listener_fails_instead_of_connecting_in_clear() {
 
 #[tokio::test]
 async fn amqps_refuses_a_certificate_it_does_not_trust() {
-    init_tracing();
+    init_test_tracing();
     let node = BrokerNode::start(BrokerNodeOptions {
         tls: true,
         ..BrokerNodeOptions::default()
@@ -91,12 +93,12 @@ fn a_ca_file_needs_an_amqps_url_and_must_be_readable() {
     runtime.block_on(async {
         let plain = BusConfig {
             tls_ca_file: Some("/etc/hostname".into()),
-            ..settings("amqp://guest:guest@127.0.0.1:5672/%2f".into())
+            ..settings("amqp://guest:guest@broker.invalid/%2f".into())
         };
         assert!(matches!(Bus::start(&plain, "t"), Err(BusError::TlsCaFile(_))));
         let missing = BusConfig {
             tls_ca_file: Some("/nonexistent/ca.pem".into()),
-            ..settings("amqps://guest:guest@127.0.0.1:5671/%2f".into())
+            ..settings("amqps://guest:guest@broker.invalid/%2f".into())
         };
         assert!(matches!(Bus::start(&missing, "t"), Err(BusError::TlsCaFile(_))));
     });

@@ -1,9 +1,9 @@
 //! The topology is declared on connect, idempotently, with dead-letter routes.
 
-use tm_bus::{Bus, CommandQueue};
+use tm_bus::{Bus, BusConfig, CommandQueue};
 use tm_testkit::wait_until_async;
 
-use crate::helpers::{config, post, sources_changed, TestBroker, BROKER, PATIENCE};
+use crate::helpers::{post, sources_changed, TestBroker, PATIENCE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_declares_every_queue_and_routes_commands_and_events() {
@@ -32,7 +32,7 @@ async fn connect_declares_every_queue_and_routes_commands_and_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_bus_redeclares_the_same_topology_without_conflict() {
     let broker = TestBroker::new().await;
-    let cfg = config(&broker.prefix, BROKER.parse().unwrap());
+    let cfg = BusConfig::for_test(&broker.prefix);
     let second = tokio::time::timeout(PATIENCE, Bus::connect(&cfg, "second"))
         .await
         .unwrap()
@@ -47,7 +47,7 @@ async fn a_second_bus_redeclares_the_same_topology_without_conflict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_delivery_limit_does_not_keep_a_service_from_starting() {
     let broker = TestBroker::new().await;
-    let mut cfg = config(&broker.prefix, BROKER.parse().unwrap());
+    let mut cfg = BusConfig::for_test(&broker.prefix);
     cfg.delivery_limit += 2;
 
     let changed = tokio::time::timeout(PATIENCE, Bus::connect(&cfg, "changed"))

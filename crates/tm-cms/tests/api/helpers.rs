@@ -2,8 +2,6 @@
 //! MariaDB and its own name prefix on the shared RabbitMQ; domain-named helpers for arranging
 //! and asserting; `stop()` drains the app and drops the database and the broker topology.
 
-use std::net::SocketAddr;
-use std::sync::Once;
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
@@ -12,25 +10,12 @@ use serde_json::{json, Value};
 use tm_bus::{Bus, BusConfig, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};
 use tm_cms::config::{Settings, DEFAULTS};
 use tm_cms::startup::Application;
-use tm_testkit::{unique_prefix, ChaosProxy};
+use tm_testkit::{amqp_addr, database_addr, database_url_for, init_test_tracing, unique_prefix, url_via, ChaosProxy};
 use tokio::task::JoinHandle;
 
-pub const MARIADB: &str = "127.0.0.1:3306";
-pub const BROKER: &str = "127.0.0.1:5672";
 /// Upper bound for anything a test waits for.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 pub const JOIN_SECRET: &str = "test-join-secret-0123456789abcdef-0123456789";
-
-pub fn init_tracing() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,lapin=off".into());
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_test_writer()
-            .init();
-    });
-}
 
 /// Changes a test makes to the settings before the app starts.
 pub type Tweak = Box<dyn FnOnce(&mut Settings) + Send>;
@@ -57,7 +42,7 @@ impl Drop for DatabaseGuard {
                 return;
             };
             runtime.block_on(async {
-                if let Ok(mut admin) = AsyncMysqlConnection::establish(&format!("mysql://root@{MARIADB}/mysql")).await {
+                if let Ok(mut admin) = AsyncMysqlConnection::establish(&database_url_for("mysql")).await {
                     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name}"))
                         .execute(&mut admin)
                         .await;
@@ -86,22 +71,10 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
-pub fn bus_config(prefix: &str, addr: SocketAddr) -> BusConfig {
-    BusConfig {
-        url: format!("amqp://guest:guest@{addr}/%2f"),
-        prefix: prefix.to_owned(),
-        heartbeat_secs: 5,
-        backoff_min_ms: 50,
-        backoff_max_secs: 1,
-        confirm_timeout_secs: 5,
-        ..BusConfig::default()
-    }
-}
-
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    init_tracing();
+    init_test_tracing();
     let db_name = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = AsyncMysqlConnection::establish(&format!("mysql://root@{MARIADB}/mysql"))
+    let mut admin = AsyncMysqlConnection::establish(&database_url_for("mysql"))
         .await
         .expect("MariaDB reachable");
     diesel::sql_query(format!(
@@ -112,13 +85,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     .unwrap();
     // From here on the database is dropped however the test ends.
     let database = DatabaseGuard(db_name.clone());
-    let db_url = format!("mysql://root@{MARIADB}/{db_name}");
+    let db_url = database_url_for(&db_name);
     let db_proxy = match options.db_proxy {
-        true => Some(ChaosProxy::start(MARIADB.parse().unwrap()).await.unwrap()),
+        true => Some(ChaosProxy::start(database_addr()).await.unwrap()),
         false => None,
     };
     let broker_proxy = match options.broker_proxy {
-        true => Some(ChaosProxy::start(BROKER.parse().unwrap()).await.unwrap()),
+        true => Some(ChaosProxy::start(amqp_addr()).await.unwrap()),
         false => None,
     };
     let prefix = unique_prefix();
@@ -132,15 +105,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.http.workers = 1;
     settings.database.url = tm_runtime::Secret::new(match &db_proxy {
         // mysql_async would otherwise switch to the Unix socket and bypass the proxy.
-        Some(proxy) => format!("mysql://root@{}/{db_name}?prefer_socket=false", proxy.addr()),
+        Some(proxy) => format!("{}?prefer_socket=false", url_via(&db_url, proxy.addr())),
         None => db_url.clone(),
     });
     settings.database.pool_size = 3;
     settings.database.connect_timeout_ms = 1000;
-    settings.bus = bus_config(
-        &prefix,
-        broker_proxy.as_ref().map_or(BROKER.parse().unwrap(), |p| p.addr()),
-    );
+    settings.bus = match &broker_proxy {
+        Some(proxy) => BusConfig::for_test_via(&prefix, proxy.addr()),
+        None => BusConfig::for_test(&prefix),
+    };
     settings.join.secret = tm_runtime::Secret::new(JOIN_SECRET.into());
     settings.relay.poll_interval_ms = 100;
     settings.rooms.sweep_interval_secs = 3600;
@@ -158,7 +131,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let shutdown = tm_runtime::Shutdown::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
-    let direct_config = bus_config(&prefix, BROKER.parse().unwrap());
+    let direct_config = BusConfig::for_test(&prefix);
     let direct = Bus::connect(&direct_config, "test-direct");
     let bus = tokio::time::timeout(PATIENCE, direct)
         .await

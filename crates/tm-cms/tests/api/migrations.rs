@@ -6,7 +6,7 @@ use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 use tm_cms::engine::db::MIGRATIONS;
 
-use crate::helpers::MARIADB;
+use tm_testkit::database_url_for;
 
 #[derive(diesel::QueryableByName)]
 struct Table {
@@ -33,15 +33,14 @@ async fn tables(url: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_migration_reverts_cleanly_and_applies_again() {
     let db = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin =
-        <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&format!("mysql://root@{MARIADB}/mysql"))
-            .await
-            .unwrap();
+    let mut admin = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&database_url_for("mysql"))
+        .await
+        .unwrap();
     diesel::sql_query(format!("CREATE DATABASE {db} CHARACTER SET utf8mb4"))
         .execute(&mut admin)
         .await
         .unwrap();
-    let url = format!("mysql://root@{MARIADB}/{db}");
+    let url = database_url_for(&db);
 
     let applied = tm_cms::engine::db::migrate(&url).await.unwrap();
     assert_eq!(applied.len(), 6);
@@ -81,23 +80,21 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
 
 async fn fresh_database() -> (String, String) {
     let db = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin =
-        <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&format!("mysql://root@{MARIADB}/mysql"))
-            .await
-            .unwrap();
+    let mut admin = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&database_url_for("mysql"))
+        .await
+        .unwrap();
     diesel::sql_query(format!("CREATE DATABASE {db} CHARACTER SET utf8mb4"))
         .execute(&mut admin)
         .await
         .unwrap();
-    let url = format!("mysql://root@{MARIADB}/{db}");
+    let url = database_url_for(&db);
     (db, url)
 }
 
 async fn drop_database(db: &str) {
-    let mut admin =
-        <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&format!("mysql://root@{MARIADB}/mysql"))
-            .await
-            .unwrap();
+    let mut admin = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&database_url_for("mysql"))
+        .await
+        .unwrap();
     diesel::sql_query(format!("DROP DATABASE {db}"))
         .execute(&mut admin)
         .await

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{error_code, spawn_app};
+use crate::helpers::{error_code, spawn_app, TestApp};
 
 #[tokio::test]
 async fn malformed_requests_get_typed_client_errors() {
@@ -128,6 +128,34 @@ async fn health_readiness_and_metrics_answer() {
     app.stop().await;
 }
 
+/// The methods a route of the JSON API could be served under.
+const API_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Whether the app routes `method path`: anything but 405 and the unknown-route 404 means a
+/// handler answered (a typed 404 such as `room_not_found` counts as routed).
+async fn is_routed(app: &TestApp, method: &str, path: &str) -> bool {
+    let concrete = path
+        .replace("{slug}", "no-such-room")
+        .replace("{id}", "1")
+        .replace("{participant_id}", "p");
+    let response = app
+        .client
+        .request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            app.url(&concrete),
+        )
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    match response.status() {
+        StatusCode::METHOD_NOT_ALLOWED => false,
+        StatusCode::NOT_FOUND => error_code(response).await != "not_found",
+        _ => true,
+    }
+}
+
 #[tokio::test]
 async fn the_openapi_description_lists_exactly_the_routes_served() {
     let app = spawn_app().await;
@@ -148,24 +176,34 @@ async fn the_openapi_description_lists_exactly_the_routes_served() {
         .collect();
     served.sort();
     assert_eq!(documented, served);
-    // And every listed route is really routed (a typed answer, not the unknown-route 404).
-    for (method, path) in &served {
-        let concrete = path
-            .replace("{slug}", "no-such-room")
-            .replace("{id}", "1")
-            .replace("{participant_id}", "p");
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = app
-            .client
-            .request(method, app.url(&concrete))
-            .header("content-type", "application/json")
-            .body("{}")
-            .send()
-            .await
-            .unwrap();
-        assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
-        if response.status() == StatusCode::NOT_FOUND {
-            assert_ne!(error_code(response).await, "not_found", "{path} is not routed");
+
+    // Documented → served: every documented method and path is really routed.
+    for (method, path) in &documented {
+        assert!(
+            is_routed(&app, method, path).await,
+            "{method} {path} is documented but not routed"
+        );
+    }
+    // Served → documented: on every documented path and on every path above one, the app
+    // answers no method the description does not list.
+    let mut paths: Vec<String> = Vec::new();
+    for (_, path) in &documented {
+        let segments: Vec<&str> = path.split('/').collect();
+        for end in 3..=segments.len() {
+            paths.push(segments[..end].join("/"));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    for path in &paths {
+        for method in API_METHODS {
+            if documented.iter().any(|(m, p)| m == method && p == path) {
+                continue;
+            }
+            assert!(
+                !is_routed(&app, method, path).await,
+                "{method} {path} is routed but not in the OpenAPI description"
+            );
         }
     }
     app.stop().await;

@@ -3,17 +3,18 @@
 //! after recovery every socket is told to resync so nothing published meanwhile is skipped.
 
 use serde_json::json;
+use tm_bus::BusConfig;
 use tm_core::Role;
-use tm_testkit::{unique_prefix, wait_until, ChaosProxy};
+use tm_testkit::{amqp_addr, unique_prefix, wait_until, ChaosProxy};
 
 use crate::support::{settings, token, Client, Cms, Gateway, Room, PATIENCE};
 
 #[tokio::test]
 async fn after_a_broker_outage_sockets_resync_and_the_feed_goes_on() {
     let prefix = unique_prefix();
-    let proxy = ChaosProxy::start("127.0.0.1:5672".parse().unwrap()).await.unwrap();
+    let proxy = ChaosProxy::start(amqp_addr()).await.unwrap();
     let mut config = settings(&prefix);
-    config.bus.url = format!("amqp://guest:guest@{}/%2f", proxy.addr());
+    config.bus = BusConfig::for_test_via(&prefix, proxy.addr());
     let (gateway, cms) = (Gateway::spawn_with(config).await, Cms::connect(&prefix).await);
     let room = Room::new("physics");
     let token = token(&room, Role::Participant, 280);

@@ -26,7 +26,7 @@ fn cursor_of(query: &str) -> Option<i64> {
 
 #[tokio::test]
 async fn matching_posts_arrive_once_across_drops_and_restarts_and_deletes_are_retracted() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let state_dir = std::env::temp_dir().join(format!("tm-ingest-bsky-{}", uuid::Uuid::new_v4().simple()));
     let jetstream = FakeJetstream::start().await;
@@ -187,7 +187,7 @@ async fn matching_posts_arrive_once_across_drops_and_restarts_and_deletes_are_re
 
 #[tokio::test]
 async fn a_failing_endpoint_fails_over_to_the_next_with_network_backoff() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let good = FakeJetstream::start().await;
     let dead = FakeJetstream::start().await;

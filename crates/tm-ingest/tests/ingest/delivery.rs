@@ -8,13 +8,13 @@ use crate::support::*;
 
 #[tokio::test]
 async fn items_wait_out_a_broker_cut_and_arrive_afterwards() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let twitter = FakeTwitter::start(Duration::from_millis(200)).await;
     let cms = CmsStandIn::start(&prefix).await.with_rooms(&[(42, &["optics"])]);
-    let proxy = ChaosProxy::start("127.0.0.1:5672".parse().unwrap()).await.unwrap();
+    let proxy = ChaosProxy::start(amqp_addr()).await.unwrap();
     let mut cfg = with_twitter(settings(&prefix), &twitter);
-    cfg.bus.url = format!("amqp://guest:guest@{}/%2f", proxy.addr());
+    cfg.bus = BusConfig::for_test_via(&prefix, proxy.addr());
     let ingester = TestIngester::spawn(cfg).await;
     wait_until(DEADLINE, "rules in place and the stream open", || {
         twitter.rules().len() == 1 && twitter.live_streams() == 1

@@ -11,7 +11,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn subscriptions_follow_the_watch_list_and_statuses_arrive_as_plain_text() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let mastodon = FakeMastodon::start().await;
     let cms = CmsStandIn::start(&prefix)
@@ -59,7 +59,7 @@ async fn subscriptions_follow_the_watch_list_and_statuses_arrive_as_plain_text()
 
 #[tokio::test]
 async fn a_refused_token_backs_off_like_any_http_error() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let mastodon = FakeMastodon::start().await;
     let cms = CmsStandIn::start(&prefix).await;

@@ -4,11 +4,11 @@ use crate::support::*;
 
 #[tokio::test]
 async fn readyz_follows_the_broker_connection_and_metrics_carry_the_build() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
-    let proxy = ChaosProxy::start("127.0.0.1:5672".parse().unwrap()).await.unwrap();
+    let proxy = ChaosProxy::start(amqp_addr()).await.unwrap();
     let mut s = settings(&prefix);
-    s.bus = bus_config(&prefix, &format!("amqp://guest:guest@{}/%2f", proxy.addr()));
+    s.bus = BusConfig::for_test_via(&prefix, proxy.addr());
     let ingester = TestIngester::spawn(s).await;
     let status_is = |path: &'static str, want: &'static str| {
         let ingester = &ingester;

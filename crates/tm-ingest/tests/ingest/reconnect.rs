@@ -17,7 +17,7 @@ fn ms(millis: u64) -> Duration {
 
 #[tokio::test]
 async fn every_row_of_the_reconnect_table_waits_as_specified() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let twitter = FakeTwitter::start(Duration::from_millis(200)).await;
     use Answer::*;
@@ -84,7 +84,7 @@ async fn every_row_of_the_reconnect_table_waits_as_specified() {
 
 #[tokio::test]
 async fn a_silent_stream_is_declared_dead_and_replaced() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     // Keep-alives every 100 ms on healthy streams; the first stream sends headers and then
     // nothing at all, the second not even headers.

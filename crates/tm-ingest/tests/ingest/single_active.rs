@@ -11,7 +11,7 @@ use crate::support::*;
 fn spawn_binary(prefix: &str, twitter: &FakeTwitter) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_tm-ingest"))
         .env("TM_INGEST__BUS__PREFIX", prefix)
-        .env("TM_INGEST__BUS__URL", RABBIT)
+        .env("TM_INGEST__BUS__URL", amqp_url())
         .env("TM_INGEST__HTTP__BIND", "127.0.0.1:0")
         .env("TM_INGEST__TWITTER__BEARER_TOKEN", TOKEN)
         .env("TM_INGEST__TWITTER__BASE_URL", twitter.base_url())
@@ -26,7 +26,7 @@ fn spawn_binary(prefix: &str, twitter: &FakeTwitter) -> tokio::process::Child {
 
 #[tokio::test]
 async fn a_standby_takes_over_when_the_active_instance_is_killed() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let (twitter_a, twitter_b) = (
         FakeTwitter::start(Duration::from_millis(200)).await,
@@ -68,7 +68,7 @@ async fn a_standby_takes_over_when_the_active_instance_is_killed() {
 
 #[tokio::test]
 async fn sigterm_stops_the_binary_gracefully_and_frees_the_stream() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let twitter = FakeTwitter::start(Duration::from_millis(200)).await;
     let cms = CmsStandIn::start(&prefix).await.with_rooms(&[(42, &["optics"])]);

@@ -14,7 +14,7 @@ fn rule(tag: &str, value: &str) -> (String, String) {
 
 #[tokio::test]
 async fn rules_are_added_removed_and_rejections_reported() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let twitter = FakeTwitter::start(Duration::from_secs(20)).await;
     twitter.preload_rule("#old -is:retweet", "room:99");
@@ -72,7 +72,7 @@ async fn rules_are_added_removed_and_rejections_reported() {
 
 #[tokio::test]
 async fn matched_tweets_reach_the_cms_for_the_right_rooms_once() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let twitter = FakeTwitter::start(Duration::from_millis(200)).await;
     let cms = CmsStandIn::start(&prefix)

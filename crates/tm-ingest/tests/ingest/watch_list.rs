@@ -13,7 +13,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn a_restart_resumes_from_the_state_file_and_the_durable_queue_without_the_cms() {
-    init_logs();
+    init_test_tracing();
     let prefix = unique_prefix();
     let state_dir = std::env::temp_dir().join(format!("tm-ingest-{}", prefix.trim_end_matches('.')));
     // What the previous run knew (after a snapshot): room 42 follows #optics.

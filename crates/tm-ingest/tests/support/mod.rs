@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tm_bus::{Bus, BusConfig, CommandQueue, HandleError, Publisher};
+pub use tm_bus::BusConfig;
+use tm_bus::{Bus, CommandQueue, HandleError, Publisher};
 use tm_core::event::{IngestItem, IngestRetract, RoomId, RoomSources, SourcesChanged, SourcesSnapshot};
 use tm_core::{Envelope, Event, RawEnvelope};
 use tm_ingest::clock::{SleepFuture, Sleeper};
@@ -22,15 +23,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use tm_testkit::{unique_prefix, wait_until, wait_until_async, ChaosProxy};
-
-pub const RABBIT: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub use tm_testkit::{amqp_addr, amqp_url, init_test_tracing, unique_prefix, wait_until, wait_until_async, ChaosProxy};
 /// Generous for a loaded 2-core machine; conditions usually hold in well under a second.
 pub const DEADLINE: Duration = Duration::from_secs(20);
-
-pub fn init_logs() {
-    tm_runtime::init_tracing(tm_runtime::LogFormat::Human, "warn,tm_ingest=info");
-}
 
 /// Records every reconnect wait and returns at once: the reconnect table is checked exactly,
 /// with no wall-clock sleeping.
@@ -52,23 +47,15 @@ impl Sleeper for RecordingSleeper {
     }
 }
 
-pub fn bus_config(prefix: &str, url: &str) -> BusConfig {
-    BusConfig {
-        url: url.to_owned(),
-        prefix: prefix.to_owned(),
-        heartbeat_secs: 5,
-        backoff_max_secs: 1,
-        confirm_timeout_secs: 3,
-        ..BusConfig::default()
-    }
-}
-
 /// A test's own bus connection; fails the test clearly if the shared broker does not answer.
 pub async fn connect_bus(prefix: &str, name: &str) -> Bus {
-    tokio::time::timeout(Duration::from_secs(30), Bus::connect(&bus_config(prefix, RABBIT), name))
-        .await
-        .expect("RabbitMQ on 127.0.0.1:5672 accepts a connection within 30 s")
-        .unwrap()
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        Bus::connect(&BusConfig::for_test(prefix), name),
+    )
+    .await
+    .expect("the test RabbitMQ (tm_testkit::amqp_url) accepts a connection within 30 s")
+    .unwrap()
 }
 
 /// Ingester settings for a test: defaults, the test's prefix, quick rule pacing, port 0.
@@ -79,7 +66,7 @@ pub fn settings(prefix: &str) -> Settings {
         ..ConfigSources::standard("ingest", DEFAULTS, None)
     };
     let mut s: Settings = load_config(&sources).unwrap();
-    s.bus = bus_config(prefix, RABBIT);
+    s.bus = BusConfig::for_test(prefix);
     s.http.bind = "127.0.0.1:0".into();
     s.lock.retry_secs = 1;
     s.lock.reacquire_ms = 200;
@@ -313,7 +300,7 @@ impl Drop for CmsStandIn {
             };
             rt.block_on(async {
                 let delete = async {
-                    let bus = Bus::connect(&bus_config(&prefix, RABBIT), "test-cleanup").await.ok()?;
+                    let bus = Bus::connect(&BusConfig::for_test(&prefix), "test-cleanup").await.ok()?;
                     let _ = bus.delete_topology().await;
                     bus.close().await;
                     Some(())

@@ -204,7 +204,7 @@ fn every_binary_takes_its_config_file_from_c_or_the_environment_and_prints_setti
     let file = std::env::temp_dir().join(format!("tm-check-config-{}.toml", uuid::Uuid::new_v4().simple()));
     std::fs::write(
         &file,
-        "[bus]\nurl = \"amqp://tm:hunter2-bus-password@127.0.0.1:5672/%2f\"\nprefix = \"from-file.\"\n",
+        "[bus]\nurl = \"amqp://tm:hunter2-bus-password@broker.invalid/%2f\"\nprefix = \"from-file.\"\n",
     )
     .unwrap();
     for kind in [Kind::Cms, Kind::Gateway, Kind::Ingest] {

@@ -175,10 +175,7 @@ impl MakeRun {
             .unwrap();
         assert!(status.success(), "make run exit status {status}");
         tm_e2e::db::drop_database(&self.database).unwrap();
-        let cfg = tm_bus::BusConfig {
-            prefix: self.prefix.clone(),
-            ..Default::default()
-        };
+        let cfg = tm_bus::BusConfig::for_test(&self.prefix);
         if let Ok(bus) = tm_bus::Bus::connect(&cfg, "e2e-cleanup").await {
             let _ = bus.delete_topology().await;
             bus.close().await;

@@ -16,7 +16,7 @@ use tm_core::event::{
 };
 use tm_core::parse_body;
 
-use super::{amqp_url, PATIENCE};
+use super::PATIENCE;
 
 /// A room as the tests name it.
 #[derive(Debug, Clone)]
@@ -50,11 +50,7 @@ pub struct Cms {
 
 impl Cms {
     pub async fn connect(prefix: &str) -> Cms {
-        let config = tm_bus::BusConfig {
-            url: amqp_url(),
-            prefix: prefix.into(),
-            ..Default::default()
-        };
+        let config = tm_bus::BusConfig::for_test(prefix);
         let bus = tokio::time::timeout(PATIENCE, Bus::connect(&config, "test-cms"))
             .await
             .unwrap()

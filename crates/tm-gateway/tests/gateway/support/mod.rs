@@ -21,17 +21,11 @@ pub const SECRET: &str = "test-join-token-secret-0123456789abcdef";
 /// Long enough for a loaded 2-core machine, short enough to fail fast.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
-pub fn amqp_url() -> String {
-    std::env::var("TM_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
 /// Settings for a test gateway: port 0, the test broker and prefix, the test secret.
 pub fn settings(prefix: &str) -> Settings {
     let mut settings = Settings::defaults().unwrap();
     settings.http.bind = "127.0.0.1:0".into();
-    settings.bus.url = amqp_url();
-    settings.bus.prefix = prefix.into();
-    settings.bus.backoff_max_secs = 1;
+    settings.bus = tm_bus::BusConfig::for_test(prefix);
     settings.tokens.secret = serde_json::from_value(serde_json::json!(SECRET)).unwrap();
     settings
 }
@@ -51,7 +45,7 @@ impl Gateway {
     }
 
     pub async fn spawn_with(settings: Settings) -> Gateway {
-        tm_runtime::init_tracing(tm_runtime::LogFormat::Human, "warn,tm_gateway=info");
+        tm_testkit::init_test_tracing();
         let app = Application::build(settings).await.unwrap();
         let (port, ctx) = (app.port(), app.context());
         let shutdown = Shutdown::new();
