@@ -23,6 +23,7 @@ use crate::frame::{encode_frame, OP_TEXT};
 use crate::handshake::{self, ConnectOpts};
 use crate::http::{HttpBase, HttpConn};
 use crate::target::{room_id, Target, TargetKind};
+use hyper::Method;
 
 /// Sends one message to every subscriber of a room.
 pub trait Publisher: Send {
@@ -152,7 +153,7 @@ impl Publisher for HttpPublisher {
         Box::pin(async move {
             let answer = self
                 .conn
-                .request("POST", &format!("/pub?room={room}"), None, Some(body))
+                .request(Method::POST, &format!("/pub?room={room}"), None, Some(body))
                 .await?;
             if !answer.is_success() {
                 bail!("publish refused: HTTP {} {}", answer.status, answer.snippet());
@@ -388,7 +389,7 @@ impl Publisher for AmqpPublisher {
 /// `GET /stats` of a peer: `{"conns", "rss"}` (for cross-checks; the sampler is authoritative).
 pub async fn peer_stats(target: &Target) -> anyhow::Result<serde_json::Value> {
     let mut conn = HttpConn::connect(&peer_base(target), PEER_HTTP_TIMEOUT).await?;
-    let answer = conn.request("GET", "/stats", None, None).await?;
+    let answer = conn.request(Method::GET, "/stats", None, None).await?;
     if !answer.is_success() {
         bail!("GET /stats: HTTP {}", answer.status);
     }

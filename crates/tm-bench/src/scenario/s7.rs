@@ -203,7 +203,7 @@ async fn measure(
             pool.dispatch(Job {
                 room,
                 intended_ns: t,
-                method: "POST",
+                method: hyper::Method::POST,
                 path: paths[room].clone(),
                 body: Some(post_body(&make_body(t, args.size))?),
             })
