@@ -15,16 +15,7 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// Errors in a `--cms-url`.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum HttpUrlError {
-    /// Not `http://HOST:PORT` (an optional trailing `/` is allowed, nothing else after it).
-    #[error("expected http://127.0.0.1:PORT, got {0:?}")]
-    Shape(String),
-    /// Not on the loopback network: this tool only ever sends to this machine.
-    #[error("{0} is not a loopback address; tm-bench only targets 127.0.0.0/8 or ::1")]
-    NotLoopback(SocketAddr),
-}
+use crate::target::{loopback_addr, UrlError};
 
 /// A parsed HTTP base URL, e.g. `http://127.0.0.1:8080`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,17 +29,18 @@ pub struct HttpBase {
 impl HttpBase {
     /// Parses `http://127.0.0.1:PORT` (or `http://[::1]:PORT`, with or without a final `/`);
     /// refuses anything off loopback, host names, other schemes and paths.
-    pub fn parse(url: &str) -> Result<Self, HttpUrlError> {
-        let shape = || HttpUrlError::Shape(url.into());
+    pub fn parse(url: &str) -> Result<Self, UrlError> {
+        const EXPECTED: &str = "http://127.0.0.1:PORT";
+        let shape = || UrlError::Shape {
+            expected: EXPECTED,
+            got: url.into(),
+        };
         let rest = url.strip_prefix("http://").ok_or_else(shape)?;
         let host = rest.strip_suffix('/').unwrap_or(rest);
         if host.contains('/') || host.contains('?') {
             return Err(shape());
         }
-        let addr: SocketAddr = host.parse().map_err(|_| shape())?;
-        if !addr.ip().is_loopback() {
-            return Err(HttpUrlError::NotLoopback(addr));
-        }
+        let addr = loopback_addr(url, host, EXPECTED)?;
         Ok(Self {
             addr,
             host: host.to_string(),
@@ -245,7 +237,7 @@ mod tests {
         assert!(HttpBase::parse("http://127.0.0.5:1").is_ok());
         assert!(matches!(
             HttpBase::parse("http://10.1.2.3:8080"),
-            Err(HttpUrlError::NotLoopback(_))
+            Err(UrlError::NotLoopback(_))
         ));
         for bad in [
             "https://127.0.0.1:8080",
@@ -256,7 +248,7 @@ mod tests {
             "http://127.0.0.1:8080?x=1",
             "127.0.0.1:8080",
         ] {
-            assert!(matches!(HttpBase::parse(bad), Err(HttpUrlError::Shape(_))), "{bad}");
+            assert!(matches!(HttpBase::parse(bad), Err(UrlError::Shape { .. })), "{bad}");
         }
     }
 }
