@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
+use hyper::Method;
 
 use crate::http::{HttpBase, HttpConn, Response};
 
@@ -88,7 +89,10 @@ impl Cms {
         let body = serde_json::to_vec(&serde_json::json!({
             "name": name, "lifetime": "2h", "topic": "tm-bench", "max_length": max_length,
         }))?;
-        let r = self.conn.request("POST", "/api/v1/rooms", None, Some(&body)).await?;
+        let r = self
+            .conn
+            .request(Method::POST, "/api/v1/rooms", None, Some(&body))
+            .await?;
         if r.status != 201 {
             return Err(refused(&format!("creating room {name}"), &r));
         }
@@ -107,7 +111,7 @@ impl Cms {
     pub async fn join_token(&mut self, slug: &str) -> anyhow::Result<String> {
         let r = self
             .conn
-            .request("POST", &format!("/api/v1/rooms/{slug}/join"), None, None)
+            .request(Method::POST, &format!("/api/v1/rooms/{slug}/join"), None, None)
             .await?;
         if r.status != 200 {
             return Err(refused(&format!("joining room {slug}"), &r));
@@ -123,7 +127,7 @@ impl Cms {
     pub async fn post(&mut self, slug: &str, body: &[u8]) -> anyhow::Result<()> {
         let r = self
             .conn
-            .request("POST", &messages_path(slug), None, Some(&post_body(body)?))
+            .request(Method::POST, &messages_path(slug), None, Some(&post_body(body)?))
             .await?;
         if r.status != 201 {
             return Err(refused(&format!("posting to {slug}"), &r));
@@ -136,7 +140,7 @@ impl Cms {
         let r = self
             .conn
             .request(
-                "POST",
+                Method::POST,
                 &format!("/api/v1/rooms/{}/close", room.slug),
                 Some(&room.owner_token),
                 None,

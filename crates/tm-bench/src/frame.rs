@@ -1,36 +1,31 @@
 //! WebSocket frames (RFC 6455 §5.2) read cheaply: an incremental [`FrameReader`] that walks frame
-//! headers in whatever chunks the socket hands over, skipping payloads without copying them (for
-//! sinks) or collecting them (for probes), and a tiny [`encode_frame`] for the client frames we
-//! send (publish, pong, close — masked, as a client must).
+//! headers (tungstenite's [`FrameHeader`] codec) in whatever chunks the socket hands over,
+//! skipping payloads without copying them (for sinks) or collecting them (for probes), and a tiny
+//! [`encode_frame`] for the client frames we send (publish, pong, close — masked, as a client
+//! must). tungstenite's own reader is not used because it buffers every payload: skipping them is
+//! what lets the client outrun the server.
+
+use std::io::Cursor;
+
+use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
+pub use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
 /// Continuation frame.
-pub const OP_CONT: u8 = 0x0;
+pub const OP_CONT: OpCode = OpCode::Data(Data::Continue);
 /// Text frame.
-pub const OP_TEXT: u8 = 0x1;
+pub const OP_TEXT: OpCode = OpCode::Data(Data::Text);
 /// Binary frame.
-pub const OP_BINARY: u8 = 0x2;
+pub const OP_BINARY: OpCode = OpCode::Data(Data::Binary);
 /// Close frame.
-pub const OP_CLOSE: u8 = 0x8;
+pub const OP_CLOSE: OpCode = OpCode::Control(Control::Close);
 /// Ping frame.
-pub const OP_PING: u8 = 0x9;
+pub const OP_PING: OpCode = OpCode::Control(Control::Ping);
 /// Pong frame.
-pub const OP_PONG: u8 = 0xA;
+pub const OP_PONG: OpCode = OpCode::Control(Control::Pong);
 
 /// The longest frame header: 2 bytes, 8 bytes of extended length, 4 bytes of mask.
 pub const MAX_HEADER: usize = 14;
-
-/// One parsed frame header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Header {
-    /// FIN bit: the last frame of a message.
-    pub fin: bool,
-    /// Opcode (low nibble of the first byte).
-    pub opcode: u8,
-    /// Masking key, when the MASK bit is set.
-    pub mask: Option<[u8; 4]>,
-    /// Payload length.
-    pub len: u64,
-}
 
 /// Why a byte stream is not a WebSocket frame stream we accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,54 +47,31 @@ pub enum FrameError {
     TooLarge(usize),
 }
 
-/// Parses one frame header at the start of `buf`. `Ok(None)` means more bytes are needed;
-/// otherwise returns the header and how many bytes it took.
-pub fn parse_header(buf: &[u8]) -> Result<Option<(Header, usize)>, FrameError> {
-    let (Some(&b0), Some(&b1)) = (buf.first(), buf.get(1)) else {
-        return Ok(None);
+/// Parses one frame header at the start of `buf` with tungstenite and applies the checks it
+/// leaves to the connection (no extensions, RFC 6455 control-frame and length rules). `Ok(None)`
+/// means more bytes are needed; otherwise returns the header, the payload length and how many
+/// bytes the header took.
+pub fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, u64, usize)>, FrameError> {
+    let mut cursor = Cursor::new(buf);
+    let (header, len) = match FrameHeader::parse(&mut cursor) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => return Ok(None),
+        Err(WsError::Protocol(ProtocolError::InvalidOpcode(op))) => return Err(FrameError::Opcode(op)),
+        // Reading from a slice fails in no other way.
+        Err(_) => return Err(FrameError::Opcode(buf[0] & 0x0f)),
     };
-    if b0 & 0x70 != 0 {
-        return Err(FrameError::Reserved(b0));
+    if header.rsv1 || header.rsv2 || header.rsv3 {
+        return Err(FrameError::Reserved(buf[0]));
     }
-    let opcode = b0 & 0x0f;
-    if !matches!(opcode, OP_CONT | OP_TEXT | OP_BINARY | OP_CLOSE | OP_PING | OP_PONG) {
-        return Err(FrameError::Opcode(opcode));
+    if len >> 63 != 0 {
+        return Err(FrameError::Length);
     }
-    let fin = b0 & 0x80 != 0;
-    let (len, mut pos) = match b1 & 0x7f {
-        126 => match buf.get(2..4) {
-            Some(b) => (u64::from(u16::from_be_bytes([b[0], b[1]])), 4),
-            None => return Ok(None),
-        },
-        127 => match buf.get(2..10) {
-            Some(b) => {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(b);
-                let len = u64::from_be_bytes(a);
-                if len >> 63 != 0 {
-                    return Err(FrameError::Length);
-                }
-                (len, 10)
-            }
-            None => return Ok(None),
-        },
-        n => (u64::from(n), 2),
-    };
-    if opcode >= OP_CLOSE && (!fin || len > 125) {
+    if matches!(header.opcode, OpCode::Control(_)) && (!header.is_final || len > 125) {
         return Err(FrameError::BadControl);
     }
-    let mask = if b1 & 0x80 != 0 {
-        match buf.get(pos..pos + 4) {
-            Some(m) => {
-                pos += 4;
-                Some([m[0], m[1], m[2], m[3]])
-            }
-            None => return Ok(None),
-        }
-    } else {
-        None
-    };
-    Ok(Some((Header { fin, opcode, mask, len }, pos)))
+    // The cursor stops within the 14-byte header.
+    let used = usize::try_from(cursor.position()).unwrap_or(MAX_HEADER);
+    Ok(Some((header, len, used)))
 }
 
 /// What a [`FrameReader`] saw complete.
@@ -109,7 +81,7 @@ pub enum Event<'a> {
     /// or keeps a head ([`FrameReader::with_head`]).
     Message {
         /// Opcode of the first fragment (text or binary).
-        opcode: u8,
+        opcode: OpCode,
         /// Total payload length over all fragments.
         len: u64,
         /// The unmasked payload when collecting, else its first `head` bytes (none by default).
@@ -134,10 +106,10 @@ pub struct FrameReader {
     head: usize,
     hdr: [u8; MAX_HEADER],
     hdr_len: usize,
-    cur: Option<Header>,
+    cur: Option<FrameHeader>,
     remaining: u64,
     offset: u64,
-    msg_opcode: u8,
+    msg_opcode: OpCode,
     msg_len: u64,
     payload: Vec<u8>,
     ctrl: Vec<u8>,
@@ -171,31 +143,34 @@ impl FrameReader {
         self
     }
 
-    fn start(&mut self, h: Header) {
-        self.cur = Some(h);
-        self.remaining = h.len;
-        self.offset = 0;
-        if h.opcode >= OP_CLOSE {
+    fn start(&mut self, h: FrameHeader, len: u64) {
+        if matches!(h.opcode, OpCode::Control(_)) {
             self.ctrl.clear();
         } else if h.opcode != OP_CONT {
             self.msg_opcode = h.opcode;
             self.msg_len = 0;
             self.payload.clear();
         }
+        self.cur = Some(h);
+        self.remaining = len;
+        self.offset = 0;
     }
 
     /// Feeds the next bytes from the socket; `on` is called for every completed event.
     pub fn feed(&mut self, mut input: &[u8], on: &mut impl FnMut(Event<'_>)) -> Result<(), FrameError> {
         loop {
-            let Some(h) = self.cur else {
+            let Some(FrameHeader {
+                is_final, opcode, mask, ..
+            }) = self.cur.clone()
+            else {
                 if input.is_empty() {
                     return Ok(());
                 }
                 if self.hdr_len == 0 {
                     match parse_header(input)? {
-                        Some((h, n)) => {
+                        Some((h, len, n)) => {
                             input = &input[n..];
-                            self.start(h);
+                            self.start(h, len);
                         }
                         None => {
                             // A header is at most 14 bytes, so what is left fits.
@@ -209,10 +184,10 @@ impl FrameReader {
                     let take = (MAX_HEADER - self.hdr_len).min(input.len());
                     self.hdr[self.hdr_len..self.hdr_len + take].copy_from_slice(&input[..take]);
                     match parse_header(&self.hdr[..self.hdr_len + take])? {
-                        Some((h, n)) => {
+                        Some((h, len, n)) => {
                             input = &input[n - self.hdr_len..];
                             self.hdr_len = 0;
-                            self.start(h);
+                            self.start(h, len);
                         }
                         None => {
                             self.hdr_len += take;
@@ -228,18 +203,18 @@ impl FrameReader {
                 }
                 let n = usize::try_from(self.remaining).unwrap_or(usize::MAX).min(input.len());
                 let chunk = &input[..n];
-                if h.opcode >= OP_CLOSE {
-                    append_unmasked(&mut self.ctrl, chunk, h.mask, self.offset);
+                if matches!(opcode, OpCode::Control(_)) {
+                    append_unmasked(&mut self.ctrl, chunk, mask, self.offset);
                 } else {
                     self.msg_len += n as u64;
                     if self.collect {
                         if self.payload.len() + n > self.max_message {
                             return Err(FrameError::TooLarge(self.max_message));
                         }
-                        append_unmasked(&mut self.payload, chunk, h.mask, self.offset);
+                        append_unmasked(&mut self.payload, chunk, mask, self.offset);
                     } else if self.payload.len() < self.head {
                         let take = (self.head - self.payload.len()).min(n);
-                        append_unmasked(&mut self.payload, &chunk[..take], h.mask, self.offset);
+                        append_unmasked(&mut self.payload, &chunk[..take], mask, self.offset);
                     }
                 }
                 self.remaining -= n as u64;
@@ -248,14 +223,14 @@ impl FrameReader {
             }
             if self.remaining == 0 {
                 self.cur = None;
-                match h.opcode {
+                match opcode {
                     OP_PING => on(Event::Ping(&self.ctrl)),
                     OP_PONG => on(Event::Pong),
                     OP_CLOSE => {
                         let code = self.ctrl.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
                         on(Event::Close(code));
                     }
-                    _ if h.fin => on(Event::Message {
+                    _ if is_final => on(Event::Message {
                         opcode: self.msg_opcode,
                         len: self.msg_len,
                         payload: &self.payload,
@@ -278,33 +253,22 @@ fn append_unmasked(out: &mut Vec<u8>, chunk: &[u8], mask: Option<[u8; 4]>, offse
 }
 
 /// Appends one final frame with `opcode` and `payload` to `out`, masked with `mask` if given.
-pub fn encode_frame(out: &mut Vec<u8>, opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) {
-    out.push(0x80 | (opcode & 0x0f));
-    let mbit = if mask.is_some() { 0x80 } else { 0 };
-    let len = payload.len();
-    if len < 126 {
-        out.push(mbit | len as u8);
-    } else if let Ok(l16) = u16::try_from(len) {
-        out.push(mbit | 126);
-        out.extend_from_slice(&l16.to_be_bytes());
-    } else {
-        out.push(mbit | 127);
-        out.extend_from_slice(&(len as u64).to_be_bytes());
-    }
-    match mask {
-        None => out.extend_from_slice(payload),
-        Some(m) => {
-            out.extend_from_slice(&m);
-            append_unmasked(out, payload, Some(m), 0);
-        }
-    }
+pub fn encode_frame(out: &mut Vec<u8>, opcode: OpCode, payload: &[u8], mask: Option<[u8; 4]>) {
+    let header = FrameHeader {
+        opcode,
+        mask,
+        ..FrameHeader::default()
+    };
+    // Writing into a Vec cannot fail.
+    let _ = header.format(payload.len() as u64, out);
+    append_unmasked(out, payload, mask, 0);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn frame(opcode: u8, fin: bool, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    fn frame(opcode: OpCode, fin: bool, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
         let mut v = Vec::new();
         encode_frame(&mut v, opcode, payload, mask);
         if !fin {
@@ -326,10 +290,10 @@ mod tests {
             let payload = vec![b'x'; len];
             let bytes = frame(OP_TEXT, true, &payload, None);
             assert_eq!(bytes[1], b1, "len {len}");
-            let (h, n) = parse_header(&bytes).unwrap().unwrap();
+            let (h, hl, n) = parse_header(&bytes).unwrap().unwrap();
             assert_eq!(n, hlen, "len {len}");
-            assert_eq!(h.len, len as u64);
-            assert!(h.fin);
+            assert_eq!(hl, len as u64);
+            assert!(h.is_final);
             assert_eq!(h.opcode, OP_TEXT);
             assert_eq!(h.mask, None);
             // Every strict prefix of the header is "need more".
@@ -338,10 +302,10 @@ mod tests {
             }
             // Masked: 4 more header bytes.
             let m = frame(OP_BINARY, true, &payload, Some([1, 2, 3, 4]));
-            let (h, n) = parse_header(&m).unwrap().unwrap();
+            let (h, hl, n) = parse_header(&m).unwrap().unwrap();
             assert_eq!(n, hlen + 4);
             assert_eq!(h.mask, Some([1, 2, 3, 4]));
-            assert_eq!(h.len, len as u64);
+            assert_eq!(hl, len as u64);
             for cut in 0..hlen + 4 {
                 assert_eq!(parse_header(&m[..cut]).unwrap(), None);
             }
@@ -352,7 +316,7 @@ mod tests {
     fn header_64bit_exact_and_errors() {
         let mut b = vec![0x82, 127];
         b.extend_from_slice(&(1u64 << 40).to_be_bytes());
-        assert_eq!(parse_header(&b).unwrap().unwrap().0.len, 1 << 40);
+        assert_eq!(parse_header(&b).unwrap().unwrap().1, 1 << 40);
         let mut bad = vec![0x82, 127];
         bad.extend_from_slice(&(1u64 << 63).to_be_bytes());
         assert_eq!(parse_header(&bad), Err(FrameError::Length));
@@ -361,7 +325,7 @@ mod tests {
         assert_eq!(parse_header(&[0x89, 126, 0, 126]), Err(FrameError::BadControl));
         assert_eq!(parse_header(&[0x09, 0]), Err(FrameError::BadControl));
         // Fragmented data frame is fine.
-        assert!(!parse_header(&[0x01, 0]).unwrap().unwrap().0.fin);
+        assert!(!parse_header(&[0x01, 0]).unwrap().unwrap().0.is_final);
     }
 
     type Seen = Vec<(String, u64, Vec<u8>)>;
@@ -372,7 +336,9 @@ mod tests {
             reader
                 .feed(c, &mut |e| {
                     out.push(match e {
-                        Event::Message { opcode, len, payload } => (format!("msg{opcode}"), len, payload.to_vec()),
+                        Event::Message { opcode, len, payload } => {
+                            (format!("msg{}", u8::from(opcode)), len, payload.to_vec())
+                        }
                         Event::Ping(p) => ("ping".into(), p.len() as u64, p.to_vec()),
                         Event::Pong => ("pong".into(), 0, vec![]),
                         Event::Close(c) => ("close".into(), u64::from(c.unwrap_or(0)), vec![]),

@@ -8,12 +8,12 @@
 //! JSON lines ([`output::Record`]); [`compare`] turns them into a Markdown table of medians and
 //! ratios against a named baseline.
 //!
-//! Modules are small: [`frame`] (WebSocket frame headers), [`handshake`] (HTTP upgrade over a raw
-//! socket), [`conn`] (sink/probe connection loops and the fleet that opens them), [`hist`] (HDR
-//! latency histograms), [`sched`] (open-loop schedule), [`publisher`], [`sampler`], [`limits`],
-//! [`output`], [`compare`], [`scenario`] (S1–S8) and [`cli`]. S7 and S8 also drive tm-cms over
-//! HTTP: [`http`] (a keep-alive HTTP/1.1 client), [`cms`] (its JSON API) and [`pool`] (requests
-//! in parallel, open or closed loop).
+//! Modules are small: [`frame`] (WebSocket frames read by header), [`handshake`] (the HTTP
+//! upgrade through hyper, handing back the raw socket), [`conn`] (sink/probe connection loops
+//! and the fleet that opens them), [`hist`] (HDR latency histograms), [`sched`] (open-loop
+//! schedule), [`publisher`], [`sampler`], [`limits`], [`output`], [`compare`], [`scenario`]
+//! (S1–S8) and [`cli`]. S7 and S8 also drive tm-cms over HTTP: [`http`] (a keep-alive HTTP/1.1
+//! client), [`cms`] (its JSON API) and [`pool`] (requests in parallel, open or closed loop).
 
 pub mod cli;
 pub mod cms;

@@ -29,7 +29,7 @@ pub struct Job {
     /// Intended send time, ns since the Unix epoch (0: not scheduled).
     pub intended_ns: u64,
     /// `GET` or `POST`.
-    pub method: &'static str,
+    pub method: hyper::Method,
     /// Request target.
     pub path: String,
     /// JSON body, if any.
@@ -159,7 +159,9 @@ impl Tally {
 
 async fn send(conn: &mut HttpConn, job: &Job) -> (Outcome, u64) {
     let t0 = Instant::now();
-    let r = conn.request(job.method, &job.path, None, job.body.as_deref()).await;
+    let r = conn
+        .request(job.method.clone(), &job.path, None, job.body.as_deref())
+        .await;
     let took = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX);
     match r {
         Ok(resp) => (Outcome::Status(resp.status), took),

@@ -23,6 +23,7 @@ use crate::frame::{encode_frame, OP_TEXT};
 use crate::handshake::{self, ConnectOpts};
 use crate::http::{HttpBase, HttpConn};
 use crate::target::{room_id, Target, TargetKind};
+use hyper::Method;
 
 /// Sends one message to every subscriber of a room.
 pub trait Publisher: Send {
@@ -152,7 +153,7 @@ impl Publisher for HttpPublisher {
         Box::pin(async move {
             let answer = self
                 .conn
-                .request("POST", &format!("/pub?room={room}"), None, Some(body))
+                .request(Method::POST, &format!("/pub?room={room}"), None, Some(body))
                 .await?;
             if !answer.is_success() {
                 bail!("publish refused: HTTP {} {}", answer.status, answer.snippet());
@@ -317,31 +318,38 @@ impl AmqpPublisher {
             .copied()
             .unwrap_or(0)
             + 1;
-        let envelope = Envelope::new(
-            "tm-bench",
-            MessageCreated {
-                room_id: id,
-                message: Message {
-                    id: NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed),
-                    seq,
-                    room: room.to_string(),
-                    nickname: "bench".into(),
-                    color: "#336699".into(),
-                    body,
-                    tokens: vec![],
-                    kind: MessageKind::Post,
-                    source_url: None,
-                    created_at: time::OffsetDateTime::now_utc(),
-                    client_id: None,
-                },
-            },
-        );
+        let id_in_process = NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed);
+        let envelope = message_created(id, room, id_in_process, seq, body);
         self.connect().await?.publish(&envelope).await?;
         if let Ok(mut seqs) = last_seqs().lock() {
             seqs.insert(id, seq);
         }
         Ok(())
     }
+}
+
+/// A `message.created` envelope as tm-cms's relay publishes it (the gateway's only intake).
+#[must_use]
+pub fn message_created(room_id: RoomId, room: &str, id: u64, seq: Seq, body: String) -> Envelope<MessageCreated> {
+    Envelope::new(
+        "tm-bench",
+        MessageCreated {
+            room_id,
+            message: Message {
+                id,
+                seq,
+                room: room.to_string(),
+                nickname: "bench".into(),
+                color: "#336699".into(),
+                body,
+                tokens: vec![],
+                kind: MessageKind::Post,
+                source_url: None,
+                created_at: time::OffsetDateTime::now_utc(),
+                client_id: None,
+            },
+        },
+    )
 }
 
 /// Connects a tm-bus [`Bus`], giving up after [`BROKER_PATIENCE`] with a clear error.
@@ -388,7 +396,7 @@ impl Publisher for AmqpPublisher {
 /// `GET /stats` of a peer: `{"conns", "rss"}` (for cross-checks; the sampler is authoritative).
 pub async fn peer_stats(target: &Target) -> anyhow::Result<serde_json::Value> {
     let mut conn = HttpConn::connect(&peer_base(target), PEER_HTTP_TIMEOUT).await?;
-    let answer = conn.request("GET", "/stats", None, None).await?;
+    let answer = conn.request(Method::GET, "/stats", None, None).await?;
     if !answer.is_success() {
         bail!("GET /stats: HTTP {}", answer.status);
     }

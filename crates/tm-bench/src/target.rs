@@ -33,15 +33,33 @@ impl TargetKind {
     }
 }
 
-/// Errors in a `--url`.
-#[derive(Debug, thiserror::Error)]
+/// Errors in a `--url` or `--cms-url`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum UrlError {
-    /// Not `ws://HOST:PORT/PATH`.
-    #[error("expected ws://127.0.0.1:PORT/PATH, got {0:?}")]
-    Shape(String),
+    /// Not the expected shape (`ws://HOST:PORT/PATH`, `http://HOST:PORT`).
+    #[error("expected {expected}, got {got:?}")]
+    Shape {
+        /// The shape asked for.
+        expected: &'static str,
+        /// What was given.
+        got: String,
+    },
     /// Not on the loopback network: this tool only ever sends to this machine.
     #[error("{0} is not a loopback address; tm-bench only targets 127.0.0.0/8 or ::1")]
     NotLoopback(SocketAddr),
+}
+
+/// The socket address of `host` (`127.0.0.1:PORT`, `[::1]:PORT`) from `url`: literal and on
+/// loopback, never a name to resolve.
+pub(crate) fn loopback_addr(url: &str, host: &str, expected: &'static str) -> Result<SocketAddr, UrlError> {
+    let addr: SocketAddr = host.parse().map_err(|_| UrlError::Shape {
+        expected,
+        got: url.into(),
+    })?;
+    if !addr.ip().is_loopback() {
+        return Err(UrlError::NotLoopback(addr));
+    }
+    Ok(addr)
 }
 
 /// Why a gateway subscriber cannot join.
@@ -157,15 +175,16 @@ pub struct Target {
 impl Target {
     /// Parses `ws://127.0.0.1:9002/ws`; refuses anything off loopback.
     pub fn parse(url: &str, kind: TargetKind, name: String) -> Result<Self, UrlError> {
-        let rest = url.strip_prefix("ws://").ok_or_else(|| UrlError::Shape(url.into()))?;
+        const EXPECTED: &str = "ws://127.0.0.1:PORT/PATH";
+        let rest = url.strip_prefix("ws://").ok_or_else(|| UrlError::Shape {
+            expected: EXPECTED,
+            got: url.into(),
+        })?;
         let (host, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
-        let addr: SocketAddr = host.parse().map_err(|_| UrlError::Shape(url.into()))?;
-        if !addr.ip().is_loopback() {
-            return Err(UrlError::NotLoopback(addr));
-        }
+        let addr = loopback_addr(url, host, EXPECTED)?;
         Ok(Self {
             kind,
             name,

@@ -6,20 +6,29 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use futures_util::{SinkExt as _, StreamExt as _};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use tm_bench::conn::{Fleet, FleetOpts, ProbeGroup, Role};
-use tm_bench::frame::{encode_frame, Event, FrameReader, OP_PING, OP_TEXT};
-use tm_bench::handshake::head_end;
 use tm_bench::publisher::{HttpPublisher, Publisher, WsPublisher};
 use tm_bench::target::{Target, TargetKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::Role as WsRole;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
-type Rooms = Arc<Mutex<HashMap<String, Vec<mpsc::UnboundedSender<Vec<u8>>>>>>;
+type Rooms = Arc<Mutex<HashMap<String, Vec<mpsc::UnboundedSender<Message>>>>>;
 
 #[derive(Default)]
 struct Server {
@@ -28,109 +37,85 @@ struct Server {
 }
 
 fn fanout(rooms: &Rooms, room: &str, body: &[u8]) {
-    let mut f = Vec::new();
-    encode_frame(&mut f, OP_TEXT, body, None);
+    let text = Message::text(String::from_utf8(body.to_vec()).unwrap());
     if let Some(subs) = rooms.lock().unwrap().get_mut(room) {
-        subs.retain(|tx| tx.send(f.clone()).is_ok());
+        subs.retain(|tx| tx.send(text.clone()).is_ok());
     }
 }
 
 async fn serve(listener: TcpListener, srv: Arc<Server>) {
     loop {
         let Ok((s, _)) = listener.accept().await else { return };
-        tokio::spawn(handle(s, srv.clone()));
+        let srv = srv.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| handle(req, srv.clone()));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(s), service)
+                .with_upgrades()
+                .await;
+        });
     }
 }
 
-async fn handle(mut s: TcpStream, srv: Arc<Server>) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let end = loop {
-            if let Some(e) = head_end(&buf) {
-                break e;
+async fn handle(req: Request<Incoming>, srv: Arc<Server>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let room = req
+        .uri()
+        .query()
+        .and_then(|q| q.strip_prefix("room="))
+        .unwrap_or("r")
+        .to_string();
+    let path = req.uri().path().to_string();
+    if req.method() == Method::POST && path == "/pub" {
+        let body = req.into_body().collect().await.unwrap().to_bytes();
+        fanout(&srv.rooms, &room, &body);
+        return Ok(Response::new(Full::from("ok")));
+    }
+    if path == "/stats" {
+        let n: usize = srv.rooms.lock().unwrap().values().map(Vec::len).sum();
+        return Ok(Response::new(Full::from(format!("{{\"conns\":{n},\"rss\":0}}"))));
+    }
+    let accept = derive_accept_key(req.headers()[SEC_WEBSOCKET_KEY].as_bytes());
+    tokio::spawn(async move {
+        let upgraded = hyper::upgrade::on(req).await.unwrap();
+        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), WsRole::Server, None).await;
+        websocket(ws, room, path == "/pubws", &srv).await;
+    });
+    Ok(Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(UPGRADE, "websocket")
+        .header(CONNECTION, "Upgrade")
+        .header(SEC_WEBSOCKET_ACCEPT, accept)
+        .body(Full::default())
+        .unwrap())
+}
+
+async fn websocket(
+    ws: WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>,
+    room: String,
+    publisher: bool,
+    srv: &Server,
+) {
+    let (mut wr, mut rd) = ws.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+    if !publisher {
+        // Every subscriber gets a ping first; the pong is counted below.
+        tx.send(Message::Ping(Bytes::from_static(b"hi"))).unwrap();
+        srv.rooms.lock().unwrap().entry(room.clone()).or_default().push(tx);
+    }
+    tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            if wr.send(m).await.is_err() {
+                return;
             }
-            match s.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).to_string();
-        let line = head.lines().next().unwrap_or_default().to_string();
-        let target = line.split(' ').nth(1).unwrap_or("/").to_string();
-        let room = target.split("room=").nth(1).unwrap_or("r").to_string();
-        buf.drain(..end);
-        if line.starts_with("POST /pub") {
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap();
-            while buf.len() < len {
-                let n = s.read(&mut chunk).await.unwrap();
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let body: Vec<u8> = buf.drain(..len).collect();
-            fanout(&srv.rooms, &room, &body);
-            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                .await
-                .unwrap();
-            continue;
         }
-        if line.starts_with("GET /stats") {
-            let n: usize = srv.rooms.lock().unwrap().values().map(Vec::len).sum();
-            let body = format!("{{\"conns\":{n},\"rss\":0}}");
-            let resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-            s.write_all(resp.as_bytes()).await.unwrap();
-            return;
-        }
-        s.write_all(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-            .await
-            .unwrap();
-        let (mut rd, mut wr) = s.into_split();
-        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-        let publisher = target.starts_with("/pubws");
-        if !publisher {
-            // Every subscriber gets a ping first; the pong is counted below.
-            let mut ping = Vec::new();
-            encode_frame(&mut ping, OP_PING, b"hi", None);
-            tx.send(ping).unwrap();
-            srv.rooms.lock().unwrap().entry(room.clone()).or_default().push(tx);
-        }
-        tokio::spawn(async move {
-            while let Some(f) = rx.recv().await {
-                if wr.write_all(&f).await.is_err() {
-                    return;
-                }
-            }
-        });
-        let mut reader = FrameReader::new(true, 1 << 20);
-        let mut pending = std::mem::take(&mut buf);
-        loop {
-            let mut msgs = Vec::new();
-            let mut pong = false;
-            reader
-                .feed(&pending, &mut |e| match e {
-                    Event::Message { payload, .. } => msgs.push(payload.to_vec()),
-                    Event::Pong => pong = true,
-                    _ => {}
-                })
-                .unwrap();
-            if pong {
+    });
+    while let Some(Ok(m)) = rd.next().await {
+        match m {
+            Message::Pong(_) => {
                 srv.pongs.fetch_add(1, Ordering::Relaxed);
             }
-            if publisher {
-                for m in msgs {
-                    fanout(&srv.rooms, &room, &m);
-                }
-            }
-            match rd.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => pending = chunk[..n].to_vec(),
-            }
+            Message::Text(t) if publisher => fanout(&srv.rooms, &room, t.as_bytes()),
+            _ => {}
         }
     }
 }
@@ -240,12 +225,16 @@ async fn refuses_non_101() {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move {
-        let (mut s, _) = l.accept().await.unwrap();
-        let mut b = [0u8; 1024];
-        let _ = s.read(&mut b).await;
-        s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-            .await
-            .unwrap();
+        let (s, _) = l.accept().await.unwrap();
+        let not_found = hyper::service::service_fn(|_req| async {
+            let answer = Response::builder()
+                .status(StatusCode::NOT_FOUND)
+                .body(Full::<Bytes>::default());
+            Ok::<_, Infallible>(answer.unwrap())
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(s), not_found)
+            .await;
     });
     let opts = tm_bench::handshake::ConnectOpts {
         src: None,

@@ -20,11 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tm_bus::{BusConfig, Exchange, QueueKind, SubscribeSpec, SubscriptionEvent};
-use tm_core::event::{Envelope, Message, MessageCreated, MessageKind};
 
 use super::{emit_plain, secs};
 use crate::hist::LatencyHist;
-use crate::publisher::{connect_bus, make_body};
+use crate::publisher::{connect_bus, make_body, message_created};
 use crate::sampler::ProcSampler;
 
 /// Baseline flags.
@@ -79,26 +78,8 @@ pub fn routing_key(room_id: u64) -> String {
 }
 
 fn envelope_json(room_id: u64, body: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let env = Envelope::new(
-        "tm-bench",
-        MessageCreated {
-            room_id,
-            message: Message {
-                id: 1,
-                seq: 1,
-                room: format!("b-{room_id}"),
-                nickname: "bench".into(),
-                color: "#336699".into(),
-                body: String::from_utf8(body.to_vec())?,
-                tokens: vec![],
-                kind: MessageKind::Post,
-                source_url: None,
-                created_at: time::OffsetDateTime::now_utc(),
-                client_id: None,
-            },
-        },
-    );
-    Ok(env.to_json()?)
+    let body = String::from_utf8(body.to_vec())?;
+    Ok(message_created(room_id, &format!("b-{room_id}"), 1, 1, body).to_json()?)
 }
 
 /// Runs the baseline.

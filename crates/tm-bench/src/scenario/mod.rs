@@ -136,17 +136,7 @@ impl Ctx {
                 None => {}
             }
         }
-        let server = match common.pid {
-            Some(pid) => {
-                let s = ProcSampler::new(pid);
-                s.sample().with_context(|| format!("cannot read /proc/{pid}"))?;
-                Some(s)
-            }
-            None => {
-                tracing::warn!("no --pid: RSS and CPU metrics are left out");
-                None
-            }
-        };
+        let server = sampler_for(common.pid, "the server (--pid)")?;
         Ok(Self {
             common,
             target,
@@ -221,20 +211,16 @@ impl Ctx {
         };
         info.insert("publish".into(), publish.into());
         info.insert("url".into(), self.common.url.clone().into());
-        let r = Record {
-            v: VERSION,
-            run: self.common.run_id.clone(),
-            scenario: scenario.into(),
-            case: case.into(),
-            target: self.target.name.clone(),
-            kind: self.target.kind.as_str().into(),
-            rep: self.common.rep,
-            ts_ms: crate::wall_ns() / 1_000_000,
+        emit_plain(
+            &self.common.run_id,
+            self.common.rep,
+            scenario,
+            case,
+            &self.target.name,
+            self.target.kind.as_str(),
             metrics,
             info,
-        };
-        tracing::info!(scenario, case, target = %r.target, "result");
-        emit(&r)
+        )
     }
 }
 
@@ -379,6 +365,16 @@ pub fn put_fleet(m: &mut BTreeMap<String, f64>, fleet: &Fleet) {
     );
 }
 
+/// Deliveries ÷ expected deliveries (0 when none were expected).
+#[must_use]
+pub fn delivered_ratio(got: u64, expected: u64) -> f64 {
+    if expected == 0 {
+        0.0
+    } else {
+        got as f64 / expected as f64
+    }
+}
+
 /// Adds publisher loop stats to `m`.
 pub fn put_loop(m: &mut BTreeMap<String, f64>, st: &LoopStats) {
     m.insert("msgs_sent".into(), st.sent as f64);
@@ -448,7 +444,7 @@ pub fn sampler_for(pid: Option<u32>, what: &str) -> anyhow::Result<Option<ProcSa
             Ok(Some(s))
         }
         None => {
-            tracing::warn!("no pid for {what}: its CPU metrics are left out");
+            tracing::warn!("no pid for {what}: its metrics are left out");
             Ok(None)
         }
     }

@@ -85,14 +85,7 @@ pub async fn measure(args: Args) -> anyhow::Result<Vec<BTreeMap<String, f64>>> {
             m.insert("conns_failed".into(), failed as f64);
             m.insert("deliveries".into(), got as f64);
             m.insert("expected_deliveries".into(), expected as f64);
-            m.insert(
-                "delivered_ratio".into(),
-                if expected == 0 {
-                    0.0
-                } else {
-                    got as f64 / expected as f64
-                },
-            );
+            m.insert("delivered_ratio".into(), super::delivered_ratio(got, expected));
             put_cpu(&mut m, cpu0, cpu1, wall, got);
             put_gen_cpu(&mut m, me0, &ctx.me, wall);
             put_latency(&mut m, &first, &last)?;

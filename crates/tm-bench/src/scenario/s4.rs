@@ -103,14 +103,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     m.insert("conns_failed".into(), failed as f64);
     m.insert("deliveries".into(), got as f64);
     m.insert("expected_deliveries".into(), expected as f64);
-    m.insert(
-        "delivered_ratio".into(),
-        if expected == 0 {
-            0.0
-        } else {
-            got as f64 / expected as f64
-        },
-    );
+    m.insert("delivered_ratio".into(), super::delivered_ratio(got, expected));
     m.insert("deliveries_per_s".into(), got as f64 / wall.as_secs_f64().max(1e-9));
     put_cpu(&mut m, cpu0, ctx.sample(), wall, got);
     put_gen_cpu(&mut m, me0, &ctx.me, wall);

@@ -85,14 +85,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
         m.insert("deliveries".into(), got as f64);
         m.insert("bytes_per_slow_conn".into(), (st.sent as usize * args.size) as f64);
-        m.insert(
-            "delivered_ratio".into(),
-            if expected == 0 {
-                0.0
-            } else {
-                got as f64 / expected as f64
-            },
-        );
+        m.insert("delivered_ratio".into(), super::delivered_ratio(got, expected));
         m.insert(
             "healthy_closed_by_server".into(),
             (fleet.counters.closed_by_server.load(Ordering::Relaxed) - closed0) as f64,

@@ -203,7 +203,7 @@ async fn measure(
             pool.dispatch(Job {
                 room,
                 intended_ns: t,
-                method: "POST",
+                method: hyper::Method::POST,
                 path: paths[room].clone(),
                 body: Some(post_body(&make_body(t, args.size))?),
             })
@@ -228,11 +228,7 @@ async fn measure(
         m.insert("conns_failed".into(), conns_failed as f64);
         m.insert("deliveries".into(), got as f64);
         m.insert("expected_deliveries".into(), expected as f64);
-        let ratio = if expected == 0 {
-            0.0
-        } else {
-            got as f64 / expected as f64
-        };
+        let ratio = super::delivered_ratio(got, expected);
         m.insert("delivered_ratio".into(), ratio);
         m.insert("deliveries_per_s".into(), got as f64 / wall.as_secs_f64().max(1e-9));
         put_cpu(&mut m, gw0, gw1, wall, got);

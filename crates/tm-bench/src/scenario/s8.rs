@@ -115,14 +115,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     Case::Page => Job {
                         room,
                         intended_ns: 0,
-                        method: "GET",
+                        method: hyper::Method::GET,
                         path: page_path(&s[room]),
                         body: None,
                     },
                     Case::Post => Job {
                         room,
                         intended_ns: 0,
-                        method: "POST",
+                        method: hyper::Method::POST,
                         path: messages_path(&s[room]),
                         body: post_body(&make_body(crate::wall_ns(), size)).ok(),
                     },

@@ -1,84 +1,74 @@
-//! Just enough HTTP/1.1 for the fake: persistent connections, requests with a body by
-//! content-length, JSON answers with the headers the real API sends.
+//! The fake's HTTP/1.1 on hyper (`hyper::server::conn::http1`): persistent connections, JSON
+//! answers with the headers the real API sends, streaming bodies sent chunked.
 
 // A test double: when it cannot do its job it panics, which fails the test that uses it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::future::Future;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// A body as the fake sends it: whole (JSON) or streamed; an error cuts the connection.
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+/// What the rules endpoints need of a request.
 pub struct Request {
     pub method: String,
+    /// Path and query, as sent.
     pub target: String,
-    pub auth: Option<String>,
     pub body: Vec<u8>,
 }
 
-pub async fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break pos + 4;
-        }
-        let n = conn.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let (method, target) = (first.next()?.to_owned(), first.next()?.to_owned());
-    let mut auth = None;
-    let mut length = 0usize;
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "authorization" => auth = Some(value.trim().to_owned()),
-                "content-length" => length = value.trim().parse().unwrap_or(0),
-                _ => {}
-            }
-        }
-    }
-    while buf.len() < head_end + length {
-        let n = conn.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = buf[head_end..head_end + length].to_vec();
-    buf.drain(..head_end + length);
-    Some(Request {
-        method,
-        target,
-        auth,
-        body,
-    })
+/// Serves `conn` until the client goes away; `answer` handles each request. An `Err` answer
+/// closes the connection without a byte of response (a TCP-level failure for the client).
+pub async fn serve<F, A>(conn: TcpStream, answer: F)
+where
+    F: Fn(hyper::Request<Incoming>) -> A + Send + 'static,
+    A: Future<Output = std::io::Result<Response<Body>>> + Send + 'static,
+{
+    let service = hyper::service::service_fn(answer);
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(conn), service)
+        .await;
 }
 
-pub async fn respond_json(conn: &mut TcpStream, status: u16, body: &Value) -> std::io::Result<()> {
-    let body = body.to_string();
-    let reason = match status {
-        200 => "OK",
-        201 => "Created",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        503 => "Service Unavailable",
-        _ => "Error",
-    };
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
-        body.len()
+/// Reads the whole request for the rules endpoints.
+pub async fn read_request(req: hyper::Request<Incoming>) -> Option<Request> {
+    let method = req.method().to_string();
+    let target = req.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
+    let body = req.into_body().collect().await.ok()?.to_bytes().to_vec();
+    Some(Request { method, target, body })
+}
+
+/// A response with the real API's JSON content type.
+pub fn with_json_type(status: u16, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
     );
+    response
+}
+
+pub fn respond_json(status: u16, body: &Value) -> Response<Body> {
+    let whole = Full::new(Bytes::from(body.to_string())).map_err(|never| match never {});
+    let mut response = with_json_type(status, whole.boxed());
     if status == 429 {
-        head.push_str("x-rate-limit-limit: 50\r\nx-rate-limit-remaining: 0\r\nx-rate-limit-reset: 1795403700\r\n");
+        let headers = response.headers_mut();
+        headers.insert("x-rate-limit-limit", HeaderValue::from_static("50"));
+        headers.insert("x-rate-limit-remaining", HeaderValue::from_static("0"));
+        headers.insert("x-rate-limit-reset", HeaderValue::from_static("1795403700"));
     }
-    conn.write_all(format!("{head}\r\n{body}").as_bytes()).await
+    response
 }
 
 pub fn problem(status: u16) -> Value {

@@ -15,14 +15,18 @@ use std::time::Duration;
 mod http;
 mod rules;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION};
+use hyper::{Method, Response};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use self::http::{problem, read_request, respond_json};
-use self::rules::rules_endpoint;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
+
+use self::http::{problem, read_request, respond_json, serve, with_json_type, Body};
+use self::rules::rules_endpoint;
 
 pub const TOKEN: &str = "test-bearer-token";
 
@@ -101,7 +105,8 @@ impl FakeTwitter {
         let s = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                tokio::spawn(serve_connection(conn, s.clone()));
+                let s = s.clone();
+                tokio::spawn(serve(conn, move |req| answer(req, s.clone())));
             }
         });
         FakeTwitter { addr, shared, task }
@@ -211,98 +216,103 @@ fn contains_hashtag(value: &str, tag: &str) -> bool {
         .any(|(i, _)| !value[i + needle.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
 }
 
-async fn serve_connection(mut conn: TcpStream, shared: Arc<Shared>) {
-    let mut buf = Vec::new();
-    while let Some(req) = read_request(&mut conn, &mut buf).await {
-        if req.auth.as_deref() != Some(&format!("Bearer {TOKEN}")) {
-            if respond_json(&mut conn, 401, &problem(401)).await.is_err() {
-                return;
-            }
-            continue;
+async fn answer(req: hyper::Request<Incoming>, shared: Arc<Shared>) -> std::io::Result<Response<Body>> {
+    let authorized =
+        req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(format!("Bearer {TOKEN}").as_str());
+    if !authorized {
+        return Ok(respond_json(401, &problem(401)));
+    }
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/2/tweets/search/stream") => {
+            let target = req.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
+            stream(&shared, &target).await
         }
-        let path = req.target.split('?').next().unwrap_or("").to_owned();
-        match (req.method.as_str(), path.as_str()) {
-            ("GET", "/2/tweets/search/stream") => {
-                stream(conn, &shared, &req.target).await;
-                return;
-            }
-            (_, "/2/tweets/search/stream/rules") => {
-                let (status, body) = rules_endpoint(&shared, &req);
-                if respond_json(&mut conn, status, &body).await.is_err() {
-                    return;
-                }
-            }
-            _ => {
-                let body = json!({"title": "Not Found Error", "type": "about:blank"});
-                if respond_json(&mut conn, 404, &body).await.is_err() {
-                    return;
-                }
-            }
+        (_, "/2/tweets/search/stream/rules") => {
+            let Some(req) = read_request(req).await else {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            };
+            let (status, body) = rules_endpoint(&shared, &req);
+            Ok(respond_json(status, &body))
         }
+        _ => Ok(respond_json(
+            404,
+            &json!({"title": "Not Found Error", "type": "about:blank"}),
+        )),
     }
 }
 
-async fn stream(mut conn: TcpStream, shared: &Shared, target: &str) {
+/// A 200 whose body is `lines`, chunked; the connection closes after it, as X's does.
+fn streaming(
+    lines: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + Sync + 'static,
+) -> Response<Body> {
+    let body = StreamBody::new(futures_util::StreamExt::map(lines, |line| line.map(Frame::data)));
+    let mut response = with_json_type(200, body.boxed());
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+async fn stream(shared: &Arc<Shared>, target: &str) -> std::io::Result<Response<Body>> {
     let answer = {
         let mut st = shared.state.lock().unwrap();
         st.stream_attempts += 1;
         st.stream_queries.push(target.to_owned());
         st.script.pop_front().unwrap_or(Answer::Live)
     };
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
     match answer {
-        Answer::Status(code) => {
-            let _ = respond_json(&mut conn, code, &problem(code)).await;
-        }
-        Answer::Drop => {}
-        Answer::Silent => {
-            let mut sink = [0u8; 256];
-            while matches!(conn.read(&mut sink).await, Ok(n) if n > 0) {}
-        }
-        Answer::Stall => {
-            if conn.write_all(head.as_bytes()).await.is_ok() {
-                // Say nothing until the client hangs up.
-                let mut sink = [0u8; 256];
-                while matches!(conn.read(&mut sink).await, Ok(n) if n > 0) {}
-            }
-        }
+        Answer::Status(code) => Ok(respond_json(code, &problem(code))),
+        Answer::Drop => Err(std::io::ErrorKind::ConnectionAborted.into()),
+        // Never answer; hyper drops this when the client hangs up.
+        Answer::Silent => std::future::pending().await,
+        // Headers, then nothing until the client hangs up.
+        Answer::Stall => Ok(streaming(futures_util::stream::pending())),
         Answer::Live => {
-            let mut rx = shared.push.subscribe();
-            if conn.write_all(head.as_bytes()).await.is_err() {
-                return;
-            }
             shared.state.lock().unwrap().live_streams += 1;
-            live(&mut conn, &mut rx, shared.keep_alive).await;
-            shared.state.lock().unwrap().live_streams -= 1;
+            let live = Live {
+                rx: shared.push.subscribe(),
+                tick: tokio::time::interval(shared.keep_alive),
+                ended: false,
+                shared: shared.clone(),
+            };
+            Ok(streaming(futures_util::stream::unfold(live, Live::next_line)))
         }
     }
 }
 
-async fn live(conn: &mut TcpStream, rx: &mut broadcast::Receiver<Push>, keep_alive: Duration) {
-    let mut tick = tokio::time::interval(keep_alive);
-    loop {
-        let (line, end) = tokio::select! {
-            _ = tick.tick() => (Some(String::new()), false),
-            push = rx.recv() => match push {
-                Ok(Push::Line(l)) => (Some(l), false),
-                Ok(Push::EndAfter(l)) => (l, true),
-                Err(_) => return,
+/// One live stream: keep-alives and pushed lines. Counted in `live_streams` until hyper drops
+/// it (the stream ended or the client went away).
+struct Live {
+    rx: broadcast::Receiver<Push>,
+    tick: tokio::time::Interval,
+    ended: bool,
+    shared: Arc<Shared>,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.shared.state.lock().unwrap().live_streams -= 1;
+    }
+}
+
+impl Live {
+    async fn next_line(mut self) -> Option<(std::io::Result<Bytes>, Self)> {
+        if self.ended {
+            return None;
+        }
+        let line = tokio::select! {
+            _ = self.tick.tick() => String::new(),
+            push = self.rx.recv() => match push {
+                Ok(Push::Line(l)) => l,
+                Ok(Push::EndAfter(Some(l))) => {
+                    self.ended = true;
+                    l
+                }
+                Ok(Push::EndAfter(None)) => return None,
+                // Fell behind the pushes: cut the connection rather than skip lines.
+                Err(_) => return Some((Err(std::io::ErrorKind::ConnectionAborted.into()), self)),
             },
         };
-        if let Some(line) = line {
-            let payload = format!("{line}\r\n");
-            if conn
-                .write_all(format!("{:x}\r\n{payload}\r\n", payload.len()).as_bytes())
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-        if end {
-            let _ = conn.write_all(b"0\r\n\r\n").await;
-            let _ = conn.shutdown().await;
-            return;
-        }
+        Some((Ok(Bytes::from(format!("{line}\r\n"))), self))
     }
 }
