@@ -88,7 +88,7 @@ async fn a_room_follows_a_bluesky_hashtag_through_a_dropped_connection_and_an_up
     wait_in_browser(
         &browser.client,
         "the live connection",
-        "return document.querySelector('[data-connection]').dataset.kind === 'live'",
+        "return document.querySelector('[data-connection]')?.dataset.kind === 'live'",
     )
     .await;
 

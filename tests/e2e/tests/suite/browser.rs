@@ -27,7 +27,7 @@ async fn wait_live(client: &Client) {
     wait_for(
         client,
         "live connection",
-        "return document.querySelector('[data-connection]').dataset.kind === 'live'",
+        "return document.querySelector('[data-connection]')?.dataset.kind === 'live'",
     )
     .await;
 }

@@ -39,7 +39,7 @@ async fn make_run_serves_a_room_two_tabs_can_chat_in_and_stops_on_ctrl_c() {
         .unwrap();
     second.client.goto(&format!("{url}/r/first-visit")).await.unwrap();
     for tab in [&first, &second] {
-        wait_js(tab, "return location.pathname === '/r/first-visit' && document.querySelector('[data-connection]').dataset.kind === 'live'").await;
+        wait_js(tab, "return location.pathname === '/r/first-visit' && document.querySelector('[data-connection]')?.dataset.kind === 'live'").await;
     }
     let form = second.client.find(Locator::Css("form[data-post-form]")).await.unwrap();
     form.find(Locator::Css("input[name=nickname]"))
