@@ -347,6 +347,9 @@ pub fn message_created(room_id: RoomId, room: &str, id: u64, seq: Seq, body: Str
                 source_url: None,
                 created_at: time::OffsetDateTime::now_utc(),
                 client_id: None,
+                votes: 0,
+                answered: false,
+                pinned: false,
             },
         },
     )

@@ -22,6 +22,7 @@ pub struct Settings {
     pub passwords: PasswordSettings,
     pub posting: PostingSettings,
     pub relay: RelaySettings,
+    pub qa: QaSettings,
     pub admin: AdminSettings,
     pub log: LogSettings,
 }
@@ -98,6 +99,14 @@ pub struct PostingSettings {
 pub struct RelaySettings {
     pub poll_interval_ms: u64,
     pub batch_size: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QaSettings {
+    /// How often vote counts are announced: each message or poll gets at most one
+    /// `message.updated` / `poll.updated` per interval.
+    pub update_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

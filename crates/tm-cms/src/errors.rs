@@ -16,7 +16,9 @@ use crate::engine::access::AccessError;
 use crate::engine::db::DbError;
 use crate::engine::join::JoinError;
 use crate::engine::moderation::ModerationError;
+use crate::engine::polls::PollError;
 use crate::engine::posting::PostError;
+use crate::engine::questions::QuestionError;
 use crate::engine::rooms::RoomError;
 
 /// What the API needs to know about an error.
@@ -103,7 +105,9 @@ impl ApiErrorCode for AccessError {
     fn status(&self) -> StatusCode {
         match self {
             AccessError::NotFound => StatusCode::NOT_FOUND,
-            AccessError::PasswordRequired | AccessError::InvalidToken => StatusCode::UNAUTHORIZED,
+            AccessError::PasswordRequired | AccessError::InvalidToken | AccessError::TokenRequired => {
+                StatusCode::UNAUTHORIZED
+            }
             AccessError::NotMember => StatusCode::FORBIDDEN,
             AccessError::Db(e) => db_status(e).0,
         }
@@ -114,6 +118,7 @@ impl ApiErrorCode for AccessError {
             AccessError::PasswordRequired => "password_required",
             AccessError::NotMember => "not_member",
             AccessError::InvalidToken => "invalid_token",
+            AccessError::TokenRequired => "token_required",
             AccessError::Db(e) => db_status(e).1,
         }
     }
@@ -258,3 +263,56 @@ impl ApiErrorCode for RoomError {
 }
 
 api_error!(RoomError);
+
+impl ApiErrorCode for QuestionError {
+    fn status(&self) -> StatusCode {
+        match self {
+            QuestionError::Access(e) => e.status(),
+            QuestionError::MessageNotFound => StatusCode::NOT_FOUND,
+            QuestionError::NotOwner => StatusCode::FORBIDDEN,
+            QuestionError::Closed => StatusCode::GONE,
+            QuestionError::Db(e) => db_status(e).0,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            QuestionError::Access(e) => e.code(),
+            QuestionError::MessageNotFound => "message_not_found",
+            QuestionError::NotOwner => "not_owner",
+            QuestionError::Closed => "room_closed",
+            QuestionError::Db(e) => db_status(e).1,
+        }
+    }
+}
+
+api_error!(QuestionError);
+
+impl ApiErrorCode for PollError {
+    fn status(&self) -> StatusCode {
+        match self {
+            PollError::Access(e) => e.status(),
+            PollError::PollNotFound => StatusCode::NOT_FOUND,
+            PollError::NotOwner => StatusCode::FORBIDDEN,
+            PollError::RoomClosed | PollError::PollClosed => StatusCode::GONE,
+            PollError::Invalid(_) | PollError::SingleChoice | PollError::UnknownOption => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            PollError::Db(e) => db_status(e).0,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            PollError::Access(e) => e.code(),
+            PollError::PollNotFound => "poll_not_found",
+            PollError::NotOwner => "not_owner",
+            PollError::RoomClosed => "room_closed",
+            PollError::PollClosed => "poll_closed",
+            PollError::Invalid(_) => "invalid_poll",
+            PollError::SingleChoice => "single_choice",
+            PollError::UnknownOption => "unknown_option",
+            PollError::Db(e) => db_status(e).1,
+        }
+    }
+}
+
+api_error!(PollError);

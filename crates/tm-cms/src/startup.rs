@@ -86,6 +86,11 @@ impl Application {
             sweep_every,
             stop_workers.clone(),
         )));
+        workers.push(tokio::spawn(crate::workers::updates::run(
+            engine.clone(),
+            Duration::from_millis(settings.qa.update_interval_ms.max(50)),
+            stop_workers.clone(),
+        )));
 
         let bind = settings.http.bind.clone();
         let listen_error = |source| StartupError::Listen {

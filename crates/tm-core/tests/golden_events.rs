@@ -62,6 +62,9 @@ fn sample_message(seq: u64) -> Message {
         source_url: None,
         created_at: datetime!(2026-11-23 09:14:59.123456 UTC),
         client_id: Some(Uuid::parse_str("5f2b8a64-3c1d-4e7f-9a0b-1c2d3e4f5a6b").unwrap()),
+        votes: 0,
+        answered: false,
+        pinned: false,
     }
 }
 
@@ -71,6 +74,81 @@ fn message_created() {
         room_id: 42,
         message: sample_message(7),
     });
+}
+
+#[test]
+fn message_updated() {
+    let mut message = sample_message(7);
+    message.votes = 12;
+    message.answered = true;
+    message.pinned = true;
+    check(MessageUpdated { room_id: 42, message });
+}
+
+fn sample_poll(state: PollState) -> Poll {
+    Poll {
+        id: 9,
+        question: "Which topic next?".into(),
+        options: vec![
+            PollOption {
+                id: 31,
+                text: "Optics".into(),
+                votes: 12,
+            },
+            PollOption {
+                id: 32,
+                text: "Waves".into(),
+                votes: 7,
+            },
+        ],
+        multiple: false,
+        state,
+        voters: 19,
+        created_at: datetime!(2026-11-23 09:20:00 UTC),
+    }
+}
+
+#[test]
+fn poll_opened() {
+    check(PollOpened(PollEvent {
+        room_id: 42,
+        seq: 10,
+        poll: sample_poll(PollState::Open),
+    }));
+}
+
+#[test]
+fn poll_updated() {
+    check(PollUpdated(PollEvent {
+        room_id: 42,
+        seq: 11,
+        poll: sample_poll(PollState::Open),
+    }));
+}
+
+#[test]
+fn poll_closed() {
+    check(PollClosed(PollEvent {
+        room_id: 42,
+        seq: 12,
+        poll: sample_poll(PollState::Closed),
+    }));
+}
+
+/// Messages logged before Q&A existed have no `votes`, `answered` or `pinned`: they still decode,
+/// as a message nobody voted on.
+#[test]
+fn a_message_created_before_qa_decodes_without_votes() {
+    let golden = std::fs::read_to_string(fixture_path(MessageCreated::TYPE)).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&golden).unwrap();
+    let payload = value["payload"].as_object_mut().unwrap();
+    for field in ["votes", "answered", "pinned"] {
+        assert!(payload.remove(field).is_some(), "the golden file carries {field}");
+    }
+    let raw = RawEnvelope::from_slice(value.to_string().as_bytes()).unwrap();
+    let decoded: Envelope<MessageCreated> = raw.decode().unwrap();
+    assert_eq!(decoded.payload.message.votes, 0);
+    assert!(!decoded.payload.message.answered && !decoded.payload.message.pinned);
 }
 
 #[test]
@@ -315,5 +393,5 @@ fn docs_events_md_shows_every_golden_file() {
         );
         count += 1;
     }
-    assert_eq!(count, 14, "every event and command has a golden file");
+    assert_eq!(count, 18, "every event and command has a golden file");
 }

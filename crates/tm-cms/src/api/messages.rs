@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::request::{bearer, client_ip, participant_id};
 use super::schemas::{self, InvalidJson, InvalidQuery, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
-use crate::engine::messages::Page;
+use crate::engine::messages::{MessagePage, Page};
 use crate::engine::moderation::ModerationError;
 use crate::engine::posting::{NewPost, RoomRef};
 use crate::engine::Engine;
@@ -27,9 +27,9 @@ pub struct PostMessage {
     pub client_id: Option<Uuid>,
 }
 
-#[utoipa::path(get, path = "/api/v1/rooms/{slug}/messages", params(("slug" = String, Path, description = "the room's name (its slug)"), schemas::Page),
+#[utoipa::path(get, path = "/api/v1/rooms/{slug}/messages", params(("slug" = String, Path, description = "the room's name (its slug)"), schemas::MessagePage),
     responses(
-        (status = 200, description = "visible messages with `seq > after`, in seq order", body = schemas::MessageList),
+        (status = 200, description = "visible messages with `seq > after`, in seq order (`order=votes`: most votes first)", body = schemas::MessageList),
         (status = 400, response = InvalidQuery),
         (status = 401, description = "`password_required`: a password room, and no join token of it or owner token as bearer", body = ErrorBody),
         (status = 403, description = "`not_member`: a join token of another room", body = ErrorBody),
@@ -42,7 +42,7 @@ pub async fn list(
     engine: web::Data<Engine>,
     req: HttpRequest,
     slug: web::Path<String>,
-    page: web::Query<Page>,
+    page: web::Query<MessagePage>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let room = engine.access().readable_room(&slug, bearer(&req).as_deref()).await?;
     Ok(HttpResponse::Ok().json(engine.messages().list_in(&room, &page).await?))

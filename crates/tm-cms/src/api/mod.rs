@@ -7,6 +7,8 @@ pub mod join;
 pub mod messages;
 pub mod moderation;
 pub mod openapi;
+pub mod polls;
+pub mod questions;
 pub mod request;
 pub mod rooms;
 pub mod schemas;
@@ -35,6 +37,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/rooms/{slug}/messages"),
     ("POST", "/api/v1/rooms/{slug}/messages"),
     ("DELETE", "/api/v1/rooms/{slug}/messages/{id}"),
+    ("PATCH", "/api/v1/rooms/{slug}/messages/{id}"),
+    ("POST", "/api/v1/rooms/{slug}/messages/{id}/vote"),
+    ("DELETE", "/api/v1/rooms/{slug}/messages/{id}/vote"),
+    ("GET", "/api/v1/rooms/{slug}/polls"),
+    ("POST", "/api/v1/rooms/{slug}/polls"),
+    ("POST", "/api/v1/rooms/{slug}/polls/{id}/votes"),
+    ("POST", "/api/v1/rooms/{slug}/polls/{id}/close"),
     ("POST", "/api/v1/rooms/{slug}/messages/{id}/approve"),
     ("POST", "/api/v1/rooms/{slug}/messages/{id}/reject"),
     ("GET", "/api/v1/rooms/{slug}/events"),
@@ -68,7 +77,23 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_json_bytes: usize) {
             .route(web::get().to(messages::list))
             .route(web::post().to(messages::post)),
     )
-    .service(resource("/api/v1/rooms/{slug}/messages/{id}").route(web::delete().to(messages::delete)))
+    .service(
+        resource("/api/v1/rooms/{slug}/messages/{id}")
+            .route(web::delete().to(messages::delete))
+            .route(web::patch().to(questions::mark)),
+    )
+    .service(
+        resource("/api/v1/rooms/{slug}/messages/{id}/vote")
+            .route(web::post().to(questions::vote))
+            .route(web::delete().to(questions::unvote)),
+    )
+    .service(
+        resource("/api/v1/rooms/{slug}/polls")
+            .route(web::get().to(polls::list))
+            .route(web::post().to(polls::open)),
+    )
+    .service(resource("/api/v1/rooms/{slug}/polls/{id}/votes").route(web::post().to(polls::vote)))
+    .service(resource("/api/v1/rooms/{slug}/polls/{id}/close").route(web::post().to(polls::close)))
     .service(resource("/api/v1/rooms/{slug}/messages/{id}/approve").route(web::post().to(moderation::approve)))
     .service(resource("/api/v1/rooms/{slug}/messages/{id}/reject").route(web::post().to(moderation::reject)))
     .service(resource("/api/v1/rooms/{slug}/events").route(web::get().to(messages::events)))

@@ -11,7 +11,7 @@
 
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tm_core::event::{CloseReason, Message, Moderation, RoomId, RoomState, Seq};
+use tm_core::event::{CloseReason, Message, Moderation, Poll, RoomId, RoomState, Seq};
 use utoipa::{IntoParams, ToResponse, ToSchema};
 
 use crate::errors::ErrorBody;
@@ -139,6 +139,28 @@ pub struct Page {
     pub limit: Option<u32>,
 }
 
+/// `?after=&limit=&order=` of `/messages`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MessagePage {
+    /// Only messages with a greater seq (default 0).
+    pub after: Option<u64>,
+    /// At most this many (default 100, max 1000).
+    pub limit: Option<u32>,
+    /// `seq` (default, oldest first) or `votes` (most votes first, ties oldest first).
+    #[param(inline)]
+    pub order: Option<Order>,
+}
+
+/// The order of `/messages`.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    Seq,
+    Votes,
+}
+
 /// A message with its moderation state.
 #[derive(ToSchema)]
 pub struct MessageView {
@@ -188,6 +210,53 @@ pub struct LoggedEvent {
 pub struct MuteRequest {
     #[schema(min_length = 1, max_length = 128)]
     pub participant_id: String,
+}
+
+/// The answer of the vote endpoints.
+#[derive(ToSchema)]
+pub struct VoteState {
+    pub id: u64,
+    pub votes: u32,
+    /// Whether the caller's vote is now counted.
+    pub voted: bool,
+}
+
+/// `PATCH /api/v1/rooms/{slug}/messages/{id}`: the owner's marks, each optional.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageMarks {
+    pub answered: Option<bool>,
+    /// Pinning one message unpins the room's previously pinned one.
+    pub pinned: Option<bool>,
+}
+
+/// `POST /api/v1/rooms/{slug}/polls`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPoll {
+    /// 1 to 500 characters, no control or invisible characters.
+    #[schema(min_length = 1, max_length = 500)]
+    pub question: String,
+    /// 2 to 10 different options, each 1 to 200 characters.
+    #[schema(min_items = 2, max_items = 10)]
+    pub options: Vec<String>,
+    /// Participants may choose several options (default false).
+    pub multiple: Option<bool>,
+}
+
+/// `POST /api/v1/rooms/{slug}/polls/{id}/votes`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ballot {
+    /// Option ids (one on a single-choice poll); voting again replaces the earlier choice.
+    #[schema(min_items = 1)]
+    pub options: Vec<u64>,
+}
+
+#[derive(ToSchema)]
+pub struct PollList {
+    /// Newest first.
+    pub polls: Vec<Poll>,
 }
 
 /// One audit log entry.

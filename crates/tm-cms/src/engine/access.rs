@@ -44,6 +44,8 @@ pub enum AccessError {
     NotMember,
     #[error("the token is not valid (expired or malformed): join the room again")]
     InvalidToken,
+    #[error("this needs a join token of the room (POST /api/v1/rooms/{{slug}}/join) as bearer")]
+    TokenRequired,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -96,6 +98,17 @@ impl Gatekeeper<'_> {
             self.access().check(&room, bearer)?;
         }
         Ok(room)
+    }
+
+    /// Who casts a vote in `room`: the participant of a join token of the room, or the owner.
+    /// Votes count once per person, so unlike reads and posts there is no anonymous voter.
+    pub fn voter(&self, room: &RoomRow, bearer: Option<&str>) -> Result<String, AccessError> {
+        match self.access().check(room, bearer)? {
+            Access::Member(claims) => Ok(claims.participant_id),
+            Access::Owner(actor) => Ok(format!("{}:", actor.as_str())),
+            Access::Public if bearer.is_some() => Err(AccessError::InvalidToken),
+            Access::Public => Err(AccessError::TokenRequired),
+        }
     }
 
     /// The room a caller may post in, and who they are there. Unlike reads, a bearer token

@@ -61,6 +61,7 @@ pub async fn append_with_id<E: Event>(
     let json = String::from_utf8(json).map_err(|e| DbError::Unavailable(e.to_string()))?;
     let id = envelope.id.to_string();
     let routing_key = envelope.routing_key();
+    let message_id = envelope.payload.message_id();
     diesel::insert_into(room_events::table)
         .values(NewEvent {
             room_id,
@@ -70,13 +71,14 @@ pub async fn append_with_id<E: Event>(
             envelope_id: &id,
             envelope: &json,
             created_at: now,
+            message_id,
         })
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// What the `message.created` entry of a deleted message keeps: its place in the room's seq,
+/// What the `message.created` and `message.updated` entries of a deleted message keep: its place in the room's seq,
 /// and which message it was. The text, nickname and everything else are gone.
 #[derive(Debug, Serialize)]
 struct DeletedMessage {
@@ -86,40 +88,46 @@ struct DeletedMessage {
     deleted: bool,
 }
 
-/// Redacts the stored `message.created` event (at `seq`) of a message being deleted, inside the
-/// delete's transaction: `/events`, every replay and a relay that has not published it yet all
-/// see only `{"room_id", "seq", "id", "deleted": true}`.
-pub async fn redact_message_created(
+/// Redacts every logged copy of a message being deleted, inside the delete's transaction: its
+/// `message.created` (at `created_seq`) and its `message.updated` events. `/events`, every
+/// replay and a relay that has not published them yet all see only
+/// `{"room_id", "seq", "id", "deleted": true}`, each entry keeping its own seq.
+pub async fn redact_message(
     conn: &mut AsyncMysqlConnection,
     room_id: RoomId,
-    seq: Seq,
+    created_seq: Option<Seq>,
     message_id: u64,
 ) -> Result<(), DbError> {
-    let stored: Option<EventRow> = room_events::table
-        .filter(room_events::room_id.eq(room_id))
-        .filter(room_events::seq.eq(seq))
-        .filter(room_events::event_type.eq(MessageCreated::TYPE))
+    let tagged = room_events::room_id
+        .eq(room_id)
+        .and(room_events::message_id.eq(message_id));
+    // Events logged before `message_id` existed are found by the message's seq.
+    let legacy = room_events::room_id
+        .eq(room_id)
+        .and(room_events::seq.eq(created_seq.unwrap_or(0)))
+        .and(room_events::event_type.eq(MessageCreated::TYPE));
+    let stored: Vec<EventRow> = room_events::table
+        .filter(tagged.or(legacy))
         .select(EventRow::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    let Some(stored) = stored else {
-        return Ok(());
-    };
-    let mut envelope: serde_json::Value = serde_json::from_str(&stored.envelope)
-        .map_err(|e| DbError::Unavailable(format!("stored event {} is not JSON: {e}", stored.id)))?;
-    let redacted = DeletedMessage {
-        room_id,
-        seq,
-        id: message_id,
-        deleted: true,
-    };
-    envelope["payload"] =
-        serde_json::to_value(redacted).map_err(|e| DbError::Unavailable(format!("cannot encode event: {e}")))?;
-    diesel::update(room_events::table.find(stored.id))
-        .set(room_events::envelope.eq(envelope.to_string()))
-        .execute(conn)
+        .load(conn)
         .await?;
+    for row in stored {
+        let Some(seq) = row.seq else { continue };
+        let mut envelope: serde_json::Value = serde_json::from_str(&row.envelope)
+            .map_err(|e| DbError::Unavailable(format!("stored event {} is not JSON: {e}", row.id)))?;
+        let redacted = DeletedMessage {
+            room_id,
+            seq,
+            id: message_id,
+            deleted: true,
+        };
+        envelope["payload"] =
+            serde_json::to_value(redacted).map_err(|e| DbError::Unavailable(format!("cannot encode event: {e}")))?;
+        diesel::update(room_events::table.find(row.id))
+            .set(room_events::envelope.eq(envelope.to_string()))
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -27,6 +27,34 @@ pub struct Page {
     pub limit: Option<u32>,
 }
 
+/// `?after=&limit=&order=` of `/messages`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessagePage {
+    pub after: Option<u64>,
+    pub limit: Option<u32>,
+    /// `seq` (default, oldest first) or `votes` (most votes first, ties oldest first).
+    pub order: Option<Order>,
+}
+
+impl MessagePage {
+    fn page(&self) -> Page {
+        Page {
+            after: self.after,
+            limit: self.limit,
+        }
+    }
+}
+
+/// The order of `/messages`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    #[default]
+    Seq,
+    Votes,
+}
+
 impl Page {
     fn limit(&self) -> i64 {
         self.limit.map_or(DEFAULT_LIMIT, |l| i64::from(l).clamp(1, MAX_LIMIT))
@@ -72,6 +100,9 @@ pub(crate) fn to_message(row: &MessageRow, slug: &str) -> Message {
         source_url: row.source_url.clone(),
         created_at: clock::from_db(row.created_at),
         client_id: row.client_id.as_deref().and_then(|c| c.parse().ok()),
+        votes: row.votes,
+        answered: row.answered,
+        pinned: row.pinned,
     }
 }
 
@@ -83,24 +114,31 @@ pub(crate) fn to_view(row: &MessageRow, slug: &str) -> MessageView {
 }
 
 impl Messages<'_> {
-    /// Visible messages with `seq > after`, in seq order.
-    pub async fn list(&self, slug: &str, page: &Page) -> Result<MessageList, RoomError> {
+    /// Visible messages with `seq > after`, in seq order (or by votes).
+    pub async fn list(&self, slug: &str, page: &MessagePage) -> Result<MessageList, RoomError> {
         let room = self.rooms().find(slug).await?;
         self.messages().list_in(&room, page).await
     }
 
     /// Visible messages of a room already looked up (and its access checked).
-    pub async fn list_in(&self, room: &RoomRow, page: &Page) -> Result<MessageList, RoomError> {
+    pub async fn list_in(&self, room: &RoomRow, query: &MessagePage) -> Result<MessageList, RoomError> {
+        let page = query.page();
         let mut conn = self.conn().await?;
-        let rows: Vec<MessageRow> = messages::table
+        let visible = messages::table
             .filter(messages::room_id.eq(room.id))
             .filter(messages::state.eq(MessageState::Visible.stored_name()))
             .filter(messages::seq.gt(page.after.unwrap_or(0)))
-            .order(messages::seq.asc())
             .limit(page.limit())
-            .select(MessageRow::as_select())
-            .load(&mut conn)
-            .await?;
+            .select(MessageRow::as_select());
+        let rows: Vec<MessageRow> = match query.order.unwrap_or_default() {
+            Order::Seq => visible.order(messages::seq.asc()).load(&mut conn).await?,
+            Order::Votes => {
+                visible
+                    .order((messages::votes.desc(), messages::seq.asc()))
+                    .load(&mut conn)
+                    .await?
+            }
+        };
         Ok(MessageList {
             messages: rows.iter().map(|r| to_view(r, &room.slug)).collect(),
             seq: room.seq,

@@ -11,7 +11,7 @@
 //! Shape: [`Engine`] is a small, cheap-to-clone facade (the pool, the relay's wake-up, the rate
 //! limiters, the settings, the derived keys) whose few methods hand out one borrowed handle per
 //! domain: `engine.rooms()`, `.access()`, `.messages()`, `.moderation()`, `.pages()`,
-//! `.admins()`, `.sources()`, `.sweeper()` ([`Rooms`], [`Gatekeeper`], …, declared here so that
+//! `.admins()`, `.sources()`, `.sweeper()`, `.questions()`, `.polls()`, `.updates()` ([`Rooms`], [`Gatekeeper`], …, declared here so that
 //! domain modules depend on this file and not the other way round). Each domain module adds its
 //! operations to its handle, next to its types, rules and errors; a handle derefs to the engine,
 //! so an operation reaches the pool and settings directly and another domain through its handle
@@ -24,6 +24,8 @@
 //! * messages: [`messages`] (reads of messages and events), [`posting`] (posts and refusals),
 //!   [`ingest`] (items from the ingest service); [`moderation`] (owner and admin actions, the
 //!   queue, the audit log);
+//! * Q&A and polls: [`questions`] (votes on messages, answered, pinned), [`polls`], and
+//!   [`updates`] (vote counts announced coalesced, at most one event per subject per interval);
 //! * the event log: [`event_log`] (appending), [`outbox`] (the relay's reads and marks),
 //!   [`sources`] (watch-list snapshots and room heads);
 //! * the site: [`pages`] (static pages) and [`admins`] (admin accounts and sessions; also what
@@ -42,13 +44,16 @@ pub mod messages;
 pub mod moderation;
 pub mod outbox;
 pub mod pages;
+pub mod polls;
 pub mod posting;
+pub mod questions;
 pub mod rate_limit;
 pub mod room_writes;
 pub mod rooms;
 pub mod secrets;
 pub mod sources;
 pub mod sweeper;
+pub mod updates;
 
 use std::sync::Arc;
 
@@ -117,6 +122,21 @@ impl Engine {
     /// Owner and admin actions on messages and participants.
     pub fn moderation(&self) -> Moderator<'_> {
         Moderator(self)
+    }
+
+    /// Q&A: votes on messages, answered and pinned.
+    pub fn questions(&self) -> Questions<'_> {
+        Questions(self)
+    }
+
+    /// Polls: open, vote, close, list.
+    pub fn polls(&self) -> Polls<'_> {
+        Polls(self)
+    }
+
+    /// Coalesced `message.updated` / `poll.updated` events for vote counts.
+    pub fn updates(&self) -> Updates<'_> {
+        Updates(self)
     }
 
     /// The site's static pages.
@@ -216,6 +236,21 @@ domain_handle!(
 domain_handle!(
     /// Owner and admin actions on messages and participants ([`moderation`]).
     Moderator
+);
+
+domain_handle!(
+    /// Q&A: votes, answered and pinned ([`questions`]).
+    Questions
+);
+
+domain_handle!(
+    /// Polls ([`polls`]).
+    Polls
+);
+
+domain_handle!(
+    /// Coalesced count updates ([`updates`]).
+    Updates
 );
 
 domain_handle!(

@@ -120,9 +120,7 @@ pub(crate) async fn delete_in_transaction(
     if !was_visible {
         return Ok(false);
     }
-    if let Some(created_at_seq) = row.seq {
-        event_log::redact_message_created(conn, room.id, created_at_seq, row.id).await?;
-    }
+    event_log::redact_message(conn, room.id, row.seq, row.id).await?;
     let seq = event_log::next_seq(conn, room).await?;
     let deleted = MessageDeleted {
         room_id: room.id,

@@ -13,7 +13,7 @@ use super::{cookies, participant, security};
 use crate::api::request::client_ip;
 use crate::engine::access::AccessError;
 use crate::engine::db::models::RoomRow;
-use crate::engine::messages::Page;
+use crate::engine::messages::MessagePage;
 use crate::engine::posting::{NewPost, PostError, RoomRef};
 use crate::engine::rooms::{CreateRoom, RoomError};
 use crate::errors::ApiErrorCode;
@@ -162,9 +162,10 @@ fn page_status(error: &RoomError) -> StatusCode {
 
 /// The most recent visible messages, oldest first.
 pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: usize) -> Result<Vec<MessageRow>, RoomError> {
-    let page = Page {
+    let page = MessagePage {
         after: Some(row.seq.saturating_sub(count as u64 * 3)),
         limit: Some(1000),
+        order: None,
     };
     let list = engine.messages().list_in(row, &page).await?;
     let skip = list.messages.len().saturating_sub(count);

@@ -9,7 +9,7 @@ use tm_core::event::{Message, MessageState};
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
 use crate::engine::db::models::RoomRow;
-use crate::engine::messages::Page;
+use crate::engine::messages::MessagePage;
 use crate::errors::ApiErrorCode;
 
 /// Every visible message in seq order, a page of 1000 at a time.
@@ -17,9 +17,10 @@ async fn all_messages(engine: &EngineData, row: &RoomRow) -> Result<Vec<Message>
     let mut all = Vec::new();
     let mut after = 0;
     loop {
-        let page = Page {
+        let page = MessagePage {
             after: Some(after),
             limit: Some(1000),
+            order: None,
         };
         let list = engine
             .messages()

@@ -30,6 +30,22 @@ async fn tables(url: &str) -> Vec<String> {
     names
 }
 
+/// Every table the migrations create, sorted.
+const TABLES: [&str; 12] = [
+    "admin_users",
+    "message_votes",
+    "messages",
+    "moderation_log",
+    "mutes",
+    "pages",
+    "pending_updates",
+    "poll_options",
+    "poll_votes",
+    "polls",
+    "room_events",
+    "rooms",
+];
+
 #[tokio::test]
 async fn every_migration_reverts_cleanly_and_applies_again() {
     let db = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
@@ -43,19 +59,8 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     let url = database_url_for(&db);
 
     let applied = tm_cms::engine::db::migrate(&url).await.unwrap();
-    assert_eq!(applied.len(), 6);
-    assert_eq!(
-        tables(&url).await,
-        [
-            "admin_users",
-            "messages",
-            "moderation_log",
-            "mutes",
-            "pages",
-            "room_events",
-            "rooms"
-        ]
-    );
+    assert_eq!(applied.len(), migration_count());
+    assert_eq!(tables(&url).await, TABLES);
 
     let blocking_url = url.clone();
     tokio::task::spawn_blocking(move || {
@@ -65,7 +70,10 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     .await
     .unwrap();
     assert!(tables(&url).await.is_empty());
-    assert_eq!(tm_cms::engine::db::migrate(&url).await.unwrap().len(), 6);
+    assert_eq!(
+        tm_cms::engine::db::migrate(&url).await.unwrap().len(),
+        migration_count()
+    );
     assert_eq!(
         tm_cms::engine::db::migrate(&url).await.unwrap().len(),
         0,
@@ -124,7 +132,7 @@ async fn two_migrators_started_together_take_turns() {
             [0, migration_count()],
             "round {round}: one applies everything, the other nothing"
         );
-        assert_eq!(tables(&url).await.len(), 7, "round {round}");
+        assert_eq!(tables(&url).await, TABLES, "round {round}");
     }
     drop_database(&db).await;
 }
@@ -167,6 +175,6 @@ async fn migrate_waits_for_the_migration_lock() {
         .await
         .unwrap();
     assert_eq!(migrator.await.unwrap().unwrap().len(), migration_count());
-    assert_eq!(tables(&url).await.len(), 7);
+    assert_eq!(tables(&url).await, TABLES);
     drop_database(&db).await;
 }

@@ -67,4 +67,13 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "uuid"))]
     pub client_id: Option<Uuid>,
+    /// Participants' upvotes (Q&A); one per participant.
+    #[serde(default)]
+    pub votes: u32,
+    /// The owner marked the question answered.
+    #[serde(default)]
+    pub answered: bool,
+    /// The owner pinned it (at most one pinned message per room).
+    #[serde(default)]
+    pub pinned: bool,
 }

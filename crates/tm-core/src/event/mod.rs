@@ -8,15 +8,17 @@
 mod commands;
 mod envelope;
 mod message;
+mod poll;
 mod room;
 mod sources;
 
 pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, RoomHeadRequest, SourcesSnapshotRequest};
 pub use envelope::{DecodeError, Envelope, RawEnvelope};
 pub use message::{Message, MessageKind, MessageState};
+pub use poll::{Poll, PollClosed, PollEvent, PollOpened, PollOption, PollState, PollUpdated, POLL_OPTIONS};
 pub use room::{
-    CloseReason, MessageCreated, MessageDeleted, Moderation, PostRejected, PostRejectionCode, Presence, RoomClosed,
-    RoomHead, RoomState, RoomUpdated,
+    CloseReason, MessageCreated, MessageDeleted, MessageUpdated, Moderation, PostRejected, PostRejectionCode, Presence,
+    RoomClosed, RoomHead, RoomState, RoomUpdated,
 };
 pub use sources::{RoomSources, SourcesChanged, SourcesSnapshot};
 
@@ -66,6 +68,12 @@ pub trait Event: Serialize + DeserializeOwned {
 
     /// The room this payload belongs to, for room-routed events.
     fn room_id(&self) -> Option<RoomId> {
+        None
+    }
+
+    /// The message whose text this payload copies (`message.created`, `message.updated`), so
+    /// that a delete can find and redact every logged copy.
+    fn message_id(&self) -> Option<u64> {
         None
     }
 

@@ -25,6 +25,33 @@ impl Event for MessageCreated {
     fn room_id(&self) -> Option<RoomId> {
         Some(self.room_id)
     }
+    fn message_id(&self) -> Option<u64> {
+        Some(self.message.id)
+    }
+}
+
+/// `room.<id>.message.updated`: a visible message's votes, answered or pinned changed. Carries
+/// the whole message as it is now; vote changes are coalesced (at most one per message per
+/// second).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageUpdated {
+    pub room_id: RoomId,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+impl Event for MessageUpdated {
+    const TYPE: &'static str = "message.updated";
+    const VERSION: u32 = 1;
+    const ROUTING: Routing = Routing::Room {
+        suffix: "message.updated",
+    };
+    fn room_id(&self) -> Option<RoomId> {
+        Some(self.room_id)
+    }
+    fn message_id(&self) -> Option<u64> {
+        Some(self.message.id)
+    }
 }
 
 /// `room.<id>.message.deleted`: a visible message was removed.

@@ -47,17 +47,17 @@ impl ReplayBuffer {
         self.frames.push_back((seq, frame));
     }
 
-    /// Replaces the buffered `message.created` frame of message `id` by its redacted form
-    /// (`{"room_id", "seq", "id", "deleted": true}`, as the CMS's log keeps it), so no replay
-    /// sends a deleted message's text. The frame keeps its seq: replays stay gap-free.
+    /// Replaces the buffered `message.created` and `message.updated` frames of message `id` by
+    /// their redacted form (`{"room_id", "seq", "id", "deleted": true}`, as the CMS's log keeps
+    /// them), so no replay sends a deleted message's text. Each frame keeps its seq: replays
+    /// stay gap-free.
     pub(crate) fn redact_message(&mut self, id: u64) {
         for (seq, frame) in self.frames.iter_mut() {
-            let Some(room_id) = created_frame_room(frame, id) else {
+            let Some((event, room_id)) = message_frame(frame, id) else {
                 continue;
             };
             let data = serde_json::json!({"room_id": room_id, "seq": *seq, "id": id, "deleted": true});
-            *frame = event_frame(*seq, "message.created", &data);
-            return;
+            *frame = event_frame(*seq, event, &data);
         }
     }
 
@@ -79,24 +79,29 @@ impl ReplayBuffer {
     }
 }
 
-/// The room id of `frame` if it is the `message.created` event of message `id`.
-fn created_frame_room(frame: &Message, id: u64) -> Option<u64> {
+/// The event name and room id of `frame` if it is a `message.created` or `message.updated`
+/// event of message `id`.
+fn message_frame(frame: &Message, id: u64) -> Option<(&'static str, u64)> {
     let text = frame.to_text().ok()?;
-    // Cheap filter first: most buffered frames are not the one being deleted.
-    if !text.contains("\"message.created\"") {
+    // Cheap filter first: most buffered frames are not about a message.
+    if !text.contains("\"message.created\"") && !text.contains("\"message.updated\"") {
         return None;
     }
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
     let data = value.get("data")?;
-    let is_it = value.get("event")?.as_str()? == "message.created" && data.get("id")?.as_u64()? == id;
-    if !is_it {
+    if data.get("id")?.as_u64()? != id {
         return None;
     }
-    Some(
-        data.get("room_id")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or_default(),
-    )
+    let event = match value.get("event")?.as_str()? {
+        "message.created" => "message.created",
+        "message.updated" => "message.updated",
+        _ => return None,
+    };
+    let room_id = data
+        .get("room_id")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or_default();
+    Some((event, room_id))
 }
 
 #[cfg(test)]
@@ -146,5 +151,32 @@ mod tests {
     #[test]
     fn an_empty_buffer_cannot_replay() {
         assert!(ReplayBuffer::new(4).after(0).is_none());
+    }
+
+    #[test]
+    fn a_delete_redacts_the_created_and_every_updated_frame_of_the_message() {
+        let message = |votes: u32| serde_json::json!({"room_id": 3, "id": 40, "body": "secret", "votes": votes});
+        let other = serde_json::json!({"room_id": 3, "id": 41, "body": "kept"});
+        let mut buffer = ReplayBuffer::new(10);
+        buffer.push(1, event_frame(1, "message.created", &message(0)));
+        buffer.push(2, event_frame(2, "message.created", &other));
+        buffer.push(3, event_frame(3, "message.updated", &message(5)));
+        buffer.redact_message(40);
+        let frames: Vec<serde_json::Value> = buffer
+            .after(0)
+            .unwrap()
+            .into_iter()
+            .map(|f| serde_json::from_str(f.to_text().unwrap()).unwrap())
+            .collect();
+        assert_eq!(frames.len(), 3, "redacted frames keep their seq");
+        for (frame, seq, event) in [(&frames[0], 1, "message.created"), (&frames[2], 3, "message.updated")] {
+            assert_eq!(frame["event"], event);
+            assert_eq!(frame["seq"], seq);
+            assert_eq!(
+                frame["data"],
+                serde_json::json!({"room_id": 3, "seq": seq, "id": 40, "deleted": true})
+            );
+        }
+        assert_eq!(frames[1]["data"]["body"], "kept", "other messages are untouched");
     }
 }

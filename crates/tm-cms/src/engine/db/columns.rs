@@ -7,8 +7,10 @@
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::mysql::{Mysql, MysqlValue};
 use diesel::sql_types::{Nullable, Text};
-use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, RoomState};
+use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, PollState, RoomState};
 use tm_core::Hashtag;
+
+use crate::engine::updates::Subject;
 
 /// An enum stored as a name.
 pub trait StoredName: Copy + Sized + 'static {
@@ -37,6 +39,8 @@ stored_names!(RoomState { Open => "open", Paused => "paused", Closed => "closed"
 stored_names!(Moderation { Post => "post", Approve => "approve" });
 stored_names!(CloseReason { Owner => "owner", Expired => "expired", Admin => "admin" });
 stored_names!(MessageState { Visible => "visible", Pending => "pending", Deleted => "deleted" });
+stored_names!(PollState { Open => "open", Closed => "closed" });
+stored_names!(Subject { Message => "message", Poll => "poll" });
 stored_names!(MessageKind { Post => "post", Tweet => "tweet", Toot => "toot", Bluesky => "bluesky", System => "system" });
 
 /// A column read as a [`StoredName`] (`Named<Option<T>>` for a nullable one).

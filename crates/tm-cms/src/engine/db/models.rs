@@ -73,6 +73,9 @@ pub struct MessageRow {
     #[diesel(deserialize_as = Named<MessageState>)]
     pub state: MessageState,
     pub created_at: PrimitiveDateTime,
+    pub votes: u32,
+    pub answered: bool,
+    pub pinned: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -118,6 +121,7 @@ pub struct NewEvent<'a> {
     pub envelope_id: &'a str,
     pub envelope: &'a str,
     pub created_at: PrimitiveDateTime,
+    pub message_id: Option<u64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -38,6 +38,59 @@ diesel::table! {
         client_id -> Nullable<Char>,
         state -> Varchar,
         created_at -> Datetime,
+        votes -> Unsigned<Integer>,
+        answered -> Bool,
+        pinned -> Bool,
+    }
+}
+
+diesel::table! {
+    message_votes (message_id, participant_id) {
+        message_id -> Unsigned<BigInt>,
+        participant_id -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    polls (id) {
+        id -> Unsigned<BigInt>,
+        room_id -> Unsigned<BigInt>,
+        question -> Varchar,
+        multiple -> Bool,
+        state -> Varchar,
+        voters -> Unsigned<Integer>,
+        created_at -> Datetime,
+        closed_at -> Nullable<Datetime>,
+    }
+}
+
+diesel::table! {
+    poll_options (id) {
+        id -> Unsigned<BigInt>,
+        poll_id -> Unsigned<BigInt>,
+        position -> Unsigned<Integer>,
+        text -> Varchar,
+        votes -> Unsigned<Integer>,
+    }
+}
+
+diesel::table! {
+    poll_votes (poll_id, participant_id, option_id) {
+        poll_id -> Unsigned<BigInt>,
+        participant_id -> Varchar,
+        option_id -> Unsigned<BigInt>,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    pending_updates (id) {
+        id -> Unsigned<BigInt>,
+        room_id -> Unsigned<BigInt>,
+        subject -> Varchar,
+        subject_id -> Unsigned<BigInt>,
+        created_at -> Datetime,
     }
 }
 
@@ -52,6 +105,7 @@ diesel::table! {
         envelope -> Mediumtext,
         created_at -> Datetime,
         published_at -> Nullable<Datetime>,
+        message_id -> Nullable<Unsigned<BigInt>>,
     }
 }
 
@@ -95,4 +149,17 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(rooms, messages, room_events, mutes, moderation_log);
+diesel::joinable!(poll_options -> polls (poll_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    rooms,
+    messages,
+    message_votes,
+    polls,
+    poll_options,
+    poll_votes,
+    pending_updates,
+    room_events,
+    mutes,
+    moderation_log
+);

@@ -99,6 +99,9 @@ impl Cms {
                 source_url: None,
                 created_at: time::OffsetDateTime::now_utc(),
                 client_id: None,
+                votes: 0,
+                answered: false,
+                pinned: false,
             },
         })
         .await;
