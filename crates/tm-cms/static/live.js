@@ -89,6 +89,11 @@ function start(root) {
       }
     }
     li.append(who, body, meta);
+    if (!pending && message.id != null) {
+      li.dataset.votes = String(message.votes || 0);
+      li.append(qaElement(message));
+      applyMarks(li, message);
+    }
     return li;
   }
 
@@ -97,6 +102,7 @@ function start(root) {
     if (empty) empty.remove();
     if (newestFirst) list.prepend(element); else list.append(element);
     if (!newestFirst) element.scrollIntoView({ block: 'end' });
+    if (sortBy === 'votes') sortMessages();
   }
 
   function applyEvent(event) {
@@ -121,8 +127,26 @@ function start(root) {
       case 'message.deleted': {
         const gone = document.getElementById('m' + data.id);
         if (gone) gone.remove();
+        forgetPinned(data.id);
+        removeTop(data.id);
         break;
       }
+      case 'message.updated': {
+        if (data.deleted) { // deleted since: like message.created, the entry keeps only its seq
+          const gone = document.getElementById('m' + data.id);
+          if (gone) gone.remove();
+          forgetPinned(data.id);
+          removeTop(data.id);
+          break;
+        }
+        updateMessage(data);
+        break;
+      }
+      case 'poll.opened':
+      case 'poll.updated':
+      case 'poll.closed':
+        showPoll(data);
+        break;
       case 'room.updated': {
         if (topicEl) topicEl.textContent = data.topic || '';
         setRoomState(data.state);
@@ -203,6 +227,7 @@ function start(root) {
       return scheduleReconnect(false);
     }
     state.token = join.token;
+    enableVoting();
     const socket = new WebSocket(join.gateway_url);
     state.socket = socket;
     state.joined = false;
@@ -324,6 +349,305 @@ function start(root) {
     form.querySelector('textarea')?.addEventListener('keydown', (key) => {
       if (key.key === 'Enter' && (key.ctrlKey || key.metaKey)) form.requestSubmit();
     });
+  }
+
+  // ---- Q&A and polls ---------------------------------------------------------------------------
+  // Votes go to the CMS's JSON API with the join token; everyone else sees the counts move with
+  // the next (coalesced) message.updated / poll.updated. What this browser voted for is kept in
+  // localStorage, so the buttons show it after a reload.
+  let sortBy = 'time';
+  const votedKey = 'tm.votes.' + slug;
+  const ballotsKey = 'tm.polls.' + slug;
+  const loadJson = (key, fallback) => { try { return JSON.parse(localStorage.getItem(key)) ?? fallback; } catch { return fallback; } };
+  const voted = new Set(loadJson(votedKey, []));
+  const ballots = loadJson(ballotsKey, {}); // poll id -> [option id...]
+  const pinnedSlot = document.querySelector('[data-pinned-slot]');
+  const pollsEl = document.querySelector('[data-polls]');
+  const topEl = document.querySelector('[data-top]');
+
+  function qaElement(message) {
+    const span = document.createElement('span');
+    span.className = 'qa';
+    span.dataset.qa = '';
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'vote';
+    button.dataset.vote = String(message.id);
+    button.setAttribute('aria-pressed', String(voted.has(String(message.id))));
+    button.setAttribute('aria-label', `Upvote the message by ${message.nickname}: ${(message.body || '').slice(0, 60)}`);
+    button.disabled = readOnly || !state.token;
+    const arrow = document.createElement('span');
+    arrow.setAttribute('aria-hidden', 'true');
+    arrow.textContent = '▲';
+    const count = document.createElement('span');
+    count.className = 'vote-count';
+    count.dataset.votes = '';
+    count.textContent = String(message.votes || 0);
+    button.append(arrow, ' ', count);
+    const answered = document.createElement('span');
+    answered.className = 'badge answered';
+    answered.dataset.answered = '';
+    answered.textContent = 'answered';
+    const pinned = document.createElement('span');
+    pinned.className = 'badge pinned';
+    pinned.dataset.pinned = '';
+    pinned.textContent = 'pinned';
+    span.append(button, ' ', answered, ' ', pinned);
+    return span;
+  }
+
+  function applyMarks(li, message) {
+    li.dataset.votes = String(message.votes || 0);
+    li.classList.toggle('answered', !!message.answered);
+    li.classList.toggle('pinned', !!message.pinned);
+    const count = li.querySelector('[data-votes]:not(li)');
+    if (count) count.textContent = String(message.votes || 0);
+    const answered = li.querySelector('.badge.answered');
+    if (answered) answered.hidden = !message.answered;
+    const pinned = li.querySelector('.badge.pinned');
+    if (pinned) pinned.hidden = !message.pinned;
+  }
+
+  function updateMessage(message) {
+    const li = document.getElementById('m' + message.id);
+    if (li) applyMarks(li, message);
+    if (message.pinned) showPinned(message); else forgetPinned(message.id);
+    updateTop(message);
+    if (sortBy === 'votes') sortMessages();
+  }
+
+  function showPinned(message) {
+    if (!pinnedSlot) return;
+    pinnedSlot.dataset.pinnedId = String(message.id);
+    const p = document.createElement('p');
+    const label = document.createElement('strong');
+    label.textContent = 'Pinned:';
+    const who = document.createElement('span');
+    who.className = 'nick';
+    who.style.color = /^#[0-9a-f]{6}$/i.test(message.color || '') ? message.color : '';
+    who.textContent = message.nickname;
+    const body = document.createElement('span');
+    body.dataset.pinnedBody = '';
+    renderTokens(body, message);
+    p.append(label, ' ', who, ' ', body);
+    pinnedSlot.replaceChildren(p);
+    pinnedSlot.hidden = false;
+  }
+
+  function forgetPinned(id) {
+    if (!pinnedSlot) return;
+    if (pinnedSlot.dataset.pinnedId === String(id)) {
+      pinnedSlot.replaceChildren();
+      pinnedSlot.hidden = true;
+      delete pinnedSlot.dataset.pinnedId;
+    }
+  }
+
+  // The projector's top questions: the five with the most votes, ties oldest first.
+  const top = new Map(); // id -> {id, votes, body, seq}
+  if (topEl) {
+    for (const li of topEl.querySelectorAll('[data-top-id]')) {
+      const votes = Number((li.querySelector('.votes-badge')?.textContent || '0').replace(/\D/g, ''));
+      top.set(li.dataset.topId, { id: li.dataset.topId, votes, body: li.lastChild.textContent.trim(), seq: 0 });
+    }
+  }
+  function updateTop(message) {
+    if (!topEl) return;
+    if ((message.votes || 0) > 0) {
+      top.set(String(message.id), { id: String(message.id), votes: message.votes, body: message.body, seq: message.id });
+    } else {
+      top.delete(String(message.id));
+    }
+    renderTop();
+  }
+  function removeTop(id) {
+    if (topEl && top.delete(String(id))) renderTop();
+  }
+  function renderTop() {
+    const ranked = [...top.values()].sort((a, b) => b.votes - a.votes || Number(a.id) - Number(b.id)).slice(0, 5);
+    const items = ranked.map((q) => {
+      const li = document.createElement('li');
+      li.dataset.topId = q.id;
+      const badge = document.createElement('span');
+      badge.className = 'votes-badge';
+      badge.textContent = '▲ ' + q.votes;
+      li.append(badge, ' ', document.createTextNode(q.body));
+      return li;
+    });
+    topEl.querySelector('[data-top-list]').replaceChildren(...items);
+    topEl.hidden = items.length === 0;
+  }
+
+  function sortMessages() {
+    const items = [...list.querySelectorAll(':scope > li.message')];
+    const seq = (li) => Number(li.dataset.seq || 0);
+    items.sort(sortBy === 'votes'
+      ? (a, b) => Number(b.dataset.votes || 0) - Number(a.dataset.votes || 0) || seq(a) - seq(b)
+      : (a, b) => (newestFirst ? seq(b) - seq(a) : seq(a) - seq(b)));
+    list.append(...items);
+  }
+
+  const sortBar = document.querySelector('[data-sort-bar]');
+  if (sortBar && !readOnly) {
+    sortBar.hidden = false;
+    sortBar.addEventListener('click', (click) => {
+      const button = click.target.closest('[data-sort]');
+      if (!button) return;
+      sortBy = button.dataset.sort;
+      for (const b of sortBar.querySelectorAll('[data-sort]')) b.setAttribute('aria-pressed', String(b === button));
+      sortMessages();
+    });
+  }
+
+  function enableVoting() {
+    if (readOnly) return;
+    for (const button of document.querySelectorAll('button.vote')) {
+      button.disabled = false;
+      button.setAttribute('aria-pressed', String(voted.has(button.dataset.vote)));
+    }
+    for (const poll of document.querySelectorAll('[data-poll]')) enablePoll(poll);
+  }
+
+  async function api(method, path, body) {
+    const send = () => fetch(`/api/v1/rooms/${encodeURIComponent(slug)}${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: { Authorization: 'Bearer ' + state.token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    let response = await send();
+    if (response.status === 401) { // the join token expired: renew it once
+      state.token = (await joinToken()).token;
+      response = await send();
+    }
+    return response;
+  }
+
+  document.addEventListener('click', async (click) => {
+    const button = click.target.closest('button.vote');
+    if (!button || button.disabled || readOnly || !state.token) return;
+    const id = button.dataset.vote;
+    const casting = button.getAttribute('aria-pressed') !== 'true';
+    button.disabled = true;
+    try {
+      const response = await api(casting ? 'POST' : 'DELETE', `/messages/${id}/vote`);
+      if (!response.ok) return;
+      const answer = await response.json();
+      if (answer.voted) voted.add(id); else voted.delete(id);
+      localStorage.setItem(votedKey, JSON.stringify([...voted]));
+      button.setAttribute('aria-pressed', String(answer.voted));
+      const li = document.getElementById('m' + id);
+      if (li) { li.dataset.votes = String(answer.votes); }
+      const count = button.querySelector('[data-votes]');
+      if (count) count.textContent = String(answer.votes);
+      if (sortBy === 'votes') sortMessages();
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  function pollElement(poll) {
+    const article = document.createElement('article');
+    article.className = 'poll';
+    article.id = 'poll' + poll.id;
+    article.dataset.poll = String(poll.id);
+    article.dataset.multiple = String(poll.multiple);
+    article.dataset.state = poll.state;
+    const heading = document.createElement('h3');
+    heading.className = 'poll-question';
+    heading.id = `poll${poll.id}-q`;
+    heading.textContent = poll.question;
+    article.setAttribute('aria-labelledby', heading.id);
+    const meta = document.createElement('p');
+    meta.className = 'poll-meta';
+    const voters = document.createElement('span');
+    voters.dataset.pollVoters = '';
+    voters.textContent = String(poll.voters);
+    const status = document.createElement('span');
+    status.dataset.pollState = '';
+    status.textContent = poll.state === 'open' ? (poll.multiple ? 'open, choose any' : 'open') : 'closed';
+    meta.append(voters, ' voted · ', status);
+    const options = document.createElement('ul');
+    options.className = 'poll-options';
+    for (const option of poll.options) {
+      const share = poll.voters > 0 ? Math.floor(option.votes * 100 / poll.voters) : 0;
+      const li = document.createElement('li');
+      li.dataset.option = String(option.id);
+      const choice = document.createElement('button');
+      choice.type = 'button';
+      choice.className = 'poll-choice secondary';
+      choice.dataset.choice = String(option.id);
+      choice.setAttribute('aria-pressed', 'false');
+      choice.disabled = true;
+      choice.textContent = option.text;
+      const meter = document.createElement('meter');
+      meter.min = 0; meter.max = 100; meter.value = share;
+      meter.dataset.optionMeter = '';
+      meter.setAttribute('aria-label', `${option.text}: ${share}%`);
+      const count = document.createElement('span');
+      count.className = 'poll-count';
+      count.dataset.optionCount = '';
+      count.textContent = `${option.votes} (${share}%)`;
+      li.append(choice, meter, count);
+      options.append(li);
+    }
+    article.append(heading, meta, options);
+    return article;
+  }
+
+  function showPoll(poll) {
+    if (!pollsEl) return;
+    const element = pollElement(poll);
+    const existing = document.getElementById('poll' + poll.id);
+    if (existing) existing.replaceWith(element); else pollsEl.prepend(element);
+    pollsEl.hidden = false;
+    if (state.token) enablePoll(element);
+  }
+
+  function enablePoll(poll) {
+    if (readOnly) return;
+    const chosen = new Set((ballots[poll.dataset.poll] || []).map(String));
+    for (const choice of poll.querySelectorAll('[data-choice]')) {
+      choice.disabled = poll.dataset.state !== 'open';
+      choice.setAttribute('aria-pressed', String(chosen.has(choice.dataset.choice)));
+    }
+  }
+
+  document.addEventListener('click', async (click) => {
+    const choice = click.target.closest('[data-choice]');
+    if (!choice || choice.disabled || readOnly || !state.token) return;
+    const poll = choice.closest('[data-poll]');
+    const id = poll.dataset.poll;
+    let chosen = new Set((ballots[id] || []).map(String));
+    if (poll.dataset.multiple === 'true') {
+      if (chosen.has(choice.dataset.choice)) chosen.delete(choice.dataset.choice); else chosen.add(choice.dataset.choice);
+      if (chosen.size === 0) return; // a ballot names at least one option
+    } else {
+      chosen = new Set([choice.dataset.choice]);
+    }
+    const response = await api('POST', `/polls/${id}/votes`, { options: [...chosen].map(Number) });
+    if (!response.ok) {
+      if (response.status === 410) showPoll({ ...(await response.json().catch(() => ({}))), ...readPoll(poll), state: 'closed' });
+      return;
+    }
+    ballots[id] = [...chosen];
+    localStorage.setItem(ballotsKey, JSON.stringify(ballots));
+    showPoll(await response.json());
+  });
+
+  // What a rendered poll shows, for redrawing it closed after a 410.
+  function readPoll(poll) {
+    return {
+      id: Number(poll.dataset.poll),
+      question: poll.querySelector('.poll-question').textContent,
+      multiple: poll.dataset.multiple === 'true',
+      voters: Number(poll.querySelector('[data-poll-voters]').textContent),
+      options: [...poll.querySelectorAll('[data-option]')].map((li) => ({
+        id: Number(li.dataset.option),
+        text: li.querySelector('[data-choice]').textContent,
+        votes: Number(li.querySelector('[data-option-count]').textContent.split(' ')[0]),
+      })),
+    };
   }
 
   connect();

@@ -139,6 +139,36 @@ impl Questions<'_> {
         })
     }
 
+    /// The room's pinned message, if it is visible.
+    pub async fn pinned(&self, room: &RoomRow) -> Result<Option<MessageView>, DbError> {
+        let mut conn = self.conn().await?;
+        let row: Option<MessageRow> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::pinned.eq(true))
+            .filter(messages::state.eq(MessageState::Visible.stored_name()))
+            .select(MessageRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()?;
+        Ok(row.map(|row| to_view(&row, &room.slug)))
+    }
+
+    /// The `count` visible messages with the most votes (at least one), ties oldest first: the
+    /// projector's top questions.
+    pub async fn top(&self, room: &RoomRow, count: i64) -> Result<Vec<MessageView>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<MessageRow> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::state.eq(MessageState::Visible.stored_name()))
+            .filter(messages::votes.gt(0))
+            .order((messages::votes.desc(), messages::seq.asc()))
+            .limit(count)
+            .select(MessageRow::as_select())
+            .load(&mut conn)
+            .await?;
+        Ok(rows.iter().map(|row| to_view(row, &room.slug)).collect())
+    }
+
     /// The owner marks a visible message answered and/or pinned. Pinning unpins the room's
     /// other pinned message; each changed message gets a `message.updated`.
     #[tracing::instrument(skip(self, bearer))]

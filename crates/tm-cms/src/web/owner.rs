@@ -9,9 +9,11 @@ use tera::Context;
 use tm_core::event::{Moderation, RoomState};
 
 use super::context::{self, EngineData, SITE_NAME};
-use super::view::{error_page, render, MessageRow};
+use super::view::{error_page, render, MessageRow, PollRow};
 use super::{cookies, security};
 use crate::engine::db::models::RoomRow;
+use crate::engine::polls::NewPoll;
+use crate::engine::questions::MessageMarks;
 use crate::engine::rooms::UpdateRoom;
 use crate::errors::ApiErrorCode;
 
@@ -155,9 +157,14 @@ async fn render_controls(
         .await
         .map(|a| a.entries)
         .unwrap_or_default();
+    let polls: Vec<PollRow> = match engine.polls().list_in(row).await {
+        Ok(list) => list.polls.into_iter().map(PollRow::from).collect(),
+        Err(e) => return error_page(e.status(), SITE_NAME),
+    };
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(row));
     ctx.insert("messages", &messages);
+    ctx.insert("polls", &polls);
     ctx.insert("audit", &audit);
     ctx.insert("owner_link", &owner_link);
     ctx.insert("error", &error);
@@ -264,7 +271,7 @@ pub async fn close(req: HttpRequest, engine: EngineData, slug: web::Path<String>
         .close_as(&row.slug, Some(&token)))
 }
 
-/// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject}`.
+/// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject|answer|unanswer|pin|unpin}`.
 pub async fn message_action(
     req: HttpRequest,
     engine: EngineData,
@@ -287,6 +294,18 @@ pub async fn message_action(
             Some(&token),
             id
         )),
+        "answer" | "unanswer" | "pin" | "unpin" => {
+            let marks = MessageMarks {
+                answered: matches!(action.as_str(), "answer" | "unanswer").then_some(action == "answer"),
+                pinned: matches!(action.as_str(), "pin" | "unpin").then_some(action == "pin"),
+            };
+            owner_action!(req, engine, slug, |row, token| engine.questions().mark(
+                &row.slug,
+                Some(&token),
+                id,
+                marks
+            ))
+        }
         _ => error_page(StatusCode::NOT_FOUND, SITE_NAME),
     }
 }
@@ -309,5 +328,51 @@ pub async fn mute(
         Some(&token),
         &participant,
         true
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PollForm {
+    question: String,
+    /// One option per line.
+    options: String,
+    /// A checkbox: present when ticked.
+    multiple: Option<String>,
+}
+
+/// `POST /r/{slug}/owner/polls`: opens a poll (the options one per line; blank lines are
+/// ignored).
+pub async fn open_poll(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: web::Form<PollForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let poll = NewPoll {
+        question: form.question,
+        options: form
+            .options
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        multiple: form.multiple.is_some(),
+    };
+    owner_action!(req, engine, slug, |row, token| engine.polls().open(
+        &row.slug,
+        Some(&token),
+        poll
+    ))
+}
+
+/// `POST /r/{slug}/owner/polls/{id}/close`.
+pub async fn close_poll(req: HttpRequest, engine: EngineData, path: web::Path<(String, u64)>) -> HttpResponse {
+    let (slug, id) = path.into_inner();
+    owner_action!(req, engine, slug, |row, token| engine.polls().close(
+        &row.slug,
+        Some(&token),
+        id
     ))
 }

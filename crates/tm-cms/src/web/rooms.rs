@@ -5,10 +5,10 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
-use tm_core::event::RoomState;
+use tm_core::event::{PollState, RoomState};
 
 use super::context::{self, EngineData, SITE_NAME};
-use super::view::{error_page, render, MessageRow};
+use super::view::{error_page, render, MessageRow, PollRow};
 use super::{cookies, participant, security};
 use crate::api::request::client_ip;
 use crate::engine::access::AccessError;
@@ -20,6 +20,8 @@ use crate::errors::ApiErrorCode;
 
 /// How many recent messages the room page shows.
 const RECENT: usize = 100;
+/// Top questions on the projector.
+const PROJECTOR_TOP: i64 = 5;
 
 fn lifetimes() -> Vec<serde_json::Value> {
     [
@@ -177,6 +179,20 @@ pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: usize) -
         .collect())
 }
 
+/// The room's polls (newest first) and its pinned message, for the room page and projector.
+async fn qa_context(engine: &EngineData, row: &RoomRow) -> Result<(Vec<PollRow>, Option<MessageRow>), StatusCode> {
+    let polls = engine.polls().list_in(row).await.map_err(|e| e.status())?;
+    let pinned = engine
+        .questions()
+        .pinned(row)
+        .await
+        .map_err(|e| crate::errors::db_status(&e).0)?;
+    Ok((
+        polls.polls.into_iter().map(PollRow::from).collect(),
+        pinned.map(MessageRow::from_view),
+    ))
+}
+
 /// Renders the room page, with an optional form error and the draft to keep.
 async fn room_page(
     req: &HttpRequest,
@@ -191,11 +207,17 @@ async fn room_page(
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
     messages.reverse(); // newest first on the room page
+    let (polls, pinned) = match qa_context(engine, &row).await {
+        Ok(found) => found,
+        Err(status) => return error_page(status, SITE_NAME),
+    };
     let (_, new_participant) = participant::of_browser(req, engine);
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(&row));
     ctx.insert("messages", &messages);
+    ctx.insert("polls", &polls);
+    ctx.insert("pinned", &pinned);
     ctx.insert("is_owner", &context::is_owner(req, engine, &row));
     ctx.insert(
         "nickname",
@@ -288,9 +310,27 @@ pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<Str
         Ok(messages) => messages,
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
+    let (polls, pinned) = match qa_context(&engine, &row).await {
+        Ok(found) => found,
+        Err(status) => return error_page(status, SITE_NAME),
+    };
+    let top: Vec<MessageRow> = match engine.questions().top(&row, PROJECTOR_TOP).await {
+        Ok(top) => top.into_iter().map(MessageRow::from_view).collect(),
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    // The projector shows the polls that are open, and the latest one once it has closed.
+    let polls: Vec<PollRow> = polls
+        .into_iter()
+        .enumerate()
+        .filter(|(i, p)| *i == 0 || p.state == PollState::Open)
+        .map(|(_, p)| p)
+        .collect();
     let room = engine.rooms().view(&row);
     let join_url = room.url.clone();
     let mut ctx = Context::new();
+    ctx.insert("polls", &polls);
+    ctx.insert("pinned", &pinned);
+    ctx.insert("top", &top);
     ctx.insert("qr_svg", &super::qr::svg(&join_url));
     ctx.insert("join_url", join_url.split("://").nth(1).unwrap_or(&join_url));
     ctx.insert("room", &room);

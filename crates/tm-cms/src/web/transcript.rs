@@ -1,13 +1,13 @@
 //! The transcript: a printable page and `.txt`, `.json`, `.csv` downloads of every visible
-//! message. Closed rooms keep their transcript until the retention sweep deletes them.
+//! message and every poll's results. Closed rooms keep their transcript until the retention sweep deletes them.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use tera::Context;
-use tm_core::event::{Message, MessageState};
+use tm_core::event::{Message, MessageState, Poll, PollState};
 
 use super::context::{self, EngineData, SITE_NAME};
-use super::view::{error_page, render, MessageRow};
+use super::view::{error_page, render, MessageRow, PollRow};
 use crate::engine::db::models::RoomRow;
 use crate::engine::messages::MessagePage;
 use crate::errors::ApiErrorCode;
@@ -35,6 +35,18 @@ async fn all_messages(engine: &EngineData, row: &RoomRow) -> Result<Vec<Message>
     }
 }
 
+/// The room's polls, oldest first (a transcript reads in time order).
+async fn all_polls(engine: &EngineData, row: &RoomRow) -> Result<Vec<Poll>, HttpResponse> {
+    let mut polls = engine
+        .polls()
+        .list_in(row)
+        .await
+        .map_err(|e| error_page(e.status(), SITE_NAME))?
+        .polls;
+    polls.reverse();
+    Ok(polls)
+}
+
 async fn readable_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<RoomRow, HttpResponse> {
     let row = engine.rooms().find(slug).await.map_err(|e| {
         let status = if e.status() == StatusCode::UNPROCESSABLE_ENTITY {
@@ -60,13 +72,19 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
         Ok(m) => m,
         Err(page) => return page,
     };
+    let polls = match all_polls(&engine, &row).await {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
     let rows: Vec<MessageRow> = messages
         .into_iter()
         .map(|m| MessageRow::new(m, MessageState::Visible, String::new()))
         .collect();
+    let polls: Vec<PollRow> = polls.into_iter().map(PollRow::from).collect();
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(&row));
     ctx.insert("messages", &rows);
+    ctx.insert("polls", &polls);
     render(StatusCode::OK, "transcript.html", ctx, SITE_NAME)
 }
 
@@ -81,14 +99,20 @@ pub async fn download(req: HttpRequest, engine: EngineData, path: web::Path<(Str
         Ok(m) => m,
         Err(page) => return page,
     };
+    let polls = match all_polls(&engine, &row).await {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
     let (content_type, body) = match format.as_str() {
-        "txt" => ("text/plain; charset=utf-8", to_text(&row, &messages)),
+        "txt" => ("text/plain; charset=utf-8", to_text(&row, &messages, &polls)),
         "json" => (
             "application/json",
-            serde_json::to_string_pretty(&serde_json::json!({"room": engine.rooms().view(&row), "messages": messages}))
-                .unwrap_or_default(),
+            serde_json::to_string_pretty(
+                &serde_json::json!({"room": engine.rooms().view(&row), "messages": messages, "polls": polls}),
+            )
+            .unwrap_or_default(),
         ),
-        "csv" => ("text/csv; charset=utf-8", to_csv(&messages)),
+        "csv" => ("text/csv; charset=utf-8", to_csv(&messages, &polls)),
         _ => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
     };
     HttpResponse::Ok()
@@ -100,8 +124,31 @@ pub async fn download(req: HttpRequest, engine: EngineData, path: web::Path<(Str
         .body(body)
 }
 
-fn to_text(row: &RoomRow, messages: &[Message]) -> String {
+/// One line of a poll's results: `Question? Optics 12, Waves 7 (19 voters, closed)`.
+fn poll_summary(poll: &Poll) -> String {
+    let options: Vec<String> = poll.options.iter().map(|o| format!("{} {}", o.text, o.votes)).collect();
+    let state = match poll.state {
+        PollState::Open => "open",
+        PollState::Closed => "closed",
+    };
+    let voters = if poll.voters == 1 { "voter" } else { "voters" };
+    format!(
+        "{} {} ({} {voters}, {state})",
+        poll.question,
+        options.join(", "),
+        poll.voters
+    )
+}
+
+fn to_text(row: &RoomRow, messages: &[Message], polls: &[Poll]) -> String {
     let mut out = format!("Transcript of {}\n{}\n\n", row.slug, row.topic);
+    if !polls.is_empty() {
+        out.push_str("Polls\n");
+        for poll in polls {
+            out.push_str(&format!("- {}\n", poll_summary(poll)));
+        }
+        out.push('\n');
+    }
     for m in messages {
         let at = m
             .created_at
@@ -112,8 +159,9 @@ fn to_text(row: &RoomRow, messages: &[Message]) -> String {
     out
 }
 
-/// RFC 4180 CSV. Cells that a spreadsheet would run as a formula get a leading `'`.
-pub fn to_csv(messages: &[Message]) -> String {
+/// RFC 4180 CSV. Cells that a spreadsheet would run as a formula get a leading `'`. Polls
+/// follow the messages as rows of kind `poll` (no seq or nickname; the body is the results).
+pub fn to_csv(messages: &[Message], polls: &[Poll]) -> String {
     let mut out = String::from("seq,created_at,nickname,kind,body,source_url\r\n");
     for m in messages {
         let at = m
@@ -127,6 +175,23 @@ pub fn to_csv(messages: &[Message]) -> String {
             m.kind.as_str().to_owned(),
             m.body.clone(),
             m.source_url.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    for poll in polls {
+        let at = poll
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let cells = [
+            String::new(),
+            at,
+            String::new(),
+            "poll".to_owned(),
+            poll_summary(poll),
+            String::new(),
         ];
         let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));

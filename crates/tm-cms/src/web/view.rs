@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use serde::Serialize;
 use tera::{Context, Tera};
-use tm_core::event::Message;
+use tm_core::event::{Message, Poll, PollState};
 
 use super::assets;
 use tm_core::event::MessageState;
@@ -107,5 +107,50 @@ pub fn color_class(color: &str) -> String {
             format!("c-{}", hex.to_ascii_lowercase())
         }
         _ => String::new(),
+    }
+}
+
+/// A poll as the templates see it: each option with its share of the voters in percent.
+#[derive(Debug, Serialize)]
+pub struct PollRow {
+    pub id: u64,
+    pub question: String,
+    pub multiple: bool,
+    pub state: PollState,
+    pub voters: u32,
+    pub options: Vec<PollOptionRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PollOptionRow {
+    pub id: u64,
+    pub text: String,
+    pub votes: u32,
+    /// Percent of the voters who chose it (of all votes on a single-choice poll).
+    pub share: u32,
+}
+
+impl From<Poll> for PollRow {
+    fn from(poll: Poll) -> Self {
+        let voters = poll.voters;
+        PollRow {
+            id: poll.id,
+            question: poll.question,
+            multiple: poll.multiple,
+            state: poll.state,
+            voters,
+            options: poll
+                .options
+                .into_iter()
+                .map(|o| PollOptionRow {
+                    share: (u64::from(o.votes) * 100)
+                        .checked_div(u64::from(voters))
+                        .map_or(0, |share| u32::try_from(share).unwrap_or(100)),
+                    id: o.id,
+                    text: o.text,
+                    votes: o.votes,
+                })
+                .collect(),
+        }
     }
 }

@@ -214,3 +214,47 @@ async fn polls_of_a_password_room_are_private() {
     assert_eq!(listed.status(), StatusCode::OK);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn poll_results_are_in_every_transcript_format() {
+    let app = spawn_app().await;
+    let room = app.create_room("results").await;
+    app.post_message("results", "Ada", "hello").await;
+    let poll: Value = open_poll(
+        &app,
+        &room,
+        json!({"question": "Tea or coffee?", "options": ["Tea", "Coffee"]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let voter = app.join("results", None).await;
+    let tea = poll["options"][0]["id"].clone();
+    assert_eq!(
+        ballot(&app, &voter, "results", &poll, &[&tea]).await.status(),
+        StatusCode::OK
+    );
+    let close_path = format!("/api/v1/rooms/results/polls/{}/close", poll["id"]);
+    assert_eq!(
+        app.owner(Method::POST, &close_path, &room.owner_token, None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let summary = "Tea or coffee? Tea 1, Coffee 0 (1 voter, closed)";
+    let text = app.get("/r/results/transcript.txt").await.text().await.unwrap();
+    assert!(text.contains(summary), "{text}");
+    let csv = app.get("/r/results/transcript.csv").await.text().await.unwrap();
+    assert!(
+        csv.contains(&format!(",poll,\"{summary}\",")),
+        "the body cell is quoted (it has commas): {csv}"
+    );
+    let json: Value = app.get("/r/results/transcript.json").await.json().await.unwrap();
+    assert_eq!(json["polls"][0]["question"], "Tea or coffee?");
+    assert_eq!(counts(&json["polls"][0]), [1, 0]);
+    let html = app.get("/r/results/transcript").await.text().await.unwrap();
+    assert!(html.contains("Tea or coffee?") && html.contains("1 (100%)"), "{html}");
+    app.stop().await;
+}
