@@ -17,4 +17,5 @@ mod ingest;
 mod make_run;
 mod openapi_fuzz;
 mod privacy;
+mod qa_browser;
 mod report;

@@ -1,0 +1,198 @@
+//! Q&A and polls in real headless Chromium, across browsers: a participant's vote moves the
+//! count on another participant's page, the owner pins a message and it shows on the room page
+//! and the projector, a poll the owner opens appears live and its bars move, and closing it
+//! stops the voting.
+
+use fantoccini::{Client, Locator};
+use tm_e2e::browser::{Browser, BrowserOptions};
+use tm_e2e::system::{System, Topology};
+
+use crate::browser::{click, create_through_form, fill, post_through_form, wait_for, wait_live};
+
+/// The element id (`m<id>`) of the message whose body is `body`, once it is shown.
+async fn message_element_id(client: &Client, body: &str) -> String {
+    let script = format!(
+        "return [...document.querySelectorAll('li.message')].find(li => li.querySelector('.body')?.textContent === {body:?})?.id ?? false"
+    );
+    wait_for(client, &format!("the message {body:?}"), &script)
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vote_moves_the_count_in_another_browser_and_the_owner_pins_the_question() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let owner = Browser::start(BrowserOptions::default()).await.unwrap();
+    let guest = Browser::start(BrowserOptions::default()).await.unwrap();
+    create_through_form(&owner.client, &system, "browser-qa").await;
+    let room_url = format!("{}/r/browser-qa", system.cms_url(0));
+    guest.client.goto(&room_url).await.unwrap();
+    wait_live(&owner.client).await;
+    wait_live(&guest.client).await;
+
+    post_through_form(&guest.client, "Guest", "Why is the sky blue?").await;
+    post_through_form(&guest.client, "Guest", "Is light a wave?").await;
+    let question = message_element_id(&owner.client, "Why is the sky blue?").await;
+    let other = message_element_id(&owner.client, "Is light a wave?").await;
+    message_element_id(&guest.client, "Why is the sky blue?").await;
+    let vote_button = format!("#{question} button.vote");
+    wait_for(
+        &guest.client,
+        "the vote button enabled",
+        &format!("return document.querySelector('{vote_button}')?.disabled === false"),
+    )
+    .await;
+
+    click(&guest.client, &vote_button).await;
+    wait_for(
+        &guest.client,
+        "the guest's own vote counted",
+        &format!(
+            "const b = document.querySelector('{vote_button}'); return b.getAttribute('aria-pressed') === 'true' && b.querySelector('[data-votes]').textContent === '1'"
+        ),
+    )
+    .await;
+    wait_for(
+        &owner.client,
+        "the count moving on the owner's page (message.updated)",
+        &format!("return document.querySelector('{vote_button} [data-votes]')?.textContent === '1'"),
+    )
+    .await;
+
+    // Sorting by votes puts the voted question first, although it is the older one.
+    click(&owner.client, "[data-sort=votes]").await;
+    let first = wait_for(
+        &owner.client,
+        "sorted by votes",
+        "return document.querySelector('[data-messages] li.message')?.id",
+    )
+    .await;
+    assert_eq!(first.as_str().unwrap(), question, "{other} is newer but has no votes");
+
+    // The owner pins it from the room page (reloaded: its server-rendered owner buttons); the
+    // guest sees it pinned, live.
+    owner.client.refresh().await.unwrap();
+    click(&owner.client, &format!("#{question} form[action$='/pin'] button")).await;
+    wait_for(
+        &guest.client,
+        "the pinned question",
+        "const slot = document.querySelector('[data-pinned-slot]'); return !slot.hidden && slot.textContent.includes('Why is the sky blue?')",
+    )
+    .await;
+    wait_for(
+        &guest.client,
+        "the pinned badge",
+        &format!("return !document.querySelector('#{question} .badge.pinned').hidden"),
+    )
+    .await;
+
+    // The projector shows the pinned message and the top questions.
+    guest.client.goto(&format!("{room_url}/projector")).await.unwrap();
+    let projector = wait_for(
+        &guest.client,
+        "the projector's pinned message and top questions",
+        "const pinned = document.querySelector('[data-pinned-slot]'); const top = document.querySelector('[data-top]'); return !pinned.hidden && !top.hidden && [pinned.textContent, top.textContent]",
+    )
+    .await;
+    assert!(projector[0].as_str().unwrap().contains("Why is the sky blue?"), "{projector}");
+    assert!(projector[1].as_str().unwrap().contains("▲ 1"), "{projector}");
+    guest.close().await.unwrap();
+    owner.close().await.unwrap();
+    system.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_the_owner_opens_appears_live_and_its_bars_move() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let owner = Browser::start(BrowserOptions::default()).await.unwrap();
+    let voter = Browser::start(BrowserOptions::default()).await.unwrap();
+    let watcher = Browser::start(BrowserOptions::default()).await.unwrap();
+    create_through_form(&owner.client, &system, "browser-poll").await;
+    let room_url = format!("{}/r/browser-poll", system.cms_url(0));
+    voter.client.goto(&room_url).await.unwrap();
+    watcher.client.goto(&room_url).await.unwrap();
+    wait_live(&voter.client).await;
+    wait_live(&watcher.client).await;
+
+    owner.client.goto(&format!("{room_url}/owner")).await.unwrap();
+    fill(&owner.client, "form[data-poll-form] input[name=question]", "Red or blue?").await;
+    fill(&owner.client, "form[data-poll-form] textarea[name=options]", "Red\nBlue").await;
+    click(&owner.client, "form[data-poll-form] button[type=submit]").await;
+
+    let poll_id = wait_for(
+        &voter.client,
+        "the poll, live",
+        "const p = document.querySelector('[data-poll]'); return p && p.querySelector('.poll-question').textContent === 'Red or blue?' && p.dataset.poll",
+    )
+    .await;
+    let poll = format!("#poll{}", poll_id.as_str().unwrap());
+    let blue = format!("{poll} li:nth-child(2) [data-choice]");
+    wait_for(
+        &voter.client,
+        "the poll's buttons enabled",
+        &format!("return document.querySelector('{blue}')?.disabled === false"),
+    )
+    .await;
+    click(&voter.client, &blue).await;
+    wait_for(
+        &voter.client,
+        "the voter's choice",
+        &format!("return document.querySelector('{blue}')?.getAttribute('aria-pressed') === 'true'"),
+    )
+    .await;
+    let bars = wait_for(
+        &watcher.client,
+        "the bars moving on another page (poll.updated)",
+        &format!(
+            "const li = document.querySelector('{poll} li:nth-child(2)'); return li && li.querySelector('[data-option-count]').textContent === '1 (100%)' && [li.querySelector('meter').value, document.querySelector('{poll} [data-poll-voters]').textContent]"
+        ),
+    )
+    .await;
+    assert_eq!(bars, serde_json::json!([100, "1"]));
+
+    // The voter changes their mind: the count moves from Blue to Red.
+    click(&voter.client, &format!("{poll} li:nth-child(1) [data-choice]")).await;
+    wait_for(
+        &watcher.client,
+        "the changed vote",
+        &format!(
+            "const [red, blue] = document.querySelectorAll('{poll} [data-option-count]'); return red?.textContent === '1 (100%)' && blue.textContent === '0 (0%)'"
+        ),
+    )
+    .await;
+
+    owner.client.refresh().await.unwrap();
+    click(&owner.client, &format!("{poll} form[action$='/close'] button")).await;
+    wait_for(
+        &voter.client,
+        "the poll closed, live",
+        &format!(
+            "const p = document.querySelector('{poll}'); return p?.dataset.state === 'closed' && [...p.querySelectorAll('[data-choice]')].every(b => b.disabled)"
+        ),
+    )
+    .await;
+    let projector = format!("{room_url}/projector");
+    watcher.client.goto(&projector).await.unwrap();
+    let shown = wait_for(
+        &watcher.client,
+        "the closed poll's results on the projector",
+        &format!("return document.querySelector('{poll}')?.textContent"),
+    )
+    .await;
+    assert!(shown.as_str().unwrap().contains("closed"), "{shown}");
+    assert!(
+        watcher
+            .client
+            .find_all(Locator::Css(&format!("{poll} [data-choice]:not([disabled])")))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nobody votes from the projector"
+    );
+    for browser in [owner, voter, watcher] {
+        browser.close().await.unwrap();
+    }
+    system.shutdown().await.unwrap();
+}
