@@ -90,21 +90,26 @@ pub fn is_key(metric: &str) -> bool {
     .contains(&metric)
 }
 
+/// The value columns of a table: every target, the baseline first, then one ratio column for
+/// each other target.
 struct Columns<'a> {
-    order: &'a [String],
-    others: &'a [&'a String],
+    order: Vec<&'a String>,
     baseline: &'a str,
 }
 
 impl Columns<'_> {
+    fn others(&self) -> impl Iterator<Item = &&String> {
+        self.order.iter().filter(|t| **t != self.baseline)
+    }
+
     fn header(&self, lead: &str, lead_sep: &str) -> String {
         let mut h = lead.to_string();
         let mut sep = lead_sep.to_string();
-        for t in self.order {
+        for t in &self.order {
             let _ = write!(h, " {t} |");
             sep.push_str("---:|");
         }
-        for t in self.others {
+        for t in self.others() {
             let _ = write!(h, " {t} ÷ {} |", self.baseline);
             sep.push_str("---:|");
         }
@@ -115,8 +120,8 @@ impl Columns<'_> {
     fn row(&self, lead: &str, metric: &str, by_t: &BTreeMap<String, (f64, usize)>) -> (String, Vec<(String, f64)>) {
         let arrow = if higher_is_better(metric) { " ↑" } else { "" };
         let mut row = format!("{lead} {metric}{arrow} |");
-        for t in self.order {
-            match by_t.get(t) {
+        for t in &self.order {
+            match by_t.get(*t) {
                 Some((v, _)) => {
                     let _ = write!(row, " {} |", fmt_num(*v));
                 }
@@ -125,7 +130,7 @@ impl Columns<'_> {
         }
         let base = by_t.get(self.baseline).map(|x| x.0);
         let mut ratios = Vec::new();
-        for t in self.others {
+        for t in self.others() {
             let r = match (by_t.get(*t), base) {
                 (Some((v, _)), Some(b)) => ratio(*v, b),
                 _ => None,
@@ -142,18 +147,24 @@ impl Columns<'_> {
     }
 }
 
-/// Options for [`render`].
-#[derive(Debug, Clone)]
+/// Options for [`render`] (and flags of `tm-bench compare`).
+#[derive(Debug, Clone, clap::Args)]
 pub struct CompareOpts {
-    /// Target every ratio is taken against.
+    /// Target the ratios are taken against.
+    #[arg(long, default_value = "uws")]
     pub baseline: String,
-    /// Run to keep; the run of the last record when `None`.
+    /// Run id to compare (default: the run of the last record).
+    #[arg(long)]
     pub run: Option<String>,
-    /// Flag a target worse than the baseline by more than this factor.
+    /// Flag targets worse than the baseline by more than this factor.
+    #[arg(long)]
     pub flag_factor: Option<f64>,
-    /// Show every metric, not only the headline ones.
+    /// Show every metric.
+    #[arg(long)]
     pub all_metrics: bool,
-    /// Hard limits (CI): a target worse than the baseline by more than a gate's factor fails.
+    /// A hard limit, `[SCENARIO:]METRIC=FACTOR` (repeatable): exit non-zero when a target is
+    /// worse than the baseline by more than FACTOR, or when the gate matches no measurement.
+    #[arg(long = "gate")]
     pub gates: Vec<Gate>,
 }
 
@@ -278,26 +289,13 @@ enum Seg {
 
 fn natural(s: &str) -> Vec<Seg> {
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut digits = false;
     for c in s.chars() {
-        if c.is_ascii_digit() != digits && !cur.is_empty() {
-            out.push(if digits {
-                Seg::Num(cur.parse().unwrap_or(u64::MAX))
-            } else {
-                Seg::Text(std::mem::take(&mut cur))
-            });
-            cur.clear();
+        match (out.last_mut(), c.to_digit(10).map(u64::from)) {
+            (Some(Seg::Num(n)), Some(d)) => *n = n.saturating_mul(10).saturating_add(d),
+            (Some(Seg::Text(t)), None) => t.push(c),
+            (_, Some(d)) => out.push(Seg::Num(d)),
+            (_, None) => out.push(Seg::Text(c.to_string())),
         }
-        digits = c.is_ascii_digit();
-        cur.push(c);
-    }
-    if !cur.is_empty() {
-        out.push(if digits {
-            Seg::Num(cur.parse().unwrap_or(u64::MAX))
-        } else {
-            Seg::Text(cur)
-        });
     }
     out
 }
@@ -332,23 +330,12 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
             .ok_or_else(|| anyhow::anyhow!("no records"))?,
     };
     let med = medians(records, &run);
-    let targets: BTreeSet<String> = records
-        .iter()
-        .filter(|r| r.run == run)
-        .map(|r| r.target.clone())
-        .collect();
-    let mut order: Vec<String> = Vec::new();
-    if targets.contains(&opts.baseline) {
-        order.push(opts.baseline.clone());
-    }
-    order.extend(targets.iter().filter(|t| **t != opts.baseline).cloned());
-    let others: Vec<&String> = order.iter().filter(|t| **t != opts.baseline).collect();
-    let reps = records
-        .iter()
-        .filter(|r| r.run == run)
-        .map(|r| r.rep)
-        .max()
-        .unwrap_or(0);
+    let in_run: Vec<&Record> = records.iter().filter(|r| r.run == run).collect();
+    let targets: BTreeSet<&String> = in_run.iter().map(|r| &r.target).collect();
+    let mut order: Vec<&String> = targets.into_iter().collect();
+    // The baseline first (a stable sort keeps the others in name order).
+    order.sort_by_key(|t| **t != opts.baseline);
+    let reps = in_run.iter().map(|r| r.rep).max().unwrap_or(0);
 
     let mut md = String::new();
     let _ = writeln!(md, "# tm-bench comparison — run `{run}`\n");
@@ -360,8 +347,7 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
     );
     let mut report = Report::default();
     let cols = Columns {
-        order: &order,
-        others: &others,
+        order,
         baseline: &opts.baseline,
     };
     // Headline: the figures with targets, across scenarios; only these are flagged.
@@ -461,6 +447,20 @@ mod tests {
         }
     }
 
+    fn opts(run: Option<&str>) -> CompareOpts {
+        CompareOpts {
+            baseline: "uws".into(),
+            run: run.map(Into::into),
+            flag_factor: Some(10.0),
+            all_metrics: false,
+            gates: Vec::new(),
+        }
+    }
+
+    fn assert_has(markdown: &str, row: &str) {
+        assert!(markdown.contains(row), "{row:?} is not in\n{markdown}");
+    }
+
     #[test]
     fn median_odd_even_empty_nan() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
@@ -476,26 +476,22 @@ mod tests {
         assert_eq!((g.metric.as_str(), g.factor), ("bytes_per_conn", 5.0));
         let g: Gate = "cpu_us_per_delivery=4".parse().unwrap();
         assert_eq!(g.scenario, None);
-        assert!("bytes_per_conn".parse::<Gate>().is_err());
-        assert!("s1:bytes_per_conn=0.5".parse::<Gate>().is_err());
-        assert!("s1:=3".parse::<Gate>().is_err());
+        for bad in ["bytes_per_conn", "s1:bytes_per_conn=0.5", "s1:=3"] {
+            assert!(bad.parse::<Gate>().is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn a_gate_fails_a_target_worse_than_its_factor_and_one_that_matches_nothing() {
         let mut med = Medians::new();
-        let mut put = |sc: &str, case: &str, metric: &str, values: &[(&str, f64)]| {
-            let by_t = values.iter().map(|(t, v)| ((*t).to_string(), (*v, 1))).collect();
-            med.insert((sc.into(), case.into(), metric.into()), by_t);
-        };
-        put("s1", "slope", "bytes_per_conn", &[("uws", 1000.0), ("gw", 3000.0)]);
-        put(
-            "s2",
-            "subs=2000,rate=1",
-            "delivered_ratio",
-            &[("uws", 1.0), ("gw", 0.5)],
-        );
-        put("s3", "rate=1600", "delivered_ratio", &[("uws", 1.0), ("gw", 0.5)]);
+        for (sc, case, metric, uws, gw) in [
+            ("s1", "slope", "bytes_per_conn", 1000.0, 3000.0),
+            ("s2", "subs=2000,rate=1", "delivered_ratio", 1.0, 0.5),
+            ("s3", "rate=1600", "delivered_ratio", 1.0, 0.5),
+        ] {
+            let by_t = [("uws".to_string(), (uws, 1)), ("gw".to_string(), (gw, 1))];
+            med.insert((sc.into(), case.into(), metric.into()), by_t.into());
+        }
         let gates: Vec<Gate> = ["s1:bytes_per_conn=5", "s2:delivered_ratio=1.1", "s9:anything=2"]
             .iter()
             .map(|g| g.parse().unwrap())
@@ -525,82 +521,36 @@ mod tests {
 
     #[test]
     fn medians_over_reps_and_table() {
-        let recs = vec![
-            rec("old", "uws", 1, &[("all_p99_us", 1.0)]),
-            rec(
+        let mut recs = vec![rec("old", "uws", 1, &[("all_p99_us", 1.0)])];
+        for (target, rep, p99, max) in [
+            ("uws", 1, 100.0, 1000.0),
+            ("uws", 2, 300.0, 1000.0),
+            ("uws", 3, 200.0, 1000.0),
+            ("node-ws", 1, 900.0, 50.0),
+            ("node-ws", 2, 500.0, 70.0),
+        ] {
+            recs.push(rec(
                 "r1",
-                "uws",
-                1,
-                &[("all_p99_us", 100.0), ("max_deliveries_per_s", 1000.0)],
-            ),
-            rec(
-                "r1",
-                "uws",
-                2,
-                &[("all_p99_us", 300.0), ("max_deliveries_per_s", 1000.0)],
-            ),
-            rec(
-                "r1",
-                "uws",
-                3,
-                &[("all_p99_us", 200.0), ("max_deliveries_per_s", 1000.0)],
-            ),
-            rec(
-                "r1",
-                "node-ws",
-                1,
-                &[("all_p99_us", 900.0), ("max_deliveries_per_s", 50.0)],
-            ),
-            rec(
-                "r1",
-                "node-ws",
-                2,
-                &[("all_p99_us", 500.0), ("max_deliveries_per_s", 70.0)],
-            ),
-        ];
+                target,
+                rep,
+                &[("all_p99_us", p99), ("max_deliveries_per_s", max)],
+            ));
+        }
         let m = medians(&recs, "r1");
-        let k = (
-            "s2".to_string(),
-            "subs=1000,rate=1".to_string(),
-            "all_p99_us".to_string(),
-        );
+        let k = ("s2".into(), "subs=1000,rate=1".into(), "all_p99_us".into());
         assert_eq!(m[&k]["uws"], (200.0, 3));
         assert_eq!(m[&k]["node-ws"], (700.0, 2));
-        let rep = render(
-            &recs,
-            &CompareOpts {
-                baseline: "uws".into(),
-                run: None,
-                flag_factor: Some(10.0),
-                all_metrics: false,
-                gates: Vec::new(),
-            },
-        )
-        .unwrap();
-        assert!(
-            rep.markdown
-                .contains("| case | metric | uws | node-ws | node-ws ÷ uws |"),
-            "{}",
-            rep.markdown
-        );
-        assert!(
-            rep.markdown
-                .contains("| subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |"),
-            "{}",
-            rep.markdown
-        );
-        assert!(
-            rep.markdown.contains("| max_deliveries_per_s ↑ | 1000 | 60 | 0.06× |"),
-            "{}",
-            rep.markdown
-        );
+        let rep = render(&recs, &opts(None)).unwrap();
+        assert_has(&rep.markdown, "| case | metric | uws | node-ws | node-ws ÷ uws |");
+        assert_has(&rep.markdown, "| subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |");
+        assert_has(&rep.markdown, "| max_deliveries_per_s ↑ | 1000 | 60 | 0.06× |");
         // 3.5× slower is under the 10× flag; 1/0.06 ≈ 16.7× less throughput is over it.
         assert_eq!(rep.flags.len(), 1, "{:?}", rep.flags);
         assert!(rep.flags[0].contains("max_deliveries_per_s"));
-        assert!(
-            rep.markdown
-                .contains("| s2 | subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |"),
-            "headline row"
+        // The headline row.
+        assert_has(
+            &rep.markdown,
+            "| s2 | subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |",
         );
         assert!(!rep.markdown.contains("| 1 |"), "old run left out");
     }
@@ -609,55 +559,37 @@ mod tests {
     fn scenarios_only_one_target_has_render_without_ratios() {
         // S7/S8 and the broker baseline exist for tm-gateway, tm-cms and rabbitmq alone, with
         // no uws record in the run at all: no ratio, no flag, no crash.
-        let mut s7 = rec(
-            "e2e",
-            "tm-gateway",
-            1,
-            &[("all_p99_us", 9000.0), ("delivered_ratio", 1.0)],
-        );
-        s7.scenario = "s7".into();
-        s7.case = "rooms=10,per_room=10,rate=50".into();
-        let mut s8 = rec(
-            "e2e",
-            "tm-cms",
-            1,
-            &[("requests_per_s", 800.0), ("req_p99_us", 40_000.0)],
-        );
-        s8.scenario = "s8".into();
-        s8.case = "page,conns=16".into();
-        let mut ab = rec("e2e", "rabbitmq", 1, &[("msgs_per_s", 5000.0)]);
-        ab.scenario = "amqp-baseline".into();
-        ab.case = "window=64".into();
-        let rep = render(
-            &[s7, s8, ab],
-            &CompareOpts {
-                baseline: "uws".into(),
-                run: Some("e2e".into()),
-                flag_factor: Some(10.0),
-                all_metrics: false,
-                gates: Vec::new(),
-            },
-        )
-        .unwrap();
+        let recs: Vec<Record> = [
+            (
+                "s7",
+                "rooms=10,per_room=10,rate=50",
+                "tm-gateway",
+                &[("all_p99_us", 9000.0), ("delivered_ratio", 1.0)][..],
+            ),
+            (
+                "s8",
+                "page,conns=16",
+                "tm-cms",
+                &[("requests_per_s", 800.0), ("req_p99_us", 40_000.0)],
+            ),
+            ("amqp-baseline", "window=64", "rabbitmq", &[("msgs_per_s", 5000.0)]),
+        ]
+        .into_iter()
+        .map(|(scenario, case, target, metrics)| Record {
+            scenario: scenario.into(),
+            case: case.into(),
+            ..rec("e2e", target, 1, metrics)
+        })
+        .collect();
+        let rep = render(&recs, &opts(Some("e2e"))).unwrap();
         assert!(rep.flags.is_empty(), "{:?}", rep.flags);
-        assert!(
-            rep.markdown
-                .contains("| s7 | rooms=10,per_room=10,rate=50 | all_p99_us | – | – | 9000 | – | – |"),
-            "{}",
-            rep.markdown
+        let md = &rep.markdown;
+        assert_has(
+            md,
+            "| s7 | rooms=10,per_room=10,rate=50 | all_p99_us | – | – | 9000 | – | – |",
         );
-        assert!(
-            rep.markdown
-                .contains("| s8 | page,conns=16 | requests_per_s ↑ | – | 800 | – |"),
-            "{}",
-            rep.markdown
-        );
-        assert!(
-            rep.markdown
-                .contains("| amqp-baseline | window=64 | msgs_per_s ↑ | 5000 |"),
-            "{}",
-            rep.markdown
-        );
+        assert_has(md, "| s8 | page,conns=16 | requests_per_s ↑ | – | 800 | – |");
+        assert_has(md, "| amqp-baseline | window=64 | msgs_per_s ↑ | 5000 |");
     }
 
     #[test]

@@ -35,14 +35,10 @@ pub struct Counters {
     pub other: AtomicU64,
     /// tm-gateway `reset` frames: the gateway saw a gap and took the socket out of its room.
     pub resets: AtomicU64,
-    /// Bytes read from sockets.
-    pub bytes: AtomicU64,
     /// Connections currently open (task running).
     pub open: AtomicU64,
     /// Connections the server closed or reset.
     pub closed_by_server: AtomicU64,
-    /// Protocol errors seen.
-    pub errors: AtomicU64,
 }
 
 /// Latency recording shared by a group of probes.
@@ -95,7 +91,7 @@ pub enum Role {
 }
 
 /// Settings for opening connections.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct FleetOpts {
     /// Read buffer per sink, bytes.
     pub sink_buf: usize,
@@ -109,31 +105,6 @@ pub struct FleetOpts {
     pub stalled_recv_buf: u32,
 }
 
-impl Default for FleetOpts {
-    fn default() -> Self {
-        Self {
-            sink_buf: 2048,
-            per_src_ip: 10_000,
-            connect_timeout: Duration::from_secs(10),
-            concurrency: 256,
-            stalled_recv_buf: 4096,
-        }
-    }
-}
-
-/// One open connection's handle: cancel it to close the connection.
-#[derive(Debug)]
-pub struct ConnHandle {
-    cancel: CancellationToken,
-}
-
-impl ConnHandle {
-    /// Closes the connection (sends a close frame, then drops the socket).
-    pub fn close(&self) {
-        self.cancel.cancel();
-    }
-}
-
 /// A set of connections to one target with shared counters.
 #[derive(Debug)]
 pub struct Fleet {
@@ -143,7 +114,9 @@ pub struct Fleet {
     pub counters: Arc<Counters>,
     root: CancellationToken,
     next_index: AtomicU64,
-    handles: Vec<ConnHandle>,
+    /// One per connection held: cancelling it closes the connection (a close frame, then the
+    /// socket is dropped).
+    handles: Vec<CancellationToken>,
 }
 
 /// Result of opening a batch.
@@ -171,12 +144,6 @@ impl Fleet {
             next_index: AtomicU64::new(0),
             handles: Vec::new(),
         }
-    }
-
-    /// The target.
-    #[must_use]
-    pub fn target(&self) -> &Target {
-        &self.target
     }
 
     /// Connections held (opened and not closed by us).
@@ -236,7 +203,20 @@ impl Fleet {
         Ok(report)
     }
 
-    async fn open_one(&self, index: u64, room: String, role: Role) -> anyhow::Result<(ConnHandle, u64)> {
+    /// Opens the batches one after the other (so that each batch joins after the one before);
+    /// returns how many connections failed.
+    pub async fn open_batches(
+        &mut self,
+        batches: impl IntoIterator<Item = Vec<(String, Role)>>,
+    ) -> anyhow::Result<u64> {
+        let mut failed = 0;
+        for batch in batches {
+            failed += self.open(batch).await?.failed;
+        }
+        Ok(failed)
+    }
+
+    async fn open_one(&self, index: u64, room: String, role: Role) -> anyhow::Result<(CancellationToken, u64)> {
         let t0 = std::time::Instant::now();
         let src = self.src_ip(index);
         let opts = ConnectOpts {
@@ -250,7 +230,7 @@ impl Fleet {
         };
         let path = self.target.subscribe_path(&room);
         let join = self.target.join_message(&room)?;
-        let (mut stream, leftover) = connect(self.target.addr, &self.target.host, &path, &opts).await?;
+        let (mut stream, leftover) = connect(&self.target.endpoint, &path, &opts).await?;
         if let Some(join) = join {
             let mut f = Vec::new();
             encode_frame(&mut f, OP_TEXT, &join, Some(rand::random()));
@@ -267,14 +247,14 @@ impl Fleet {
             run_conn(stream, leftover, role, &counters, &c2, buf, prefix).await;
             counters.open.fetch_sub(1, Ordering::Relaxed);
         });
-        Ok((ConnHandle { cancel }, took))
+        Ok((cancel, took))
     }
 
     /// Closes the `n` most recently opened connections (fewer if fewer are held).
     pub fn close_last(&mut self, n: usize) {
         let keep = self.handles.len().saturating_sub(n);
         for h in self.handles.drain(keep..) {
-            h.close();
+            h.cancel();
         }
     }
 
@@ -282,10 +262,8 @@ impl Fleet {
     pub async fn close_all(&mut self, wait: Duration) {
         self.root.cancel();
         self.handles.clear();
-        let deadline = tokio::time::Instant::now() + wait;
-        while self.counters.open.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let open = &self.counters.open;
+        crate::poll_until(wait, Duration::from_millis(20), || open.load(Ordering::Relaxed) == 0).await;
         self.root = CancellationToken::new();
     }
 
@@ -297,14 +275,13 @@ impl Fleet {
 
     /// Waits until `frames()` reaches `target` or `timeout` passes; returns the count then.
     pub async fn wait_frames(&self, target: u64, timeout: Duration) -> u64 {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let f = self.frames();
-            if f >= target || tokio::time::Instant::now() >= deadline {
-                return f;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let mut f = 0;
+        crate::poll_until(timeout, Duration::from_millis(10), || {
+            f = self.frames();
+            f >= target
+        })
+        .await;
+        f
     }
 
     /// Waits until no new frame arrived for `quiet`, at most `timeout`.
@@ -374,7 +351,6 @@ async fn run_conn(
             pending.drain(..n);
             n
         };
-        counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
         let (mut msgs, mut other, mut resets) = (0u64, 0u64, 0u64);
         let mut closed = false;
         let now = if probe.is_some() { crate::wall_ns() } else { 0 };
@@ -413,7 +389,6 @@ async fn run_conn(
             counters.resets.fetch_add(resets, Ordering::Relaxed);
         }
         if res.is_err() {
-            counters.errors.fetch_add(1, Ordering::Relaxed);
             return;
         }
         if !out.is_empty() {

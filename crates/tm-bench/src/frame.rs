@@ -30,15 +30,10 @@ pub const MAX_HEADER: usize = 14;
 /// Why a byte stream is not a WebSocket frame stream we accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
-    /// RSV1–3 set although no extension was negotiated.
-    #[error("reserved bits set in {0:#04x}")]
-    Reserved(u8),
-    /// An opcode RFC 6455 does not define.
-    #[error("unknown opcode {0:#x}")]
-    Opcode(u8),
-    /// A control frame longer than 125 bytes, or fragmented.
-    #[error("control frame longer than 125 bytes or fragmented")]
-    BadControl,
+    /// Reserved bits set (no extension is negotiated), an unknown opcode, or a control frame
+    /// that is fragmented or longer than 125 bytes.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
     /// A 64-bit length with its most significant bit set.
     #[error("64-bit payload length with the top bit set")]
     Length,
@@ -56,18 +51,21 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, u64, usize)>, Fra
     let (header, len) = match FrameHeader::parse(&mut cursor) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => return Ok(None),
-        Err(WsError::Protocol(ProtocolError::InvalidOpcode(op))) => return Err(FrameError::Opcode(op)),
+        Err(WsError::Protocol(e)) => return Err(e.into()),
         // Reading from a slice fails in no other way.
-        Err(_) => return Err(FrameError::Opcode(buf[0] & 0x0f)),
+        Err(_) => return Err(ProtocolError::InvalidOpcode(buf[0] & 0x0f).into()),
     };
     if header.rsv1 || header.rsv2 || header.rsv3 {
-        return Err(FrameError::Reserved(buf[0]));
+        return Err(ProtocolError::NonZeroReservedBits.into());
     }
     if len >> 63 != 0 {
         return Err(FrameError::Length);
     }
-    if matches!(header.opcode, OpCode::Control(_)) && (!header.is_final || len > 125) {
-        return Err(FrameError::BadControl);
+    if matches!(header.opcode, OpCode::Control(_)) && !header.is_final {
+        return Err(ProtocolError::FragmentedControlFrame.into());
+    }
+    if matches!(header.opcode, OpCode::Control(_)) && len > 125 {
+        return Err(ProtocolError::ControlFrameTooBig.into());
     }
     // The cursor stops within the 14-byte header.
     let used = usize::try_from(cursor.position()).unwrap_or(MAX_HEADER);
@@ -166,35 +164,18 @@ impl FrameReader {
                 if input.is_empty() {
                     return Ok(());
                 }
-                if self.hdr_len == 0 {
-                    match parse_header(input)? {
-                        Some((h, len, n)) => {
-                            input = &input[n..];
-                            self.start(h, len);
-                        }
-                        None => {
-                            // A header is at most 14 bytes, so what is left fits.
-                            let n = input.len().min(MAX_HEADER);
-                            self.hdr[..n].copy_from_slice(&input[..n]);
-                            self.hdr_len = n;
-                            return Ok(());
-                        }
-                    }
-                } else {
-                    let take = (MAX_HEADER - self.hdr_len).min(input.len());
-                    self.hdr[self.hdr_len..self.hdr_len + take].copy_from_slice(&input[..take]);
-                    match parse_header(&self.hdr[..self.hdr_len + take])? {
-                        Some((h, len, n)) => {
-                            input = &input[n - self.hdr_len..];
-                            self.hdr_len = 0;
-                            self.start(h, len);
-                        }
-                        None => {
-                            self.hdr_len += take;
-                            return Ok(());
-                        }
-                    }
-                }
+                // The header goes through a 14-byte buffer, so that one cut by the end of a read
+                // is completed from the next.
+                let kept = self.hdr_len;
+                let take = (MAX_HEADER - kept).min(input.len());
+                self.hdr[kept..kept + take].copy_from_slice(&input[..take]);
+                let Some((h, len, n)) = parse_header(&self.hdr[..kept + take])? else {
+                    self.hdr_len = kept + take;
+                    return Ok(());
+                };
+                input = &input[n - kept..];
+                self.hdr_len = 0;
+                self.start(h, len);
                 continue;
             };
             if self.remaining > 0 {
@@ -320,10 +301,14 @@ mod tests {
         let mut bad = vec![0x82, 127];
         bad.extend_from_slice(&(1u64 << 63).to_be_bytes());
         assert_eq!(parse_header(&bad), Err(FrameError::Length));
-        assert_eq!(parse_header(&[0xC1, 0]), Err(FrameError::Reserved(0xC1)));
-        assert_eq!(parse_header(&[0x83, 0]), Err(FrameError::Opcode(3)));
-        assert_eq!(parse_header(&[0x89, 126, 0, 126]), Err(FrameError::BadControl));
-        assert_eq!(parse_header(&[0x09, 0]), Err(FrameError::BadControl));
+        let refused = |b: &[u8]| match parse_header(b) {
+            Err(FrameError::Protocol(e)) => e,
+            other => panic!("{b:?}: {other:?}"),
+        };
+        assert_eq!(refused(&[0xC1, 0]), ProtocolError::NonZeroReservedBits);
+        assert_eq!(refused(&[0x83, 0]), ProtocolError::InvalidOpcode(3));
+        assert_eq!(refused(&[0x89, 126, 0, 126]), ProtocolError::ControlFrameTooBig);
+        assert_eq!(refused(&[0x09, 0]), ProtocolError::FragmentedControlFrame);
         // Fragmented data frame is fine.
         assert!(!parse_header(&[0x01, 0]).unwrap().unwrap().0.is_final);
     }

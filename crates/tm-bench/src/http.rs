@@ -3,7 +3,6 @@
 //! (`hyper::client::conn::http1`) rather than a pooling client, so that what tm-bench measures is
 //! the server, not a pool; loopback only like the WebSocket targets.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,38 +14,7 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::target::{loopback_addr, UrlError};
-
-/// A parsed HTTP base URL, e.g. `http://127.0.0.1:8080`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpBase {
-    /// Socket address (loopback).
-    pub addr: SocketAddr,
-    /// `Host:` header value.
-    pub host: String,
-}
-
-impl HttpBase {
-    /// Parses `http://127.0.0.1:PORT` (or `http://[::1]:PORT`, with or without a final `/`);
-    /// refuses anything off loopback, host names, other schemes and paths.
-    pub fn parse(url: &str) -> Result<Self, UrlError> {
-        const EXPECTED: &str = "http://127.0.0.1:PORT";
-        let shape = || UrlError::Shape {
-            expected: EXPECTED,
-            got: url.into(),
-        };
-        let rest = url.strip_prefix("http://").ok_or_else(shape)?;
-        let host = rest.strip_suffix('/').unwrap_or(rest);
-        if host.contains('/') || host.contains('?') {
-            return Err(shape());
-        }
-        let addr = loopback_addr(url, host, EXPECTED)?;
-        Ok(Self {
-            addr,
-            host: host.to_string(),
-        })
-    }
-}
+use crate::target::Endpoint;
 
 /// One answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,16 +79,16 @@ impl From<hyper::Error> for RequestError {
 /// server closed it.
 #[derive(Debug)]
 pub struct HttpConn {
-    base: HttpBase,
+    endpoint: Endpoint,
     sender: Option<SendRequest<Full<Bytes>>>,
     timeout: Duration,
 }
 
 impl HttpConn {
-    /// A connection to `base`, opened now (so that connect time is not measured later).
-    pub async fn connect(base: &HttpBase, timeout: Duration) -> anyhow::Result<Self> {
+    /// A connection to `endpoint`, opened now (so that connect time is not measured later).
+    pub async fn connect(endpoint: &Endpoint, timeout: Duration) -> anyhow::Result<Self> {
         let mut c = Self {
-            base: base.clone(),
+            endpoint: endpoint.clone(),
             sender: None,
             timeout,
         };
@@ -129,7 +97,7 @@ impl HttpConn {
     }
 
     async fn open(&self) -> anyhow::Result<SendRequest<Full<Bytes>>> {
-        let addr = self.base.addr;
+        let addr = self.endpoint.addr;
         let stream = tokio::time::timeout(self.timeout, TcpStream::connect(addr))
             .await
             .with_context(|| format!("connecting to {addr} timed out"))?
@@ -200,7 +168,7 @@ impl HttpConn {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
-            .header(HOST, &self.base.host);
+            .header(HOST, &self.endpoint.host);
         if let Some(token) = bearer {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -220,35 +188,5 @@ impl HttpConn {
             .to_bytes()
             .to_vec();
         Ok(Response { status, body })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_urls_are_loopback_only() {
-        let b = HttpBase::parse("http://127.0.0.1:8080").unwrap();
-        assert_eq!(b.addr.port(), 8080);
-        assert_eq!(b.host, "127.0.0.1:8080");
-        assert_eq!(HttpBase::parse("http://127.0.0.1:8080/").unwrap(), b);
-        assert!(HttpBase::parse("http://[::1]:9000").is_ok());
-        assert!(HttpBase::parse("http://127.0.0.5:1").is_ok());
-        assert!(matches!(
-            HttpBase::parse("http://10.1.2.3:8080"),
-            Err(UrlError::NotLoopback(_))
-        ));
-        for bad in [
-            "https://127.0.0.1:8080",
-            "ws://127.0.0.1:8080",
-            "http://localhost:8080",
-            "http://127.0.0.1",
-            "http://127.0.0.1:8080/api",
-            "http://127.0.0.1:8080?x=1",
-            "127.0.0.1:8080",
-        ] {
-            assert!(matches!(HttpBase::parse(bad), Err(UrlError::Shape { .. })), "{bad}");
-        }
     }
 }

@@ -17,9 +17,3 @@ pub fn raise_nofile() -> std::io::Result<(Option<u64>, Option<u64>)> {
     let now = getrlimit(Resource::Nofile);
     Ok((now.current, now.maximum))
 }
-
-/// CPU clock ticks per second (`CLK_TCK`), the unit of `/proc/<pid>/stat` times.
-#[must_use]
-pub fn clock_ticks_per_second() -> u64 {
-    rustix::param::clock_ticks_per_second()
-}

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::hist::LatencyHist;
-use crate::http::{HttpBase, HttpConn};
+use crate::http::HttpConn;
+use crate::target::Endpoint;
 
 /// One request: what to send, and for the accounting which room and when it was due.
 #[derive(Debug, Clone)]
@@ -140,9 +141,9 @@ impl Tally {
         m.insert(format!("{prefix}non_2xx"), self.non_2xx as f64);
         m.insert(format!("{prefix}429"), self.status_429 as f64);
         m.insert(format!("{prefix}failed"), self.failed as f64);
-        self.answer.summary().put(prefix, m);
+        self.answer.put(prefix, m);
         if !self.sched.is_empty() {
-            self.sched.summary().put(&format!("{prefix}sched_"), m);
+            self.sched.put(&format!("{prefix}sched_"), m);
         }
     }
 
@@ -181,7 +182,7 @@ pub struct PostPool {
 
 impl PostPool {
     /// Opens `conns` connections to `base` and starts one worker on each.
-    pub async fn start(base: &HttpBase, conns: usize, rooms: usize, timeout: Duration) -> anyhow::Result<Self> {
+    pub async fn start(base: &Endpoint, conns: usize, rooms: usize, timeout: Duration) -> anyhow::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel::<Job>();
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         let tally = Arc::new(Mutex::new(Tally::new(rooms)?));
@@ -230,14 +231,13 @@ impl PostPool {
     /// Waits until every request handed over has ended, at most `timeout`; returns how many are
     /// still in flight.
     pub async fn drain(&self, timeout: Duration) -> u64 {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = self.in_flight();
-            if left == 0 || tokio::time::Instant::now() >= deadline {
-                return left;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let mut left = 0;
+        crate::poll_until(timeout, Duration::from_millis(5), || {
+            left = self.in_flight();
+            left == 0
+        })
+        .await;
+        left
     }
 
     /// The tally so far, replaced by an empty one (call after [`PostPool::drain`]).
@@ -270,7 +270,7 @@ impl Drop for PostPool {
 /// them) again as soon as the previous answer came, for `secs` seconds. Returns the tally and
 /// the wall time the loop took.
 pub async fn closed_loop<F>(
-    base: &HttpBase,
+    base: &Endpoint,
     conns: usize,
     rooms: usize,
     secs: f64,

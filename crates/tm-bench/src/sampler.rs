@@ -52,17 +52,12 @@ impl ProcSampler {
     /// A sampler for `pid` (`std::process::id()` for ourselves).
     #[must_use]
     pub fn new(pid: u32) -> Self {
-        let hz = crate::limits::clock_ticks_per_second().max(1);
+        // `/proc/<pid>/stat` counts CPU time in clock ticks (`CLK_TCK`).
+        let hz = rustix::param::clock_ticks_per_second().max(1);
         Self {
             pid,
             tick_us: 1_000_000 / hz,
         }
-    }
-
-    /// The pid sampled.
-    #[must_use]
-    pub fn pid(&self) -> u32 {
-        self.pid
     }
 
     /// Reads `/proc` now.

@@ -88,10 +88,11 @@ async fn publishes_message_created_in_seq_order_per_room() {
     let (watched, other) = ("amqp-a", "amqp-b");
     sub.bind(&room_binding(room_id(watched))).await.unwrap();
 
-    let mut publisher = AmqpPublisher::new(&AmqpOpts {
-        url: amqp_url(),
-        prefix: prefix.clone(),
-    });
+    let opts = AmqpOpts {
+        amqp_url: amqp_url(),
+        bus_prefix: prefix.clone(),
+    };
+    let mut publisher = Publisher::Amqp(AmqpPublisher::new(&opts));
     assert_eq!(publisher.name(), "amqp");
     publisher
         .prepare(&[watched.to_string(), other.to_string()])

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use serde_json::json;
 
 use super::{
     open_probed_room, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, put_proc_cpu, sampler_for, secs, Common,
@@ -30,11 +31,10 @@ use super::{
 };
 use crate::cms::{messages_path, post_body, room_names, setup_rooms, BenchRoom, Cms, MAX_LENGTH_LIMIT};
 use crate::conn::ProbeGroup;
-use crate::http::HttpBase;
 use crate::pool::{Job, PostPool};
 use crate::publisher::make_body;
 use crate::sched::{run_open_loop, Schedule};
-use crate::target::TargetKind;
+use crate::target::{Endpoint, TargetKind};
 
 /// S7 flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -131,11 +131,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         args.rates.clone()
     };
     anyhow::ensure!(rates.iter().all(|r| *r > 0.0), "rates must be positive");
-    let base = HttpBase::parse(&args.cms_url)?;
+    let endpoint = Endpoint::parse_http(&args.cms_url)?;
     let mut ctx = Ctx::with_given_tokens(args.common.clone())?;
     let _ = ctx.publisher_name.set("cms-http");
     let cms_sampler = sampler_for(args.cms_pid, "tm-cms (--cms-pid)")?;
-    let mut cms = Cms::connect(&base).await.context("tm-cms (--cms-url)")?;
+    let mut cms = Cms::connect(&endpoint).await.context("tm-cms (--cms-url)")?;
     let names = room_names("b7", rand::random(), args.rooms);
     let (rooms, tokens) = setup_rooms(&mut cms, &names, MAX_LENGTH_LIMIT, true).await?;
     tracing::info!(rooms = rooms.len(), "rooms created, join tokens from tm-cms");
@@ -143,7 +143,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .target
         .clone()
         .with_join_tokens(rooms.iter().map(|r| r.slug.clone()).zip(tokens));
-    let result = measure(&ctx, &args, &rates, &base, &rooms, cms_sampler.as_ref()).await;
+    let result = measure(&ctx, &args, &rates, &endpoint, &rooms, cms_sampler.as_ref()).await;
     cms.close_all(&rooms).await;
     result
 }
@@ -152,7 +152,7 @@ async fn measure(
     ctx: &Ctx,
     args: &Args,
     rates: &[f64],
-    base: &HttpBase,
+    cms_endpoint: &Endpoint,
     rooms: &[BenchRoom],
     cms_sampler: Option<&crate::sampler::ProcSampler>,
 ) -> anyhow::Result<()> {
@@ -168,7 +168,7 @@ async fn measure(
     }
     tracing::info!(subscribers = fleet.len(), conns_failed, "subscribers joined");
     let paths: Vec<String> = rooms.iter().map(|r| messages_path(&r.slug)).collect();
-    let pool = PostPool::start(base, args.http_conns, rooms.len(), secs(args.http_timeout)).await?;
+    let pool = PostPool::start(cms_endpoint, args.http_conns, rooms.len(), secs(args.http_timeout)).await?;
     tokio::time::sleep(secs(args.settle)).await;
     // A gateway that refuses the joins (another secret, another server on the port) answers
     // each socket once and closes it: measuring that would report nothing but zeros.
@@ -248,22 +248,15 @@ async fn measure(
             delivered_ratio: ratio,
             posts_failed,
         });
-        let mut info = BTreeMap::new();
-        info.insert("size".into(), args.size.into());
-        info.insert("duration".into(), args.duration.into());
-        info.insert("warmup".into(), args.warmup.into());
-        info.insert("http_conns".into(), args.http_conns.into());
-        info.insert("cms_url".into(), args.cms_url.clone().into());
-        info.insert("post_statuses".into(), tally.statuses());
+        let mut info = json!({
+            "size": args.size, "duration": args.duration, "warmup": args.warmup,
+            "http_conns": args.http_conns, "cms_url": args.cms_url, "post_statuses": tally.statuses(),
+        });
         if let Some(p) = &tally.first_problem {
-            info.insert("first_post_problem".into(), p.clone().into());
+            info["first_post_problem"] = p.clone().into();
         }
-        ctx.emit(
-            "s7",
-            &format!("rooms={},per_room={},rate={rate}", rooms.len(), args.per_room),
-            m,
-            info,
-        )?;
+        let case = format!("rooms={},per_room={},rate={rate}", rooms.len(), args.per_room);
+        ctx.emit("s7", &case, m, info)?;
     }
     if rates.len() > 1 {
         let limit_us = args.p99_limit_ms * 1000.0;
@@ -273,15 +266,9 @@ async fn measure(
             "highest_offered_posts_per_s".into(),
             rates.iter().copied().fold(0.0, f64::max),
         );
-        let mut info = BTreeMap::new();
-        info.insert("p99_limit_ms".into(), args.p99_limit_ms.into());
-        info.insert("rates".into(), rates.to_vec().into());
-        ctx.emit(
-            "s7",
-            &format!("rooms={},per_room={},ramp", rooms.len(), args.per_room),
-            m,
-            info,
-        )?;
+        let info = json!({"p99_limit_ms": args.p99_limit_ms, "rates": rates});
+        let case = format!("rooms={},per_room={},ramp", rooms.len(), args.per_room);
+        ctx.emit("s7", &case, m, info)?;
     }
     pool.close(secs(5.0)).await;
     fleet.close_all(secs(10.0)).await;
@@ -291,15 +278,12 @@ async fn measure(
 /// Messages in every dead-letter queue under the bus prefix, when one was given (the empty,
 /// production prefix is never touched).
 async fn dead_letters(ctx: &Ctx) -> Option<u64> {
-    if ctx.common.bus_prefix.is_empty() {
+    if ctx.common.amqp.bus_prefix.is_empty() {
         return None;
     }
-    let cfg = tm_bus::BusConfig {
-        url: ctx.common.amqp_url.clone(),
-        prefix: ctx.common.bus_prefix.clone(),
-        ..tm_bus::BusConfig::default()
-    };
-    let bus = crate::publisher::connect_bus(&cfg, "tm-bench-s7").await.ok()?;
+    let bus = crate::publisher::connect_bus(&ctx.common.amqp.bus_config(), "tm-bench-s7")
+        .await
+        .ok()?;
     let mut total = 0u64;
     let mut ok = true;
     for q in tm_bus::CommandQueue::ALL {
