@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use anyhow::Context as _;
+
 use crate::output::Record;
 
 /// Median of `xs` (mean of the middle two for an even count); `None` when empty.
@@ -98,47 +100,31 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
-    fn others(&self) -> impl Iterator<Item = &&String> {
-        self.order.iter().filter(|t| **t != self.baseline)
+    fn others(&self) -> impl Iterator<Item = &String> {
+        self.order.iter().copied().filter(|t| *t != self.baseline)
     }
 
     fn header(&self, lead: &str, lead_sep: &str) -> String {
-        let mut h = lead.to_string();
-        let mut sep = lead_sep.to_string();
-        for t in &self.order {
-            let _ = write!(h, " {t} |");
-            sep.push_str("---:|");
-        }
-        for t in self.others() {
-            let _ = write!(h, " {t} ÷ {} |", self.baseline);
-            sep.push_str("---:|");
-        }
-        format!("{h}\n{sep}")
+        let ratios = self.others().map(|t| format!("{t} ÷ {}", self.baseline));
+        let names: Vec<String> = self.order.iter().map(ToString::to_string).chain(ratios).collect();
+        let cells: String = names.iter().map(|n| format!(" {n} |")).collect();
+        format!("{lead}{cells}\n{lead_sep}{}", "---:|".repeat(names.len()))
     }
 
     /// A row, and the ratio of each other target to the baseline.
-    fn row(&self, lead: &str, metric: &str, by_t: &BTreeMap<String, (f64, usize)>) -> (String, Vec<(String, f64)>) {
+    fn row(&self, lead: &str, metric: &str, by_t: &BTreeMap<String, f64>) -> (String, Vec<(String, f64)>) {
         let arrow = if higher_is_better(metric) { " ↑" } else { "" };
         let mut row = format!("{lead} {metric}{arrow} |");
         for t in &self.order {
-            match by_t.get(*t) {
-                Some((v, _)) => {
-                    let _ = write!(row, " {} |", fmt_num(*v));
-                }
-                None => row.push_str(" – |"),
-            }
+            let value = by_t.get(*t).map_or_else(|| "–".into(), |v| fmt_num(*v));
+            let _ = write!(row, " {value} |");
         }
-        let base = by_t.get(self.baseline).map(|x| x.0);
         let mut ratios = Vec::new();
         for t in self.others() {
-            let r = match (by_t.get(*t), base) {
-                (Some((v, _)), Some(b)) => ratio(*v, b),
-                _ => None,
-            };
-            match r {
+            match by_t.get(self.baseline).and_then(|b| ratio(*by_t.get(t)?, *b)) {
                 Some(r) => {
                     let _ = write!(row, " {r:.2}× |");
-                    ratios.push(((*t).clone(), r));
+                    ratios.push((t.clone(), r));
                 }
                 None => row.push_str(" – |"),
             }
@@ -199,11 +185,19 @@ impl std::str::FromStr for Gate {
         if metric.is_empty() {
             return Err(format!("no metric in {spec:?}"));
         }
+        let metric = metric.to_string();
         Ok(Gate {
             scenario,
-            metric: metric.to_string(),
+            metric,
             factor,
         })
+    }
+}
+
+impl std::fmt::Display for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scope = self.scenario.as_deref().map(|s| format!("{s}:")).unwrap_or_default();
+        write!(f, "{scope}{}={}", self.metric, self.factor)
     }
 }
 
@@ -218,8 +212,8 @@ pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String>
             if *metric != gate.metric || gate.scenario.as_ref().is_some_and(|g| g != sc) {
                 continue;
             }
-            let Some((base, _)) = by_t.get(baseline) else { continue };
-            for (target, (value, _)) in by_t.iter().filter(|(t, _)| *t != baseline) {
+            let Some(base) = by_t.get(baseline) else { continue };
+            for (target, value) in by_t.iter().filter(|(t, _)| *t != baseline) {
                 checked += 1;
                 let worse = ratio(*value, *base).map_or(f64::INFINITY, |r| worse_by(metric, r));
                 if worse > gate.factor {
@@ -232,10 +226,7 @@ pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String>
         }
         if checked == 0 {
             failures.push(format!(
-                "gate {}{}={} matched no measured pair of {baseline} and another target",
-                gate.scenario.as_deref().map(|s| format!("{s}:")).unwrap_or_default(),
-                gate.metric,
-                gate.factor
+                "gate {gate} matched no measured pair of {baseline} and another target"
             ));
         }
     }
@@ -253,31 +244,28 @@ pub struct Report {
     pub gate_failures: Vec<String>,
 }
 
-/// Medians: (scenario, case, metric) → target → (median, n).
-pub type Medians = BTreeMap<(String, String, String), BTreeMap<String, (f64, usize)>>;
+/// (scenario, case, metric).
+type Key = (String, String, String);
+
+/// Medians over the repetitions: (scenario, case, metric) → target → median.
+pub type Medians = BTreeMap<Key, BTreeMap<String, f64>>;
 
 /// Groups `records` of one run and takes medians over repetitions.
 #[must_use]
 pub fn medians(records: &[Record], run: &str) -> Medians {
-    let mut raw: BTreeMap<(String, String, String), BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    let mut raw: BTreeMap<Key, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
     for r in records.iter().filter(|r| r.run == run) {
         for (m, v) in &r.metrics {
-            raw.entry((r.scenario.clone(), r.case.clone(), m.clone()))
+            let key = (r.scenario.clone(), r.case.clone(), m.clone());
+            raw.entry(key)
                 .or_default()
                 .entry(r.target.clone())
                 .or_default()
                 .push(*v);
         }
     }
-    raw.into_iter()
-        .map(|(k, by_t)| {
-            let by_t = by_t
-                .into_iter()
-                .filter_map(|(t, xs)| median(&xs).map(|m| (t, (m, xs.len()))))
-                .collect();
-            (k, by_t)
-        })
-        .collect()
+    let medians = |by_t: BTreeMap<String, Vec<f64>>| by_t.into_iter().filter_map(|(t, xs)| Some((t, median(&xs)?)));
+    raw.into_iter().map(|(k, by_t)| (k, medians(by_t).collect())).collect()
 }
 
 /// A sort key that orders digit runs by value: `conns=5000` before `conns=10000`.
@@ -300,11 +288,10 @@ fn natural(s: &str) -> Vec<Seg> {
     out
 }
 
-type Row<'a> = (&'a (String, String, String), &'a BTreeMap<String, (f64, usize)>);
-
-fn sorted(med: &Medians) -> Vec<Row<'_>> {
-    let mut rows: Vec<Row<'_>> = med.iter().collect();
-    rows.sort_by(|a, b| (&a.0 .0, natural(&a.0 .1), &a.0 .2).cmp(&(&b.0 .0, natural(&b.0 .1), &b.0 .2)));
+/// The rows of `med` with cases in natural order.
+fn sorted(med: &Medians) -> Vec<(&Key, &BTreeMap<String, f64>)> {
+    let mut rows: Vec<_> = med.iter().collect();
+    rows.sort_by_cached_key(|((sc, case, metric), _)| (sc, natural(case), metric));
     rows
 }
 
@@ -324,10 +311,7 @@ fn fmt_num(x: f64) -> String {
 pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> {
     let run = match &opts.run {
         Some(r) => r.clone(),
-        None => records
-            .last()
-            .map(|r| r.run.clone())
-            .ok_or_else(|| anyhow::anyhow!("no records"))?,
+        None => records.last().map(|r| r.run.clone()).context("no records")?,
     };
     let med = medians(records, &run);
     let in_run: Vec<&Record> = records.iter().filter(|r| r.run == run).collect();
@@ -336,74 +320,64 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
     // The baseline first (a stable sort keeps the others in name order).
     order.sort_by_key(|t| **t != opts.baseline);
     let reps = in_run.iter().map(|r| r.rep).max().unwrap_or(0);
-
-    let mut md = String::new();
-    let _ = writeln!(md, "# tm-bench comparison — run `{run}`\n");
-    let _ = writeln!(
+    let baseline = &opts.baseline;
+    let cols = Columns { order, baseline };
+    let mut md = format!("# tm-bench comparison — run `{run}`\n\n");
+    writeln!(
         md,
-        "Medians over up to {reps} repetition(s) per target; ratios are target ÷ `{}` \
-         (↑ = higher is better, otherwise lower is better).\n",
-        opts.baseline
-    );
-    let mut report = Report::default();
-    let cols = Columns {
-        order,
-        baseline: &opts.baseline,
-    };
+        "Medians over up to {reps} repetition(s) per target; ratios are target ÷ `{baseline}` \
+         (↑ = higher is better, otherwise lower is better).\n"
+    )?;
     // Headline: the figures with targets, across scenarios; only these are flagged.
-    let _ = writeln!(md, "## Headline\n");
-    let _ = writeln!(md, "{}", cols.header("| scenario | case | metric |", "|---|---|---|"));
+    writeln!(md, "## Headline\n")?;
+    writeln!(md, "{}", cols.header("| scenario | case | metric |", "|---|---|---|"))?;
+    let mut report = Report::default();
     for ((sc, case, metric), by_t) in sorted(&med).into_iter().filter(|(k, _)| is_key(&k.2)) {
         let (row, ratios) = cols.row(&format!("| {sc} | {case} |"), metric, by_t);
-        let _ = writeln!(md, "{row}");
-        if let Some(f) = opts.flag_factor {
-            for (t, r) in ratios {
-                let w = worse_by(metric, r);
-                if w > f {
-                    report.flags.push(format!(
-                        "{sc} {case} {metric}: {t} is {w:.1}× worse than {} (limit {f}×)",
-                        opts.baseline
-                    ));
-                }
+        writeln!(md, "{row}")?;
+        let Some(f) = opts.flag_factor else { continue };
+        for (t, w) in ratios.into_iter().map(|(t, r)| (t, worse_by(metric, r))) {
+            if w > f {
+                let flag = format!("{sc} {case} {metric}: {t} is {w:.1}× worse than {baseline} (limit {f}×)");
+                report.flags.push(flag);
             }
         }
     }
-    let mut scenario = String::new();
+    let mut scenario = "";
     for ((sc, case, metric), by_t) in sorted(&med) {
         if !opts.all_metrics && is_detail(metric) {
             continue;
         }
-        if *sc != scenario {
-            scenario.clone_from(sc);
-            let _ = writeln!(md, "\n## {sc}\n");
-            let _ = writeln!(md, "{}", cols.header("| case | metric |", "|---|---|"));
+        if sc != scenario {
+            scenario = sc;
+            writeln!(md, "\n## {sc}\n")?;
+            writeln!(md, "{}", cols.header("| case | metric |", "|---|---|"))?;
         }
-        let (row, _) = cols.row(&format!("| {case} |"), metric, by_t);
-        let _ = writeln!(md, "{row}");
+        writeln!(md, "{}", cols.row(&format!("| {case} |"), metric, by_t).0)?;
     }
     if !report.flags.is_empty() {
-        let _ = writeln!(md, "\n## Flagged (gross regressions, not enforced)\n");
+        writeln!(md, "\n## Flagged (gross regressions, not enforced)\n")?;
         for f in &report.flags {
-            let _ = writeln!(md, "- {f}");
+            writeln!(md, "- {f}")?;
         }
     }
-    report.gate_failures = check_gates(&med, &opts.baseline, &opts.gates);
+    report.gate_failures = check_gates(&med, baseline, &opts.gates);
     if !opts.gates.is_empty() {
-        let _ = writeln!(md, "\n## Gates\n");
+        writeln!(md, "\n## Gates\n")?;
         for gate in &opts.gates {
             let scope = gate.scenario.as_deref().unwrap_or("every scenario");
-            let _ = writeln!(
+            writeln!(
                 md,
-                "- {scope}: `{}` at most {}× worse than {}",
-                gate.metric, gate.factor, opts.baseline
-            );
+                "- {scope}: `{}` at most {}× worse than {baseline}",
+                gate.metric, gate.factor
+            )?;
         }
-        let _ = writeln!(md);
+        writeln!(md)?;
         if report.gate_failures.is_empty() {
-            let _ = writeln!(md, "All gates held.");
+            writeln!(md, "All gates held.")?;
         }
         for f in &report.gate_failures {
-            let _ = writeln!(md, "- **FAILED** {f}");
+            writeln!(md, "- **FAILED** {f}")?;
         }
     }
     report.markdown = md;
@@ -413,18 +387,9 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
 /// Parses JSON lines, skipping (and counting) lines that are not records.
 #[must_use]
 pub fn parse_lines(text: &str) -> (Vec<Record>, usize) {
-    let mut bad = 0;
-    let recs = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| match serde_json::from_str::<Record>(l) {
-            Ok(r) => Some(r),
-            Err(_) => {
-                bad += 1;
-                None
-            }
-        })
-        .collect();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let recs: Vec<Record> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let bad = lines.len() - recs.len();
     (recs, bad)
 }
 
@@ -489,7 +454,7 @@ mod tests {
             ("s2", "subs=2000,rate=1", "delivered_ratio", 1.0, 0.5),
             ("s3", "rate=1600", "delivered_ratio", 1.0, 0.5),
         ] {
-            let by_t = [("uws".to_string(), (uws, 1)), ("gw".to_string(), (gw, 1))];
+            let by_t = [("uws".to_string(), uws), ("gw".to_string(), gw)];
             med.insert((sc.into(), case.into(), metric.into()), by_t.into());
         }
         let gates: Vec<Gate> = ["s1:bytes_per_conn=5", "s2:delivered_ratio=1.1", "s9:anything=2"]
@@ -538,8 +503,8 @@ mod tests {
         }
         let m = medians(&recs, "r1");
         let k = ("s2".into(), "subs=1000,rate=1".into(), "all_p99_us".into());
-        assert_eq!(m[&k]["uws"], (200.0, 3));
-        assert_eq!(m[&k]["node-ws"], (700.0, 2));
+        assert_eq!(m[&k]["uws"], 200.0);
+        assert_eq!(m[&k]["node-ws"], 700.0);
         let rep = render(&recs, &opts(None)).unwrap();
         assert_has(&rep.markdown, "| case | metric | uws | node-ws | node-ws ÷ uws |");
         assert_has(&rep.markdown, "| subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |");

@@ -128,12 +128,9 @@ pub struct OpenReport {
     pub failed: u64,
     /// Per-connection connect + handshake time.
     pub handshake: LatencyHist,
-    /// First failure, for the log.
-    pub first_error: Option<String>,
 }
 
 impl Fleet {
-    /// An empty fleet.
     #[must_use]
     pub fn new(target: Target, opts: FleetOpts) -> Self {
         Self {
@@ -172,8 +169,8 @@ impl Fleet {
             ok: 0,
             failed: 0,
             handshake: LatencyHist::new()?,
-            first_error: None,
         };
+        let mut first_error = None;
         let this = &*self;
         let results: Vec<_> = futures_util::stream::iter(specs.into_iter().map(|(room, role)| {
             let index = this.next_index.fetch_add(1, Ordering::Relaxed);
@@ -191,13 +188,11 @@ impl Fleet {
                 }
                 Err(e) => {
                     report.failed += 1;
-                    if report.first_error.is_none() {
-                        report.first_error = Some(e.to_string());
-                    }
+                    first_error.get_or_insert_with(|| e.to_string());
                 }
             }
         }
-        if let Some(e) = &report.first_error {
+        if let Some(e) = &first_error {
             tracing::warn!(failed = report.failed, first = %e, "some connections failed");
         }
         Ok(report)
@@ -220,11 +215,7 @@ impl Fleet {
         let t0 = std::time::Instant::now();
         let src = self.src_ip(index);
         let opts = ConnectOpts {
-            src: if src == IpAddr::V4(Ipv4Addr::LOCALHOST) {
-                None
-            } else {
-                Some(src)
-            },
+            src: (src != IpAddr::V4(Ipv4Addr::LOCALHOST)).then_some(src),
             recv_buf: matches!(role, Role::Stalled).then_some(self.opts.stalled_recv_buf),
             timeout: self.opts.connect_timeout,
         };
@@ -314,42 +305,34 @@ async fn run_conn(
     buf_size: usize,
     delivery_prefix: &'static [u8],
 ) {
-    if matches!(role, Role::Stalled) {
-        cancel.cancelled().await;
-        return;
-    }
-    let probe = match &role {
-        Role::Probe(g) => Some(g.clone()),
-        _ => None,
+    let probe = match role {
+        Role::Stalled => return cancel.cancelled().await,
+        Role::Probe(g) => Some(g),
+        Role::Sink => None,
     };
     let head = delivery_prefix.len().max(GATEWAY_RESET_PREFIX.len());
     let mut reader =
         FrameReader::new(probe.is_some(), 1 << 20).with_head(if delivery_prefix.is_empty() { 0 } else { head });
     let mut buf = vec![0u8; buf_size.max(64)];
     let mut out = Vec::new();
-    let mut pending: Vec<u8> = leftover;
+    let (rd, mut wr) = stream.split();
+    // What the server sent right behind its handshake answer is read first.
+    let mut rd = leftover.as_slice().chain(rd);
     loop {
-        let n = if pending.is_empty() {
-            tokio::select! {
-                () = cancel.cancelled() => {
-                    let mut f = Vec::new();
-                    encode_frame(&mut f, OP_CLOSE, &1000u16.to_be_bytes(), Some(rand::random()));
-                    let _ = tokio::time::timeout(Duration::from_millis(200), stream.write_all(&f)).await;
+        let n = tokio::select! {
+            () = cancel.cancelled() => {
+                let mut f = Vec::new();
+                encode_frame(&mut f, OP_CLOSE, &1000u16.to_be_bytes(), Some(rand::random()));
+                let _ = tokio::time::timeout(Duration::from_millis(200), wr.write_all(&f)).await;
+                return;
+            }
+            r = rd.read(&mut buf) => match r {
+                Ok(0) | Err(_) => {
+                    counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
-                r = stream.read(&mut buf) => match r {
-                    Ok(0) | Err(_) => {
-                        counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    }
-                    Ok(n) => n,
-                },
-            }
-        } else {
-            let n = pending.len().min(buf.len());
-            buf[..n].copy_from_slice(&pending[..n]);
-            pending.drain(..n);
-            n
+                Ok(n) => n,
+            },
         };
         let (mut msgs, mut other, mut resets) = (0u64, 0u64, 0u64);
         let mut closed = false;
@@ -391,12 +374,10 @@ async fn run_conn(
         if res.is_err() {
             return;
         }
-        if !out.is_empty() {
-            if stream.write_all(&out).await.is_err() {
-                return;
-            }
-            out.clear();
+        if !out.is_empty() && wr.write_all(&out).await.is_err() {
+            return;
         }
+        out.clear();
         if closed {
             counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
             return;

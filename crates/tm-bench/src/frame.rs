@@ -188,15 +188,15 @@ impl FrameReader {
                     append_unmasked(&mut self.ctrl, chunk, mask, self.offset);
                 } else {
                     self.msg_len += n as u64;
-                    if self.collect {
-                        if self.payload.len() + n > self.max_message {
-                            return Err(FrameError::TooLarge(self.max_message));
-                        }
-                        append_unmasked(&mut self.payload, chunk, mask, self.offset);
-                    } else if self.payload.len() < self.head {
-                        let take = (self.head - self.payload.len()).min(n);
-                        append_unmasked(&mut self.payload, &chunk[..take], mask, self.offset);
+                    if self.collect && self.payload.len() + n > self.max_message {
+                        return Err(FrameError::TooLarge(self.max_message));
                     }
+                    let keep = if self.collect {
+                        n
+                    } else {
+                        self.head.saturating_sub(self.payload.len()).min(n)
+                    };
+                    append_unmasked(&mut self.payload, &chunk[..keep], mask, self.offset);
                 }
                 self.remaining -= n as u64;
                 self.offset += n as u64;
@@ -269,26 +269,17 @@ mod tests {
             (200_000, 10, 127),
         ] {
             let payload = vec![b'x'; len];
-            let bytes = frame(OP_TEXT, true, &payload, None);
-            assert_eq!(bytes[1], b1, "len {len}");
-            let (h, hl, n) = parse_header(&bytes).unwrap().unwrap();
-            assert_eq!(n, hlen, "len {len}");
-            assert_eq!(hl, len as u64);
-            assert!(h.is_final);
-            assert_eq!(h.opcode, OP_TEXT);
-            assert_eq!(h.mask, None);
-            // Every strict prefix of the header is "need more".
-            for cut in 0..hlen {
-                assert_eq!(parse_header(&bytes[..cut]).unwrap(), None, "len {len} cut {cut}");
-            }
             // Masked: 4 more header bytes.
-            let m = frame(OP_BINARY, true, &payload, Some([1, 2, 3, 4]));
-            let (h, hl, n) = parse_header(&m).unwrap().unwrap();
-            assert_eq!(n, hlen + 4);
-            assert_eq!(h.mask, Some([1, 2, 3, 4]));
-            assert_eq!(hl, len as u64);
-            for cut in 0..hlen + 4 {
-                assert_eq!(parse_header(&m[..cut]).unwrap(), None);
+            for (opcode, mask, extra) in [(OP_TEXT, None, 0), (OP_BINARY, Some([1, 2, 3, 4]), 4)] {
+                let bytes = frame(opcode, true, &payload, mask);
+                assert_eq!(bytes[1] & 0x7f, b1, "len {len}");
+                let (h, hl, n) = parse_header(&bytes).unwrap().unwrap();
+                let expected = (hlen + extra, len as u64, true, opcode, mask);
+                assert_eq!((n, hl, h.is_final, h.opcode, h.mask), expected, "len {len}");
+                // Every strict prefix of the header is "need more".
+                for cut in 0..n {
+                    assert_eq!(parse_header(&bytes[..cut]).unwrap(), None, "len {len} cut {cut}");
+                }
             }
         }
     }
@@ -315,21 +306,20 @@ mod tests {
 
     type Seen = Vec<(String, u64, Vec<u8>)>;
 
-    fn collect_events(reader: &mut FrameReader, chunks: &[&[u8]]) -> Vec<(String, u64, Vec<u8>)> {
+    fn events<'a>(mut reader: FrameReader, chunks: impl IntoIterator<Item = &'a [u8]>) -> Seen {
         let mut out = Vec::new();
         for c in chunks {
-            reader
-                .feed(c, &mut |e| {
-                    out.push(match e {
-                        Event::Message { opcode, len, payload } => {
-                            (format!("msg{}", u8::from(opcode)), len, payload.to_vec())
-                        }
-                        Event::Ping(p) => ("ping".into(), p.len() as u64, p.to_vec()),
-                        Event::Pong => ("pong".into(), 0, vec![]),
-                        Event::Close(c) => ("close".into(), u64::from(c.unwrap_or(0)), vec![]),
-                    });
-                })
-                .unwrap();
+            let mut on = |e: Event<'_>| {
+                out.push(match e {
+                    Event::Message { opcode, len, payload } => {
+                        (format!("msg{}", u8::from(opcode)), len, payload.to_vec())
+                    }
+                    Event::Ping(p) => ("ping".into(), p.len() as u64, p.to_vec()),
+                    Event::Pong => ("pong".into(), 0, vec![]),
+                    Event::Close(c) => ("close".into(), u64::from(c.unwrap_or(0)), vec![]),
+                });
+            };
+            reader.feed(c, &mut on).unwrap();
         }
         out
     }
@@ -362,53 +352,39 @@ mod tests {
     }
 
     #[test]
-    fn reader_whole_buffer_and_every_split() {
+    fn reader_whole_buffer_byte_by_byte_and_every_split() {
         let (s, expect) = stream();
-        let mut r = FrameReader::new(true, 1 << 20);
-        assert_eq!(collect_events(&mut r, &[&s]), expect);
+        let collecting = || FrameReader::new(true, 1 << 20);
+        assert_eq!(events(collecting(), [&s[..]]), expect);
+        assert_eq!(events(collecting(), s.chunks(1)), expect);
         // Split into two reads at every position: headers and payloads cut anywhere.
         for cut in 0..s.len() {
             if cut > 400 && cut < s.len() - 200 && cut % 997 != 0 {
                 continue; // inside the big payload, a sample is enough
             }
-            let mut r = FrameReader::new(true, 1 << 20);
-            let got = collect_events(&mut r, &[&s[..cut], &s[cut..]]);
-            assert_eq!(got, expect, "cut at {cut}");
+            assert_eq!(events(collecting(), [&s[..cut], &s[cut..]]), expect, "cut at {cut}");
         }
     }
 
     #[test]
-    fn reader_byte_at_a_time_and_small_chunks_counting_only() {
+    fn counting_mode_keeps_the_head_of_data_and_all_of_control_payloads() {
         let (s, expect) = stream();
-        let chunks: Vec<&[u8]> = s.chunks(1).collect();
-        let mut r = FrameReader::new(true, 1 << 20);
-        assert_eq!(collect_events(&mut r, &chunks), expect);
-        for size in [2, 3, 13, 14, 15, 2048] {
-            let chunks: Vec<&[u8]> = s.chunks(size).collect();
-            let mut r = FrameReader::new(false, 0);
-            let got = collect_events(&mut r, &chunks);
-            let lens: Vec<u64> = got.iter().map(|e| e.1).collect();
-            let want: Vec<u64> = expect.iter().map(|e| e.1).collect();
-            assert_eq!(lens, want, "chunk {size}");
-            // Counting mode never copies data payloads, but does keep control payloads.
-            assert!(got
-                .iter()
-                .all(|e| e.0 == "ping" || !e.0.starts_with("msg") || e.2.is_empty()));
-            assert_eq!(got[3].2, b"pp".to_vec());
-        }
-    }
-
-    #[test]
-    fn counting_mode_keeps_only_the_head() {
-        let (s, expect) = stream();
-        for size in [1, 3, 2048] {
-            let chunks: Vec<&[u8]> = s.chunks(size).collect();
-            let mut r = FrameReader::new(false, 0).with_head(4);
-            let got = collect_events(&mut r, &chunks);
-            for (g, e) in got.iter().zip(&expect) {
-                if g.0.starts_with("msg") {
-                    assert_eq!(g.2, e.2[..e.2.len().min(4)].to_vec(), "chunk {size}");
-                }
+        for size in [1, 2, 3, 13, 14, 15, 2048] {
+            for head in [0, 4] {
+                let got = events(FrameReader::new(false, 0).with_head(head), s.chunks(size));
+                let kept = |(kind, len, p): &(String, u64, Vec<u8>)| {
+                    let keep = if kind.starts_with("msg") {
+                        p.len().min(head)
+                    } else {
+                        p.len()
+                    };
+                    (kind.clone(), *len, p[..keep].to_vec())
+                };
+                assert_eq!(
+                    got,
+                    expect.iter().map(kept).collect::<Seen>(),
+                    "chunk {size}, head {head}"
+                );
             }
         }
     }

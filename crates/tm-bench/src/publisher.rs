@@ -63,7 +63,6 @@ impl AmqpOpts {
 }
 
 /// Sends one message to every subscriber of a room.
-#[derive(Debug)]
 pub enum Publisher {
     /// A peer's `POST /pub?room=R` on one keep-alive HTTP/1.1 connection (reconnects once on
     /// failure).
@@ -76,8 +75,6 @@ pub enum Publisher {
 
 /// How long a peer gets to answer one HTTP request (or to open a `/pubws` socket).
 const PEER_HTTP_TIMEOUT: Duration = Duration::from_secs(5);
-
-const AMQP: &str = "amqp";
 
 impl Publisher {
     /// The publisher for `target`: `via` for a peer, AMQP for tm-gateway (`via` is ignored: the
@@ -92,24 +89,14 @@ impl Publisher {
         })
     }
 
-    /// The name [`Publisher::for_target`] gives its publisher (for the records, also of
+    /// The name of the publisher [`Publisher::for_target`] builds, for the records (also of
     /// scenarios that publish nothing).
     #[must_use]
-    pub fn planned_name(kind: TargetKind, via: PublishVia) -> &'static str {
+    pub fn name_for(kind: TargetKind, via: PublishVia) -> &'static str {
         match (kind, via) {
-            (TargetKind::Gateway, _) => AMQP,
+            (TargetKind::Gateway, _) => "amqp",
             (TargetKind::Peer, PublishVia::Http) => "http",
             (TargetKind::Peer, PublishVia::Ws) => "ws",
-        }
-    }
-
-    /// Short name for the results (`http`, `ws`, `amqp`).
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Http(_) => "http",
-            Self::Ws(_) => "ws",
-            Self::Amqp(_) => AMQP,
         }
     }
 
@@ -175,26 +162,16 @@ pub fn make_body(t_ns: u64, size: usize) -> Vec<u8> {
 /// `\"t\":`) that has digits after it.
 #[must_use]
 pub fn extract_t(payload: &[u8]) -> Option<u64> {
-    let mut i = 0;
-    while i < payload.len() {
+    (0..payload.len()).find_map(|i| {
         let rest = &payload[i..];
-        let skip = if rest.starts_with(b"\"t\":") {
-            4
-        } else if rest.starts_with(b"\\\"t\\\":") {
-            6
-        } else {
-            i += 1;
-            continue;
-        };
-        let tail = &rest[skip..];
+        let tail = rest
+            .strip_prefix(b"\"t\":")
+            .or_else(|| rest.strip_prefix(b"\\\"t\\\":"))?;
         let tail = &tail[tail.iter().take_while(|&&c| c == b' ').count()..];
         let digits = tail.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits > 0 {
-            return std::str::from_utf8(&tail[..digits]).ok()?.parse().ok();
-        }
-        i += skip;
-    }
-    None
+        // No digits: not a time, look further.
+        std::str::from_utf8(&tail[..digits]).ok()?.parse().ok()
+    })
 }
 
 /// One `/pubws?room=R` WebSocket per room, opened on first use; every message is one masked
@@ -277,15 +254,6 @@ pub struct AmqpPublisher {
     link: Option<(Bus, tm_bus::Publisher)>,
 }
 
-impl std::fmt::Debug for AmqpPublisher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AmqpPublisher")
-            .field("prefix", &self.cfg.prefix)
-            .field("connected", &self.link.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
 impl AmqpPublisher {
     /// A publisher that connects on [`Publisher::prepare`] (or on first use).
     #[must_use]
@@ -304,10 +272,7 @@ impl AmqpPublisher {
             let publisher = bus.publisher().await?;
             self.link = Some((bus, publisher));
         }
-        match &self.link {
-            Some((_, p)) => Ok(p),
-            None => bail!("not connected"),
-        }
+        self.link.as_ref().map(|(_, p)| p).context("not connected")
     }
 
     async fn publish(&mut self, room: &str, body: &[u8]) -> anyhow::Result<()> {

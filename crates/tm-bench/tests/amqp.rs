@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use tm_bench::publisher::{connect_bus, make_body, AmqpOpts, AmqpPublisher, Publisher};
-use tm_bench::target::room_id;
+use tm_bench::publisher::{connect_bus, make_body, AmqpOpts, AmqpPublisher, PublishVia, Publisher};
+use tm_bench::target::{room_id, TargetKind};
 use tm_bus::{Bus, BusConfig, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};
 use tm_core::event::{room_binding, MessageCreated, MessageKind, RawEnvelope};
 use tm_core::Event;
@@ -93,7 +93,7 @@ async fn publishes_message_created_in_seq_order_per_room() {
         bus_prefix: prefix.clone(),
     };
     let mut publisher = Publisher::Amqp(AmqpPublisher::new(&opts));
-    assert_eq!(publisher.name(), "amqp");
+    assert_eq!(Publisher::name_for(TargetKind::Gateway, PublishVia::Ws), "amqp");
     publisher
         .prepare(&[watched.to_string(), other.to_string()])
         .await

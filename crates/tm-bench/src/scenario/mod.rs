@@ -28,7 +28,7 @@ pub mod s8;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -97,8 +97,9 @@ pub struct Ctx {
     pub server: Option<ProcSampler>,
     /// Sampler of this generator (to tell when the generator, not the server, is the limit).
     pub me: ProcSampler,
-    /// Name of the publisher [`Ctx::publisher`] built, for the records.
-    publisher_name: OnceLock<&'static str>,
+    /// The publisher's name in the records (`info.publish`): that of the one [`Ctx::publisher`]
+    /// builds, unless the scenario publishes some other way.
+    pub publish_label: &'static str,
 }
 
 impl Ctx {
@@ -128,11 +129,11 @@ impl Ctx {
         }
         let server = sampler_for(common.pid, "the server (--pid)")?;
         Ok(Self {
+            publish_label: Publisher::name_for(target.kind, common.publish),
             common,
             target,
             server,
             me: ProcSampler::new(std::process::id()),
-            publisher_name: OnceLock::new(),
         })
     }
 
@@ -153,9 +154,7 @@ impl Ctx {
 
     /// The server publisher.
     pub async fn publisher(&self) -> anyhow::Result<Publisher> {
-        let p = Publisher::for_target(&self.target, self.common.publish, &self.common.amqp).await?;
-        let _ = self.publisher_name.set(p.name());
-        Ok(p)
+        Publisher::for_target(&self.target, self.common.publish, &self.common.amqp).await
     }
 
     /// Server sample now (None without `--pid` or when /proc fails).
@@ -185,12 +184,8 @@ impl Ctx {
 
     /// Prints one result line; `info` (a JSON object) gets the publisher and the URL added.
     pub fn emit(&self, scenario: &str, case: &str, m: BTreeMap<String, f64>, mut info: Value) -> anyhow::Result<()> {
-        let planned = || Publisher::planned_name(self.target.kind, self.common.publish);
         if let Some(info) = info.as_object_mut() {
-            info.insert(
-                "publish".into(),
-                self.publisher_name.get().copied().unwrap_or_else(planned).into(),
-            );
+            info.insert("publish".into(), self.publish_label.into());
             info.insert("url".into(), self.common.url.clone().into());
         }
         let (target, kind) = (&self.target.name, self.target.kind.as_str());

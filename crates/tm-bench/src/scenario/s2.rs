@@ -91,7 +91,7 @@ pub async fn measure(args: Args) -> anyhow::Result<Vec<BTreeMap<String, f64>>> {
             put_gen_cpu(&mut m, me0, &ctx.me, wall);
             put_latency(&mut m, &first, &last)?;
             put_fleet(&mut m, &fleet);
-            let info = json!({"size": args.size, "duration": args.duration, "publisher": publisher.name()});
+            let info = json!({"size": args.size, "duration": args.duration, "publisher": ctx.publish_label});
             cases.push(m.clone());
             ctx.emit("s2", &format!("subs={subs},rate={rate}"), m, info)?;
         }

@@ -133,7 +133,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(rates.iter().all(|r| *r > 0.0), "rates must be positive");
     let endpoint = Endpoint::parse_http(&args.cms_url)?;
     let mut ctx = Ctx::with_given_tokens(args.common.clone())?;
-    let _ = ctx.publisher_name.set("cms-http");
+    ctx.publish_label = "cms-http";
     let cms_sampler = sampler_for(args.cms_pid, "tm-cms (--cms-pid)")?;
     let mut cms = Cms::connect(&endpoint).await.context("tm-cms (--cms-url)")?;
     let names = room_names("b7", rand::random(), args.rooms);
