@@ -90,19 +90,25 @@ pub enum Role {
     Stalled,
 }
 
-/// Settings for opening connections.
-#[derive(Debug, Clone, Copy)]
+/// `SO_RCVBUF` of a stalled connection: small, so that its window fills up soon.
+const STALLED_RECV_BUF: u32 = 4096;
+
+/// How connections are opened (flags of every WebSocket scenario).
+#[derive(Debug, Clone, Copy, clap::Args)]
 pub struct FleetOpts {
-    /// Read buffer per sink, bytes.
+    /// Handshakes in flight at once while opening connections.
+    #[arg(long, default_value_t = 256)]
+    pub connect_concurrency: usize,
+    /// Connections per source address (127.0.0.1, .2, …): the kernel's search for a free
+    /// ephemeral port slows down as one address's range (28k ports here) fills up.
+    #[arg(long, default_value_t = 10_000)]
+    pub conns_per_src_ip: u32,
+    /// Read buffer per sink connection, bytes.
+    #[arg(long, default_value_t = 2048)]
     pub sink_buf: usize,
-    /// Connections per source address before moving to the next 127.0.0.x.
-    pub per_src_ip: u32,
-    /// Connect + handshake bound.
-    pub connect_timeout: Duration,
-    /// Concurrent handshakes.
-    pub concurrency: usize,
-    /// `SO_RCVBUF` for stalled connections.
-    pub stalled_recv_buf: u32,
+    /// Connect + handshake timeout, seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub connect_timeout: f64,
 }
 
 /// A set of connections to one target with shared counters.
@@ -156,7 +162,7 @@ impl Fleet {
     }
 
     fn src_ip(&self, index: u64) -> IpAddr {
-        let per = u64::from(self.opts.per_src_ip.max(1));
+        let per = u64::from(self.opts.conns_per_src_ip.max(1));
         // 127.0.0.1 … 127.0.0.254
         let host = 1 + (index / per) % 254;
         IpAddr::V4(Ipv4Addr::new(127, 0, 0, host as u8))
@@ -176,7 +182,7 @@ impl Fleet {
             let index = this.next_index.fetch_add(1, Ordering::Relaxed);
             this.open_one(index, room, role)
         }))
-        .buffered(self.opts.concurrency.max(1))
+        .buffered(self.opts.connect_concurrency.max(1))
         .collect()
         .await;
         for r in results {
@@ -216,8 +222,8 @@ impl Fleet {
         let src = self.src_ip(index);
         let opts = ConnectOpts {
             src: (src != IpAddr::V4(Ipv4Addr::LOCALHOST)).then_some(src),
-            recv_buf: matches!(role, Role::Stalled).then_some(self.opts.stalled_recv_buf),
-            timeout: self.opts.connect_timeout,
+            recv_buf: matches!(role, Role::Stalled).then_some(STALLED_RECV_BUF),
+            timeout: Duration::from_secs_f64(self.opts.connect_timeout.max(0.1)),
         };
         let path = self.target.subscribe_path(&room);
         let join = self.target.join_message(&room)?;

@@ -84,32 +84,30 @@ pub struct HttpConn {
     timeout: Duration,
 }
 
+async fn open(endpoint: &Endpoint, timeout: Duration) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+    let addr = endpoint.addr;
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .with_context(|| format!("connecting to {addr} timed out"))?
+        .with_context(|| format!("connecting to {addr}"))?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(%addr, error = %e, "HTTP connection ended");
+        }
+    });
+    Ok(sender)
+}
+
 impl HttpConn {
     /// A connection to `endpoint`, opened now (so that connect time is not measured later).
     pub async fn connect(endpoint: &Endpoint, timeout: Duration) -> anyhow::Result<Self> {
-        let mut c = Self {
+        Ok(Self {
             endpoint: endpoint.clone(),
-            sender: None,
+            sender: Some(open(endpoint, timeout).await?),
             timeout,
-        };
-        c.sender = Some(c.open().await?);
-        Ok(c)
-    }
-
-    async fn open(&self) -> anyhow::Result<SendRequest<Full<Bytes>>> {
-        let addr = self.endpoint.addr;
-        let stream = tokio::time::timeout(self.timeout, TcpStream::connect(addr))
-            .await
-            .with_context(|| format!("connecting to {addr} timed out"))?
-            .with_context(|| format!("connecting to {addr}"))?;
-        stream.set_nodelay(true)?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%addr, error = %e, "HTTP connection ended");
-            }
-        });
-        Ok(sender)
+        })
     }
 
     /// Sends one request and reads its answer (any status). `body` is sent as JSON when given.
@@ -122,71 +120,48 @@ impl HttpConn {
         bearer: Option<&str>,
         body: Option<&[u8]>,
     ) -> anyhow::Result<Response> {
-        let reused = self.sender.as_ref().is_some_and(|s| !s.is_closed());
-        match self.once(method.clone(), path, bearer, body).await {
-            Ok(r) => Ok(r),
-            Err(RequestError::ClosedEarly) if reused => {
-                self.sender = None;
-                Ok(self.once(method, path, bearer, body).await?)
+        let host = self.endpoint.host.clone();
+        let build = || {
+            let mut request = Request::builder().method(method.clone()).uri(path).header(HOST, &host);
+            if let Some(token) = bearer {
+                request = request.header(AUTHORIZATION, format!("Bearer {token}"));
             }
-            Err(e) => Err(e.into()),
+            if body.is_some() {
+                request = request.header(CONTENT_TYPE, "application/json");
+            }
+            let body = Full::new(Bytes::copy_from_slice(body.unwrap_or_default()));
+            request.body(body).context("building the request")
+        };
+        let reused = self.sender.as_ref().is_some_and(|s| !s.is_closed());
+        match self.once(build()?).await {
+            Err(RequestError::ClosedEarly) if reused => Ok(self.once(build()?).await?),
+            answer => Ok(answer?),
         }
     }
 
-    async fn once(
-        &mut self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&[u8]>,
-    ) -> Result<Response, RequestError> {
-        let timeout = self.timeout;
-        let r = match tokio::time::timeout(timeout, self.exchange(method, path, bearer, body)).await {
-            Ok(r) => r,
-            Err(_) => Err(anyhow::anyhow!("no answer within {} ms", timeout.as_millis()).into()),
-        };
-        if r.is_err() {
+    /// One attempt, bounded by the timeout; a connection that failed is dropped.
+    async fn once(&mut self, request: Request<Full<Bytes>>) -> Result<Response, RequestError> {
+        let answer = tokio::time::timeout(self.timeout, self.exchange(request)).await;
+        let answer =
+            answer.unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {} ms", self.timeout.as_millis()).into()));
+        if answer.is_err() {
             self.sender = None;
         }
-        r
+        answer
     }
 
-    async fn exchange(
-        &mut self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&[u8]>,
-    ) -> Result<Response, RequestError> {
-        if self.sender.as_ref().is_none_or(SendRequest::is_closed) {
-            self.sender = Some(self.open().await?);
-        }
-        let Some(sender) = self.sender.as_mut() else {
-            return Err(anyhow::anyhow!("no connection").into());
+    async fn exchange(&mut self, request: Request<Full<Bytes>>) -> Result<Response, RequestError> {
+        let sender = match &mut self.sender {
+            Some(sender) if !sender.is_closed() => sender,
+            closed => closed.insert(open(&self.endpoint, self.timeout).await?),
         };
         sender.ready().await?;
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(HOST, &self.endpoint.host);
-        if let Some(token) = bearer {
-            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
-        }
-        if body.is_some() {
-            request = request.header(CONTENT_TYPE, "application/json");
-        }
-        let request = request
-            .body(Full::new(Bytes::copy_from_slice(body.unwrap_or_default())))
-            .context("building the request")?;
         let answer = sender.send_request(request).await?;
         let status = answer.status().as_u16();
-        let body = answer
-            .into_body()
-            .collect()
-            .await
-            .context("reading the answer body")?
-            .to_bytes()
-            .to_vec();
-        Ok(Response { status, body })
+        let body = answer.into_body().collect().await.context("reading the answer body")?;
+        Ok(Response {
+            status,
+            body: body.to_bytes().to_vec(),
+        })
     }
 }

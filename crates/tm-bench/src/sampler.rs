@@ -2,8 +2,6 @@
 //! (utime + stime). CPU time per delivery is the figure that stays meaningful on a busy machine:
 //! wall-clock throughput moves with the noise, CPU spent per message much less.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -89,10 +87,9 @@ impl ProcSampler {
     }
 }
 
-/// A background task that samples every `interval` and keeps the peak RSS and a trace.
+/// A background task that samples every `interval` and keeps a trace of the RSS.
 #[derive(Debug)]
 pub struct Watch {
-    peak_rss: Arc<AtomicU64>,
     stop: CancellationToken,
     task: tokio::task::JoinHandle<Vec<(f64, u64)>>,
 }
@@ -101,9 +98,8 @@ impl Watch {
     /// Starts sampling `sampler` every `interval` (bounded by `max_samples`).
     #[must_use]
     pub fn start(sampler: ProcSampler, interval: Duration, max_samples: usize) -> Self {
-        let peak_rss = Arc::new(AtomicU64::new(0));
         let stop = CancellationToken::new();
-        let (p, s) = (peak_rss.clone(), stop.clone());
+        let s = stop.clone();
         let task = tokio::spawn(async move {
             let t0 = tokio::time::Instant::now();
             let mut trace = Vec::new();
@@ -114,19 +110,12 @@ impl Watch {
                     _ = tick.tick() => {}
                 }
                 if let Ok(x) = sampler.sample() {
-                    p.fetch_max(x.rss_bytes, Ordering::Relaxed);
                     trace.push((t0.elapsed().as_secs_f64(), x.rss_bytes));
                 }
             }
             trace
         });
-        Self { peak_rss, stop, task }
-    }
-
-    /// Peak RSS seen so far.
-    #[must_use]
-    pub fn peak_rss(&self) -> u64 {
-        self.peak_rss.load(Ordering::Relaxed)
+        Self { stop, task }
     }
 
     /// Stops; returns `(seconds since start, rss)` samples.

@@ -68,19 +68,8 @@ pub struct Common {
     /// tm-gateway: its broker and bus prefix.
     #[command(flatten)]
     pub amqp: AmqpOpts,
-    /// Handshakes in flight at once while opening connections.
-    #[arg(long, default_value_t = 256)]
-    pub connect_concurrency: usize,
-    /// Connections per source address (127.0.0.1, .2, …): the kernel's search for a free
-    /// ephemeral port slows down as one address's range (28k ports here) fills up.
-    #[arg(long, default_value_t = 10_000)]
-    pub conns_per_src_ip: u32,
-    /// Read buffer per sink connection, bytes.
-    #[arg(long, default_value_t = 2048)]
-    pub sink_buf: usize,
-    /// Connect + handshake timeout, seconds.
-    #[arg(long, default_value_t = 10.0)]
-    pub connect_timeout: f64,
+    #[command(flatten)]
+    pub fleet: FleetOpts,
     /// Hard bound on the whole scenario, seconds.
     #[arg(long, default_value_t = 900.0)]
     pub max_seconds: f64,
@@ -140,16 +129,7 @@ impl Ctx {
     /// A new fleet with the common connection settings.
     #[must_use]
     pub fn fleet(&self) -> Fleet {
-        Fleet::new(
-            self.target.clone(),
-            FleetOpts {
-                sink_buf: self.common.sink_buf,
-                per_src_ip: self.common.conns_per_src_ip,
-                connect_timeout: Duration::from_secs_f64(self.common.connect_timeout.max(0.1)),
-                concurrency: self.common.connect_concurrency,
-                stalled_recv_buf: 4096,
-            },
-        )
+        Fleet::new(self.target.clone(), self.common.fleet)
     }
 
     /// The server publisher.

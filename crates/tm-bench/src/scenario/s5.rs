@@ -38,7 +38,7 @@ pub struct Args {
 
 /// Runs S5.
 pub async fn run(mut args: Args) -> anyhow::Result<()> {
-    args.common.connect_concurrency = args.storm_concurrency;
+    args.common.fleet.connect_concurrency = args.storm_concurrency;
     let ctx = Ctx::new(args.common.clone())?;
     let mut fleet = ctx.fleet();
     let base = ctx.settled().await;

@@ -96,9 +96,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         put_latency(&mut m, &first, &last)?;
         put_fleet(&mut m, &fleet);
         if let Some(w) = watch {
-            let peak = w.peak_rss();
             let trace = w.finish().await;
-            if let (Some(a), Some(b)) = (trace.first(), trace.last()) {
+            let peak = trace.iter().map(|p| p.1).max();
+            if let (Some(a), Some(b), Some(peak)) = (trace.first(), trace.last(), peak) {
                 m.insert("rss_start_bytes".into(), a.1 as f64);
                 m.insert("rss_end_bytes".into(), b.1 as f64);
                 m.insert("rss_peak_bytes".into(), peak as f64);
