@@ -124,7 +124,6 @@ fn block_on(fut: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<u8>
 }
 
 /// Parses the command line, runs it, returns the exit code.
-#[must_use]
 pub fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

@@ -27,13 +27,11 @@ pub struct BenchRoom {
 /// `count` room names unique to this run: `<tag>-<8 hex digits>-<i>`. They satisfy the CMS's
 /// name rule (3–64 of `a-z 0-9 -`, no dash at the ends or twice in a row) for any short
 /// lower-case alphanumeric `tag`.
-#[must_use]
 pub fn room_names(tag: &str, nonce: u32, count: usize) -> Vec<String> {
     (0..count).map(|i| format!("{tag}-{nonce:08x}-{i}")).collect()
 }
 
 /// Whether `name` satisfies the CMS's room-name rule.
-#[must_use]
 pub fn valid_room_name(name: &str) -> bool {
     (3..=64).contains(&name.len())
         && name
@@ -53,13 +51,11 @@ pub fn post_body(body: &[u8]) -> anyhow::Result<Vec<u8>> {
 }
 
 /// `/api/v1/rooms/<slug>/messages`.
-#[must_use]
 pub fn messages_path(slug: &str) -> String {
     format!("/api/v1/rooms/{slug}/messages")
 }
 
 /// `/r/<slug>`: the room's page.
-#[must_use]
 pub fn page_path(slug: &str) -> String {
     format!("/r/{slug}")
 }

@@ -12,7 +12,6 @@ use anyhow::Context as _;
 use crate::output::Record;
 
 /// Median of `xs` (mean of the middle two for an even count); `None` when empty.
-#[must_use]
 pub fn median(xs: &[f64]) -> Option<f64> {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
@@ -28,7 +27,6 @@ pub fn median(xs: &[f64]) -> Option<f64> {
 }
 
 /// `value / baseline`; 1 when both are 0, `None` when only the baseline is 0.
-#[must_use]
 pub fn ratio(value: f64, baseline: f64) -> Option<f64> {
     if baseline == 0.0 {
         return (value == 0.0).then_some(1.0);
@@ -37,13 +35,11 @@ pub fn ratio(value: f64, baseline: f64) -> Option<f64> {
 }
 
 /// Whether a larger value of `metric` is better (throughputs, delivered fraction).
-#[must_use]
 pub fn higher_is_better(metric: &str) -> bool {
     metric.ends_with("_per_s") || metric.ends_with("delivered_ratio") || metric == "conns_ok"
 }
 
 /// How much worse `r = target/baseline` is, as a factor ≥ 1 meaning "this many times worse".
-#[must_use]
 pub fn worse_by(metric: &str, r: f64) -> f64 {
     if higher_is_better(metric) {
         if r <= 0.0 {
@@ -64,7 +60,6 @@ fn is_detail(metric: &str) -> bool {
 }
 
 /// The figures the issue sets targets for: shown first, and the only ones flagged.
-#[must_use]
 pub fn is_key(metric: &str) -> bool {
     [
         "bytes_per_conn",
@@ -203,7 +198,6 @@ impl std::fmt::Display for Gate {
 
 /// The gate failures in `med`: one line per (scenario, case, target) worse than its gate, and
 /// one per gate that matched nothing (a gate that checks nothing must not pass silently).
-#[must_use]
 pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String> {
     let mut failures = Vec::new();
     for gate in gates {
@@ -251,7 +245,6 @@ type Key = (String, String, String);
 pub type Medians = BTreeMap<Key, BTreeMap<String, f64>>;
 
 /// Groups `records` of one run and takes medians over repetitions.
-#[must_use]
 pub fn medians(records: &[Record], run: &str) -> Medians {
     let mut raw: BTreeMap<Key, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
     for r in records.iter().filter(|r| r.run == run) {
@@ -385,7 +378,6 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
 }
 
 /// Parses JSON lines, skipping (and counting) lines that are not records.
-#[must_use]
 pub fn parse_lines(text: &str) -> (Vec<Record>, usize) {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let recs: Vec<Record> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();

@@ -137,7 +137,6 @@ pub struct OpenReport {
 }
 
 impl Fleet {
-    #[must_use]
     pub fn new(target: Target, opts: FleetOpts) -> Self {
         Self {
             target,
@@ -150,13 +149,11 @@ impl Fleet {
     }
 
     /// Connections held (opened and not closed by us).
-    #[must_use]
     pub fn len(&self) -> usize {
         self.handles.len()
     }
 
     /// Whether no connection is held.
-    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.handles.is_empty()
     }
@@ -265,7 +262,6 @@ impl Fleet {
     }
 
     /// Data messages received so far by all connections.
-    #[must_use]
     pub fn frames(&self) -> u64 {
         self.counters.frames.load(Ordering::Relaxed)
     }

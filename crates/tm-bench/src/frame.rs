@@ -115,7 +115,6 @@ pub struct FrameReader {
 
 impl FrameReader {
     /// A reader; `collect` keeps data payloads (up to `max_message` bytes per message).
-    #[must_use]
     pub fn new(collect: bool, max_message: usize) -> Self {
         Self {
             collect,
@@ -135,7 +134,6 @@ impl FrameReader {
 
     /// Also keeps the first `n` payload bytes of each data message when not collecting, so a
     /// sink can tell kinds of messages apart by how they begin for the price of a short copy.
-    #[must_use]
     pub fn with_head(mut self, n: usize) -> Self {
         self.head = n;
         self

@@ -46,13 +46,11 @@ impl LatencyHist {
     }
 
     /// Number of samples.
-    #[must_use]
     pub fn len(&self) -> u64 {
         self.h.len()
     }
 
     /// Whether nothing was recorded.
-    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.h.is_empty()
     }

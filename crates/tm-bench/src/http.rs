@@ -27,7 +27,6 @@ pub struct Response {
 
 impl Response {
     /// Whether the status is 2xx.
-    #[must_use]
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -38,7 +37,6 @@ impl Response {
     }
 
     /// The body as text, shortened for error messages.
-    #[must_use]
     pub fn snippet(&self) -> String {
         let s = String::from_utf8_lossy(&self.body);
         s.chars().take(200).collect()

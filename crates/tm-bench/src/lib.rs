@@ -33,7 +33,6 @@ pub mod sched;
 pub mod target;
 
 /// Nanoseconds since the Unix epoch (CLOCK_REALTIME): the clock shared by publisher and probes.
-#[must_use]
 pub fn wall_ns() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

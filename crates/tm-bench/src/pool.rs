@@ -125,7 +125,6 @@ impl Tally {
     }
 
     /// Σ over rooms of 2xx answers × `subs[room]`: the deliveries these posts should make.
-    #[must_use]
     pub fn expected_deliveries(&self, subs: &[u64]) -> u64 {
         self.ok_per_room
             .iter()
@@ -148,7 +147,6 @@ impl Tally {
     }
 
     /// The answers by status as JSON, for a record's info.
-    #[must_use]
     pub fn statuses(&self) -> serde_json::Value {
         self.by_status
             .iter()
@@ -222,7 +220,6 @@ impl PostPool {
     }
 
     /// Requests handed over and not ended yet.
-    #[must_use]
     pub fn in_flight(&self) -> u64 {
         let done = self.tally.lock().map_or(0, |t| t.done);
         self.dispatched.load(Ordering::Relaxed).saturating_sub(done)

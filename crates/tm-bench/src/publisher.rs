@@ -52,7 +52,6 @@ pub struct AmqpOpts {
 
 impl AmqpOpts {
     /// tm-bus settings for this broker and prefix.
-    #[must_use]
     pub fn bus_config(&self) -> BusConfig {
         BusConfig {
             url: self.amqp_url.clone(),
@@ -91,7 +90,6 @@ impl Publisher {
 
     /// The name of the publisher [`Publisher::for_target`] builds, for the records (also of
     /// scenarios that publish nothing).
-    #[must_use]
     pub fn name_for(kind: TargetKind, via: PublishVia) -> &'static str {
         match (kind, via) {
             (TargetKind::Gateway, _) => "amqp",
@@ -147,7 +145,6 @@ impl Publisher {
 }
 
 /// A body of `size` bytes (at least the bare `{"t":…,"pad":""}`) carrying `t_ns`.
-#[must_use]
 pub fn make_body(t_ns: u64, size: usize) -> Vec<u8> {
     let head = format!("{{\"t\":{t_ns},\"pad\":\"");
     let mut v = Vec::with_capacity(size.max(head.len() + 2));
@@ -160,7 +157,6 @@ pub fn make_body(t_ns: u64, size: usize) -> Vec<u8> {
 
 /// The intended send time carried by a body, if any: the digits after the first `"t":` (or
 /// `\"t\":`) that has digits after it.
-#[must_use]
 pub fn extract_t(payload: &[u8]) -> Option<u64> {
     (0..payload.len()).find_map(|i| {
         let rest = &payload[i..];
@@ -185,7 +181,6 @@ pub struct WsPublisher {
 
 impl WsPublisher {
     /// A publisher that connects lazily.
-    #[must_use]
     pub fn new(target: &Target) -> Self {
         Self {
             target: target.clone(),
@@ -256,7 +251,6 @@ pub struct AmqpPublisher {
 
 impl AmqpPublisher {
     /// A publisher that connects on [`Publisher::prepare`] (or on first use).
-    #[must_use]
     pub fn new(opts: &AmqpOpts) -> Self {
         Self {
             cfg: opts.bus_config(),
@@ -296,7 +290,6 @@ impl AmqpPublisher {
 }
 
 /// A `message.created` envelope as tm-cms's relay publishes it (the gateway's only intake).
-#[must_use]
 pub fn message_created(room_id: RoomId, room: &str, id: u64, seq: Seq, body: String) -> Envelope<MessageCreated> {
     Envelope::new(
         "tm-bench",

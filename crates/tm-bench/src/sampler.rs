@@ -16,7 +16,6 @@ pub struct ProcSample {
 }
 
 /// `VmRSS` from a `/proc/<pid>/status` text, in bytes.
-#[must_use]
 pub fn parse_status_rss(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let mut it = line["VmRSS:".len()..].split_whitespace();
@@ -29,7 +28,6 @@ pub fn parse_status_rss(status: &str) -> Option<u64> {
 
 /// utime + stime (clock ticks) from a `/proc/<pid>/stat` text. The command name may hold spaces
 /// and parentheses, so fields are counted from the last `)`.
-#[must_use]
 pub fn parse_stat_cpu_ticks(stat: &str) -> Option<u64> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut f = rest.split_whitespace();
@@ -48,7 +46,6 @@ pub struct ProcSampler {
 
 impl ProcSampler {
     /// A sampler for `pid` (`std::process::id()` for ourselves).
-    #[must_use]
     pub fn new(pid: u32) -> Self {
         // `/proc/<pid>/stat` counts CPU time in clock ticks (`CLK_TCK`).
         let hz = rustix::param::clock_ticks_per_second().max(1);
@@ -96,7 +93,6 @@ pub struct Watch {
 
 impl Watch {
     /// Starts sampling `sampler` every `interval` (bounded by `max_samples`).
-    #[must_use]
     pub fn start(sampler: ProcSampler, interval: Duration, max_samples: usize) -> Self {
         let stop = CancellationToken::new();
         let s = stop.clone();
@@ -126,7 +122,6 @@ impl Watch {
 }
 
 /// Least-squares slope of `y` over `x` (0 when undefined).
-#[must_use]
 pub fn slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
     if points.len() < 2 {

@@ -24,7 +24,6 @@ pub enum TargetKind {
 
 impl TargetKind {
     /// The lower-case name used in results.
-    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Peer => "peer",
@@ -115,7 +114,6 @@ const ROOM_ID_BITS: u32 = 53;
 /// gateway would drop those as duplicates (or reset every subscriber on a jump). Hashing with
 /// keys drawn at random once per process keeps ids from one run away from the rooms another
 /// left behind.
-#[must_use]
 pub fn room_id(name: &str) -> RoomId {
     static KEYS: OnceLock<RandomState> = OnceLock::new();
     let hash = KEYS.get_or_init(RandomState::new).hash_one(name);
@@ -216,7 +214,6 @@ impl Target {
     /// Gives the target join tokens issued elsewhere (by tm-cms, `POST /api/v1/rooms/{slug}/join`)
     /// as `(room, token)`: subscribers of those rooms join with them instead of self-signed ones.
     /// Rooms without a given token are still signed when the target has a secret.
-    #[must_use]
     pub fn with_join_tokens(mut self, tokens: impl IntoIterator<Item = (String, String)>) -> Self {
         let signer = self.join.get_or_insert_with(|| {
             Arc::new(JoinSigner {
@@ -232,7 +229,6 @@ impl Target {
 
     /// Request target for a subscriber of `room`: `/ws?room=R` for a peer; the URL's path as is
     /// for tm-gateway, where the room comes with the join message.
-    #[must_use]
     pub fn subscribe_path(&self, room: &str) -> String {
         match self.kind {
             TargetKind::Peer => {
@@ -258,7 +254,6 @@ impl Target {
     /// How a data message that is a delivery begins; other data messages (tm-gateway's
     /// `joined`, `presence`, `reset`, `error` frames) are not counted as deliveries. Empty: every
     /// data message is one (the peers send nothing else).
-    #[must_use]
     pub fn delivery_prefix(&self) -> &'static [u8] {
         match self.kind {
             TargetKind::Peer => b"",

@@ -63,7 +63,6 @@ pub struct Args {
 }
 
 /// The routing key tm-cms uses for a room's `message.created`.
-#[must_use]
 pub fn routing_key(room_id: u64) -> String {
     format!("room.{room_id}.message.created")
 }

@@ -127,7 +127,6 @@ impl Ctx {
     }
 
     /// A new fleet with the common connection settings.
-    #[must_use]
     pub fn fleet(&self) -> Fleet {
         Fleet::new(self.target.clone(), self.common.fleet)
     }
@@ -138,7 +137,6 @@ impl Ctx {
     }
 
     /// Server sample now (None without `--pid` or when /proc fails).
-    #[must_use]
     pub fn sample(&self) -> Option<ProcSample> {
         self.server.as_ref().and_then(|s| s.sample().ok())
     }
@@ -305,7 +303,6 @@ pub fn put_fleet(m: &mut BTreeMap<String, f64>, fleet: &Fleet) {
 }
 
 /// Deliveries ÷ expected deliveries (0 when none were expected).
-#[must_use]
 pub fn delivered_ratio(got: u64, expected: u64) -> f64 {
     if expected == 0 {
         0.0
@@ -361,7 +358,6 @@ pub fn sampler_for(pid: Option<u32>, what: &str) -> anyhow::Result<Option<ProcSa
 }
 
 /// Seconds as a Duration (negative → 0).
-#[must_use]
 pub fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s.max(0.0))
 }

@@ -100,7 +100,6 @@ pub struct RateResult {
 
 /// The highest rate that kept p99 ≤ `limit_us`, delivered at least 99 % and lost no post
 /// (0 when none did).
-#[must_use]
 pub fn sustained(results: &[RateResult], limit_us: f64) -> f64 {
     results
         .iter()
