@@ -72,10 +72,11 @@ impl ProbeGroup {
 
     /// A copy of the histogram.
     pub fn snapshot(&self) -> anyhow::Result<LatencyHist> {
-        match self.hist.lock() {
-            Ok(h) => Ok(h.clone()),
-            Err(_) => anyhow::bail!("probe histogram lock poisoned"),
-        }
+        let hist = self
+            .hist
+            .lock()
+            .map_err(|_| anyhow::anyhow!("probe histogram lock poisoned"))?;
+        Ok(hist.clone())
     }
 }
 

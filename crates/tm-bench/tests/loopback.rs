@@ -23,7 +23,7 @@ use tm_bench::conn::Role;
 use tm_bench::handshake::ConnectOpts;
 use tm_bench::publisher::Publisher;
 use tm_bench::scenario::{publish_for, put_latency, s2, Ctx};
-use tm_bench::target::{Endpoint, Target, TargetKind};
+use tm_bench::target::{Target, TargetKind};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -196,26 +196,15 @@ async fn scenario_s2_runs_and_reports() {
 
 #[tokio::test]
 async fn refuses_non_101() {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (s, _) = l.accept().await.unwrap();
-        let not_found = hyper::service::service_fn(|_req| async {
-            let answer = Response::builder()
-                .status(StatusCode::NOT_FOUND)
-                .body(Full::<Bytes>::default());
-            Ok::<_, Infallible>(answer.unwrap())
-        });
-        let _ = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(s), not_found)
-            .await;
-    });
+    // The mini server answers `/stats` with a 200 and no upgrade.
+    let (target, _) = start().await;
     let opts = ConnectOpts {
         src: None,
         recv_buf: None,
         timeout: Duration::from_secs(2),
     };
-    let to = Endpoint { addr, host: "x".into() };
-    let e = tm_bench::handshake::connect(&to, "/ws", &opts).await.unwrap_err();
-    assert!(e.to_string().contains("404"), "{e}");
+    let e = tm_bench::handshake::connect(&target.endpoint, "/stats", &opts)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("200 OK"), "{e}");
 }

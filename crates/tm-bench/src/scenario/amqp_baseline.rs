@@ -62,14 +62,12 @@ pub struct Args {
     pub max_seconds: f64,
 }
 
-/// The routing key tm-cms uses for a room's `message.created`.
-pub fn routing_key(room_id: u64) -> String {
-    format!("room.{room_id}.message.created")
-}
-
-fn envelope_json(room_id: u64, body: &[u8]) -> anyhow::Result<Vec<u8>> {
+/// The routing key and the JSON of a `message.created` envelope for room `room_id` carrying
+/// `body`, as tm-cms's relay publishes it.
+fn envelope(room_id: u64, body: &[u8]) -> anyhow::Result<(String, Vec<u8>)> {
     let body = String::from_utf8(body.to_vec())?;
-    Ok(message_created(room_id, &format!("b-{room_id}"), 1, 1, body).to_json()?)
+    let envelope = message_created(room_id, &format!("b-{room_id}"), 1, 1, body);
+    Ok((envelope.routing_key(), envelope.to_json()?))
 }
 
 /// Runs the baseline.
@@ -120,12 +118,7 @@ async fn publish_until(
 
 async fn measure(bus: &tm_bus::Bus, args: &Args) -> anyhow::Result<()> {
     let bodies: Vec<(String, Vec<u8>)> = (1..=args.rooms)
-        .map(|id| {
-            Ok((
-                routing_key(id),
-                envelope_json(id, &make_body(crate::wall_ns(), args.size))?,
-            ))
-        })
+        .map(|id| envelope(id, &make_body(crate::wall_ns(), args.size)))
         .collect::<anyhow::Result<_>>()?;
     let bodies = Arc::new(bodies);
     let mut sub = bus
@@ -207,9 +200,9 @@ mod tests {
 
     #[test]
     fn envelopes_are_what_the_relay_publishes() {
-        assert_eq!(routing_key(17), "room.17.message.created");
         let body = make_body(1_763_868_000_123_456_789, 256);
-        let json = envelope_json(17, &body).unwrap();
+        let (key, json) = envelope(17, &body).unwrap();
+        assert_eq!(key, "room.17.message.created");
         let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
         // The timed body sits escaped inside the envelope, as the gateway will forward it.
         assert_eq!(crate::publisher::extract_t(&json), Some(1_763_868_000_123_456_789));

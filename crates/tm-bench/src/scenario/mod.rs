@@ -27,7 +27,7 @@ pub mod s7;
 pub mod s8;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,10 +143,8 @@ impl Ctx {
 
     /// Server sample with the median RSS of 5 readings 200 ms apart.
     pub async fn settled(&self) -> Option<ProcSample> {
-        match &self.server {
-            Some(s) => s.settled(5, Duration::from_millis(200)).await.ok(),
-            None => None,
-        }
+        let server = self.server.as_ref()?;
+        server.settled(5, Duration::from_millis(200)).await.ok()
     }
 
     /// Subscriber count the server reports (`GET /stats` of a peer).
@@ -293,13 +291,11 @@ pub fn put_latency(m: &mut BTreeMap<String, f64>, first: &ProbeGroup, last: &Pro
 /// `joined`, `presence`…), gateway `reset`s and connections the server closed, all since the
 /// fleet opened. Non-zero resets or closes mean the server dropped subscribers.
 pub fn put_fleet(m: &mut BTreeMap<String, f64>, fleet: &Fleet) {
+    let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed) as f64;
     let c = &fleet.counters;
-    m.insert("other_msgs".into(), c.other.load(Ordering::Relaxed) as f64);
-    m.insert("resets".into(), c.resets.load(Ordering::Relaxed) as f64);
-    m.insert(
-        "closed_by_server".into(),
-        c.closed_by_server.load(Ordering::Relaxed) as f64,
-    );
+    m.insert("other_msgs".into(), count(&c.other));
+    m.insert("resets".into(), count(&c.resets));
+    m.insert("closed_by_server".into(), count(&c.closed_by_server));
 }
 
 /// Deliveries ÷ expected deliveries (0 when none were expected).
@@ -343,18 +339,15 @@ pub fn put_proc_cpu(
 
 /// A sampler for `pid`, checked now (None without a pid).
 pub fn sampler_for(pid: Option<u32>, what: &str) -> anyhow::Result<Option<ProcSampler>> {
-    match pid {
-        Some(pid) => {
-            let s = ProcSampler::new(pid);
-            s.sample()
-                .with_context(|| format!("cannot read /proc/{pid} ({what})"))?;
-            Ok(Some(s))
-        }
-        None => {
-            tracing::warn!("no pid for {what}: its metrics are left out");
-            Ok(None)
-        }
-    }
+    let Some(pid) = pid else {
+        tracing::warn!("no pid for {what}: its metrics are left out");
+        return Ok(None);
+    };
+    let sampler = ProcSampler::new(pid);
+    sampler
+        .sample()
+        .with_context(|| format!("cannot read /proc/{pid} ({what})"))?;
+    Ok(Some(sampler))
 }
 
 /// Seconds as a Duration (negative → 0).

@@ -20,6 +20,7 @@
 //! ≥ 99 % and had no failed post. The rooms are closed at the end.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -85,26 +86,19 @@ pub struct Args {
     pub p99_limit_ms: f64,
 }
 
-/// One rate's outcome, for the ramp.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateResult {
-    /// Offered posts/s.
-    pub rate: f64,
-    /// p99 of every probe, µs.
-    pub p99_us: f64,
-    /// Deliveries ÷ expected.
-    pub delivered_ratio: f64,
-    /// Posts that got no 2xx answer.
-    pub posts_failed: u64,
-}
-
-/// The highest rate that kept p99 ≤ `limit_us`, delivered at least 99 % and lost no post
-/// (0 when none did).
-pub fn sustained(results: &[RateResult], limit_us: f64) -> f64 {
+/// The highest of the rates (each with the metrics measured at it) that kept `all_p99_us` ≤
+/// `limit_us`, delivered at least 99 % and lost no post (0 when none did).
+pub fn sustained(results: &[(f64, BTreeMap<String, f64>)], limit_us: f64) -> f64 {
+    let held = |m: &BTreeMap<String, f64>| {
+        // A figure that is missing (NaN) holds no bound.
+        let v = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+        let p99_us = v("all_p99_us");
+        p99_us > 0.0 && p99_us <= limit_us && v("delivered_ratio") >= 0.99 && v("posts_failed") == 0.0
+    };
     results
         .iter()
-        .filter(|r| r.p99_us > 0.0 && r.p99_us <= limit_us && r.delivered_ratio >= 0.99 && r.posts_failed == 0)
-        .map(|r| r.rate)
+        .filter(|(_, m)| held(m))
+        .map(|(rate, _)| *rate)
         .fold(0.0, f64::max)
 }
 
@@ -171,10 +165,7 @@ async fn measure(
     tokio::time::sleep(secs(args.settle)).await;
     // A gateway that refuses the joins (another secret, another server on the port) answers
     // each socket once and closes it: measuring that would report nothing but zeros.
-    let closed = fleet
-        .counters
-        .closed_by_server
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let closed = fleet.counters.closed_by_server.load(Ordering::Relaxed);
     anyhow::ensure!(
         closed == 0,
         "the server at --url closed {closed} of {} subscribers right after they joined: is it the \
@@ -188,11 +179,9 @@ async fn measure(
         first.measure_from(measure_from);
         last.measure_from(measure_from);
         let f0 = fleet.frames();
-        let (gw0, cms0, me0) = (
-            ctx.sample(),
-            cms_sampler.and_then(|s| s.sample().ok()),
-            ctx.me.sample().ok(),
-        );
+        let gw0 = ctx.sample();
+        let cms0 = cms_sampler.and_then(|s| s.sample().ok());
+        let me0 = ctx.me.sample().ok();
         let t0 = Instant::now();
         let sched = Schedule::starting_now(rate, args.warmup + args.duration);
         let deadline = tokio::time::Instant::now() + secs((args.warmup + args.duration) * 3.0 + 10.0);
@@ -227,8 +216,7 @@ async fn measure(
         m.insert("conns_failed".into(), conns_failed as f64);
         m.insert("deliveries".into(), got as f64);
         m.insert("expected_deliveries".into(), expected as f64);
-        let ratio = super::delivered_ratio(got, expected);
-        m.insert("delivered_ratio".into(), ratio);
+        m.insert("delivered_ratio".into(), super::delivered_ratio(got, expected));
         m.insert("deliveries_per_s".into(), got as f64 / wall.as_secs_f64().max(1e-9));
         put_cpu(&mut m, gw0, gw1, wall, got);
         put_proc_cpu(&mut m, "cms_", cms0, cms1, wall, "post", tally.ok);
@@ -241,12 +229,7 @@ async fn measure(
         if let Some(p) = &tally.first_problem {
             tracing::warn!(rate, first = %p, failed = posts_failed, "posts failed");
         }
-        results.push(RateResult {
-            rate,
-            p99_us: m.get("all_p99_us").copied().unwrap_or(0.0),
-            delivered_ratio: ratio,
-            posts_failed,
-        });
+        results.push((rate, m.clone()));
         let mut info = json!({
             "size": args.size, "duration": args.duration, "warmup": args.warmup,
             "http_conns": args.http_conns, "cms_url": args.cms_url, "post_statuses": tally.statuses(),
@@ -299,33 +282,33 @@ async fn dead_letters(ctx: &Ctx) -> Option<u64> {
 mod tests {
     use super::*;
 
-    fn r(rate: f64, p99_ms: f64, ratio: f64, failed: u64) -> RateResult {
-        RateResult {
-            rate,
-            p99_us: p99_ms * 1000.0,
-            delivered_ratio: ratio,
-            posts_failed: failed,
-        }
+    fn r(rate: f64, p99_ms: f64, ratio: f64, failed: f64) -> (f64, BTreeMap<String, f64>) {
+        let m = [
+            ("all_p99_us", p99_ms * 1000.0),
+            ("delivered_ratio", ratio),
+            ("posts_failed", failed),
+        ];
+        (rate, m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
     #[test]
     fn sustained_is_the_highest_rate_within_every_bound() {
         let rs = [
-            r(100.0, 8.0, 1.0, 0),
-            r(200.0, 20.0, 1.0, 0),
-            r(400.0, 49.0, 0.995, 0),
-            r(800.0, 300.0, 0.7, 0),
+            r(100.0, 8.0, 1.0, 0.0),
+            r(200.0, 20.0, 1.0, 0.0),
+            r(400.0, 49.0, 0.995, 0.0),
+            r(800.0, 300.0, 0.7, 0.0),
         ];
         assert_eq!(sustained(&rs, 50_000.0), 400.0);
         assert_eq!(sustained(&rs, 10_000.0), 100.0);
         // A lost post or an undelivered share disqualifies a rate, whatever its latency.
         assert_eq!(
-            sustained(&[r(100.0, 5.0, 1.0, 1), r(50.0, 5.0, 1.0, 0)], 50_000.0),
+            sustained(&[r(100.0, 5.0, 1.0, 1.0), r(50.0, 5.0, 1.0, 0.0)], 50_000.0),
             50.0
         );
-        assert_eq!(sustained(&[r(100.0, 5.0, 0.9, 0)], 50_000.0), 0.0);
+        assert_eq!(sustained(&[r(100.0, 5.0, 0.9, 0.0)], 50_000.0), 0.0);
         // No latency measured (nothing delivered to the probes) is not a pass.
-        assert_eq!(sustained(&[r(100.0, 0.0, 1.0, 0)], 50_000.0), 0.0);
+        assert_eq!(sustained(&[r(100.0, 0.0, 1.0, 0.0)], 50_000.0), 0.0);
         assert_eq!(sustained(&[], 50_000.0), 0.0);
     }
 }
