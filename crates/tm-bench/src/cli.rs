@@ -115,6 +115,22 @@ async fn run_scenario(cmd: Cmd) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("scenario exceeded --max-seconds {}", limit.as_secs()))?
 }
 
+/// Raises the soft open-files limit to the hard one (each connection is one file; this machine
+/// allows about 20k per process); returns `(soft, hard)` after the change.
+fn raise_nofile() -> std::io::Result<(Option<u64>, Option<u64>)> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let cur = getrlimit(Resource::Nofile);
+    if cur.current != cur.maximum {
+        let raised = Rlimit {
+            current: cur.maximum,
+            maximum: cur.maximum,
+        };
+        setrlimit(Resource::Nofile, raised)?;
+    }
+    let now = getrlimit(Resource::Nofile);
+    Ok((now.current, now.maximum))
+}
+
 fn block_on(fut: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<u8> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -136,7 +152,7 @@ pub fn main() -> std::process::ExitCode {
         Cmd::Compare(a) => compare(a).map(|ok| if ok { 0 } else { 2 }),
         Cmd::CleanupBus(a) => block_on(cleanup_bus(a)),
         cmd => {
-            match crate::limits::raise_nofile() {
+            match raise_nofile() {
                 Ok((soft, hard)) => tracing::info!(?soft, ?hard, "RLIMIT_NOFILE"),
                 Err(e) => tracing::warn!(error = %e, "could not raise RLIMIT_NOFILE"),
             }

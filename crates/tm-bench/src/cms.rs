@@ -67,7 +67,6 @@ pub struct Cms {
 }
 
 impl Cms {
-    /// Connects to `endpoint`.
     pub async fn connect(endpoint: &Endpoint) -> anyhow::Result<Self> {
         Ok(Self {
             conn: HttpConn::connect(endpoint, Duration::from_secs(10)).await?,

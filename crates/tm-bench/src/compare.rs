@@ -230,7 +230,6 @@ pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String>
 /// The rendered report.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
-    /// Markdown.
     pub markdown: String,
     /// Gross regressions found, one line each.
     pub flags: Vec<String>,
@@ -238,7 +237,6 @@ pub struct Report {
     pub gate_failures: Vec<String>,
 }
 
-/// (scenario, case, metric).
 type Key = (String, String, String);
 
 /// Medians over the repetitions: (scenario, case, metric) → target → median.

@@ -44,7 +44,6 @@ pub struct Counters {
 /// Latency recording shared by a group of probes.
 #[derive(Debug)]
 pub struct ProbeGroup {
-    /// The group's histogram.
     pub hist: Mutex<LatencyHist>,
     /// Messages whose intended time is before this (ns) are not recorded (warm-up).
     pub since_ns: AtomicU64,
@@ -53,7 +52,6 @@ pub struct ProbeGroup {
 }
 
 impl ProbeGroup {
-    /// An empty group.
     pub fn new() -> anyhow::Result<Arc<Self>> {
         Ok(Arc::new(Self {
             hist: Mutex::new(LatencyHist::new()?),
@@ -70,7 +68,6 @@ impl ProbeGroup {
         }
     }
 
-    /// A copy of the histogram.
     pub fn snapshot(&self) -> anyhow::Result<LatencyHist> {
         let hist = self
             .hist
@@ -117,7 +114,6 @@ pub struct FleetOpts {
 pub struct Fleet {
     target: Target,
     opts: FleetOpts,
-    /// Shared counters.
     pub counters: Arc<Counters>,
     root: CancellationToken,
     next_index: AtomicU64,
@@ -154,7 +150,6 @@ impl Fleet {
         self.handles.len()
     }
 
-    /// Whether no connection is held.
     pub fn is_empty(&self) -> bool {
         self.handles.is_empty()
     }

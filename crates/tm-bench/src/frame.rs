@@ -11,17 +11,12 @@ use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 pub use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
-/// Continuation frame.
+// The opcodes by name (RFC 6455 §11.8), for `match` and for encoding.
 pub const OP_CONT: OpCode = OpCode::Data(Data::Continue);
-/// Text frame.
 pub const OP_TEXT: OpCode = OpCode::Data(Data::Text);
-/// Binary frame.
 pub const OP_BINARY: OpCode = OpCode::Data(Data::Binary);
-/// Close frame.
 pub const OP_CLOSE: OpCode = OpCode::Control(Control::Close);
-/// Ping frame.
 pub const OP_PING: OpCode = OpCode::Control(Control::Ping);
-/// Pong frame.
 pub const OP_PONG: OpCode = OpCode::Control(Control::Pong);
 
 /// The longest frame header: 2 bytes, 8 bytes of extended length, 4 bytes of mask.

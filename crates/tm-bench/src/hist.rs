@@ -18,7 +18,6 @@ pub struct LatencyHist {
 }
 
 impl LatencyHist {
-    /// An empty histogram.
     pub fn new() -> Result<Self, hdrhistogram::CreationError> {
         Ok(Self {
             h: Histogram::new_with_bounds(1, MAX_US, 3)?,
@@ -45,17 +44,14 @@ impl LatencyHist {
         }
     }
 
-    /// Number of samples.
     pub fn len(&self) -> u64 {
         self.h.len()
     }
 
-    /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.h.is_empty()
     }
 
-    /// Forgets every sample.
     pub fn reset(&mut self) {
         self.h.reset();
     }

@@ -19,7 +19,6 @@ use crate::target::Endpoint;
 /// One answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// Status code.
     pub status: u16,
     /// The body, de-chunked.
     pub body: Vec<u8>,
@@ -31,7 +30,6 @@ impl Response {
         (200..300).contains(&self.status)
     }
 
-    /// The body as JSON.
     pub fn json(&self) -> anyhow::Result<serde_json::Value> {
         serde_json::from_slice(&self.body).context("the answer is not JSON")
     }

@@ -11,7 +11,7 @@
 //! Modules are small: [`frame`] (WebSocket frames read by header), [`handshake`] (the HTTP
 //! upgrade through hyper, handing back the raw socket), [`conn`] (sink/probe connection loops
 //! and the fleet that opens them), [`hist`] (HDR latency histograms), [`sched`] (open-loop
-//! schedule), [`publisher`], [`sampler`], [`limits`], [`output`], [`compare`], [`scenario`]
+//! schedule), [`publisher`], [`sampler`], [`output`], [`compare`], [`scenario`]
 //! (S1–S8) and [`cli`]. S7 and S8 also drive tm-cms over HTTP: [`http`] (a keep-alive HTTP/1.1
 //! client), [`cms`] (its JSON API) and [`pool`] (requests in parallel, open or closed loop).
 
@@ -23,7 +23,6 @@ pub mod frame;
 pub mod handshake;
 pub mod hist;
 pub mod http;
-pub mod limits;
 pub mod output;
 pub mod pool;
 pub mod publisher;

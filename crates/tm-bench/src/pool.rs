@@ -93,7 +93,11 @@ impl Tally {
     /// request, the latency from its intended time (ns).
     pub fn record(&mut self, room: usize, outcome: &Outcome, answer_ns: u64, sched_ns: Option<u64>) {
         self.done += 1;
-        match outcome {
+        let problem = match outcome {
+            Outcome::Failed(e) => {
+                self.failed += 1;
+                e.clone()
+            }
             Outcome::Status(s) => {
                 *self.by_status.entry(*s).or_default() += 1;
                 self.answer.record_ns(answer_ns);
@@ -105,23 +109,14 @@ impl Tally {
                     if let Some(n) = self.ok_per_room.get_mut(room) {
                         *n += 1;
                     }
-                } else {
-                    self.non_2xx += 1;
-                    if *s == 429 {
-                        self.status_429 += 1;
-                    }
-                    if self.first_problem.is_none() {
-                        self.first_problem = Some(format!("HTTP {s}"));
-                    }
+                    return;
                 }
+                self.non_2xx += 1;
+                self.status_429 += u64::from(*s == 429);
+                format!("HTTP {s}")
             }
-            Outcome::Failed(e) => {
-                self.failed += 1;
-                if self.first_problem.is_none() {
-                    self.first_problem = Some(e.clone());
-                }
-            }
-        }
+        };
+        self.first_problem.get_or_insert(problem);
     }
 
     /// Σ over rooms of 2xx answers × `subs[room]`: the deliveries these posts should make.

@@ -34,7 +34,6 @@ impl Schedule {
         Self::new(Instant::now(), crate::wall_ns(), rate, count)
     }
 
-    /// Number of messages.
     pub fn count(&self) -> u64 {
         self.count
     }

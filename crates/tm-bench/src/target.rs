@@ -37,12 +37,7 @@ impl TargetKind {
 pub enum UrlError {
     /// Not the expected shape (`ws://HOST:PORT/PATH`, `http://HOST:PORT`).
     #[error("expected {expected}, got {got:?}")]
-    Shape {
-        /// The shape asked for.
-        expected: &'static str,
-        /// What was given.
-        got: String,
-    },
+    Shape { expected: &'static str, got: String },
     /// Not on the loopback network: this tool only ever sends to this machine.
     #[error("{0} is not a loopback address; tm-bench only targets 127.0.0.0/8 or ::1")]
     NotLoopback(SocketAddr),
@@ -173,7 +168,6 @@ impl JoinSigner {
 /// A parsed target.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Kind of server.
     pub kind: TargetKind,
     /// Label in the results (e.g. `uws`, `node-ws`, `tm-gateway`).
     pub name: String,

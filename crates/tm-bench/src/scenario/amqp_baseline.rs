@@ -70,7 +70,6 @@ fn envelope(room_id: u64, body: &[u8]) -> anyhow::Result<(String, Vec<u8>)> {
     Ok((envelope.routing_key(), envelope.to_json()?))
 }
 
-/// Runs the baseline.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         !args.amqp.bus_prefix.is_empty(),

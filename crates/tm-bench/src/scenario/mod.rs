@@ -78,9 +78,7 @@ pub struct Common {
 /// What a running scenario shares: target, samplers, output labels.
 #[derive(Debug)]
 pub struct Ctx {
-    /// The flags.
     pub common: Common,
-    /// The parsed target.
     pub target: Target,
     /// Sampler of the server, when `--pid` was given.
     pub server: Option<ProcSampler>,

@@ -26,7 +26,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S1.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     let mut fleet = ctx.fleet();

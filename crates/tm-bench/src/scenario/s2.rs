@@ -44,7 +44,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S2.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     measure(args).await.map(drop)
 }

@@ -45,7 +45,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S3.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     let ProbedRoom {

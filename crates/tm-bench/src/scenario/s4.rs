@@ -41,7 +41,6 @@ pub struct Args {
     pub drain: f64,
 }
 
-/// Runs S4.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.per_room >= 2,

@@ -36,7 +36,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S5.
 pub async fn run(mut args: Args) -> anyhow::Result<()> {
     args.common.fleet.connect_concurrency = args.storm_concurrency;
     let ctx = Ctx::new(args.common.clone())?;

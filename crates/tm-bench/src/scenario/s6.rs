@@ -46,7 +46,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S6.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     let ProbedRoom {

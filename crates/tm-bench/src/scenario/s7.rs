@@ -102,7 +102,6 @@ pub fn sustained(results: &[(f64, BTreeMap<String, f64>)], limit_us: f64) -> f64
         .fold(0.0, f64::max)
 }
 
-/// Runs S7.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.common.target_kind == TargetKind::Gateway,

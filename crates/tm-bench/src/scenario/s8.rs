@@ -83,7 +83,6 @@ pub struct Args {
     pub max_seconds: f64,
 }
 
-/// Runs S8.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.rooms >= 1, "--rooms must be at least 1");
     anyhow::ensure!(
