@@ -44,6 +44,7 @@ enum Cmd {
     Compare(CompareArgs),
     /// Delete the broker topology (exchanges and quorum queues) of a tm-gateway run under
     /// `--bus-prefix`: tm-bus declares it on connect and nothing deletes it when the gateway stops.
+    #[command(mut_arg("bus_prefix", |a| a.required(true).default_value(None::<&str>)))]
     CleanupBus(AmqpOpts),
 }
 

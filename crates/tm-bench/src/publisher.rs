@@ -44,8 +44,9 @@ pub struct AmqpOpts {
         default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
     )]
     pub amqp_url: String,
-    /// The bus prefix (tm-gateway's TM_GATEWAY__BUS__PREFIX): exchanges are <prefix>tm.events….
-    /// `cleanup-bus` and `amqp-baseline` refuse the empty, production prefix.
+    /// The bus prefix (tm-gateway's TM_GATEWAY__BUS__PREFIX): its exchanges are
+    /// <prefix>tm.events and so on. `cleanup-bus` and `amqp-baseline` need one, and not the
+    /// empty (production) prefix.
     #[arg(long, env = "TM_BENCH_BUS_PREFIX", default_value = "")]
     pub bus_prefix: String,
 }

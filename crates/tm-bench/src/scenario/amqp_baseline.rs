@@ -30,6 +30,7 @@ use crate::sampler::ProcSampler;
 
 /// Baseline flags.
 #[derive(Debug, Clone, clap::Args)]
+#[command(mut_arg("bus_prefix", |a| a.required(true).default_value(None::<&str>)))]
 pub struct Args {
     /// The broker, and the prefix of the exchanges and queues used.
     #[command(flatten)]
