@@ -14,6 +14,8 @@ function start(root) {
   const topicEl = document.querySelector('[data-topic]');
   const stateEl = document.querySelector('[data-room-state]');
   const readOnly = root.dataset.readonly === 'true';
+  // The owner's buttons, with {id}, {nickname} and {excerpt} to fill in (owners only).
+  const ownerActions = root.querySelector('template[data-owner-actions]');
   const newestFirst = root.dataset.order !== 'oldest-first';
   const state = {
     lastSeq: Number(root.dataset.seq || 0),
@@ -89,7 +91,27 @@ function start(root) {
       }
     }
     li.append(who, body, meta);
+    if (ownerActions && !pending && message.id != null) li.append(ownerActionsFor(message));
     return li;
+  }
+
+  // A copy of the owner's buttons for one message. Its text goes in as attribute values and
+  // text nodes (never markup), each placeholder replaced once.
+  function ownerActionsFor(message) {
+    const words = (message.body || '').split(/\s+/).filter(Boolean).join(' ');
+    const values = {
+      id: String(message.id),
+      nickname: message.nickname || '',
+      excerpt: [...words].length > 40 ? [...words].slice(0, 39).join('') + '…' : words,
+    };
+    const fill = (text) => text.replace(/\{(id|nickname|excerpt)\}/g, (_, key) => values[key]);
+    const actions = ownerActions.content.firstElementChild.cloneNode(true);
+    for (const element of [actions, ...actions.querySelectorAll('*')]) {
+      for (const attribute of element.attributes) attribute.value = fill(attribute.value);
+    }
+    const texts = document.createTreeWalker(actions, NodeFilter.SHOW_TEXT);
+    while (texts.nextNode()) texts.currentNode.nodeValue = fill(texts.currentNode.nodeValue);
+    return actions;
   }
 
   function insert(element) {
@@ -110,11 +132,14 @@ function start(root) {
         }
         const pending = data.client_id && state.pending.get(data.client_id);
         const element = messageElement(data, false);
+        const shown = document.getElementById('m' + data.id);
         if (pending) {
           pending.element.replaceWith(element);
           state.pending.delete(data.client_id);
-        } else if (!document.getElementById('m' + data.id)) {
+        } else if (!shown) {
           insert(element);
+        } else if (shown.classList.contains('pending-approval')) {
+          shown.replaceWith(element); // approved (owner page): now visible
         }
         break;
       }

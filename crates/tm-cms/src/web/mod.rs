@@ -52,7 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/r/{slug}/owner", web::get().to(owner::page))
         .route("/r/{slug}/owner/settings", web::post().to(owner::settings))
         .route("/r/{slug}/owner/close", web::post().to(owner::close))
-        .route("/r/{slug}/owner/mute", web::post().to(owner::mute))
+        .route("/r/{slug}/owner/{action:mute|unmute}", web::post().to(owner::mute))
         .route("/r/{slug}/owner/sign-in", web::post().to(owner::sign_in))
         .route("/r/{slug}/owner/rotate", web::post().to(owner::rotate))
         .route(

@@ -55,7 +55,11 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
         Err(page) => return page,
     };
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
-    let mut response = render_controls(&engine, &row, &token, flash.as_deref(), None).await;
+    let shown = Shown {
+        owner_link: flash.as_deref(),
+        ..Shown::default()
+    };
+    let mut response = render_controls(&engine, &row, &token, shown).await;
     if flash.is_some() {
         let _ = response.add_cookie(&cookies::removal(cookies::FLASH_OWNER));
     }
@@ -130,23 +134,39 @@ pub async fn rotate(req: HttpRequest, engine: EngineData, slug: web::Path<String
                 .finish()
         }
         Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
-        Err(error) => render_controls(&engine, &row, &token, None, Some(error.to_string())).await,
+        Err(error) => render_controls(&engine, &row, &token, Shown::refused(&error)).await,
     }
 }
 
-/// The controls page; `owner_link` is a freshly rotated owner link, shown this once.
-async fn render_controls(
-    engine: &EngineData,
-    row: &RoomRow,
-    token: &str,
-    owner_link: Option<&str>,
-    error: Option<String>,
-) -> HttpResponse {
+/// What the controls page shows besides the room itself.
+#[derive(Debug, Default)]
+struct Shown<'a> {
+    /// A freshly rotated owner link, shown this once.
+    owner_link: Option<&'a str>,
+    /// Why an action was refused, and the status to answer with.
+    error: Option<(StatusCode, String)>,
+}
+
+impl Shown<'_> {
+    fn refused<E: ApiErrorCode>(error: &E) -> Self {
+        Shown {
+            error: Some((error.status(), error.to_string())),
+            ..Shown::default()
+        }
+    }
+}
+
+/// The controls page.
+async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown: Shown<'_>) -> HttpResponse {
     let messages = match engine.moderation().queue(row).await {
         Ok(queue) => queue
             .into_iter()
-            .map(|queued| MessageRow::new(queued.view.message, queued.view.state, queued.participant_id))
+            .map(|queued| MessageRow::new(queued.view.message, queued.view.state, queued.author_muted))
             .collect::<Vec<_>>(),
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    let mutes = match engine.moderation().mutes(row).await {
+        Ok(mutes) => mutes,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
     let audit = engine
@@ -158,30 +178,48 @@ async fn render_controls(
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(row));
     ctx.insert("messages", &messages);
+    ctx.insert("mutes", &mutes);
     ctx.insert("audit", &audit);
-    ctx.insert("owner_link", &owner_link);
-    ctx.insert("error", &error);
-    render(
-        if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
-        "owner.html",
-        ctx,
-        SITE_NAME,
-    )
+    ctx.insert("owner_link", &shown.owner_link);
+    ctx.insert("error", &shown.error.as_ref().map(|(_, message)| message));
+    let status = shown.error.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
+    render(status, "owner.html", ctx, SITE_NAME)
 }
 
-fn back_to_controls(slug: &str) -> HttpResponse {
+/// The owner page an action was taken on, where its answer goes back to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReturnTo {
+    /// The owner controls, `/r/{slug}/owner`.
+    #[default]
+    Controls,
+    /// The room page, `/r/{slug}`, where an owner sees the same buttons on each message.
+    Room,
+}
+
+/// `?from=room` on the per-message actions of the room page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionOrigin {
+    #[serde(default)]
+    from: ReturnTo,
+}
+
+fn back_to(page: ReturnTo, slug: &str) -> HttpResponse {
+    let location = match page {
+        ReturnTo::Controls => format!("/r/{slug}/owner"),
+        ReturnTo::Room => format!("/r/{slug}"),
+    };
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/r/{slug}/owner")))
+        .insert_header((header::LOCATION, location))
         .finish()
 }
 
 /// Runs one owner action and answers with the controls page (or their error).
 macro_rules! owner_action {
     ($req:expr, $engine:expr, $slug:expr, |$row:ident, $token:ident| $action:expr) => {{
+        owner_action!($req, $engine, $slug, ReturnTo::Controls, |$row, $token| $action)
+    }};
+    ($req:expr, $engine:expr, $slug:expr, $back:expr, |$row:ident, $token:ident| $action:expr) => {{
         if !security::same_origin(&$req) {
             return security::forbidden_cross_site();
         }
@@ -190,9 +228,9 @@ macro_rules! owner_action {
             Err(page) => return page,
         };
         match $action.await {
-            Ok(_) => back_to_controls(&$row.slug),
+            Ok(_) => back_to($back, &$row.slug),
             Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
-            Err(error) => render_controls(&$engine, &$row, &$token, None, Some(error.to_string())).await,
+            Err(error) => render_controls(&$engine, &$row, &$token, Shown::refused(&error)).await,
         }
     }};
 }
@@ -264,50 +302,67 @@ pub async fn close(req: HttpRequest, engine: EngineData, slug: web::Path<String>
         .close_as(&row.slug, Some(&token)))
 }
 
-/// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject}`.
+/// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject|mute|unmute}` (`?from=room` from
+/// the room page). Mute and unmute act on the message's author, whoever or whatever wrote it.
 pub async fn message_action(
     req: HttpRequest,
     engine: EngineData,
     path: web::Path<(String, u64, String)>,
+    origin: web::Query<ActionOrigin>,
 ) -> HttpResponse {
     let (slug, id, action) = path.into_inner();
+    let back = origin.from;
+    let moderation = engine.moderation();
     match action.as_str() {
-        "delete" => owner_action!(req, engine, slug, |row, token| engine.moderation().delete(
+        "delete" => owner_action!(req, engine, slug, back, |row, token| moderation.delete(
             &row.slug,
             Some(&token),
             id
         )),
-        "approve" => owner_action!(req, engine, slug, |row, token| engine.moderation().approve(
+        "approve" => owner_action!(req, engine, slug, back, |row, token| moderation.approve(
             &row.slug,
             Some(&token),
             id
         )),
-        "reject" => owner_action!(req, engine, slug, |row, token| engine.moderation().reject(
+        "reject" => owner_action!(req, engine, slug, back, |row, token| moderation.reject(
             &row.slug,
             Some(&token),
             id
+        )),
+        "mute" | "unmute" => owner_action!(req, engine, slug, back, |row, token| moderation.mute_author(
+            &row.slug,
+            Some(&token),
+            id,
+            action == "mute"
         )),
         _ => error_page(StatusCode::NOT_FOUND, SITE_NAME),
     }
 }
 
 #[derive(Debug, Deserialize)]
-pub struct MuteForm {
+pub struct ParticipantForm {
     participant_id: String,
 }
 
-/// `POST /r/{slug}/owner/mute`.
+/// `POST /r/{slug}/owner/mute` and `/unmute`: by participant id, as the owner page's list of
+/// muted people lifts a mute.
 pub async fn mute(
     req: HttpRequest,
     engine: EngineData,
-    slug: web::Path<String>,
-    form: web::Form<MuteForm>,
+    path: web::Path<(String, String)>,
+    form: web::Form<ParticipantForm>,
 ) -> HttpResponse {
+    let (slug, action) = path.into_inner();
+    let muted = match action.as_str() {
+        "mute" => true,
+        "unmute" => false,
+        _ => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
+    };
     let participant = form.into_inner().participant_id;
     owner_action!(req, engine, slug, |row, token| engine.moderation().mute(
         &row.slug,
         Some(&token),
         &participant,
-        true
+        muted
     ))
 }

@@ -190,12 +190,23 @@ async fn room_page(
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
     messages.reverse(); // newest first on the room page
+    let is_owner = context::is_owner(req, engine, &row);
+    if is_owner {
+        // The owner's buttons offer "Unmute" where the author is muted.
+        let ids: Vec<u64> = messages.iter().map(|m| m.message.id).collect();
+        match engine.moderation().muted_authors(&row, &ids).await {
+            Ok(muted) => messages
+                .iter_mut()
+                .for_each(|m| m.author_muted = muted.contains(&m.message.id)),
+            Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+        }
+    }
     let (_, new_participant) = participant::of_browser(req, engine);
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(&row));
     ctx.insert("messages", &messages);
-    ctx.insert("is_owner", &context::is_owner(req, engine, &row));
+    ctx.insert("is_owner", &is_owner);
     ctx.insert(
         "nickname",
         &req.cookie(cookies::NICKNAME)

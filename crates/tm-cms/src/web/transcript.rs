@@ -61,7 +61,7 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
     };
     let rows: Vec<MessageRow> = messages
         .into_iter()
-        .map(|m| MessageRow::new(m, MessageState::Visible, String::new()))
+        .map(|m| MessageRow::new(m, MessageState::Visible, false))
         .collect();
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(&row));

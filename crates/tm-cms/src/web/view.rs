@@ -78,25 +78,44 @@ pub struct MessageRow {
     pub state: MessageState,
     pub color_class: String,
     pub time_label: String,
-    pub participant_id: String,
+    /// The start of the body, naming the message in its owner buttons' labels.
+    pub excerpt: String,
+    /// Whether its author is muted in the room (only looked up for the owner's views).
+    pub author_muted: bool,
 }
+
+/// How many characters of a body name a message in a button's label.
+const EXCERPT_CHARS: usize = 40;
 
 impl MessageRow {
     pub fn from_view(view: MessageView) -> Self {
-        Self::new(view.message, view.state, String::new())
+        Self::new(view.message, view.state, false)
     }
 
-    pub fn new(message: Message, state: MessageState, participant_id: String) -> Self {
+    pub fn new(message: Message, state: MessageState, author_muted: bool) -> Self {
         let time_label = format!("{:02}:{:02}", message.created_at.hour(), message.created_at.minute());
         let color_class = color_class(&message.color);
+        let excerpt = excerpt(&message.body);
         MessageRow {
             message,
             state,
             color_class,
             time_label,
-            participant_id,
+            excerpt,
+            author_muted,
         }
     }
+}
+
+/// The first [`EXCERPT_CHARS`] characters of `body` on one line, `…` if cut.
+pub fn excerpt(body: &str) -> String {
+    let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= EXCERPT_CHARS {
+        return line;
+    }
+    let mut cut: String = line.chars().take(EXCERPT_CHARS - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// Speaker colours come from a fixed palette; templates use a class per colour (`c-d1495b`)

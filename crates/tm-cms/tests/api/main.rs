@@ -11,6 +11,7 @@ mod join;
 mod messages;
 mod migrations;
 mod moderation;
+mod owner_pages;
 mod privacy;
 mod relay;
 mod robustness;

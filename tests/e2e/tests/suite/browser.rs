@@ -9,9 +9,9 @@ use serde_json::Value;
 use tm_e2e::browser::{Browser, BrowserOptions};
 use tm_e2e::system::{System, Topology};
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-async fn wait_for(client: &Client, what: &str, script: &str) -> Value {
+pub(crate) async fn wait_for(client: &Client, what: &str, script: &str) -> Value {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let value = client.execute(script, vec![]).await.unwrap();
@@ -23,7 +23,7 @@ async fn wait_for(client: &Client, what: &str, script: &str) -> Value {
     }
 }
 
-async fn wait_live(client: &Client) {
+pub(crate) async fn wait_live(client: &Client) {
     wait_for(
         client,
         "live connection",
@@ -32,7 +32,7 @@ async fn wait_live(client: &Client) {
     .await;
 }
 
-async fn message_bodies(client: &Client) -> Vec<String> {
+pub(crate) async fn message_bodies(client: &Client) -> Vec<String> {
     let value = client
         .execute(
             "return [...document.querySelectorAll('li.message .body')].map(e => e.textContent)",
@@ -43,18 +43,18 @@ async fn message_bodies(client: &Client) -> Vec<String> {
     serde_json::from_value(value).unwrap()
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let field = client.find(Locator::Css(css)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
 }
 
 /// Creates a room through the home page form; this browser becomes its owner.
-async fn create_through_form(client: &Client, system: &System, slug: &str) {
+pub(crate) async fn create_through_form(client: &Client, system: &System, slug: &str) {
     client.goto(&format!("{}/", system.cms_url(0))).await.unwrap();
     fill(client, "input[name=name]", slug).await;
     fill(client, "input[name=topic]", "Browser test").await;
@@ -67,7 +67,7 @@ async fn create_through_form(client: &Client, system: &System, slug: &str) {
     .await;
 }
 
-async fn post_through_form(client: &Client, nickname: &str, body: &str) {
+pub(crate) async fn post_through_form(client: &Client, nickname: &str, body: &str) {
     fill(client, "form[data-post-form] input[name=nickname]", nickname).await;
     fill(client, "form[data-post-form] textarea[name=body]", body).await;
     click(client, "form[data-post-form] button[type=submit]").await;

@@ -1,0 +1,233 @@
+//! The owner's pages: the buttons on each message (room page and owner controls), the list of
+//! muted people, and what each form post answers.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use tm_core::event::{Envelope, IngestItem, IngestSource};
+use tm_testkit::wait_until_async;
+
+use crate::helpers::{spawn_app, TestApp, TestRoom, PATIENCE};
+
+/// An item from tm-ingest by `author` (and the source's stable `author_id`, if it has one).
+fn external_post(
+    source: IngestSource,
+    author: &str,
+    author_id: Option<&str>,
+    text: &str,
+    room: &TestRoom,
+) -> Envelope<IngestItem> {
+    Envelope::new(
+        "tm-ingest",
+        IngestItem {
+            source,
+            external_id: uuid::Uuid::new_v4().to_string(),
+            room_ids: vec![room.id],
+            author: author.into(),
+            text: text.into(),
+            url: format!("https://{}.example/post/{}", source.as_str(), uuid::Uuid::new_v4()),
+            posted_at: OffsetDateTime::now_utc(),
+            author_id: author_id.map(str::to_owned),
+        },
+    )
+}
+
+async fn publish(app: &TestApp, envelope: &Envelope<IngestItem>) {
+    app.bus.publisher().await.unwrap().publish(envelope).await.unwrap();
+}
+
+/// The visible messages of `slug`, oldest first.
+async fn visible(app: &TestApp, slug: &str) -> Vec<Value> {
+    app.messages(slug, "?limit=1000").await["messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn wait_for_body(app: &TestApp, slug: &str, body: &str) -> u64 {
+    wait_until_async(PATIENCE, &format!("{body:?} shown"), || async {
+        visible(app, slug).await.iter().any(|m| m["body"] == body)
+    })
+    .await;
+    let messages = visible(app, slug).await;
+    let message = messages.iter().find(|m| m["body"] == body).unwrap();
+    message["id"].as_u64().unwrap()
+}
+
+/// One author of each kind a room can show: the external ones arrive from tm-ingest.
+const SOURCES: [(IngestSource, &str, Option<&str>); 3] = [
+    (IngestSource::Twitter, "@spammer", None),
+    (IngestSource::Mastodon, "spam@bad.social", None),
+    (
+        IngestSource::Bluesky,
+        "troll.bsky.social",
+        Some("did:plc:trolltrolltrolltrolltrol"),
+    ),
+];
+
+/// Issue: the room page's Mute sent an empty participant id (always 422), there was no unmute,
+/// and muting the author of a tweet, toot or Bluesky post did nothing. The buttons now act on a
+/// message's author, whoever or whatever wrote it, from the room page and the owner controls.
+#[tokio::test]
+async fn the_owner_mutes_and_unmutes_the_author_of_any_message_from_the_room_page() {
+    let app = spawn_app().await;
+    let room = app.create_room("mute-any").await;
+    let guest = app.join("mute-any", None).await;
+    let posted = app
+        .post_as(
+            &guest,
+            "mute-any",
+            json!({"nickname": "Troll", "body": "first from the guest"}),
+        )
+        .await;
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let mut targets = vec![wait_for_body(&app, "mute-any", "first from the guest").await];
+    for (source, author, author_id) in SOURCES {
+        let text = format!("first from {author}");
+        publish(&app, &external_post(source, author, author_id, &text, &room)).await;
+        targets.push(wait_for_body(&app, "mute-any", &text).await);
+    }
+
+    // The room page shows the owner a Mute button per message, naming its author.
+    let page = app.owner_page(&room, "/r/mute-any").await.text().await.unwrap();
+    for id in &targets {
+        let action = format!("action=\"/r/mute-any/owner/messages/{id}/mute?from=room\"");
+        assert!(page.contains(&action), "{action} in {page}");
+    }
+    assert!(page.contains(">Mute @spammer</button>"), "{page}");
+    for id in &targets {
+        let muted = app
+            .owner_form(&room, &format!("/r/mute-any/owner/messages/{id}/mute?from=room"), &[])
+            .await;
+        assert_eq!(muted.status(), StatusCode::SEE_OTHER, "mute the author of {id}");
+        assert_eq!(muted.headers()["location"], "/r/mute-any", "back to the room page");
+    }
+
+    // Muted: the guest's posts are refused, the external authors' items skipped; others land.
+    let refused = app
+        .post_as(&guest, "mute-any", json!({"nickname": "Troll", "body": "still here?"}))
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    for (source, author, author_id) in SOURCES {
+        let text = format!("again from {author}");
+        publish(&app, &external_post(source, author, author_id, &text, &room)).await;
+    }
+    let nice = external_post(IngestSource::Mastodon, "nice@good.social", None, "a nice toot", &room);
+    publish(&app, &nice).await;
+    wait_for_body(&app, "mute-any", "a nice toot").await;
+    let bodies: Vec<Value> = visible(&app, "mute-any")
+        .await
+        .into_iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert!(
+        !bodies.iter().any(|b| b.as_str().unwrap().starts_with("again from")),
+        "muted authors' items are skipped: {bodies:?}"
+    );
+
+    // Both pages now offer "Unmute" on those messages, and the controls list the muted.
+    let page = app.owner_page(&room, "/r/mute-any").await.text().await.unwrap();
+    for id in &targets {
+        let action = format!("action=\"/r/mute-any/owner/messages/{id}/unmute?from=room\"");
+        assert!(page.contains(&action), "{action} in {page}");
+    }
+    let controls = app.owner_page(&room, "/r/mute-any/owner").await.text().await.unwrap();
+    assert_eq!(controls.matches("<li data-muted>").count(), 4, "{controls}");
+    for name in ["Troll", "@spammer", "spam@bad.social", "troll.bsky.social"] {
+        assert!(
+            controls.contains(&format!(">Unmute {name}</button>")),
+            "{name} in {controls}"
+        );
+    }
+
+    // Unmute from a message (the guest) and from the list (the Twitter author).
+    let unmuted = app
+        .owner_form(&room, &format!("/r/mute-any/owner/messages/{}/unmute", targets[0]), &[])
+        .await;
+    assert_eq!(unmuted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        unmuted.headers()["location"],
+        "/r/mute-any/owner",
+        "back to the controls"
+    );
+    let heard = app
+        .post_as(&guest, "mute-any", json!({"nickname": "Troll", "body": "sorry"}))
+        .await;
+    assert_eq!(heard.status(), StatusCode::CREATED, "unmuted");
+    let lifted = app
+        .owner_form(
+            &room,
+            "/r/mute-any/owner/unmute",
+            &[("participant_id", "twitter:@spammer")],
+        )
+        .await;
+    assert_eq!(lifted.status(), StatusCode::SEE_OTHER);
+    publish(
+        &app,
+        &external_post(IngestSource::Twitter, "@spammer", None, "back on twitter", &room),
+    )
+    .await;
+    wait_for_body(&app, "mute-any", "back on twitter").await;
+    let controls = app.owner_page(&room, "/r/mute-any/owner").await.text().await.unwrap();
+    assert_eq!(controls.matches("<li data-muted>").count(), 2, "{controls}");
+
+    let audit: Value = app
+        .owner(
+            reqwest::Method::GET,
+            "/api/v1/rooms/mute-any/audit",
+            &room.owner_token,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.iter().filter(|a| **a == "mute").count(), 4, "{audit}");
+    assert_eq!(actions.iter().filter(|a| **a == "unmute").count(), 2, "{audit}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn muting_needs_the_owner_and_a_message_of_this_room() {
+    let app = spawn_app().await;
+    let room = app.create_room("mute-guard").await;
+    let other = app.create_room("mute-other").await;
+    let posted: Value = app
+        .post_message("mute-other", "Ada", "in the other room")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = posted["id"].as_u64().unwrap();
+
+    // A message of another room is not this room's to mute.
+    let foreign = app
+        .owner_form(&room, &format!("/r/mute-guard/owner/messages/{id}/mute"), &[])
+        .await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    let page = foreign.text().await.unwrap();
+    assert!(page.contains("no such message in this room"), "{page}");
+
+    // Without the owner cookie: the sign-in form, and nobody is muted.
+    let anonymous = crate::helpers::page_client()
+        .post(app.url(&format!("/r/mute-other/owner/messages/{id}/mute")))
+        .form(&[("x", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::FORBIDDEN);
+    let controls = app
+        .owner_page(&other, "/r/mute-other/owner")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(controls.contains("Nobody is muted."), "{controls}");
+    app.stop().await;
+}
