@@ -17,6 +17,7 @@ mod relay;
 mod robustness;
 mod rooms;
 mod secrets;
+mod site_pages;
 mod source;
 mod sweeper;
 mod text;

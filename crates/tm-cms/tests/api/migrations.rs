@@ -43,7 +43,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     let url = database_url_for(&db);
 
     let applied = tm_cms::engine::db::migrate(&url).await.unwrap();
-    assert_eq!(applied.len(), 6);
+    assert_eq!(applied.len(), migration_count());
     assert_eq!(
         tables(&url).await,
         [
@@ -65,7 +65,10 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     .await
     .unwrap();
     assert!(tables(&url).await.is_empty());
-    assert_eq!(tm_cms::engine::db::migrate(&url).await.unwrap().len(), 6);
+    assert_eq!(
+        tm_cms::engine::db::migrate(&url).await.unwrap().len(),
+        migration_count()
+    );
     assert_eq!(
         tm_cms::engine::db::migrate(&url).await.unwrap().len(),
         0,
@@ -78,7 +81,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         .unwrap();
 }
 
-async fn fresh_database() -> (String, String) {
+pub(crate) async fn fresh_database() -> (String, String) {
     let db = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&database_url_for("mysql"))
         .await
@@ -91,7 +94,7 @@ async fn fresh_database() -> (String, String) {
     (db, url)
 }
 
-async fn drop_database(db: &str) {
+pub(crate) async fn drop_database(db: &str) {
     let mut admin = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&database_url_for("mysql"))
         .await
         .unwrap();
