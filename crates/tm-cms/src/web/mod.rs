@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(rooms::home))
         .route("/rooms", web::post().to(rooms::create))
         .route("/static/{name}", web::get().to(assets::serve_static))
+        .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/p/{slug}", web::get().to(site_pages::show))
         .route("/source", web::get().to(source::show))
         .route("/r/{slug}", web::get().to(rooms::room))

@@ -2,7 +2,7 @@
 //!
 //! Autoescaping is on for every template (all are `.html`); no user text is marked safe. The
 //! two `| safe` uses are our own output: the QR code SVG we generate, and admin pages after
-//! ammonia has cleaned them.
+//! ammonia has cleaned them; `static_url(…)` (our asset paths) is a safe function.
 
 use std::sync::OnceLock;
 
@@ -23,6 +23,7 @@ pub fn tera() -> Result<&'static Tera, tera::Error> {
     let compiled = TERA.get_or_init(|| {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
+        tera.register_function("static_url", assets::StaticUrl);
         tera.add_raw_templates(assets::TEMPLATES.to_vec())
             .map_err(|e| format!("{e:?}"))?;
         Ok(tera)
@@ -33,7 +34,6 @@ pub fn tera() -> Result<&'static Tera, tera::Error> {
 /// Renders `template` with `context` plus the site-wide values.
 pub fn render(status: StatusCode, template: &str, mut context: Context, site_name: &str) -> HttpResponse {
     context.insert("site_name", site_name);
-    context.insert("asset_version", assets::version());
     match tera().and_then(|t| t.render(template, &context)) {
         Ok(html) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
