@@ -46,13 +46,7 @@ impl Rooms<'_> {
             .map_err(|wait| RoomError::TooManyRooms(wait.as_secs().max(1)))?;
         // Taken names are refused before the password costs a hash (the insert below still
         // catches a race with another creation of the same name).
-        let taken: i64 = rooms::table
-            .filter(rooms::open_slug.eq(slug.as_str()))
-            .count()
-            .get_result(&mut self.conn().await?)
-            .await
-            .map_err(crate::engine::db::DbError::from)?;
-        if taken > 0 {
+        if self.rooms().name_is_open(&slug).await? {
             return Err(RoomError::NameTaken);
         }
         let password_hash = match password {

@@ -2,7 +2,7 @@
 //! module (`static/live.js`) that upgrades them.
 //!
 //! Routes (docs/protocol.md "HTML pages", and the forms behind them):
-//! `/` · `POST /rooms` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
+//! `/` · `POST /rooms` · `/rooms/name-check` · `/join` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
 //! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
 //! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*`.
 
@@ -38,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(forms)
         .route("/", web::get().to(rooms::home))
         .route("/rooms", web::post().to(rooms::create))
+        .route("/rooms/name-check", web::get().to(rooms::name_check))
+        .route("/join", web::get().to(rooms::join_by_name))
         .route("/static/{name}", web::get().to(assets::serve_static))
         .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/p/{slug}", web::get().to(site_pages::show))

@@ -8,6 +8,7 @@ mod abuse;
 mod assets;
 mod consumers;
 mod helpers;
+mod home_page;
 mod join;
 mod messages;
 mod migrations;

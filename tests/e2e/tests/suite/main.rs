@@ -9,6 +9,7 @@
 mod admin_cli;
 mod bluesky;
 mod browser;
+mod browser_home;
 mod browser_owner;
 mod contract;
 mod failures;
