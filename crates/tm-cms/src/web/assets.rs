@@ -32,6 +32,11 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../static/home.js"),
     ),
+    (
+        "controls.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/controls.js"),
+    ),
     ("favicon.svg", "image/svg+xml", include_str!("../../static/favicon.svg")),
 ];
 
@@ -55,6 +60,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("password.html", include_str!("../../templates/password.html")),
     ("owner_sign_in.html", include_str!("../../templates/owner_sign_in.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("confirm_close.html", include_str!("../../templates/confirm_close.html")),
+    ("closed.html", include_str!("../../templates/closed.html")),
     ("page.html", include_str!("../../templates/page.html")),
     ("source.html", include_str!("../../templates/source.html")),
     ("admin/login.html", include_str!("../../templates/admin/login.html")),

@@ -4,7 +4,7 @@
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 use tm_core::event::{Moderation, RoomState};
 
@@ -12,7 +12,7 @@ use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
 use super::{cookies, security};
 use crate::engine::db::models::RoomRow;
-use crate::engine::rooms::UpdateRoom;
+use crate::engine::rooms::{Room, UpdateRoom, MAX_SLOW_MODE_SECONDS};
 use crate::errors::ApiErrorCode;
 
 /// The owner link: the token rides in the URL fragment, which browsers never send to a server,
@@ -55,13 +55,18 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
         Err(page) => return page,
     };
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
+    let notice = req.cookie(cookies::FLASH_NOTICE);
     let shown = Shown {
         owner_link: flash.as_deref(),
+        notice: notice.as_ref().and_then(|c| Notice::from_key(c.value())),
         ..Shown::default()
     };
     let mut response = render_controls(&engine, &row, &token, shown).await;
     if flash.is_some() {
         let _ = response.add_cookie(&cookies::removal(cookies::FLASH_OWNER));
+    }
+    if notice.is_some() {
+        let _ = response.add_cookie(&cookies::removal(cookies::FLASH_NOTICE));
     }
     response
 }
@@ -143,8 +148,50 @@ pub async fn rotate(req: HttpRequest, engine: EngineData, slug: web::Path<String
 struct Shown<'a> {
     /// A freshly rotated owner link, shown this once.
     owner_link: Option<&'a str>,
+    /// What the last action did.
+    notice: Option<Notice>,
     /// Why an action was refused, and the status to answer with.
     error: Option<(StatusCode, String)>,
+    /// The settings as typed, when they were refused (otherwise the room's).
+    settings: Option<&'a SettingsForm>,
+}
+
+/// What an action that succeeded tells the owner on the page it returns to. The flash cookie
+/// carries the variant's name, never text, so nothing a cookie says is shown as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    SettingsSaved,
+}
+
+impl Notice {
+    fn key(self) -> &'static str {
+        match self {
+            Notice::SettingsSaved => "settings_saved",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        [Notice::SettingsSaved].into_iter().find(|n| n.key() == key)
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Notice::SettingsSaved => "Settings saved.",
+        }
+    }
+}
+
+/// Adds the notice the next page shows once.
+fn with_notice(req: &HttpRequest, mut response: HttpResponse, notice: Notice) -> HttpResponse {
+    let cookie = cookies::build(
+        req,
+        cookies::FLASH_NOTICE.into(),
+        notice.key().to_owned(),
+        60,
+        SameSite::Strict,
+    );
+    let _ = response.add_cookie(&cookie);
+    response
 }
 
 impl Shown<'_> {
@@ -175,8 +222,16 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
         .await
         .map(|a| a.entries)
         .unwrap_or_default();
+    let room = engine.rooms().view(row);
+    let settings = match shown.settings {
+        Some(typed) => serde_json::to_value(typed),
+        None => serde_json::to_value(SettingsForm::of(&room)),
+    }
+    .unwrap_or_default();
     let mut ctx = Context::new();
-    ctx.insert("room", &engine.rooms().view(row));
+    ctx.insert("settings", &settings);
+    ctx.insert("notice", &shown.notice.map(Notice::text));
+    ctx.insert("room", &room);
     ctx.insert("messages", &messages);
     ctx.insert("mutes", &mutes);
     ctx.insert("audit", &audit);
@@ -235,45 +290,114 @@ macro_rules! owner_action {
     }};
 }
 
-#[derive(Debug, Deserialize)]
+/// The settings form as sent. Every field is text, so that anything typed comes back to the
+/// page, with the reason, when it is refused.
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub struct SettingsForm {
+    #[serde(default)]
     topic: String,
     #[serde(default)]
     hashtags: String,
-    slow_mode_seconds: u32,
+    /// Seconds; empty means off.
+    #[serde(default)]
+    slow_mode_seconds: String,
+    #[serde(default)]
     moderation: String,
 }
 
-/// `POST /r/{slug}/owner/settings`.
+impl SettingsForm {
+    /// The form filled in with the room's current settings.
+    fn of(room: &Room) -> Self {
+        SettingsForm {
+            topic: room.topic.clone(),
+            hashtags: room.hashtags.join(" "),
+            slow_mode_seconds: room.slow_mode_seconds.to_string(),
+            moderation: match room.moderation {
+                Moderation::Approve => "approve",
+                Moderation::Post => "post",
+            }
+            .to_owned(),
+        }
+    }
+
+    /// The update it asks for, or why the form cannot be read.
+    fn update(&self) -> Result<UpdateRoom, String> {
+        let slow_mode = self.slow_mode_seconds.trim();
+        let slow_mode_seconds = if slow_mode.is_empty() {
+            0 // an emptied field turns slow mode off
+        } else {
+            slow_mode
+                .parse::<u32>()
+                .ok()
+                .filter(|secs| *secs <= MAX_SLOW_MODE_SECONDS)
+                .ok_or_else(|| {
+                    format!(
+                        "Slow mode is a whole number of seconds from 0 to {MAX_SLOW_MODE_SECONDS} (0 or empty = off)."
+                    )
+                })?
+        };
+        let moderation = match self.moderation.as_str() {
+            "approve" => Moderation::Approve,
+            _ => Moderation::Post,
+        };
+        Ok(UpdateRoom {
+            topic: Some(self.topic.clone()),
+            slow_mode_seconds: Some(slow_mode_seconds),
+            moderation: Some(moderation),
+            hashtags: Some(
+                self.hashtags
+                    .split([' ', ','])
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            ..UpdateRoom::default()
+        })
+    }
+}
+
+/// `POST /r/{slug}/owner/settings`: saves and says so; a refusal shows the page again with the
+/// reason and everything as typed.
 pub async fn settings(
     req: HttpRequest,
     engine: EngineData,
     slug: web::Path<String>,
     form: web::Form<SettingsForm>,
 ) -> HttpResponse {
-    let form = form.into_inner();
-    let update = UpdateRoom {
-        topic: Some(form.topic),
-        state: None,
-        slow_mode_seconds: Some(form.slow_mode_seconds),
-        moderation: Some(if form.moderation == "approve" {
-            Moderation::Approve
-        } else {
-            Moderation::Post
-        }),
-        hashtags: Some(
-            form.hashtags
-                .split([' ', ','])
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        ),
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let (row, token) = match owned_room(&req, &engine, &slug).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
-    owner_action!(req, engine, slug, |row, token| engine.rooms().update(
-        &row.slug,
-        Some(&token),
-        update
-    ))
+    let form = form.into_inner();
+    let refused = |status: StatusCode, reason: String| Shown {
+        error: Some((status, reason)),
+        settings: Some(&form),
+        ..Shown::default()
+    };
+    let update = match form.update() {
+        Ok(update) => update,
+        Err(reason) => {
+            return render_controls(&engine, &row, &token, refused(StatusCode::UNPROCESSABLE_ENTITY, reason)).await
+        }
+    };
+    match engine.rooms().update(&row.slug, Some(&token), update).await {
+        Ok(_) => with_notice(&req, back_to(ReturnTo::Controls, &row.slug), Notice::SettingsSaved),
+        Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
+        Err(error) => render_controls(&engine, &row, &token, refused(error.status(), capitalized(&error))).await,
+    }
+}
+
+/// An engine error's text as a sentence for the page.
+fn capitalized(error: &impl std::fmt::Display) -> String {
+    let text = error.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
+        None => text,
+    }
 }
 
 /// `POST /r/{slug}/owner/pause` and `/resume`.
@@ -295,11 +419,54 @@ pub async fn set_state(req: HttpRequest, engine: EngineData, path: web::Path<(St
     ))
 }
 
-/// `POST /r/{slug}/owner/close`.
-pub async fn close(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+/// `confirmed=yes`: the owner said yes to an action that cannot be undone.
+#[derive(Debug, Default, Deserialize)]
+pub struct Confirmation {
+    #[serde(default)]
+    confirmed: String,
+}
+
+impl Confirmation {
+    pub fn given(form: Option<&web::Form<Confirmation>>) -> bool {
+        form.is_some_and(|f| f.confirmed == "yes")
+    }
+}
+
+/// `POST /r/{slug}/owner/close`. Closing cannot be undone: without `confirmed=yes` (the page's
+/// script asks and adds it), the answer is a page that asks first.
+pub async fn close(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: Option<web::Form<Confirmation>>,
+) -> HttpResponse {
+    if !Confirmation::given(form.as_ref()) {
+        if !security::same_origin(&req) {
+            return security::forbidden_cross_site();
+        }
+        return match owned_room(&req, &engine, &slug).await {
+            Ok((row, _)) => confirm_close_page(&row.slug, Closer::Owner),
+            Err(page) => page,
+        };
+    }
     owner_action!(req, engine, slug, |row, token| engine
         .rooms()
         .close_as(&row.slug, Some(&token)))
+}
+
+/// Who is closing a room, which decides where the question page's answers go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closer {
+    Owner,
+    Admin,
+}
+
+/// The page that asks before a room is closed (for browsers without the script that asks).
+pub fn confirm_close_page(slug: &str, closer: Closer) -> HttpResponse {
+    let mut ctx = Context::new();
+    ctx.insert("slug", slug);
+    ctx.insert("by_admin", &(closer == Closer::Admin));
+    render(StatusCode::OK, "confirm_close.html", ctx, SITE_NAME)
 }
 
 /// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject|mute|unmute}` (`?from=room` from

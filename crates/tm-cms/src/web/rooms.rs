@@ -193,24 +193,41 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
     }
 }
 
-/// The room row for a page, or the page to answer instead (404, 410, 503, password).
+/// Where a room's page is shown: a page of our own, or framed into someone else's site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    OnSite,
+    Embedded,
+}
+
+/// The open (or paused) room row for a page, or the page to answer instead (404, 503, the
+/// password form, or a closed room's page: 410, with the link to its transcript).
 async fn room_for_page(
     req: &HttpRequest,
     engine: &EngineData,
     slug: &str,
-    allow_closed: bool,
+    shown: Shown,
 ) -> Result<RoomRow, HttpResponse> {
     let row = match engine.rooms().find(slug).await {
         Ok(row) => row,
         Err(error) => return Err(error_page(page_status(&error), SITE_NAME)),
     };
-    if !allow_closed && row.state == RoomState::Closed {
-        return Err(error_page(StatusCode::GONE, SITE_NAME));
+    if row.state == RoomState::Closed {
+        return Err(closed_page(engine, &row, shown));
     }
     if let Err(denied) = context::page_access(req, engine, &row) {
         return Err(denied_page(&row, &denied));
     }
     Ok(row)
+}
+
+/// 410 for a closed room: why it closed, and its transcript (readable until the room is purged;
+/// a password room's transcript still asks for the password).
+fn closed_page(engine: &EngineData, row: &RoomRow, shown: Shown) -> HttpResponse {
+    let mut ctx = Context::new();
+    ctx.insert("room", &engine.rooms().view(row));
+    ctx.insert("embedded", &(shown == Shown::Embedded));
+    render(StatusCode::GONE, "closed.html", ctx, SITE_NAME)
 }
 
 /// The answer to a browser that may not read a password room: the password form (401), or
@@ -302,7 +319,7 @@ async fn room_page(
 
 /// `GET /r/{slug}`.
 pub async fn room(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    match room_for_page(&req, &engine, &slug, false).await {
+    match room_for_page(&req, &engine, &slug, Shown::OnSite).await {
         Ok(row) => room_page(&req, &engine, row, StatusCode::OK, None, "").await,
         Err(page) => page,
     }
@@ -324,7 +341,7 @@ pub async fn post(
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    let row = match room_for_page(&req, &engine, &slug, false).await {
+    let row = match room_for_page(&req, &engine, &slug, Shown::OnSite).await {
         Ok(row) => row,
         Err(page) => return page,
     };
@@ -356,7 +373,7 @@ pub async fn post(
             }
             response.finish()
         }
-        Err(PostError::Closed) => error_page(StatusCode::GONE, SITE_NAME),
+        Err(PostError::Closed) => closed_page(&engine, &row, Shown::OnSite),
         Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
         Err(error) => room_page(&req, &engine, row, error.status(), Some(error.to_string()), &form.body).await,
     }
@@ -364,7 +381,7 @@ pub async fn post(
 
 /// `GET /r/{slug}/projector`: large type, QR code, read-only.
 pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    let row = match room_for_page(&req, &engine, &slug, false).await {
+    let row = match room_for_page(&req, &engine, &slug, Shown::OnSite).await {
         Ok(row) => row,
         Err(page) => return page,
     };
@@ -384,7 +401,7 @@ pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<Str
 
 /// `GET /r/{slug}/embed`: read-only and frameable.
 pub async fn embed(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    let row = match room_for_page(&req, &engine, &slug, false).await {
+    let row = match room_for_page(&req, &engine, &slug, Shown::Embedded).await {
         Ok(row) => row,
         Err(page) => return page,
     };

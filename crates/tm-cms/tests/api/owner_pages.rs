@@ -231,3 +231,219 @@ async fn muting_needs_the_owner_and_a_message_of_this_room() {
     assert!(controls.contains("Nobody is muted."), "{controls}");
     app.stop().await;
 }
+
+/// The `name=value` a response sets for cookie `name`, if it sets one.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+async fn room_state(app: &TestApp, slug: &str) -> Value {
+    app.get(&format!("/api/v1/rooms/{slug}")).await.json().await.unwrap()
+}
+
+/// Issue: saving the owner's settings showed no confirmation, and an empty slow-mode field got
+/// a bare 400. Now: "Settings saved." once, an empty field means off, and a bad value shows the
+/// page again with the reason and everything as typed.
+#[tokio::test]
+async fn saving_settings_says_so_an_empty_slow_mode_is_off_and_bad_input_loses_nothing() {
+    let app = spawn_app().await;
+    let room = app.create_room("settings-ui").await;
+    assert_eq!(
+        app.patch_room(&room, json!({"slow_mode_seconds": 30})).await.status(),
+        StatusCode::OK
+    );
+    let form = |slow: &'static str| {
+        [
+            ("topic", "Week 3: waves"),
+            ("hashtags", "physics101 waves"),
+            ("slow_mode_seconds", slow),
+            ("moderation", "post"),
+        ]
+    };
+    let saved = app.owner_form(&room, "/r/settings-ui/owner/settings", &form("")).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let notice = set_cookie(&saved, "tm_flash_notice").expect("a notice for the next page");
+    let stored = room_state(&app, "settings-ui").await;
+    assert_eq!(stored["slow_mode_seconds"], 0, "empty = off: {stored}");
+    assert_eq!(stored["topic"], "Week 3: waves");
+    let page = crate::helpers::page_client()
+        .get(app.url("/r/settings-ui/owner"))
+        .header("Cookie", format!("{}; {notice}", crate::helpers::owner_cookie(&room)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        set_cookie(&page, "tm_flash_notice").is_some_and(|c| c == "tm_flash_notice="),
+        "shown once: the cookie is removed"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("role=\"status\" data-notice>Settings saved.</p>"),
+        "{html}"
+    );
+    let again = app
+        .owner_page(&room, "/r/settings-ui/owner")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("Settings saved."), "not without the cookie");
+
+    for bad in ["abc", "-5", "3601", "1.5"] {
+        let refused = app
+            .owner_form(
+                &room,
+                "/r/settings-ui/owner/settings",
+                &[
+                    ("topic", "A topic I typed"),
+                    ("hashtags", "kept"),
+                    ("slow_mode_seconds", bad),
+                    ("moderation", "approve"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = refused.text().await.unwrap();
+        assert!(
+            html.contains("Slow mode is a whole number of seconds from 0 to 3600 (0 or empty = off)."),
+            "{bad}: {html}"
+        );
+        for typed in [
+            "value=\"A topic I typed\"",
+            "value=\"kept\"",
+            &format!("value=\"{bad}\""),
+            "<option value=\"approve\" selected>",
+        ] {
+            assert!(html.contains(typed), "{bad}: {typed} kept in {html}");
+        }
+    }
+    let refused = app
+        .owner_form(
+            &room,
+            "/r/settings-ui/owner/settings",
+            &[
+                ("topic", "ok"),
+                ("hashtags", "not-a-tag!"),
+                ("slow_mode_seconds", "5"),
+                ("moderation", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("role=\"alert\">Hashtags are 1 to 100"), "{html}");
+    assert!(html.contains("value=\"not-a-tag!\""), "{html}");
+    let stored = room_state(&app, "settings-ui").await;
+    assert_eq!(stored["topic"], "Week 3: waves", "nothing refused was saved: {stored}");
+    app.stop().await;
+}
+
+/// Issue: "Close the room" and the admin's close had no confirmation. The page's script asks
+/// (browser tests); without it the server asks on a page of its own before closing.
+#[tokio::test]
+async fn closing_asks_first_and_a_closed_rooms_page_links_its_transcript() {
+    let app = spawn_app().await;
+    let room = app.create_room("close-ui").await;
+    app.post_message("close-ui", "Ada", "said before closing").await;
+    let controls = app.owner_page(&room, "/r/close-ui/owner").await.text().await.unwrap();
+    assert!(
+        controls.contains("action=\"/r/close-ui/owner/close\" data-confirm=\"Close close-ui for good?"),
+        "the close form asks through the script: {controls}"
+    );
+
+    let asked = app
+        .owner_form(&room, "/r/close-ui/owner/close", &[("confirmed", "")])
+        .await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let question = asked.text().await.unwrap();
+    assert!(question.contains("<h1>Close close-ui?</h1>"), "{question}");
+    assert!(
+        question.contains("<input type=\"hidden\" name=\"confirmed\" value=\"yes\">"),
+        "{question}"
+    );
+    assert!(
+        question.contains("href=\"/r/close-ui/owner\""),
+        "a way back: {question}"
+    );
+    assert_eq!(room_state(&app, "close-ui").await["state"], "open", "not closed yet");
+
+    let closed = app
+        .owner_form(&room, "/r/close-ui/owner/close", &[("confirmed", "yes")])
+        .await;
+    assert_eq!(closed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(room_state(&app, "close-ui").await["state"], "closed");
+
+    for (path, new_tab) in [
+        ("/r/close-ui", false),
+        ("/r/close-ui/projector", false),
+        ("/r/close-ui/embed", true),
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), StatusCode::GONE, "{path}");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Its owner closed it."), "{path}: {html}");
+        let link = if new_tab {
+            "<a href=\"/r/close-ui/transcript\" target=\"_blank\" rel=\"noopener\">Read the transcript</a>"
+        } else {
+            "<a href=\"/r/close-ui/transcript\">Read the transcript</a>"
+        };
+        assert!(html.contains(link), "{path}: {html}");
+    }
+    let transcript = app.get("/r/close-ui/transcript").await;
+    assert_eq!(transcript.status(), StatusCode::OK);
+    assert!(transcript.text().await.unwrap().contains("said before closing"));
+    let controls = app.owner_page(&room, "/r/close-ui/owner").await.text().await.unwrap();
+    assert!(
+        controls.contains("This room is closed. <a href=\"/r/close-ui/transcript\">"),
+        "{controls}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_admins_close_asks_first_too() {
+    let app = spawn_app().await;
+    app.create_room("admin-close").await;
+    let cookie = crate::site_pages::admin_cookie(&app).await;
+    let admin = app
+        .client
+        .get(app.url("/admin"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let html = admin.text().await.unwrap();
+    assert!(
+        html.contains("action=\"/admin/rooms/admin-close/close\" data-confirm=\"Close admin-close for good?"),
+        "{html}"
+    );
+    let close = |confirmed: &'static str| {
+        crate::helpers::page_client()
+            .post(app.url("/admin/rooms/admin-close/close"))
+            .header("Cookie", &cookie)
+            .form(&[("confirmed", confirmed)])
+            .send()
+    };
+    let asked = close("").await.unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+    let question = asked.text().await.unwrap();
+    assert!(
+        question.contains("action=\"/admin/rooms/admin-close/close\""),
+        "{question}"
+    );
+    assert!(question.contains("href=\"/admin\""), "{question}");
+    assert_eq!(room_state(&app, "admin-close").await["state"], "open");
+    let closed = close("yes").await.unwrap();
+    assert_eq!(closed.status(), StatusCode::SEE_OTHER);
+    let stored = room_state(&app, "admin-close").await;
+    assert_eq!(stored["state"], "closed");
+    assert_eq!(stored["close_reason"], "admin");
+    app.stop().await;
+}

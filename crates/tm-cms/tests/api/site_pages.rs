@@ -165,7 +165,7 @@ async fn seeding_keeps_an_admins_pages_and_reverting_it_keeps_edited_ones() {
     drop_database(&db).await;
 }
 
-async fn admin_cookie(app: &TestApp) -> String {
+pub(crate) async fn admin_cookie(app: &TestApp) -> String {
     let pool = tm_cms::engine::db::pool(&app.db_url, 1, std::time::Duration::from_secs(10)).unwrap();
     tm_cms::engine::admins::create_or_reset(&pool, "ada", "correct horse battery staple")
         .await

@@ -146,3 +146,140 @@ async fn the_owner_mutes_and_deletes_live_messages_from_the_room_and_owner_pages
     guest.close().await.unwrap();
     system.shutdown().await.unwrap();
 }
+
+/// Waits for the browser's own dialog (`window.confirm`) and returns its text.
+async fn dialog_text(client: &Client) -> String {
+    let deadline = tokio::time::Instant::now() + crate::browser::WAIT;
+    loop {
+        if let Ok(text) = client.get_alert_text().await {
+            return text;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no dialog opened");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn room_state(system: &System, slug: &str) -> String {
+    let room: serde_json::Value = system
+        .http
+        .get(format!("{}/api/v1/rooms/{slug}", system.cms_url(0)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    room["state"].as_str().unwrap().to_owned()
+}
+
+/// Issue "finish the room UI", item 6: saving settings says so, "Close the room" and the
+/// admin's close ask first (No keeps the room open), and the closed room links its transcript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_say_saved_and_closing_asks_first_for_the_owner_and_the_admin() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let slug = "browser-close";
+    let owner = Browser::start(BrowserOptions::default()).await.unwrap();
+    let client = &owner.client;
+    create_through_form(client, &system, slug).await;
+    client
+        .goto(&format!("{}/r/{slug}/owner", system.cms_url(0)))
+        .await
+        .unwrap();
+
+    // An emptied slow-mode field saves as off, and the page says the settings were saved.
+    crate::browser::fill(client, "input[name=topic]", "Now with a confirmation").await;
+    client
+        .find(Locator::Css("input[name=slow_mode_seconds]"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action$='/owner/settings'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = wait_for(
+        client,
+        "the saved notice",
+        "return document.querySelector('[data-notice]')?.textContent",
+    )
+    .await;
+    assert_eq!(notice, "Settings saved.");
+
+    // Close: the dialog asks; No keeps the room open, Yes closes it.
+    let close = "form[action$='/owner/close'] button";
+    client.find(Locator::Css(close)).await.unwrap().click().await.unwrap();
+    let question = dialog_text(client).await;
+    assert!(question.starts_with(&format!("Close {slug} for good?")), "{question}");
+    client.dismiss_alert().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // a post would be under way
+    assert_eq!(room_state(&system, slug).await, "open", "No keeps the room open");
+    client.find(Locator::Css(close)).await.unwrap().click().await.unwrap();
+    dialog_text(client).await;
+    client.accept_alert().await.unwrap();
+    wait_for(
+        client,
+        "the closed room's owner page",
+        "return document.querySelector('main')?.textContent.includes('This room is closed.')",
+    )
+    .await;
+    assert_eq!(room_state(&system, slug).await, "closed");
+
+    // The room page of a closed room links its transcript.
+    client
+        .goto(&format!("{}/r/{slug}", system.cms_url(0)))
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("Read the transcript"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        "the transcript",
+        &format!("return location.pathname === '/r/{slug}/transcript'"),
+    )
+    .await;
+
+    // The admin's close asks too.
+    system.create_room("browser-admin-close").await.unwrap();
+    crate::admin_cli::create_admin(&system, "grace", "correct horse battery staple");
+    client
+        .goto(&format!("{}/admin", system.cms_url(0)))
+        .await
+        .unwrap();
+    crate::admin_cli::sign_in(client, "grace", "correct horse battery staple").await;
+    let admin_close = "form[action='/admin/rooms/browser-admin-close/close'] button";
+    client
+        .wait()
+        .for_element(Locator::Css(admin_close))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let question = dialog_text(client).await;
+    assert!(question.starts_with("Close browser-admin-close for good?"), "{question}");
+    client.dismiss_alert().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(room_state(&system, "browser-admin-close").await, "open");
+    client.find(Locator::Css(admin_close)).await.unwrap().click().await.unwrap();
+    dialog_text(client).await;
+    client.accept_alert().await.unwrap();
+    wait_for(
+        client,
+        "the admin page without the close button",
+        "return document.readyState === 'complete' && !document.querySelector(\"form[action='/admin/rooms/browser-admin-close/close']\")",
+    )
+    .await;
+    assert_eq!(room_state(&system, "browser-admin-close").await, "closed");
+    owner.close().await.unwrap();
+    system.shutdown().await.unwrap();
+}
