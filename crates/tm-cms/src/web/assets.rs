@@ -37,6 +37,11 @@ const STATIC_FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../static/controls.js"),
     ),
+    (
+        "localtime.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/localtime.js"),
+    ),
     ("favicon.svg", "image/svg+xml", include_str!("../../static/favicon.svg")),
 ];
 

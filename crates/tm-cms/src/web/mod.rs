@@ -17,6 +17,7 @@ mod rooms;
 pub mod security;
 mod site_pages;
 mod source;
+mod times;
 mod transcript;
 mod view;
 

@@ -24,6 +24,7 @@ pub fn tera() -> Result<&'static Tera, tera::Error> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
         tera.register_function("static_url", assets::StaticUrl);
+        super::times::register(&mut tera);
         tera.add_raw_templates(assets::TEMPLATES.to_vec())
             .map_err(|e| format!("{e:?}"))?;
         Ok(tera)
@@ -77,7 +78,6 @@ pub struct MessageRow {
     pub message: Message,
     pub state: MessageState,
     pub color_class: String,
-    pub time_label: String,
     /// The start of the body, naming the message in its owner buttons' labels.
     pub excerpt: String,
     /// Whether its author is muted in the room (only looked up for the owner's views).
@@ -93,14 +93,12 @@ impl MessageRow {
     }
 
     pub fn new(message: Message, state: MessageState, author_muted: bool) -> Self {
-        let time_label = format!("{:02}:{:02}", message.created_at.hour(), message.created_at.minute());
         let color_class = color_class(&message.color);
         let excerpt = excerpt(&message.body);
         MessageRow {
             message,
             state,
             color_class,
-            time_label,
             excerpt,
             author_muted,
         }

@@ -230,10 +230,7 @@ async fn settings_say_saved_and_closing_asks_first_for_the_owner_and_the_admin()
     assert_eq!(room_state(&system, slug).await, "closed");
 
     // The room page of a closed room links its transcript.
-    client
-        .goto(&format!("{}/r/{slug}", system.cms_url(0)))
-        .await
-        .unwrap();
+    client.goto(&format!("{}/r/{slug}", system.cms_url(0))).await.unwrap();
     client
         .find(Locator::LinkText("Read the transcript"))
         .await
@@ -251,10 +248,7 @@ async fn settings_say_saved_and_closing_asks_first_for_the_owner_and_the_admin()
     // The admin's close asks too.
     system.create_room("browser-admin-close").await.unwrap();
     crate::admin_cli::create_admin(&system, "grace", "correct horse battery staple");
-    client
-        .goto(&format!("{}/admin", system.cms_url(0)))
-        .await
-        .unwrap();
+    client.goto(&format!("{}/admin", system.cms_url(0))).await.unwrap();
     crate::admin_cli::sign_in(client, "grace", "correct horse battery staple").await;
     let admin_close = "form[action='/admin/rooms/browser-admin-close/close'] button";
     client
@@ -266,11 +260,20 @@ async fn settings_say_saved_and_closing_asks_first_for_the_owner_and_the_admin()
         .await
         .unwrap();
     let question = dialog_text(client).await;
-    assert!(question.starts_with("Close browser-admin-close for good?"), "{question}");
+    assert!(
+        question.starts_with("Close browser-admin-close for good?"),
+        "{question}"
+    );
     client.dismiss_alert().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(room_state(&system, "browser-admin-close").await, "open");
-    client.find(Locator::Css(admin_close)).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css(admin_close))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     dialog_text(client).await;
     client.accept_alert().await.unwrap();
     wait_for(

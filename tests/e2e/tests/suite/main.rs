@@ -11,6 +11,7 @@ mod bluesky;
 mod browser;
 mod browser_home;
 mod browser_owner;
+mod browser_times;
 mod contract;
 mod failures;
 mod faults;
