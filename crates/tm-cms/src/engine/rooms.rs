@@ -111,6 +111,9 @@ pub struct UpdateRoom {
     pub moderation: Option<Moderation>,
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
     pub hashtags: Option<Vec<String>>,
+    /// `2h`, `1d`, `1w`, `1m` or `1y`, as at creation: the room now closes this long from now
+    /// (later or sooner than before).
+    pub lifetime: Option<String>,
 }
 
 /// The answer to "may a new room take this name?".

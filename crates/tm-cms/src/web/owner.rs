@@ -161,22 +161,27 @@ struct Shown<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     SettingsSaved,
+    LifetimeSet,
 }
 
 impl Notice {
     fn key(self) -> &'static str {
         match self {
             Notice::SettingsSaved => "settings_saved",
+            Notice::LifetimeSet => "lifetime_set",
         }
     }
 
     fn from_key(key: &str) -> Option<Self> {
-        [Notice::SettingsSaved].into_iter().find(|n| n.key() == key)
+        [Notice::SettingsSaved, Notice::LifetimeSet]
+            .into_iter()
+            .find(|n| n.key() == key)
     }
 
     fn text(self) -> &'static str {
         match self {
             Notice::SettingsSaved => "Settings saved.",
+            Notice::LifetimeSet => "New closing time saved: see “Closing time”.",
         }
     }
 }
@@ -231,6 +236,7 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
     let mut ctx = Context::new();
     ctx.insert("settings", &settings);
     ctx.insert("notice", &shown.notice.map(Notice::text));
+    ctx.insert("lifetimes", &super::rooms::lifetimes());
     ctx.insert("room", &room);
     ctx.insert("messages", &messages);
     ctx.insert("mutes", &mutes);
@@ -387,6 +393,38 @@ pub async fn settings(
         Ok(_) => with_notice(&req, back_to(ReturnTo::Controls, &row.slug), Notice::SettingsSaved),
         Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
         Err(error) => render_controls(&engine, &row, &token, refused(error.status(), capitalized(&error))).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LifetimeForm {
+    #[serde(default)]
+    lifetime: String,
+}
+
+/// `POST /r/{slug}/owner/lifetime`: the room now closes this long from now (`lifetime` as at
+/// creation: `2h`, `1d`, `1w`, `1m`, `1y`), and the page says so.
+pub async fn lifetime(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: web::Form<LifetimeForm>,
+) -> HttpResponse {
+    if !security::same_origin(&req) {
+        return security::forbidden_cross_site();
+    }
+    let (row, token) = match owned_room(&req, &engine, &slug).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let update = UpdateRoom {
+        lifetime: Some(form.into_inner().lifetime),
+        ..UpdateRoom::default()
+    };
+    match engine.rooms().update(&row.slug, Some(&token), update).await {
+        Ok(_) => with_notice(&req, back_to(ReturnTo::Controls, &row.slug), Notice::LifetimeSet),
+        Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
+        Err(error) => render_controls(&engine, &row, &token, Shown::refused(&error)).await,
     }
 }
 

@@ -22,7 +22,8 @@ use crate::errors::ApiErrorCode;
 /// How many recent messages the room page shows.
 const RECENT: usize = 100;
 
-fn lifetimes() -> Vec<serde_json::Value> {
+/// The lifetimes a room may be given (creation) or given again (the owner page), with labels.
+pub(super) fn lifetimes() -> Vec<serde_json::Value> {
     [
         ("2h", "2 hours"),
         ("1d", "1 day"),

@@ -172,8 +172,9 @@ async fn room_state(system: &System, slug: &str) -> String {
     room["state"].as_str().unwrap().to_owned()
 }
 
-/// Issue "finish the room UI", item 6: saving settings says so, "Close the room" and the
-/// admin's close ask first (No keeps the room open), and the closed room links its transcript.
+/// Issue "finish the room UI", items 6 and 8: saving settings says so, the owner keeps the room
+/// open longer, "Close the room" and the admin's close ask first (No keeps the room open), and
+/// the closed room links its transcript.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_say_saved_and_closing_asks_first_for_the_owner_and_the_admin() {
     let system = System::start(Topology::default()).await.unwrap();
@@ -209,6 +210,49 @@ async fn settings_say_saved_and_closing_asks_first_for_the_owner_and_the_admin()
     )
     .await;
     assert_eq!(notice, "Settings saved.");
+
+    // Item 8: the page shows when the room closes, and the owner keeps it open longer.
+    let expires = "[data-expires] time";
+    let before = client
+        .find(Locator::Css(expires))
+        .await
+        .unwrap()
+        .attr("datetime")
+        .await
+        .unwrap()
+        .unwrap();
+    client
+        .find(Locator::Css("#lifetime"))
+        .await
+        .unwrap()
+        .select_by_value("1w")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action$='/owner/lifetime'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = wait_for(
+        client,
+        "the closing time notice",
+        "return document.querySelector('[data-notice]')?.textContent.includes('closing time') && document.querySelector('[data-notice]').textContent",
+    )
+    .await;
+    assert_eq!(notice, "New closing time saved: see “Closing time”.");
+    let after = client
+        .find(Locator::Css(expires))
+        .await
+        .unwrap()
+        .attr("datetime")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after > before, "a week instead of a day: {before} → {after}");
+    let shown = client.find(Locator::Css(expires)).await.unwrap().text().await.unwrap();
+    assert!(!shown.contains("UTC"), "in the reader's time: {shown}");
 
     // Close: the dialog asks; No keeps the room open, Yes closes it.
     let close = "form[action$='/owner/close'] button";
