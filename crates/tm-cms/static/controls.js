@@ -14,3 +14,24 @@ for (const form of document.querySelectorAll('form[data-confirm]')) {
     if (confirmed) confirmed.value = 'yes';
   });
 }
+
+// <button data-copy="id of a field" hidden>: shown when scripts run; copies the field's text
+// and says so in the [data-copy-status] next to it. Without clipboard access the text is left
+// selected, for Ctrl+C.
+for (const button of document.querySelectorAll('button[data-copy]')) {
+  const source = document.getElementById(button.dataset.copy);
+  const status = button.parentElement.querySelector('[data-copy-status]');
+  if (!source) continue;
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(source.value);
+      copied = true;
+    } catch {
+      source.select();
+      copied = document.execCommand('copy');
+    }
+    if (status) status.textContent = copied ? 'Copied.' : 'Press Ctrl+C (or ⌘C) to copy the selected code.';
+  });
+}

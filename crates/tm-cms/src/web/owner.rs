@@ -208,6 +208,15 @@ impl Shown<'_> {
     }
 }
 
+/// The HTML another site pastes to show the room, read-only and live (`/r/{slug}/embed`, the
+/// one page that may be framed). Its `title` names the frame for screen readers.
+fn embed_code(room: &Room) -> String {
+    format!(
+        "<iframe src=\"{}/embed\" title=\"{}: live messages\" width=\"100%\" height=\"480\" loading=\"lazy\"></iframe>",
+        room.url, room.slug
+    )
+}
+
 /// The controls page.
 async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown: Shown<'_>) -> HttpResponse {
     let messages = match engine.moderation().queue(row).await {
@@ -228,6 +237,7 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
         .map(|a| a.entries)
         .unwrap_or_default();
     let room = engine.rooms().view(row);
+    let embed_code = embed_code(&room);
     let settings = match shown.settings {
         Some(typed) => serde_json::to_value(typed),
         None => serde_json::to_value(SettingsForm::of(&room)),
@@ -235,6 +245,7 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
     .unwrap_or_default();
     let mut ctx = Context::new();
     ctx.insert("settings", &settings);
+    ctx.insert("embed_code", &embed_code);
     ctx.insert("notice", &shown.notice.map(Notice::text));
     ctx.insert("lifetimes", &super::rooms::lifetimes());
     ctx.insert("room", &room);

@@ -330,3 +330,75 @@ async fn settings_say_saved_and_closing_asks_first_for_the_owner_and_the_admin()
     owner.close().await.unwrap();
     system.shutdown().await.unwrap();
 }
+
+/// Issue "finish the room UI", item 9: the owner page shows an `<iframe>` snippet for the
+/// room's embed view, with a button that copies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_copies_the_embed_code() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let slug = "browser-embed";
+    let owner = Browser::start(BrowserOptions::default()).await.unwrap();
+    let client = &owner.client;
+    create_through_form(client, &system, slug).await;
+    client
+        .goto(&format!("{}/r/{slug}/owner", system.cms_url(0)))
+        .await
+        .unwrap();
+    let code = client
+        .find(Locator::Css("#embed-code"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        code.starts_with("<iframe src=\"") && code.contains(&format!("/r/{slug}/embed\"")),
+        "{code}"
+    );
+    assert!(code.contains(&format!("title=\"{slug}: live messages\"")), "{code}");
+
+    let copy = client
+        .find(Locator::Css("button[data-copy='embed-code']"))
+        .await
+        .unwrap();
+    assert!(copy.is_displayed().await.unwrap(), "the script shows the button");
+    copy.click().await.unwrap();
+    let status = wait_for(
+        client,
+        "the copied status",
+        "return document.querySelector('[data-copy-status]').textContent || null",
+    )
+    .await;
+    assert_eq!(status, "Copied.");
+
+    // Paste it somewhere, as the owner would into their own page.
+    client
+        .execute(
+            "const field = document.createElement('textarea');
+             field.id = 'pasted';
+             document.body.prepend(field);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let field = client.find(Locator::Css("#pasted")).await.unwrap();
+    field.click().await.unwrap();
+    field
+        .send_keys(&format!(
+            "{}v{}",
+            char::from(fantoccini::key::Key::Control),
+            char::from(fantoccini::key::Key::Null)
+        ))
+        .await
+        .unwrap();
+    let pasted = wait_for(
+        client,
+        "the pasted code",
+        "return document.querySelector('#pasted').value || null",
+    )
+    .await;
+    assert_eq!(pasted.as_str(), Some(code.as_str()), "the clipboard holds the snippet");
+    owner.close().await.unwrap();
+    system.shutdown().await.unwrap();
+}
