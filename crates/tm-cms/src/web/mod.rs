@@ -1,15 +1,19 @@
-//! The server-rendered site: tera pages that work without JavaScript, plus the one small live
-//! module (`static/live.js`) that upgrades them.
+//! The server-rendered site: tera pages that work without JavaScript, plus small scripts that
+//! upgrade them: `static/live.js` (live updates, optimistic posts, the owner's buttons on live
+//! messages), `localtime.js` (times in the reader's zone), `controls.js` (confirmations and copy
+//! buttons), `home.js` (the name hint) and `owner.js` (the owner link's sign-in).
 //!
 //! Routes (docs/protocol.md "HTML pages", and the forms behind them):
 //! `/` · `POST /rooms` · `/rooms/name-check` · `/join` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
 //! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
-//! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*`.
+//! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*` ·
+//! `/favicon.ico`.
 
 mod admin;
 mod assets;
 mod context;
 mod cookies;
+mod home;
 mod owner;
 pub mod participant;
 mod qr;
@@ -37,10 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         actix_web::error::InternalError::from_response(err.to_string(), response).into()
     });
     cfg.app_data(forms)
-        .route("/", web::get().to(rooms::home))
-        .route("/rooms", web::post().to(rooms::create))
-        .route("/rooms/name-check", web::get().to(rooms::name_check))
-        .route("/join", web::get().to(rooms::join_by_name))
+        .route("/", web::get().to(home::home))
+        .route("/rooms", web::post().to(home::create))
+        .route("/rooms/name-check", web::get().to(home::name_check))
+        .route("/join", web::get().to(home::join_by_name))
         .route("/static/{name}", web::get().to(assets::serve_static))
         .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/p/{slug}", web::get().to(site_pages::show))

@@ -1,18 +1,20 @@
 //! Owner controls: the room's settings, pause/resume/close, and per-message moderation.
 //! Every action goes through the same engine calls as the JSON API (and so into the audit log).
+//!
+//! This module: sign-in, the controls page and what it shows; [`settings`]: the settings and
+//! closing-time forms; [`actions`]: state changes, closing and the buttons on messages.
 
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tera::Context;
-use tm_core::event::{Moderation, RoomState};
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow};
 use super::{cookies, security};
 use crate::engine::db::models::RoomRow;
-use crate::engine::rooms::{Room, UpdateRoom, MAX_SLOW_MODE_SECONDS};
+use crate::engine::rooms::Room;
 use crate::errors::ApiErrorCode;
 
 /// The owner link: the token rides in the URL fragment, which browsers never send to a server,
@@ -247,7 +249,7 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
     ctx.insert("settings", &settings);
     ctx.insert("embed_code", &embed_code);
     ctx.insert("notice", &shown.notice.map(Notice::text));
-    ctx.insert("lifetimes", &super::rooms::lifetimes());
+    ctx.insert("lifetimes", &super::home::lifetimes());
     ctx.insert("room", &room);
     ctx.insert("messages", &messages);
     ctx.insert("mutes", &mutes);
@@ -307,278 +309,9 @@ macro_rules! owner_action {
     }};
 }
 
-/// The settings form as sent. Every field is text, so that anything typed comes back to the
-/// page, with the reason, when it is refused.
-#[derive(Debug, Default, Deserialize, Serialize)]
-pub struct SettingsForm {
-    #[serde(default)]
-    topic: String,
-    #[serde(default)]
-    hashtags: String,
-    /// Seconds; empty means off.
-    #[serde(default)]
-    slow_mode_seconds: String,
-    #[serde(default)]
-    moderation: String,
-}
+// Declared after `owner_action!`, which `actions` uses (a macro is in scope below its definition).
+mod actions;
+mod settings;
 
-impl SettingsForm {
-    /// The form filled in with the room's current settings.
-    fn of(room: &Room) -> Self {
-        SettingsForm {
-            topic: room.topic.clone(),
-            hashtags: room.hashtags.join(" "),
-            slow_mode_seconds: room.slow_mode_seconds.to_string(),
-            moderation: match room.moderation {
-                Moderation::Approve => "approve",
-                Moderation::Post => "post",
-            }
-            .to_owned(),
-        }
-    }
-
-    /// The update it asks for, or why the form cannot be read.
-    fn update(&self) -> Result<UpdateRoom, String> {
-        let slow_mode = self.slow_mode_seconds.trim();
-        let slow_mode_seconds = if slow_mode.is_empty() {
-            0 // an emptied field turns slow mode off
-        } else {
-            slow_mode
-                .parse::<u32>()
-                .ok()
-                .filter(|secs| *secs <= MAX_SLOW_MODE_SECONDS)
-                .ok_or_else(|| {
-                    format!(
-                        "Slow mode is a whole number of seconds from 0 to {MAX_SLOW_MODE_SECONDS} (0 or empty = off)."
-                    )
-                })?
-        };
-        let moderation = match self.moderation.as_str() {
-            "approve" => Moderation::Approve,
-            _ => Moderation::Post,
-        };
-        Ok(UpdateRoom {
-            topic: Some(self.topic.clone()),
-            slow_mode_seconds: Some(slow_mode_seconds),
-            moderation: Some(moderation),
-            hashtags: Some(
-                self.hashtags
-                    .split([' ', ','])
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            ),
-            ..UpdateRoom::default()
-        })
-    }
-}
-
-/// `POST /r/{slug}/owner/settings`: saves and says so; a refusal shows the page again with the
-/// reason and everything as typed.
-pub async fn settings(
-    req: HttpRequest,
-    engine: EngineData,
-    slug: web::Path<String>,
-    form: web::Form<SettingsForm>,
-) -> HttpResponse {
-    if !security::same_origin(&req) {
-        return security::forbidden_cross_site();
-    }
-    let (row, token) = match owned_room(&req, &engine, &slug).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let form = form.into_inner();
-    let refused = |status: StatusCode, reason: String| Shown {
-        error: Some((status, reason)),
-        settings: Some(&form),
-        ..Shown::default()
-    };
-    let update = match form.update() {
-        Ok(update) => update,
-        Err(reason) => {
-            return render_controls(&engine, &row, &token, refused(StatusCode::UNPROCESSABLE_ENTITY, reason)).await
-        }
-    };
-    match engine.rooms().update(&row.slug, Some(&token), update).await {
-        Ok(_) => with_notice(&req, back_to(ReturnTo::Controls, &row.slug), Notice::SettingsSaved),
-        Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
-        Err(error) => render_controls(&engine, &row, &token, refused(error.status(), capitalized(&error))).await,
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LifetimeForm {
-    #[serde(default)]
-    lifetime: String,
-}
-
-/// `POST /r/{slug}/owner/lifetime`: the room now closes this long from now (`lifetime` as at
-/// creation: `2h`, `1d`, `1w`, `1m`, `1y`), and the page says so.
-pub async fn lifetime(
-    req: HttpRequest,
-    engine: EngineData,
-    slug: web::Path<String>,
-    form: web::Form<LifetimeForm>,
-) -> HttpResponse {
-    if !security::same_origin(&req) {
-        return security::forbidden_cross_site();
-    }
-    let (row, token) = match owned_room(&req, &engine, &slug).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let update = UpdateRoom {
-        lifetime: Some(form.into_inner().lifetime),
-        ..UpdateRoom::default()
-    };
-    match engine.rooms().update(&row.slug, Some(&token), update).await {
-        Ok(_) => with_notice(&req, back_to(ReturnTo::Controls, &row.slug), Notice::LifetimeSet),
-        Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
-        Err(error) => render_controls(&engine, &row, &token, Shown::refused(&error)).await,
-    }
-}
-
-/// An engine error's text as a sentence for the page.
-fn capitalized(error: &impl std::fmt::Display) -> String {
-    let text = error.to_string();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str().trim_end_matches('.')),
-        None => text,
-    }
-}
-
-/// `POST /r/{slug}/owner/pause` and `/resume`.
-pub async fn set_state(req: HttpRequest, engine: EngineData, path: web::Path<(String, String)>) -> HttpResponse {
-    let (slug, action) = path.into_inner();
-    let state = match action.as_str() {
-        "pause" => RoomState::Paused,
-        "resume" => RoomState::Open,
-        _ => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
-    };
-    let update = UpdateRoom {
-        state: Some(state),
-        ..Default::default()
-    };
-    owner_action!(req, engine, slug, |row, token| engine.rooms().update(
-        &row.slug,
-        Some(&token),
-        update
-    ))
-}
-
-/// `confirmed=yes`: the owner said yes to an action that cannot be undone.
-#[derive(Debug, Default, Deserialize)]
-pub struct Confirmation {
-    #[serde(default)]
-    confirmed: String,
-}
-
-impl Confirmation {
-    pub fn given(form: Option<&web::Form<Confirmation>>) -> bool {
-        form.is_some_and(|f| f.confirmed == "yes")
-    }
-}
-
-/// `POST /r/{slug}/owner/close`. Closing cannot be undone: without `confirmed=yes` (the page's
-/// script asks and adds it), the answer is a page that asks first.
-pub async fn close(
-    req: HttpRequest,
-    engine: EngineData,
-    slug: web::Path<String>,
-    form: Option<web::Form<Confirmation>>,
-) -> HttpResponse {
-    if !Confirmation::given(form.as_ref()) {
-        if !security::same_origin(&req) {
-            return security::forbidden_cross_site();
-        }
-        return match owned_room(&req, &engine, &slug).await {
-            Ok((row, _)) => confirm_close_page(&row.slug, Closer::Owner),
-            Err(page) => page,
-        };
-    }
-    owner_action!(req, engine, slug, |row, token| engine
-        .rooms()
-        .close_as(&row.slug, Some(&token)))
-}
-
-/// Who is closing a room, which decides where the question page's answers go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closer {
-    Owner,
-    Admin,
-}
-
-/// The page that asks before a room is closed (for browsers without the script that asks).
-pub fn confirm_close_page(slug: &str, closer: Closer) -> HttpResponse {
-    let mut ctx = Context::new();
-    ctx.insert("slug", slug);
-    ctx.insert("by_admin", &(closer == Closer::Admin));
-    render(StatusCode::OK, "confirm_close.html", ctx, SITE_NAME)
-}
-
-/// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject|mute|unmute}` (`?from=room` from
-/// the room page). Mute and unmute act on the message's author, whoever or whatever wrote it.
-pub async fn message_action(
-    req: HttpRequest,
-    engine: EngineData,
-    path: web::Path<(String, u64, String)>,
-    origin: web::Query<ActionOrigin>,
-) -> HttpResponse {
-    let (slug, id, action) = path.into_inner();
-    let back = origin.from;
-    let moderation = engine.moderation();
-    match action.as_str() {
-        "delete" => owner_action!(req, engine, slug, back, |row, token| moderation.delete(
-            &row.slug,
-            Some(&token),
-            id
-        )),
-        "approve" => owner_action!(req, engine, slug, back, |row, token| moderation.approve(
-            &row.slug,
-            Some(&token),
-            id
-        )),
-        "reject" => owner_action!(req, engine, slug, back, |row, token| moderation.reject(
-            &row.slug,
-            Some(&token),
-            id
-        )),
-        "mute" | "unmute" => owner_action!(req, engine, slug, back, |row, token| moderation.mute_author(
-            &row.slug,
-            Some(&token),
-            id,
-            action == "mute"
-        )),
-        _ => error_page(StatusCode::NOT_FOUND, SITE_NAME),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ParticipantForm {
-    participant_id: String,
-}
-
-/// `POST /r/{slug}/owner/mute` and `/unmute`: by participant id, as the owner page's list of
-/// muted people lifts a mute.
-pub async fn mute(
-    req: HttpRequest,
-    engine: EngineData,
-    path: web::Path<(String, String)>,
-    form: web::Form<ParticipantForm>,
-) -> HttpResponse {
-    let (slug, action) = path.into_inner();
-    let muted = match action.as_str() {
-        "mute" => true,
-        "unmute" => false,
-        _ => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
-    };
-    let participant = form.into_inner().participant_id;
-    owner_action!(req, engine, slug, |row, token| engine.moderation().mute(
-        &row.slug,
-        Some(&token),
-        &participant,
-        muted
-    ))
-}
+pub use actions::{close, confirm_close_page, message_action, mute, set_state, Closer, Confirmation};
+pub use settings::{lifetime, settings, SettingsForm};
