@@ -14,8 +14,10 @@ function start(root) {
   const topicEl = document.querySelector('[data-topic]');
   const stateEl = document.querySelector('[data-room-state]');
   const readOnly = root.dataset.readonly === 'true';
-  // The owner's buttons, with {id}, {nickname} and {excerpt} to fill in (owners only).
+  // The owner's buttons, with {id}, {nickname} and {excerpt} to fill in (owners only), and
+  // those of a post waiting for approval (the owner page in approve mode).
   const ownerActions = root.querySelector('template[data-owner-actions]');
+  const pendingActions = root.querySelector('template[data-owner-actions-pending]');
   const newestFirst = root.dataset.order !== 'oldest-first';
   const state = {
     lastSeq: Number(root.dataset.seq || 0),
@@ -65,6 +67,8 @@ function start(root) {
     if (message.id != null) li.id = 'm' + message.id;
     if (message.seq != null) li.dataset.seq = String(message.seq);
     if (pending) li.classList.add('pending');
+    const waiting = message.state === 'pending'; // for the owner's approval
+    if (waiting) li.classList.add('pending-approval');
     const who = document.createElement('span');
     who.className = 'nick';
     who.style.color = /^#[0-9a-f]{6}$/i.test(message.color || '') ? message.color : '';
@@ -89,6 +93,7 @@ function start(root) {
         src.textContent = ' via ' + message.kind;
         meta.append(src);
       }
+      if (waiting) meta.append(' · waiting for approval');
     }
     li.append(who, body, meta);
     if (ownerActions && !pending && message.id != null) li.append(ownerActionsFor(message));
@@ -105,7 +110,8 @@ function start(root) {
       excerpt: [...words].length > 40 ? [...words].slice(0, 39).join('') + '…' : words,
     };
     const fill = (text) => text.replace(/\{(id|nickname|excerpt)\}/g, (_, key) => values[key]);
-    const actions = ownerActions.content.firstElementChild.cloneNode(true);
+    const template = message.state === 'pending' && pendingActions ? pendingActions : ownerActions;
+    const actions = template.content.firstElementChild.cloneNode(true);
     for (const element of [actions, ...actions.querySelectorAll('*')]) {
       for (const attribute of element.attributes) attribute.value = fill(attribute.value);
     }
@@ -349,6 +355,26 @@ function start(root) {
     form.querySelector('textarea')?.addEventListener('keydown', (key) => {
       if (key.key === 'Enter' && (key.ctrlKey || key.metaKey)) form.requestSubmit();
     });
+  }
+
+  // Posts waiting for approval have no event: the owner page asks for them every few seconds
+  // while the room is in approve mode, adds new ones and drops those decided elsewhere.
+  const pendingUrl = root.dataset.pendingUrl;
+  async function refreshPending() {
+    const response = await fetch(pendingUrl, { credentials: 'same-origin' }).catch(() => null);
+    if (!response?.ok) return;
+    const waiting = (await response.json()).messages;
+    const ids = new Set(waiting.map((message) => 'm' + message.id));
+    for (const shown of list.querySelectorAll('li.pending-approval')) {
+      if (!ids.has(shown.id)) shown.remove();
+    }
+    for (const message of waiting) {
+      if (!document.getElementById('m' + message.id)) insert(messageElement(message, false));
+    }
+  }
+  if (pendingUrl && !state.closed) {
+    refreshPending();
+    setInterval(refreshPending, 5000);
   }
 
   connect();

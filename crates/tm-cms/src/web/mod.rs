@@ -58,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/r/{slug}/transcript", web::get().to(transcript::page))
         .route("/r/{slug}/transcript.{format}", web::get().to(transcript::download))
         .route("/r/{slug}/owner", web::get().to(owner::page))
+        .route("/r/{slug}/owner/pending", web::get().to(owner::pending))
         .route("/r/{slug}/owner/settings", web::post().to(owner::settings))
         .route("/r/{slug}/owner/lifetime", web::post().to(owner::lifetime))
         .route("/r/{slug}/owner/close", web::post().to(owner::close))

@@ -447,3 +447,29 @@ async fn the_admins_close_asks_first_too() {
     assert_eq!(stored["close_reason"], "admin");
     app.stop().await;
 }
+
+/// The owner page's script asks `GET /r/{slug}/owner/pending` for posts waiting for approval
+/// (they have no event); only the owner gets them.
+#[tokio::test]
+async fn the_owner_page_reads_the_posts_waiting_for_approval() {
+    let app = spawn_app().await;
+    let room = app.create_room("waiting").await;
+    app.patch_room(&room, json!({"moderation": "approve"})).await;
+    let controls = app.owner_page(&room, "/r/waiting/owner").await.text().await.unwrap();
+    assert!(
+        controls.contains("data-pending-url=\"/r/waiting/owner/pending\""),
+        "{controls}"
+    );
+    let posted = app.post_message("waiting", "Ada", "may I?").await;
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let pending = app.owner_page(&room, "/r/waiting/owner/pending").await;
+    assert_eq!(pending.status(), StatusCode::OK);
+    assert_eq!(pending.headers()["cache-control"], "no-store");
+    let body: Value = pending.json().await.unwrap();
+    assert_eq!(body["messages"][0]["body"], "may I?", "{body}");
+    assert_eq!(body["messages"][0]["state"], "pending", "{body}");
+    let anonymous = app.get("/r/waiting/owner/pending").await;
+    assert_eq!(anonymous.status(), StatusCode::FORBIDDEN);
+    assert!(!anonymous.text().await.unwrap().contains("may I?"));
+    app.stop().await;
+}

@@ -402,3 +402,76 @@ async fn the_owner_copies_the_embed_code() {
     owner.close().await.unwrap();
     system.shutdown().await.unwrap();
 }
+
+/// Item 2, approve mode: a post waiting for approval has no event, so the owner page asks for
+/// such posts while it is open; they appear with Approve and Reject, and an approval reaches
+/// everyone live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_waiting_for_approval_appear_on_the_open_owner_page() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let slug = "browser-approve";
+    let owner = Browser::start(BrowserOptions::default()).await.unwrap();
+    let guest = Browser::start(BrowserOptions::default()).await.unwrap();
+    create_through_form(&owner.client, &system, slug).await;
+    owner
+        .client
+        .goto(&format!("{}/r/{slug}/owner", system.cms_url(0)))
+        .await
+        .unwrap();
+    owner
+        .client
+        .find(Locator::Css("select[name=moderation]"))
+        .await
+        .unwrap()
+        .select_by_value("approve")
+        .await
+        .unwrap();
+    owner
+        .client
+        .find(Locator::Css("form[action$='/owner/settings'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        &owner.client,
+        "the owner page in approve mode",
+        "return !!document.querySelector('[data-pending-url]') && !!document.querySelector('[data-notice]')",
+    )
+    .await;
+    wait_live(&owner.client).await;
+
+    guest
+        .client
+        .goto(&format!("{}/r/{slug}", system.cms_url(0)))
+        .await
+        .unwrap();
+    wait_live(&guest.client).await;
+    post_through_form(&guest.client, "Guest", "please approve me").await;
+    wait_for(
+        &owner.client,
+        "the waiting post on the open owner page, with Approve",
+        &has_button_script("please approve me", "/approve"),
+    )
+    .await;
+    let reject = button_on(&owner.client, "please approve me", "/reject").await;
+    assert_eq!(
+        reject.attr("aria-label").await.unwrap().as_deref(),
+        Some("Reject Guest: please approve me")
+    );
+    button_on(&owner.client, "please approve me", "/approve")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        &guest.client,
+        "the approved post live for the guest",
+        "return [...document.querySelectorAll('li.message[id] .body')].some(e => e.textContent === 'please approve me')",
+    )
+    .await;
+    owner.close().await.unwrap();
+    guest.close().await.unwrap();
+    system.shutdown().await.unwrap();
+}

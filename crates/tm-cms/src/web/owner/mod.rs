@@ -73,6 +73,22 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
     response
 }
 
+/// `GET /r/{slug}/owner/pending`: the posts waiting for approval, as the API's
+/// `/pending` answers them, for the owner page's script (a post waiting for approval has no
+/// event, so the owner page asks for them while the room is in approve mode).
+pub async fn pending(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    let (row, token) = match owned_room(&req, &engine, &slug).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    match engine.messages().pending(&row.slug, Some(&token)).await {
+        Ok(list) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(list),
+        Err(error) => crate::errors::respond(&error),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
     token: String,
