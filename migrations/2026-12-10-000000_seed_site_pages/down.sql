@@ -4,4 +4,4 @@ DELETE FROM pages WHERE slug = 'help' AND title = 'Help'
 DELETE FROM pages WHERE slug = 'about' AND title = 'About tm'
     AND SHA2(body_markdown, 256) = '374fd0edff59b3566f37ee8b9796b123ce9488bf75c5e7217fd74f5e076645cb';
 DELETE FROM pages WHERE slug = 'privacy' AND title = 'Privacy'
-    AND SHA2(body_markdown, 256) = 'e6f9d6df249180f08082595f525c9c65a718ef317b1428b7912d10ce4492326c';
+    AND SHA2(body_markdown, 256) = '724fb5d77d8d2b982ea73765a6dc7e87656cf4a47f3d8428286c4b236076ba22';

@@ -103,7 +103,9 @@ tm sets only cookies it needs, all marked so that scripts cannot read them:
 - `tm_nick`: the nickname you used last, to fill it in for you;
 - `tm_owner_…`: the owner''s key to a room, only in the browser that created or manages it;
 - `tm_access_…`: that you entered a room''s password (for one day);
-- `tm_admin`: the session of a site admin.
+- `tm_admin`: the session of a site admin;
+- `tm_flash_owner`, `tm_flash_notice`: a message for the next page you open (the owner link
+  once, or "Settings saved."), gone after a few minutes.
 
 There is no advertising, no tracking and nothing loaded from other sites.
 
@@ -111,8 +113,8 @@ There is no advertising, no tracking and nothing loaded from other sites.
 
 Your internet address is used, in memory, to limit how fast one address may create rooms and
 post. A post sent without the `tm_pid` cookie (from a script, for example) is linked to a salted
-hash of the address instead. Addresses are not stored with messages. The web server in front of
-tm may keep access logs; ask the people who run this site how long.
+hash of the address instead, which is stored with it; the address itself is not stored. The web
+server in front of tm may keep access logs; ask the people who run this site how long.
 
 ## How long
 
