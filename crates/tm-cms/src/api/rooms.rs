@@ -44,7 +44,8 @@ pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<H
     Ok(HttpResponse::Ok().json(engine.rooms().get(&slug).await?))
 }
 
-/// Owner: change topic, state (open/paused), slow mode, moderation mode or hashtags.
+/// Owner: change topic, state (open/paused), slow mode, moderation mode, hashtags, or when the
+/// room closes (`lifetime`, from now).
 #[utoipa::path(patch, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = schemas::UpdateRoom,
     responses(
         (status = 200, description = "the updated room", body = schemas::Room),
@@ -54,7 +55,7 @@ pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<H
         (status = 410, description = "`room_closed`", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_lifetime`", body = ErrorBody),
         (status = 503, response = Unavailable),
     ),
     security(("owner_token" = [])))]

@@ -1,6 +1,8 @@
 //! Owner and admin actions on messages and participants, and the audit log every moderation
 //! action writes to (actor, action, target, time).
 
+use std::collections::HashSet;
+
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -44,6 +46,18 @@ pub struct MuteRequest {
     pub participant_id: String,
 }
 
+/// A participant muted in a room.
+#[derive(Debug, Clone, Serialize)]
+pub struct MutedParticipant {
+    pub participant_id: String,
+    /// The nickname of their latest message in the room, if they wrote one.
+    pub nickname: Option<String>,
+    /// The kind of that message (`post`, `tweet`, `toot`, `bluesky`).
+    pub kind: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
 /// One audit log entry.
 #[derive(Debug, Serialize)]
 pub struct AuditEntry {
@@ -60,11 +74,11 @@ pub struct AuditList {
     pub entries: Vec<AuditEntry>,
 }
 
-/// A message in the owner's moderation queue, with the participant who wrote it.
+/// A message in the owner's moderation queue, and whether its author is muted in the room.
 #[derive(Debug, Clone)]
 pub struct QueuedMessage {
     pub view: MessageView,
-    pub participant_id: String,
+    pub author_muted: bool,
 }
 
 /// Records a moderation action inside the caller's transaction.
@@ -151,11 +165,18 @@ impl Moderator<'_> {
             .select(MessageRow::as_select())
             .load(&mut conn)
             .await?;
+        let muted: HashSet<String> = mutes::table
+            .filter(mutes::room_id.eq(room.id))
+            .select(mutes::participant_id)
+            .load(&mut conn)
+            .await?
+            .into_iter()
+            .collect();
         Ok(rows
             .into_iter()
             .map(|row| QueuedMessage {
                 view: to_view(&row, &room.slug),
-                participant_id: row.participant_id,
+                author_muted: muted.contains(&row.participant_id),
             })
             .collect())
     }
@@ -260,7 +281,8 @@ impl Moderator<'_> {
         Ok(view)
     }
 
-    /// Mutes a participant: their later posts are refused with `muted`.
+    /// Mutes (or unmutes) a participant: their later posts are refused with `muted`, and a
+    /// muted external author's items are skipped.
     pub async fn mute(
         &self,
         slug: &str,
@@ -272,7 +294,38 @@ impl Moderator<'_> {
             return Err(ModerationError::InvalidParticipant);
         }
         let (room_id, actor) = self.authorized_room(slug, bearer).await?;
-        let participant = participant.to_owned();
+        self.set_muted(room_id, actor, participant.to_owned(), muted).await
+    }
+
+    /// Mutes (or unmutes) whoever wrote message `id` of the room: a post's participant, or a
+    /// tweet's, toot's or Bluesky post's author (participant `<source>:<author id>`). The owner
+    /// pages act through this, so they never handle participant ids of messages.
+    pub async fn mute_author(
+        &self,
+        slug: &str,
+        bearer: Option<&str>,
+        id: u64,
+        muted: bool,
+    ) -> Result<(), ModerationError> {
+        let (room_id, actor) = self.authorized_room(slug, bearer).await?;
+        let participant: String = messages::table
+            .filter(messages::id.eq(id))
+            .filter(messages::room_id.eq(room_id))
+            .select(messages::participant_id)
+            .first(&mut self.conn().await?)
+            .await
+            .optional()?
+            .ok_or(ModerationError::MessageNotFound)?;
+        self.set_muted(room_id, actor, participant, muted).await
+    }
+
+    async fn set_muted(
+        &self,
+        room_id: RoomId,
+        actor: Actor,
+        participant: String,
+        muted: bool,
+    ) -> Result<(), ModerationError> {
         let mut conn = self.conn().await?;
         conn.transaction::<_, ModerationError, _>(async move |conn| {
             event_log::lock_room(conn, room_id)
@@ -301,6 +354,60 @@ impl Moderator<'_> {
             Ok(())
         })
         .await
+    }
+
+    /// The ids among `ids` of the room's messages whose author is muted there (the owner's
+    /// buttons offer "Unmute" on those).
+    pub async fn muted_authors(&self, room: &RoomRow, ids: &[u64]) -> Result<HashSet<u64>, DbError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let muted_participants = mutes::table
+            .filter(mutes::room_id.eq(room.id))
+            .select(mutes::participant_id);
+        let found: Vec<u64> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::id.eq_any(ids))
+            .filter(messages::participant_id.eq_any(muted_participants))
+            .select(messages::id)
+            .load(&mut self.conn().await?)
+            .await?;
+        Ok(found.into_iter().collect())
+    }
+
+    /// Everyone muted in the room, newest mute first, each with the name they last used there
+    /// (the owner page's list, where mutes are lifted).
+    pub async fn mutes(&self, room: &RoomRow) -> Result<Vec<MutedParticipant>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, time::PrimitiveDateTime)> = mutes::table
+            .filter(mutes::room_id.eq(room.id))
+            .order(mutes::id.desc())
+            .limit(1000)
+            .select((mutes::participant_id, mutes::created_at))
+            .load(&mut conn)
+            .await?;
+        let mut muted = Vec::with_capacity(rows.len());
+        for (participant_id, since) in rows {
+            let last: Option<(String, String)> = messages::table
+                .filter(messages::room_id.eq(room.id))
+                .filter(messages::participant_id.eq(&participant_id))
+                .order(messages::id.desc())
+                .select((messages::nickname, messages::kind))
+                .first(&mut conn)
+                .await
+                .optional()?;
+            let (nickname, kind) = match last {
+                Some((nickname, kind)) => (Some(nickname), Some(kind)),
+                None => (None, None),
+            };
+            muted.push(MutedParticipant {
+                participant_id,
+                nickname,
+                kind,
+                since: clock::from_db(since),
+            });
+        }
+        Ok(muted)
     }
 
     /// The room's moderation log, newest first.

@@ -7,6 +7,7 @@
 //! | `tm_owner_<room id>` | the room's owner token | Lax |
 //! | `tm_access_<room id>` | signed proof the password was given, with expiry | Lax |
 //! | `tm_flash_owner` | the owner link, shown once after creating a room | Strict |
+//! | `tm_flash_notice` | which confirmation the owner page shows once (e.g. settings saved) | Strict |
 //! | `tm_admin` | signed admin session with expiry | Strict |
 //!
 //! All are `HttpOnly` (the live module never needs them) and `Secure` when the request came
@@ -21,6 +22,7 @@ use sha2::Sha256;
 pub const PARTICIPANT: &str = "tm_pid";
 pub const NICKNAME: &str = "tm_nick";
 pub const FLASH_OWNER: &str = "tm_flash_owner";
+pub const FLASH_NOTICE: &str = "tm_flash_notice";
 pub const ADMIN: &str = "tm_admin";
 
 pub fn owner_cookie_name(room_id: u64) -> String {

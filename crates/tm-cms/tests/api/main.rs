@@ -5,12 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod abuse;
+mod assets;
 mod consumers;
 mod helpers;
+mod home_page;
 mod join;
 mod messages;
 mod migrations;
 mod moderation;
+mod owner_pages;
 mod polls;
 mod privacy;
 mod qa;
@@ -18,6 +21,7 @@ mod relay;
 mod robustness;
 mod rooms;
 mod secrets;
+mod site_pages;
 mod source;
 mod sweeper;
 mod text;

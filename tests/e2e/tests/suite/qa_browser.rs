@@ -290,9 +290,9 @@ async fn screenshots_of_qa_and_polls() {
         ("qa-owner", format!("/r/{slug}/owner#{owner_token}"), 1280, 1400),
     ] {
         let browser = Browser::start(BrowserOptions {
-            javascript: true,
             width,
             height,
+            ..Default::default()
         })
         .await
         .unwrap();
