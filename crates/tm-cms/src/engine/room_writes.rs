@@ -5,10 +5,10 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use tm_core::event::{CloseReason, Moderation, RoomClosed, RoomId, RoomState, RoomUpdated, SourcesChanged};
 use tm_core::{Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
 
-use super::db::columns::{hashtags_json, StoredName};
+use super::db::columns::{hashtags_json, reactions_json, StoredName};
 use super::rooms::{
-    parse_hashtags, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom,
-    MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
+    parse_hashtags, parse_reactions, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError,
+    UpdateRoom, MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
 };
 use super::Rooms;
 use super::{clock, event_log, secrets};
@@ -63,6 +63,7 @@ impl Rooms<'_> {
         let now = clock::now();
         let expires_at = now + lifetime.duration();
         let tags_json = hashtags_json(&hashtags);
+        let reactions = reactions_json(&tm_core::ReactionSet::default());
         let mut conn = self.conn().await?;
         let row = conn
             .transaction::<_, RoomError, _>(async move |conn| {
@@ -79,6 +80,7 @@ impl Rooms<'_> {
                         password_hash: password_hash.as_deref(),
                         owner_token_hash: &token_hash,
                         hashtags: &tags_json,
+                        reactions: &reactions,
                         seq: 0,
                         created_at: now,
                     })
@@ -123,6 +125,7 @@ impl Rooms<'_> {
         let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
         let topic = req.topic.as_deref().map(parse_topic).transpose()?;
         let hashtags = req.hashtags.as_deref().map(parse_hashtags).transpose()?;
+        let reactions = req.reactions.as_deref().map(parse_reactions).transpose()?;
         if matches!(req.state, Some(RoomState::Closed)) {
             return Err(RoomError::InvalidState);
         }
@@ -156,6 +159,10 @@ impl Rooms<'_> {
                     audit.push(("moderation", m.stored_name().to_owned()));
                     room.moderation = m;
                 }
+                if let Some(set) = reactions.filter(|set| *set != room.reactions) {
+                    audit.push(("set_reactions", set.to_strings().join(" ")));
+                    room.reactions = set;
+                }
                 let room_changed = !audit.is_empty();
                 let tags_changed = hashtags.as_ref().is_some_and(|t| *t != room.hashtags);
                 if let Some(tags) = hashtags.filter(|_| tags_changed) {
@@ -169,6 +176,7 @@ impl Rooms<'_> {
                         rooms::slow_mode_seconds.eq(room.slow_mode_seconds),
                         rooms::moderation.eq(room.moderation.stored_name()),
                         rooms::hashtags.eq(hashtags_json(&room.hashtags)),
+                        rooms::reactions.eq(reactions_json(&room.reactions)),
                     ))
                     .execute(conn)
                     .await?;
@@ -181,6 +189,7 @@ impl Rooms<'_> {
                         state: room.state,
                         slow_mode_seconds: room.slow_mode_seconds,
                         moderation: room.moderation,
+                        reactions: room.reactions.to_strings(),
                     };
                     event_log::append(conn, Some(room.id), Some(seq), updated).await?;
                 }

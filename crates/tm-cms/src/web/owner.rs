@@ -237,6 +237,8 @@ pub async fn settings(
                 .map(str::to_owned)
                 .collect(),
         ),
+        // Reactions have their own form (`reactions` below).
+        reactions: None,
     };
     owner_action!(req, engine, slug, |row, token| engine.rooms().update(
         &row.slug,
@@ -374,5 +376,32 @@ pub async fn close_poll(req: HttpRequest, engine: EngineData, path: web::Path<(S
         &row.slug,
         Some(&token),
         id
+    ))
+}
+
+// ---- Live reactions ---------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct ReactionsForm {
+    /// The emoji separated by spaces, in the order the room page shows them.
+    reactions: String,
+}
+
+/// `POST /r/{slug}/owner/reactions`: the room's reaction emoji (422 with the form's error when
+/// they are not 1 to 8 different emoji).
+pub async fn reactions(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: web::Form<ReactionsForm>,
+) -> HttpResponse {
+    let update = UpdateRoom {
+        reactions: Some(form.reactions.split_whitespace().map(str::to_owned).collect()),
+        ..Default::default()
+    };
+    owner_action!(req, engine, slug, |row, token| engine.rooms().update(
+        &row.slug,
+        Some(&token),
+        update
     ))
 }
