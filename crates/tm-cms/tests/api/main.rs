@@ -14,6 +14,7 @@ mod moderation;
 mod polls;
 mod privacy;
 mod qa;
+mod reactions;
 mod relay;
 mod robustness;
 mod rooms;
