@@ -77,11 +77,7 @@ where
         let room = joined.claims.room_id;
         // The budget is checked after the room's rules (in the hub), so a refused reaction
         // spends nothing; the hub counts only what the budget allows, hence the two steps.
-        let refusal = match self.ctx.hub.reaction_allowed(room, emoji) {
-            Err(refusal) => Some(refusal),
-            Ok(()) => None,
-        };
-        let (code, message) = match refusal {
+        let (code, message) = match self.ctx.hub.reaction_allowed(room, emoji).err() {
             Some(ReactionRefusal::NotOffered) => (ErrorCode::InvalidReaction, "this room does not offer that reaction"),
             Some(ReactionRefusal::Paused) => (ErrorCode::RoomPaused, "the room is paused"),
             Some(ReactionRefusal::Closed) => (ErrorCode::RoomClosed, "the room is closed"),
