@@ -181,6 +181,7 @@ function start(root) {
       case 'room.updated': {
         if (topicEl) topicEl.textContent = data.topic || '';
         setRoomState(data.state);
+        setReactions(data.reactions);
         break;
       }
       case 'room.closed': {
@@ -275,6 +276,7 @@ function start(root) {
           setStatus('live', 'live');
           if (frame.seq > state.lastSeq) catchUp();
           flushUnsent();
+          showReactionButtons();
           break;
         case 'event': handleEvent(frame); break;
         case 'reset':
@@ -285,7 +287,8 @@ function start(root) {
           break;
         case 'accepted': markAccepted(frame.client_id); break;
         case 'rejected': markRejected(frame); break;
-        case 'error': handleError(frame); break;
+        case 'reactions': showReactions(frame.counts); break;
+        case 'error': if (!reactionError(frame)) handleError(frame); break;
       }
     });
     socket.addEventListener('close', (event) => {
@@ -716,6 +719,71 @@ function start(root) {
   if (pendingUrl && !state.closed) {
     refreshPending();
     setInterval(refreshPending, 5000);
+  }
+
+  // ---- Live reactions ---------------------------------------------------------------------------
+  // Buttons send `react` over the socket (so they show only while live). The gateway sends the
+  // room's counts at most once a second; each emoji's count shows briefly and fades. The counts
+  // are deliberately not in a live region: a screen reader would read out every second.
+  const reactionsEl = document.querySelector('[data-reactions]');
+  const reactionButtons = document.querySelector('[data-reaction-buttons]');
+  const reactionCounts = document.querySelector('[data-reaction-counts]');
+  const REACTION_SHOWN_MS = 4000;
+  let lastReactionAt = 0;
+
+  function showReactionButtons() {
+    if (reactionsEl && !readOnly) reactionsEl.hidden = state.closed || !reactionButtons?.children.length;
+  }
+
+  function setReactions(emoji) {
+    if (!reactionButtons || !Array.isArray(emoji) || !emoji.length) return;
+    reactionButtons.replaceChildren(...emoji.map((e) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.dataset.react = e;
+      button.setAttribute('aria-label', 'React with ' + e);
+      button.textContent = e;
+      return button;
+    }));
+  }
+
+  reactionButtons?.addEventListener('click', (click) => {
+    const button = click.target.closest('[data-react]');
+    if (!button || !state.joined || !state.socket) return;
+    lastReactionAt = Date.now();
+    state.socket.send(JSON.stringify({ type: 'react', emoji: button.dataset.react }));
+  });
+
+  // While an emoji is shown its count adds up; it fades REACTION_SHOWN_MS after its last change.
+  function showReactions(counts) {
+    if (!reactionCounts || !counts) return;
+    for (const [emoji, count] of Object.entries(counts)) {
+      let chip = [...reactionCounts.children].find((c) => c.dataset.emoji === emoji);
+      if (!chip) {
+        chip = document.createElement('span');
+        chip.className = 'reaction-count';
+        chip.dataset.emoji = emoji;
+        chip.dataset.count = '0';
+        reactionCounts.append(chip);
+      }
+      chip.dataset.count = String(Number(chip.dataset.count) + count);
+      chip.textContent = `${emoji} ${chip.dataset.count}`;
+      chip.classList.remove('fading');
+      void chip.offsetWidth; // restart the fade
+      chip.classList.add('fading');
+      clearTimeout(chip.fadeTimer);
+      chip.fadeTimer = setTimeout(() => chip.remove(), REACTION_SHOWN_MS);
+    }
+  }
+
+  // Errors of a reaction (no client_id) are not the post form's: a refused emoji or a flood
+  // only disables nothing and says nothing loud.
+  function reactionError(frame) {
+    if (frame.client_id) return false;
+    const recent = Date.now() - lastReactionAt < 2000;
+    return frame.code === 'invalid_reaction' || (recent && frame.code === 'slow_down')
+      || (recent && (frame.code === 'room_paused' || frame.code === 'room_closed'));
   }
 
   connect();

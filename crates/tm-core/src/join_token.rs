@@ -37,6 +37,11 @@ pub struct JoinClaims {
     pub max_length: u32,
     /// Expiry, Unix seconds.
     pub exp: i64,
+    /// The room's reaction emoji when the token was issued, so that a gateway which has not
+    /// seen the room's latest `room.updated` still knows them. Absent in older tokens (and
+    /// empty): the default set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<String>,
 }
 
 /// Why a token was refused.
@@ -101,6 +106,7 @@ mod tests {
             participant_id: "p1".into(),
             max_length: 280,
             exp,
+            reactions: Vec::new(),
         }
     }
 

@@ -16,8 +16,8 @@ pub mod keys;
 pub mod parse_list;
 
 pub use domain::{
-    Hashtag, Lifetime, MessageBody, Nickname, RoomSlug, ValidationError, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_BYTES,
-    HARD_MAX_BODY_CHARS,
+    Hashtag, Lifetime, MessageBody, Nickname, Reaction, ReactionSet, RoomSlug, ValidationError, DEFAULT_MAX_BODY_CHARS,
+    HARD_MAX_BODY_BYTES, HARD_MAX_BODY_CHARS,
 };
 pub use event::{Envelope, Event, RawEnvelope, Routing};
 pub use join_token::{JoinClaims, JoinTokenError, Role};

@@ -169,7 +169,16 @@ fn room_updated() {
         state: RoomState::Paused,
         slow_mode_seconds: 10,
         moderation: Moderation::Approve,
+        reactions: vec!["👍".into(), "🎉".into(), "❤️".into()],
     });
+}
+
+#[test]
+fn a_room_updated_before_reactions_decodes_with_an_empty_set() {
+    let old =
+        r#"{"room_id": 42, "seq": 9, "topic": "t", "state": "open", "slow_mode_seconds": 0, "moderation": "post"}"#;
+    let updated: RoomUpdated = serde_json::from_str(old).unwrap();
+    assert!(updated.reactions.is_empty());
 }
 
 #[test]
@@ -187,6 +196,15 @@ fn presence() {
         room_id: 42,
         gateway_id: Uuid::parse_str("7d444840-9dc0-41d8-a4e6-9c3b1d1a2b3c").unwrap(),
         count: 31,
+    });
+}
+
+#[test]
+fn reactions() {
+    check(Reactions {
+        room_id: 42,
+        gateway_id: Uuid::parse_str("7d444840-9dc0-41d8-a4e6-9c3b1d1a2b3c").unwrap(),
+        counts: [("👍".to_owned(), 12), ("🎉".to_owned(), 3)].into_iter().collect(),
     });
 }
 
@@ -348,6 +366,15 @@ fn routing_keys_follow_the_architecture() {
     assert_eq!(<PostSubmit as Event>::ROUTING.exchange(), COMMANDS_EXCHANGE);
     assert_eq!(<RoomUpdated as Event>::ROUTING.exchange(), EVENTS_EXCHANGE);
     assert_eq!(RoomHead { room_id: 42, head: 17 }.routing_key(), "room.42.head");
+    assert_eq!(
+        Reactions {
+            room_id: 42,
+            gateway_id: Uuid::nil(),
+            counts: Default::default()
+        }
+        .routing_key(),
+        "room.42.reactions"
+    );
     assert_eq!(RoomHeadRequest { room_id: 42 }.routing_key(), "room.head.request");
     assert_eq!(room_binding(42), "room.42.#");
 }
@@ -393,5 +420,5 @@ fn docs_events_md_shows_every_golden_file() {
         );
         count += 1;
     }
-    assert_eq!(count, 18, "every event and command has a golden file");
+    assert_eq!(count, 19, "every event and command has a golden file");
 }

@@ -4,18 +4,19 @@
 //! the gateway does not know yet still occupies a seq, and dropping it would look like a gap to
 //! every client. `room.updated` and `room.closed` also update what the gateway knows of the
 //! room's state (unless a newer one already did); `message.deleted` redacts the deleted message
-//! in the replay buffer; `presence` feeds the cross-gateway count; `post.rejected` goes to the
+//! in the replay buffer; `presence` feeds the cross-gateway count; `reactions` adds another
+//! gateway's counts into the next `reactions` frame (and `room.updated` carries the room's set); `post.rejected` goes to the
 //! refused post's poster as a `rejected` frame; `room.head` (the answer to our
 //! `room.head.request`) makes the room current. Everything else is ignored.
 
 use serde_json::Value;
 use tm_core::event::{
-    MessageDeleted, PostRejected, Presence, RawEnvelope, RoomClosed, RoomHead, RoomState, RoomUpdated,
+    MessageDeleted, PostRejected, Presence, RawEnvelope, Reactions, RoomClosed, RoomHead, RoomState, RoomUpdated,
 };
 use tm_core::Event;
 use uuid::Uuid;
 
-use crate::hub::{Hub, RoomPolicy};
+use crate::hub::{reaction_set_of, Hub, RoomPolicy};
 use crate::protocol::event_frame;
 
 /// Handles one message body; malformed ones are logged and dropped (they cannot be fixed by
@@ -32,6 +33,14 @@ pub fn dispatch(hub: &Hub, own_gateway: Uuid, body: &[u8]) {
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "bad presence event dropped"),
+        }
+        return;
+    }
+    if envelope.kind == Reactions::TYPE {
+        match envelope.decode::<Reactions>() {
+            Ok(r) if r.payload.gateway_id != own_gateway => hub.record_reactions(r.payload.room_id, &r.payload.counts),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "bad reactions event dropped"),
         }
         return;
     }
@@ -55,6 +64,9 @@ pub fn dispatch(hub: &Hub, own_gateway: Uuid, body: &[u8]) {
     if let Some(policy) = policy_of(&envelope) {
         hub.set_policy(room, seq, policy);
     }
+    if let Some(reactions) = reactions_of(&envelope) {
+        hub.set_reaction_set(room, seq, reaction_set_of(&reactions));
+    }
     if envelope.kind == MessageDeleted::TYPE {
         // Before the delete is delivered, so a join that replays it never replays the text.
         if let Some(id) = field(&envelope.payload, "id") {
@@ -67,6 +79,15 @@ pub fn dispatch(hub: &Hub, own_gateway: Uuid, body: &[u8]) {
 
 fn field(payload: &Value, name: &str) -> Option<u64> {
     payload.get(name).and_then(Value::as_u64)
+}
+
+/// The reaction emoji a `room.updated` carries (empty in events from before the field).
+fn reactions_of(envelope: &RawEnvelope) -> Option<Vec<String>> {
+    if envelope.kind != RoomUpdated::TYPE {
+        return None;
+    }
+    let updated: RoomUpdated = serde_json::from_value(envelope.payload.clone()).ok()?;
+    Some(updated.reactions)
 }
 
 fn policy_of(envelope: &RawEnvelope) -> Option<RoomPolicy> {

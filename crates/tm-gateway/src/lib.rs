@@ -10,6 +10,8 @@
 //!   than its buffer) it sends `reset` and the client refetches from the CMS ([`hub`]).
 //! * Posts become confirmed `post.submit` commands, acknowledged as `accepted` ([`session`]).
 //! * Presence is counted across gateways with `room.<id>.presence` events ([`announce`]).
+//! * Live reactions are counted per room per second and broadcast once a second, added up
+//!   across gateways with `room.<id>.reactions` events ([`reactions`]).
 //!
 //! The wire contract is docs/protocol.md; [`protocol`] is its only implementation here.
 
@@ -22,6 +24,7 @@ pub mod inbound;
 mod link;
 pub mod metrics;
 pub mod protocol;
+mod reactions;
 pub mod session;
 pub mod startup;
 

@@ -3,6 +3,8 @@
 //! Client frames are parsed leniently (unknown fields are ignored, so clients may send more);
 //! server frames are built here and nowhere else, so the contract lives in one file.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tm_core::event::Seq;
@@ -24,6 +26,10 @@ pub enum ClientFrame {
         client_id: Uuid,
     },
     Ping,
+    /// A live reaction: one of the room's emoji.
+    React {
+        emoji: String,
+    },
 }
 
 /// The `code` of an `error` frame.
@@ -42,6 +48,8 @@ pub enum ErrorCode {
     RoomClosed,
     Muted,
     Unavailable,
+    /// A `react` with an emoji the room does not offer.
+    InvalidReaction,
 }
 
 /// What the gateway sends (besides `event` frames, see [`event_frame`]).
@@ -74,6 +82,11 @@ pub enum ServerFrame<'a> {
         seq: Seq,
     },
     Pong,
+    /// Live reactions of the last second, in the whole room (every gateway), per emoji. No seq:
+    /// ephemeral, never replayed.
+    Reactions {
+        counts: &'a BTreeMap<String, u64>,
+    },
 }
 
 impl ServerFrame<'_> {
@@ -119,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_the_three_client_frames_and_ignores_extra_fields() {
+    fn parses_every_client_frame_and_ignores_extra_fields() {
         let join: ClientFrame = serde_json::from_str(r#"{"type":"join","token":"t","since":7,"x":1}"#).unwrap();
         assert_eq!(
             join,
@@ -136,6 +149,11 @@ mod tests {
             serde_json::from_str::<ClientFrame>(r#"{"type":"ping"}"#).unwrap(),
             ClientFrame::Ping
         );
+        assert_eq!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"react","emoji":"👍"}"#).unwrap(),
+            ClientFrame::React { emoji: "👍".into() }
+        );
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"react"}"#).is_err());
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"shout"}"#).is_err());
     }
 
@@ -169,6 +187,13 @@ mod tests {
             json_of(rejected.to_message()),
             json!({"type": "rejected", "client_id": Uuid::nil(), "code": "muted",
                    "message": "you are muted in this room"})
+        );
+        let counts = BTreeMap::from([("👍".to_owned(), 3), ("❤️".to_owned(), 1)]);
+        let reactions = ServerFrame::Reactions { counts: &counts }.to_message();
+        assert!(reactions.to_text().unwrap().starts_with(r#"{"type":"reactions""#));
+        assert_eq!(
+            json_of(reactions),
+            json!({"type": "reactions", "counts": {"👍": 3, "❤️": 1}})
         );
         let event = event_frame(9, "message.deleted", &json!({"room_id": 1, "seq": 9, "id": 4}));
         assert!(event.to_text().unwrap().starts_with(r#"{"type":"event""#));

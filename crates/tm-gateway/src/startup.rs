@@ -14,7 +14,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Settings, SettingsError, DEV_SECRET};
 use crate::context::Context;
-use crate::{announce, http, link};
+use crate::{announce, http, link, reactions};
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,7 @@ impl Application {
         let background = CancellationToken::new();
         let link = tokio::spawn(link::run(Arc::clone(&ctx), background.clone()));
         let presence = tokio::spawn(announce::run(Arc::clone(&ctx), background.clone()));
+        let reactions = tokio::spawn(reactions::run(Arc::clone(&ctx), background.clone()));
         let keepalive = {
             let (ctx, stop) = (Arc::clone(&ctx), background.clone());
             tokio::spawn(async move { ctx.run_keepalive(stop).await })
@@ -116,7 +117,7 @@ impl Application {
             tracing::warn!(open = sessions.len(), "drain timed out; dropping the remaining sockets");
         }
         background.cancel();
-        let _ = tokio::join!(link, presence, keepalive);
+        let _ = tokio::join!(link, presence, reactions, keepalive);
         announce::goodbye(&ctx).await;
         ctx.bus.close().await;
         tracing::info!("gateway stopped");

@@ -55,7 +55,7 @@ pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<H
         (status = 410, description = "`room_closed`", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_lifetime`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_lifetime`, `invalid_reactions`", body = ErrorBody),
         (status = 503, response = Unavailable),
     ),
     security(("owner_token" = [])))]

@@ -32,6 +32,9 @@ pub struct Room {
     pub max_length: u32,
     pub slow_mode_seconds: u32,
     pub moderation: Moderation,
+    /// The emoji participants may react with, in the owner's order (1 to 8, each one emoji).
+    #[schema(min_items = 1, max_items = 8, example = json!(["👍", "❤️", "😂", "😮", "👏"]))]
+    pub reactions: Vec<String>,
     pub password_required: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -114,6 +117,25 @@ pub struct UpdateRoom {
     /// creation. The answer's `expires_at` is the new closing time.
     #[schema(schema_with = optional_lifetime_schema)]
     pub lifetime: Option<String>,
+    #[schema(schema_with = reactions_update_schema)]
+    pub reactions: Option<Vec<String>>,
+}
+
+/// `UpdateRoom.reactions`: like the room's list, and the entries must differ (utoipa's field
+/// attributes cannot say `uniqueItems`). `null` is the same as leaving the field out.
+fn reactions_update_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::{schema::SchemaType, ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .min_items(Some(1))
+        .max_items(Some(tm_core::domain::MAX_REACTIONS))
+        .unique_items(true)
+        .description(Some(
+            "1 to 8 different emoji, each a single emoji (422 `invalid_reactions`).",
+        ))
+        .examples([serde_json::json!(["👍", "🎉"])])
+        .build()
 }
 
 /// A created room and its owner token (shown once).

@@ -123,6 +123,7 @@ impl Gatekeeper<'_> {
             participant_id: participant_id.clone(),
             max_length: room.max_length,
             exp: expires_at.unix_timestamp(),
+            reactions: room.reactions.to_strings(),
         };
         let token = claims
             .sign(self.access().join_token_key())

@@ -5,10 +5,10 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use tm_core::event::{CloseReason, Moderation, RoomClosed, RoomId, RoomState, RoomUpdated, SourcesChanged};
 use tm_core::{Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
 
-use super::db::columns::{hashtags_json, StoredName};
+use super::db::columns::{hashtags_json, reactions_json, StoredName};
 use super::rooms::{
-    parse_hashtags, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom,
-    MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
+    parse_hashtags, parse_reactions, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError,
+    UpdateRoom, MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
 };
 use super::Rooms;
 use super::{clock, event_log, secrets};
@@ -57,6 +57,7 @@ impl Rooms<'_> {
         let now = clock::now();
         let expires_at = now + lifetime.duration();
         let tags_json = hashtags_json(&hashtags);
+        let reactions = reactions_json(&tm_core::ReactionSet::default());
         let mut conn = self.conn().await?;
         let row = conn
             .transaction::<_, RoomError, _>(async move |conn| {
@@ -73,6 +74,7 @@ impl Rooms<'_> {
                         password_hash: password_hash.as_deref(),
                         owner_token_hash: &token_hash,
                         hashtags: &tags_json,
+                        reactions: &reactions,
                         seq: 0,
                         created_at: now,
                     })
@@ -118,6 +120,7 @@ impl Rooms<'_> {
         let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
         let topic = req.topic.as_deref().map(parse_topic).transpose()?;
         let hashtags = req.hashtags.as_deref().map(parse_hashtags).transpose()?;
+        let reactions = req.reactions.as_deref().map(parse_reactions).transpose()?;
         if matches!(req.state, Some(RoomState::Closed)) {
             return Err(RoomError::InvalidState);
         }
@@ -152,6 +155,10 @@ impl Rooms<'_> {
                     audit.push(("moderation", m.stored_name().to_owned()));
                     room.moderation = m;
                 }
+                if let Some(set) = reactions.filter(|set| *set != room.reactions) {
+                    audit.push(("set_reactions", set.to_strings().join(" ")));
+                    room.reactions = set;
+                }
                 // What `room.updated` carries changed (the closing time is not in it).
                 let room_changed = !audit.is_empty();
                 if let Some(lifetime) = lifetime {
@@ -173,6 +180,7 @@ impl Rooms<'_> {
                         rooms::slow_mode_seconds.eq(room.slow_mode_seconds),
                         rooms::moderation.eq(room.moderation.stored_name()),
                         rooms::hashtags.eq(hashtags_json(&room.hashtags)),
+                        rooms::reactions.eq(reactions_json(&room.reactions)),
                         rooms::expires_at.eq(room.expires_at),
                     ))
                     .execute(conn)
@@ -186,6 +194,7 @@ impl Rooms<'_> {
                         state: room.state,
                         slow_mode_seconds: room.slow_mode_seconds,
                         moderation: room.moderation,
+                        reactions: room.reactions.to_strings(),
                     };
                     event_log::append(conn, Some(room.id), Some(seq), updated).await?;
                 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
 use tm_core::keys::constant_time_eq;
-use tm_core::{Hashtag, RoomSlug, ValidationError, HARD_MAX_BODY_CHARS};
+use tm_core::{Hashtag, ReactionSet, RoomSlug, ValidationError, HARD_MAX_BODY_CHARS};
 
 use super::Rooms;
 use super::{clock, from_diesel, secrets};
@@ -74,6 +74,8 @@ pub struct Room {
     pub max_length: u32,
     pub slow_mode_seconds: u32,
     pub moderation: Moderation,
+    /// Live reactions: the emoji participants may send (section "Live reactions" below).
+    pub reactions: ReactionSet,
     pub password_required: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -111,6 +113,8 @@ pub struct UpdateRoom {
     pub moderation: Option<Moderation>,
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
     pub hashtags: Option<Vec<String>>,
+    /// 1 to 8 different emoji, each a single emoji (422 `invalid_reactions`).
+    pub reactions: Option<Vec<String>>,
     /// `2h`, `1d`, `1w`, `1m` or `1y`, as at creation: the room now closes this long from now
     /// (later or sooner than before).
     pub lifetime: Option<String>,
@@ -176,6 +180,16 @@ pub(crate) fn tag_names(tags: &[Hashtag]) -> Vec<String> {
     tags.iter().map(|tag| tag.as_str().to_owned()).collect()
 }
 
+// ---- Live reactions -------------------------------------------------------------------------
+// The owner's set of reaction emoji. The counts are never stored: the gateways aggregate them.
+
+/// An owner's new reaction set (422 `invalid_reactions` unless 1 to 8 different emoji).
+pub(crate) fn parse_reactions(entries: &[String]) -> Result<ReactionSet, RoomError> {
+    Ok(ReactionSet::parse(entries)?)
+}
+
+// ---- end of live reactions ----------------------------------------------------------------
+
 /// Finds a room by slug: the open room of that name, else the latest closed one.
 pub(crate) async fn find_by_slug(conn: &mut AsyncMysqlConnection, slug: &str) -> Result<Option<RoomRow>, DbError> {
     Ok(rooms::table
@@ -202,6 +216,7 @@ impl Rooms<'_> {
             max_length: row.max_length,
             slow_mode_seconds: row.slow_mode_seconds,
             moderation: row.moderation,
+            reactions: row.reactions.clone(),
             password_required: row.password_hash.is_some(),
             created_at: clock::from_db(row.created_at),
             close_reason: row.close_reason,

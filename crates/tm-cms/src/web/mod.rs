@@ -71,6 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/r/{slug}/owner/polls", web::post().to(owner::open_poll))
         .route("/r/{slug}/owner/polls/{id}/close", web::post().to(owner::close_poll))
+        .route("/r/{slug}/owner/reactions", web::post().to(owner::reactions))
         .route("/r/{slug}/owner/{action}", web::post().to(owner::set_state))
         .route("/admin", web::get().to(admin::index))
         .route("/admin/login", web::post().to(admin::login))

@@ -17,6 +17,7 @@ mod owner_pages;
 mod polls;
 mod privacy;
 mod qa;
+mod reactions;
 mod relay;
 mod robustness;
 mod rooms;

@@ -19,6 +19,10 @@ pub enum ValidationError {
     InvalidHashtag,
     #[error("lifetime must be one of 2h, 1d, 1w, 1m, 1y")]
     InvalidLifetime,
+    #[error("a reaction is a single emoji")]
+    InvalidReaction,
+    #[error("reactions are 1 to {} different emoji, each a single emoji", super::MAX_REACTIONS)]
+    InvalidReactions,
 }
 
 impl ValidationError {
@@ -32,6 +36,8 @@ impl ValidationError {
             ValidationError::InvalidBody => "invalid_body",
             ValidationError::InvalidHashtag => "invalid_hashtag",
             ValidationError::InvalidLifetime => "invalid_lifetime",
+            ValidationError::InvalidReaction => "invalid_reaction",
+            ValidationError::InvalidReactions => "invalid_reactions",
         }
     }
 }

@@ -5,6 +5,7 @@ mod error;
 mod hashtag;
 mod lifetime;
 mod nickname;
+mod reaction;
 mod slug;
 mod text;
 
@@ -13,6 +14,7 @@ pub use error::ValidationError;
 pub use hashtag::Hashtag;
 pub use lifetime::Lifetime;
 pub use nickname::Nickname;
+pub use reaction::{Reaction, ReactionSet, DEFAULT_REACTIONS, MAX_REACTIONS};
 pub use slug::RoomSlug;
 pub use text::{has_forbidden_char, is_forbidden_char, strip_forbidden};
 

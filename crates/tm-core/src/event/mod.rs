@@ -9,6 +9,7 @@ mod commands;
 mod envelope;
 mod message;
 mod poll;
+mod reactions;
 mod room;
 mod sources;
 
@@ -16,6 +17,7 @@ pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, RoomHead
 pub use envelope::{DecodeError, Envelope, RawEnvelope};
 pub use message::{Message, MessageKind, MessageState};
 pub use poll::{Poll, PollClosed, PollEvent, PollOpened, PollOption, PollState, PollUpdated, POLL_OPTIONS};
+pub use reactions::Reactions;
 pub use room::{
     CloseReason, MessageCreated, MessageDeleted, MessageUpdated, Moderation, PostRejected, PostRejectionCode, Presence,
     RoomClosed, RoomHead, RoomState, RoomUpdated,

@@ -93,7 +93,7 @@ pub enum Moderation {
     Approve,
 }
 
-/// `room.<id>.updated`: topic, state, slow mode or moderation changed.
+/// `room.<id>.updated`: topic, state, slow mode, moderation or the reactions changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomUpdated {
     pub room_id: RoomId,
@@ -102,6 +102,10 @@ pub struct RoomUpdated {
     pub state: RoomState,
     pub slow_mode_seconds: u32,
     pub moderation: Moderation,
+    /// The emoji participants may react with (see [`crate::ReactionSet`]). Empty in events
+    /// written before the field existed: readers then assume the default set.
+    #[serde(default)]
+    pub reactions: Vec<String>,
 }
 
 impl Event for RoomUpdated {

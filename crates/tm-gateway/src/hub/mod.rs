@@ -10,6 +10,7 @@
 
 mod outbox;
 mod presence;
+mod reactions;
 mod replay;
 mod room;
 #[cfg(test)]
@@ -26,6 +27,7 @@ use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 pub use outbox::{outbox, Inbox, Outbox, Outgoing};
+pub use reactions::{reaction_set_of, ReactionAnnouncements, ReactionRefusal};
 pub use room::{JoinOutcome, RoomPolicy};
 
 use crate::metrics::Metrics;

@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::outbox::{Outbox, Outgoing};
 use super::presence::PresenceCounts;
+use super::reactions::ReactionTally;
 use super::replay::ReplayBuffer;
 use crate::protocol::ServerFrame;
 
@@ -78,6 +79,8 @@ pub(crate) struct Room {
     replay: ReplayBuffer,
     pub(crate) policy: RoomPolicy,
     pub(crate) presence: PresenceCounts,
+    /// Live reactions: the room's emoji and the current window's counts.
+    pub(crate) reactions: ReactionTally,
     /// True once the room's binding is in place; first joiners wait for it.
     pub(crate) bound: watch::Sender<bool>,
     /// When the last subscriber left (the room lingers, bound, for quick rejoins).
@@ -110,6 +113,7 @@ impl Room {
             replay: ReplayBuffer::new(replay_capacity),
             policy: RoomPolicy::default(),
             presence: PresenceCounts::default(),
+            reactions: ReactionTally::default(),
             bound: watch::channel(false).0,
             empty_since: Some(now),
             rejections: VecDeque::new(),
@@ -328,7 +332,7 @@ impl Room {
         resets
     }
 
-    /// Sends a frame (presence) to every subscriber, dropping those too slow to take it.
+    /// Sends a frame (presence, reactions) to every subscriber, dropping those too slow to take it.
     pub(crate) fn broadcast(&mut self, frame: &Message, now: Instant) {
         self.subscribers
             .retain(|sub| sub.outbox.offer(Outgoing::Frame(frame.clone())));

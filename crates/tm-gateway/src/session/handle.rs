@@ -11,8 +11,9 @@ use tm_core::JoinClaims;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use super::react::ReactionBudget;
 use super::{bounded, check_post, Draft, End, Joined, PostResult, Rejection, Session};
-use crate::hub::{outbox, JoinOutcome, RoomPolicy};
+use crate::hub::{outbox, reaction_set_of, JoinOutcome, RoomPolicy};
 use crate::protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 impl<S> Session<S>
@@ -49,6 +50,7 @@ where
     async fn handle(&mut self, frame: ClientFrame) -> Result<(), End> {
         match frame {
             ClientFrame::Ping => self.send(ServerFrame::Pong.to_message()).await,
+            ClientFrame::React { emoji } => self.react(&emoji).await,
             ClientFrame::Join { token, since } => self.join(&token, since).await,
             ClientFrame::Post {
                 nickname,
@@ -119,7 +121,14 @@ where
             ws.flush().await
         };
         bounded(self.inbox.as_ref(), write).await?;
-        self.joined = joined.membership.map(|m| Joined { claims, _membership: m });
+        if let Some(set) = reaction_set_of(&claims.reactions) {
+            self.ctx.hub.learn_reaction_set(claims.room_id, set);
+        }
+        self.joined = joined.membership.map(|m| Joined {
+            claims,
+            _membership: m,
+            reactions: ReactionBudget::new(Instant::now()),
+        });
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 
 mod handle;
 mod post;
+mod react;
 
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -73,6 +74,7 @@ enum Wake {
 struct Joined {
     claims: JoinClaims,
     _membership: Membership,
+    reactions: react::ReactionBudget,
 }
 
 struct Session<S> {

@@ -116,6 +116,7 @@ mod tests {
             participant_id: "p-1".into(),
             max_length: 10,
             exp: i64::MAX,
+            reactions: Vec::new(),
         }
     }
 

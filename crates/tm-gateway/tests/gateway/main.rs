@@ -10,5 +10,6 @@ mod operations;
 mod outage;
 mod posts;
 mod presence;
+mod reactions;
 mod resume;
 mod support;

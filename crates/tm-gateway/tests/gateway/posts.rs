@@ -204,6 +204,7 @@ async fn slow_mode_follows_the_participant_across_sockets_like_the_cms() {
         state: RoomState::Open,
         slow_mode_seconds: 60,
         moderation: Moderation::Post,
+        reactions: Vec::new(),
     })
     .await;
     assert_eq!(first_tab.event_seqs(1).await, [1]);

@@ -21,4 +21,5 @@ mod make_run;
 mod openapi_fuzz;
 mod privacy;
 mod qa_browser;
+mod reactions_browser;
 mod report;

@@ -1,14 +1,15 @@
 //! How typed values live in text columns, the one place rows convert: an enum is stored as its
-//! name (`open`, `pending`, …), a room's hashtags as a JSON array of strings.
+//! name (`open`, `pending`, …), a room's hashtags and its reactions as JSON arrays of strings.
 //!
-//! Rows read them through diesel's `deserialize_as` ([`Named`], [`StoredHashtags`]); writes
-//! store [`StoredName::stored_name`] and [`hashtags_json`].
+//! Rows read them through diesel's `deserialize_as` ([`Named`], [`StoredHashtags`],
+//! [`StoredReactions`]); writes store [`StoredName::stored_name`], [`hashtags_json`] and
+//! [`reactions_json`].
 
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::mysql::{Mysql, MysqlValue};
 use diesel::sql_types::{Nullable, Text};
 use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, PollState, RoomState};
-use tm_core::Hashtag;
+use tm_core::{Hashtag, ReactionSet};
 
 use crate::engine::updates::Subject;
 
@@ -127,6 +128,36 @@ pub fn hashtags_json(tags: &[Hashtag]) -> String {
     serde_json::Value::from(names).to_string()
 }
 
+/// `rooms.reactions` read as a reaction set (checked again, like hashtags).
+#[derive(Debug)]
+pub struct StoredReactions(ReactionSet);
+
+impl StoredReactions {
+    /// See [`Named::try_into`].
+    pub fn try_into(self) -> Result<ReactionSet, std::convert::Infallible> {
+        Ok(self.0)
+    }
+}
+
+impl FromSql<Text, Mysql> for StoredReactions {
+    fn from_sql(bytes: MysqlValue<'_>) -> deserialize::Result<Self> {
+        let json = <String as FromSql<Text, Mysql>>::from_sql(bytes)?;
+        Ok(StoredReactions(serde_json::from_str(&json)?))
+    }
+}
+
+impl Queryable<Text, Mysql> for StoredReactions {
+    type Row = Self;
+    fn build(row: Self) -> deserialize::Result<Self> {
+        Ok(row)
+    }
+}
+
+/// The stored form of a room's reactions.
+pub fn reactions_json(reactions: &ReactionSet) -> String {
+    serde_json::Value::from(reactions.to_strings()).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +195,12 @@ mod tests {
         let tags = vec![Hashtag::parse("rust").unwrap(), Hashtag::parse("#tm").unwrap()];
         assert_eq!(hashtags_json(&tags), r#"["rust","tm"]"#);
         assert_eq!(hashtags_json(&[]), "[]");
+    }
+
+    #[test]
+    fn reactions_are_stored_as_a_json_array_in_order() {
+        let set = ReactionSet::parse(&["🎉", "👍"]).unwrap();
+        assert_eq!(reactions_json(&set), r#"["🎉","👍"]"#);
+        assert_eq!(serde_json::from_str::<ReactionSet>(&reactions_json(&set)).unwrap(), set);
     }
 }

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, RoomState};
-use tm_core::Hashtag;
+use tm_core::{Hashtag, ReactionSet};
 
-use super::columns::{Named, StoredHashtags};
+use super::columns::{Named, StoredHashtags, StoredReactions};
 use super::schema::{messages, moderation_log, room_events, rooms};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,6 +31,8 @@ pub struct RoomRow {
     pub owner_token_hash: String,
     #[diesel(deserialize_as = StoredHashtags)]
     pub hashtags: Vec<Hashtag>,
+    #[diesel(deserialize_as = StoredReactions)]
+    pub reactions: ReactionSet,
     pub seq: u64,
     pub created_at: PrimitiveDateTime,
 }
@@ -49,6 +51,7 @@ pub struct NewRoom<'a> {
     pub password_hash: Option<&'a str>,
     pub owner_token_hash: &'a str,
     pub hashtags: &'a str,
+    pub reactions: &'a str,
     pub seq: u64,
     pub created_at: PrimitiveDateTime,
 }

@@ -16,6 +16,7 @@ diesel::table! {
         password_hash -> Nullable<Varchar>,
         owner_token_hash -> Char,
         hashtags -> Text,
+        reactions -> Text,
         seq -> Unsigned<BigInt>,
         created_at -> Datetime,
     }

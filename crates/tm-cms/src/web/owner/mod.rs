@@ -333,8 +333,10 @@ macro_rules! owner_action {
 // Declared after `owner_action!`, which `actions` uses (a macro is in scope below its definition).
 mod actions;
 mod polls;
+mod reactions;
 mod settings;
 
 pub use actions::{close, confirm_close_page, message_action, mute, set_state, Closer, Confirmation};
 pub use polls::{close_poll, open_poll};
+pub use reactions::reactions;
 pub use settings::{lifetime, settings, SettingsForm};

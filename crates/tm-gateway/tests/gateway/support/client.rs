@@ -109,6 +109,25 @@ impl Client {
         seqs
     }
 
+    /// Sends a live reaction.
+    pub async fn react(&mut self, emoji: &str) {
+        self.send(json!({"type": "react", "emoji": emoji})).await;
+    }
+
+    /// Every JSON frame that arrives within `period`, each with when it arrived.
+    pub async fn frames_for(&mut self, period: std::time::Duration) -> Vec<(std::time::Instant, Value)> {
+        let deadline = tokio::time::Instant::now() + period;
+        let mut frames = Vec::new();
+        while let Ok(next) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+            match next.expect("the socket to stay open").expect("a readable frame") {
+                Message::Text(text) => frames.push((std::time::Instant::now(), serde_json::from_str(&text).unwrap())),
+                Message::Ping(_) | Message::Pong(_) => {}
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+        frames
+    }
+
     /// Waits for a `presence` frame with `count`.
     pub async fn presence_reaches(&mut self, count: u64) {
         loop {

@@ -123,6 +123,7 @@ impl Cms {
             state,
             slow_mode_seconds: 0,
             moderation: Moderation::Post,
+            reactions: Vec::new(),
         })
         .await;
     }

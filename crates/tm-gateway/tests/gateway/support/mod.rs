@@ -98,6 +98,7 @@ pub fn token_for(room: &Room, role: Role, max_length: u32, participant: &str) ->
         participant_id: participant.to_owned(),
         max_length,
         exp: time::OffsetDateTime::now_utc().unix_timestamp() + 600,
+        reactions: Vec::new(),
     };
     claims.sign(SECRET.as_bytes()).unwrap()
 }
