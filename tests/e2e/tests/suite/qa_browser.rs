@@ -96,7 +96,10 @@ async fn a_vote_moves_the_count_in_another_browser_and_the_owner_pins_the_questi
         "const pinned = document.querySelector('[data-pinned-slot]'); const top = document.querySelector('[data-top]'); return !pinned.hidden && !top.hidden && [pinned.textContent, top.textContent]",
     )
     .await;
-    assert!(projector[0].as_str().unwrap().contains("Why is the sky blue?"), "{projector}");
+    assert!(
+        projector[0].as_str().unwrap().contains("Why is the sky blue?"),
+        "{projector}"
+    );
     assert!(projector[1].as_str().unwrap().contains("▲ 1"), "{projector}");
     guest.close().await.unwrap();
     owner.close().await.unwrap();
@@ -117,8 +120,18 @@ async fn a_poll_the_owner_opens_appears_live_and_its_bars_move() {
     wait_live(&watcher.client).await;
 
     owner.client.goto(&format!("{room_url}/owner")).await.unwrap();
-    fill(&owner.client, "form[data-poll-form] input[name=question]", "Red or blue?").await;
-    fill(&owner.client, "form[data-poll-form] textarea[name=options]", "Red\nBlue").await;
+    fill(
+        &owner.client,
+        "form[data-poll-form] input[name=question]",
+        "Red or blue?",
+    )
+    .await;
+    fill(
+        &owner.client,
+        "form[data-poll-form] textarea[name=options]",
+        "Red\nBlue",
+    )
+    .await;
     click(&owner.client, "form[data-poll-form] button[type=submit]").await;
 
     let poll_id = wait_for(
