@@ -244,6 +244,8 @@ impl ApiErrorCode for RoomError {
             RoomError::InvalidMaxLength => "invalid_max_length",
             RoomError::InvalidSlowMode => "invalid_slow_mode",
             RoomError::TooManyHashtags => "too_many_hashtags",
+            RoomError::BlockedWords(tm_core::BlockedWordsError::TooMany) => "too_many_blocked_words",
+            RoomError::BlockedWords(tm_core::BlockedWordsError::Invalid(_)) => "invalid_blocked_word",
             RoomError::InvalidState => "invalid_state",
             RoomError::NameTaken => "name_taken",
             RoomError::TooManyRooms(_) => "too_many_rooms",

@@ -39,6 +39,9 @@ pub struct Room {
     /// Only on a closed room.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_reason: Option<CloseReason>,
+    /// The word filter: only in answers to the owner token (or the admin token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_words: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/rooms`.
@@ -93,6 +96,11 @@ pub struct UpdateRoom {
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
     #[schema(max_items = 10)]
     pub hashtags: Option<Vec<String>>,
+    /// The word filter, replacing the room's list (`[]` clears it): each entry 1–50 characters
+    /// with a letter or digit, no control or invisible characters. Posts that match an entry
+    /// as whole words (case and width folded) are held for approval.
+    #[schema(max_items = 100)]
+    pub blocked_words: Option<Vec<String>>,
 }
 
 /// A created room and its owner token (shown once).

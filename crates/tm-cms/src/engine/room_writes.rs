@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use tm_core::event::{CloseReason, Moderation, RoomClosed, RoomId, RoomState, RoomUpdated, SourcesChanged};
-use tm_core::{Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
+use tm_core::{BlockedWords, Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
 
-use super::db::columns::{hashtags_json, StoredName};
+use super::db::columns::{blocked_words_json, hashtags_json, StoredName};
 use super::rooms::{
     parse_hashtags, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom,
     MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
@@ -112,17 +112,19 @@ impl Rooms<'_> {
         tracing::info!(room_id = row.id, slug = %row.slug, "room created");
         Ok(CreatedRoom {
             owner_token,
-            room: self.rooms().view(&row),
+            room: self.rooms().owner_view(&row),
         })
     }
 
-    /// Applies an owner's changes; emits `room.updated` and/or `sources.changed`.
+    /// Applies an owner's changes; emits `room.updated` and/or `sources.changed`. The word filter
+    /// is private to the owner: changing it emits nothing.
     #[tracing::instrument(skip_all, fields(slug = %slug))]
     pub async fn update(&self, slug: &str, bearer: Option<&str>, req: UpdateRoom) -> Result<Room, RoomError> {
         let found = self.rooms().find(slug).await?;
         let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
         let topic = req.topic.as_deref().map(parse_topic).transpose()?;
         let hashtags = req.hashtags.as_deref().map(parse_hashtags).transpose()?;
+        let blocked_words = req.blocked_words.as_deref().map(BlockedWords::parse).transpose()?;
         if matches!(req.state, Some(RoomState::Closed)) {
             return Err(RoomError::InvalidState);
         }
@@ -162,6 +164,12 @@ impl Rooms<'_> {
                     audit.push(("set_hashtags", tag_names(&tags).join(" ")));
                     room.hashtags = tags;
                 }
+                if let Some(words) = blocked_words.filter(|w| *w != room.blocked_words) {
+                    // The count, not the words: a list of up to 100 entries does not fit the
+                    // log's target column, and the owner's view of the room shows the list.
+                    audit.push(("set_blocked_words", format!("{} entries", words.len())));
+                    room.blocked_words = words;
+                }
                 diesel::update(rooms::table.find(room.id))
                     .set((
                         rooms::topic.eq(&room.topic),
@@ -169,6 +177,7 @@ impl Rooms<'_> {
                         rooms::slow_mode_seconds.eq(room.slow_mode_seconds),
                         rooms::moderation.eq(room.moderation.stored_name()),
                         rooms::hashtags.eq(hashtags_json(&room.hashtags)),
+                        rooms::blocked_words.eq(blocked_words_json(&room.blocked_words)),
                     ))
                     .execute(conn)
                     .await?;
@@ -200,7 +209,7 @@ impl Rooms<'_> {
         if emitted {
             self.events_committed();
         }
-        Ok(self.rooms().view(&row))
+        Ok(self.rooms().owner_view(&row))
     }
 
     /// Replaces the room's owner token (owner or admin): the old token stops working at once
@@ -240,7 +249,7 @@ impl Rooms<'_> {
             CloseReason::Owner
         };
         let row = self.rooms().close(found.id, reason, actor.as_str()).await?;
-        Ok(self.rooms().view(&row))
+        Ok(self.rooms().owner_view(&row))
     }
 
     /// Closes a room: frees its name, emits `room.closed` (and `sources.changed` with no tags).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
 use tm_core::keys::constant_time_eq;
-use tm_core::{Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
+use tm_core::{BlockedWordsError, Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
 
 use super::Rooms;
 use super::{clock, from_diesel, secrets};
@@ -34,6 +34,8 @@ pub enum RoomError {
     InvalidSlowMode,
     #[error("a room follows at most {MAX_HASHTAGS} hashtags")]
     TooManyHashtags,
+    #[error("{0}")]
+    BlockedWords(#[from] BlockedWordsError),
     #[error("a room may only be set to open or paused; use /close to close it")]
     InvalidState,
     #[error("a room with this name is open")]
@@ -80,6 +82,10 @@ pub struct Room {
     /// Only on a closed room.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_reason: Option<CloseReason>,
+    /// The word filter, only in the owner's view ([`Rooms::owner_view`]): who reads the room
+    /// without the owner token must not learn what is held back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_words: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/rooms`.
@@ -111,6 +117,9 @@ pub struct UpdateRoom {
     pub moderation: Option<Moderation>,
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
     pub hashtags: Option<Vec<String>>,
+    /// The word filter: at most 100 words or phrases of at most 50 characters. Posts that match
+    /// one are held for approval. Replaces the list; `[]` clears it.
+    pub blocked_words: Option<Vec<String>>,
 }
 
 /// A created room and its owner token (shown once).
@@ -193,6 +202,15 @@ impl Rooms<'_> {
             password_required: row.password_hash.is_some(),
             created_at: clock::from_db(row.created_at),
             close_reason: row.close_reason,
+            blocked_words: None,
+        }
+    }
+
+    /// The view for the room's owner (or an admin): the public view and the word filter.
+    pub fn owner_view(&self, row: &RoomRow) -> Room {
+        Room {
+            blocked_words: Some(row.blocked_words.entries()),
+            ..self.view(row)
         }
     }
 
@@ -226,7 +244,13 @@ impl Rooms<'_> {
             .await?)
     }
 
-    pub async fn get(&self, slug: &str) -> Result<Room, RoomError> {
-        Ok(self.rooms().view(&self.rooms().find(slug).await?))
+    /// The room as `bearer` may see it: the owner's view for the owner token (or the admin
+    /// token), the public view for anyone else.
+    pub async fn get(&self, slug: &str, bearer: Option<&str>) -> Result<Room, RoomError> {
+        let row = self.rooms().find(slug).await?;
+        Ok(match self.rooms().authorize(&row, bearer) {
+            Some(_) => self.rooms().owner_view(&row),
+            None => self.rooms().view(&row),
+        })
     }
 }

@@ -162,7 +162,7 @@ async fn render_controls(
         Err(e) => return error_page(e.status(), SITE_NAME),
     };
     let mut ctx = Context::new();
-    ctx.insert("room", &engine.rooms().view(row));
+    ctx.insert("room", &engine.rooms().owner_view(row));
     ctx.insert("messages", &messages);
     ctx.insert("polls", &polls);
     ctx.insert("audit", &audit);
@@ -211,6 +211,8 @@ pub struct SettingsForm {
     hashtags: String,
     slow_mode_seconds: u32,
     moderation: String,
+    /// The word filter, one word or phrase per line (blank lines are skipped); absent: unchanged.
+    blocked_words: Option<String>,
 }
 
 /// `POST /r/{slug}/owner/settings`.
@@ -237,6 +239,9 @@ pub async fn settings(
                 .map(str::to_owned)
                 .collect(),
         ),
+        blocked_words: form
+            .blocked_words
+            .map(|lines| lines.lines().map(str::to_owned).collect()),
     };
     owner_action!(req, engine, slug, |row, token| engine.rooms().update(
         &row.slug,

@@ -21,3 +21,4 @@ mod secrets;
 mod source;
 mod sweeper;
 mod text;
+mod word_filter;

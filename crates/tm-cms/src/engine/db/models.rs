@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, RoomState};
-use tm_core::Hashtag;
+use tm_core::{BlockedWords, Hashtag};
 
-use super::columns::{Named, StoredHashtags};
+use super::columns::{Named, StoredBlockedWords, StoredHashtags};
 use super::schema::{messages, moderation_log, room_events, rooms};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -33,6 +33,9 @@ pub struct RoomRow {
     pub hashtags: Vec<Hashtag>,
     pub seq: u64,
     pub created_at: PrimitiveDateTime,
+    /// The word filter: posts matching it are held for approval. Only the owner sees it.
+    #[diesel(deserialize_as = StoredBlockedWords)]
+    pub blocked_words: BlockedWords,
 }
 
 #[derive(Debug, Insertable)]

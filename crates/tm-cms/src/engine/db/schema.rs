@@ -18,6 +18,7 @@ diesel::table! {
         hashtags -> Text,
         seq -> Unsigned<BigInt>,
         created_at -> Datetime,
+        blocked_words -> Text,
     }
 }
 
