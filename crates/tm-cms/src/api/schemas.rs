@@ -267,6 +267,42 @@ pub struct PollList {
     pub polls: Vec<Poll>,
 }
 
+/// `POST /api/v1/rooms/{slug}/moderators`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewModerator {
+    /// How the audit log and the owner page name them (default `Moderator <n>`): at most 50
+    /// characters, no control or invisible characters.
+    #[schema(max_length = 50)]
+    pub label: Option<String>,
+}
+
+/// A co-moderator (never their token: shown once, at creation).
+#[derive(ToSchema)]
+pub struct ModeratorView {
+    pub id: u64,
+    pub label: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(ToSchema)]
+pub struct ModeratorList {
+    /// The active ones, oldest first.
+    pub moderators: Vec<ModeratorView>,
+}
+
+/// A new co-moderator with their token and link, shown only this once.
+#[derive(ToSchema)]
+pub struct CreatedModerator {
+    #[serde(flatten)]
+    pub moderator: ModeratorView,
+    pub token: String,
+    /// `<room url>/moderate#<token>`.
+    pub link: String,
+}
+
 /// One audit log entry.
 #[derive(ToSchema)]
 pub struct AuditEntry {
@@ -301,7 +337,9 @@ pub struct PayloadTooLarge(ErrorBody);
 #[derive(ToResponse)]
 pub struct UnsupportedMediaType(ErrorBody);
 
-/// 403 `not_owner`: no owner token (or admin token) of this room as bearer.
+/// 403 `not_owner`: the bearer is not a token this operation accepts: the room's owner token
+/// or the admin token, and for moderation (delete, approve, reject, mutes, the queue, the audit
+/// log, answered and pinned) also a co-moderator's token of the room.
 #[derive(ToResponse)]
 pub struct NotOwner(ErrorBody);
 

@@ -1,5 +1,8 @@
-//! Owner and admin actions on messages and participants, and the audit log every moderation
-//! action writes to (actor, action, target, time).
+//! Owner, admin and co-moderator actions on messages and participants, and the audit log every
+//! moderation action writes to (actor, action, target, time). Each action needs
+//! [`Capability::Moderate`].
+
+use std::collections::HashSet;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
@@ -9,7 +12,7 @@ use tm_core::event::{MessageDeleted, MessageState, PostRejected, PostRejectionCo
 
 use super::db::columns::StoredName;
 use super::messages::{to_view, MessageView};
-use super::rooms::{find_by_slug, Actor};
+use super::rooms::{find_by_slug, Actor, Capability};
 use super::Moderator;
 use super::{clock, event_log, from_diesel, posting};
 use crate::engine::db::models::{AuditRow, MessageRow, RoomRow};
@@ -22,7 +25,7 @@ pub enum ModerationError {
     RoomNotFound,
     #[error("no such message in this room")]
     MessageNotFound,
-    #[error("this needs the room's owner token")]
+    #[error("this needs the room's owner token or a moderator token")]
     NotOwner,
     #[error("the room is closed")]
     Closed,
@@ -71,11 +74,11 @@ pub struct QueuedMessage {
 pub(crate) async fn audit(
     conn: &mut AsyncMysqlConnection,
     room_id: RoomId,
-    actor: Actor,
+    actor: &Actor,
     action: &str,
     target: &str,
 ) -> Result<(), DbError> {
-    audit_as(conn, room_id, actor.as_str(), action, target).await
+    audit_as(conn, room_id, &actor.audit_name(), action, target).await
 }
 
 pub(crate) async fn audit_as(
@@ -165,7 +168,11 @@ impl Moderator<'_> {
         let room = find_by_slug(&mut conn, slug)
             .await?
             .ok_or(ModerationError::RoomNotFound)?;
-        let actor = self.rooms().authorize(&room, bearer).ok_or(ModerationError::NotOwner)?;
+        let actor = self
+            .rooms()
+            .permit(&room, bearer, Capability::Moderate)
+            .await?
+            .ok_or(ModerationError::NotOwner)?;
         Ok((room.id, actor))
     }
 
@@ -218,7 +225,7 @@ impl Moderator<'_> {
                         return Ok((to_view(&row, &room.slug), false));
                     }
                     let emitted = delete_in_transaction(conn, &mut room, &mut row).await?;
-                    audit(conn, room.id, actor, "delete", &format!("message:{}", row.id)).await?;
+                    audit(conn, room.id, &actor, "delete", &format!("message:{}", row.id)).await?;
                     return Ok((to_view(&row, &room.slug), emitted));
                 }
                 // Only pending messages get here: approving shows one, rejecting drops it unseen.
@@ -250,7 +257,7 @@ impl Moderator<'_> {
                     event_log::append_with_id(conn, envelope_id, Some(room.id), None, rejected).await?;
                     emitted = true;
                 }
-                audit(conn, room.id, actor, action, &format!("message:{}", row.id)).await?;
+                audit(conn, room.id, &actor, action, &format!("message:{}", row.id)).await?;
                 Ok((to_view(&row, &room.slug), emitted))
             })
             .await?;
@@ -260,7 +267,8 @@ impl Moderator<'_> {
         Ok(view)
     }
 
-    /// Mutes a participant: their later posts are refused with `muted`.
+    /// Mutes (or unmutes) a participant: their later posts are refused with `muted`, and a
+    /// muted external author's items are skipped.
     pub async fn mute(
         &self,
         slug: &str,
@@ -272,7 +280,38 @@ impl Moderator<'_> {
             return Err(ModerationError::InvalidParticipant);
         }
         let (room_id, actor) = self.authorized_room(slug, bearer).await?;
-        let participant = participant.to_owned();
+        self.set_muted(room_id, actor, participant.to_owned(), muted).await
+    }
+
+    /// Mutes (or unmutes) whoever wrote message `id` of the room: a post's participant, or a
+    /// tweet's, toot's or Bluesky post's author (participant `<source>:<author id>`). The owner
+    /// pages act through this, so they never handle participant ids of messages.
+    pub async fn mute_author(
+        &self,
+        slug: &str,
+        bearer: Option<&str>,
+        id: u64,
+        muted: bool,
+    ) -> Result<(), ModerationError> {
+        let (room_id, actor) = self.authorized_room(slug, bearer).await?;
+        let participant: String = messages::table
+            .filter(messages::id.eq(id))
+            .filter(messages::room_id.eq(room_id))
+            .select(messages::participant_id)
+            .first(&mut self.conn().await?)
+            .await
+            .optional()?
+            .ok_or(ModerationError::MessageNotFound)?;
+        self.set_muted(room_id, actor, participant, muted).await
+    }
+
+    async fn set_muted(
+        &self,
+        room_id: RoomId,
+        actor: Actor,
+        participant: String,
+        muted: bool,
+    ) -> Result<(), ModerationError> {
         let mut conn = self.conn().await?;
         conn.transaction::<_, ModerationError, _>(async move |conn| {
             event_log::lock_room(conn, room_id)
@@ -297,10 +336,29 @@ impl Moderator<'_> {
                 .await?;
             }
             let action = if muted { "mute" } else { "unmute" };
-            audit(conn, room_id, actor, action, &format!("participant:{participant}")).await?;
+            audit(conn, room_id, &actor, action, &format!("participant:{participant}")).await?;
             Ok(())
         })
         .await
+    }
+
+    /// The ids among `ids` of the room's messages whose author is muted there (the owner's
+    /// buttons offer "Unmute" on those).
+    pub async fn muted_authors(&self, room: &RoomRow, ids: &[u64]) -> Result<HashSet<u64>, DbError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let muted_participants = mutes::table
+            .filter(mutes::room_id.eq(room.id))
+            .select(mutes::participant_id);
+        let found: Vec<u64> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::id.eq_any(ids))
+            .filter(messages::participant_id.eq_any(muted_participants))
+            .select(messages::id)
+            .load(&mut self.conn().await?)
+            .await?;
+        Ok(found.into_iter().collect())
     }
 
     /// The room's moderation log, newest first.

@@ -7,7 +7,7 @@ use tm_core::{BlockedWords, Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX
 
 use super::db::columns::{blocked_words_json, hashtags_json, StoredName};
 use super::rooms::{
-    parse_hashtags, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom,
+    parse_hashtags, parse_topic, tag_names, Actor, Capability, CreateRoom, CreatedRoom, Room, RoomError, UpdateRoom,
     MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
 };
 use super::Rooms;
@@ -22,6 +22,15 @@ pub struct RotatedOwnerToken {
 }
 
 impl Rooms<'_> {
+    /// Who may change `row` with this bearer token: the owner or an admin (a co-moderator's
+    /// token is refused like any other, with `not_owner`).
+    async fn manager(&self, row: &RoomRow, bearer: Option<&str>) -> Result<Actor, RoomError> {
+        self.rooms()
+            .permit(row, bearer, Capability::Manage)
+            .await?
+            .ok_or(RoomError::NotOwner)
+    }
+
     /// Creates a room for a client at `client_ip`. The cheap checks come first (validation,
     /// the address's creation limit, the name), the argon2 hash of a password last.
     #[tracing::instrument(skip_all, fields(name = %req.name))]
@@ -121,7 +130,7 @@ impl Rooms<'_> {
     #[tracing::instrument(skip_all, fields(slug = %slug))]
     pub async fn update(&self, slug: &str, bearer: Option<&str>, req: UpdateRoom) -> Result<Room, RoomError> {
         let found = self.rooms().find(slug).await?;
-        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let actor = self.rooms().manager(&found, bearer).await?;
         let topic = req.topic.as_deref().map(parse_topic).transpose()?;
         let hashtags = req.hashtags.as_deref().map(parse_hashtags).transpose()?;
         let blocked_words = req.blocked_words.as_deref().map(BlockedWords::parse).transpose()?;
@@ -201,7 +210,7 @@ impl Rooms<'_> {
                     event_log::append(conn, Some(room.id), None, changed).await?;
                 }
                 for (action, target) in &audit {
-                    super::moderation::audit(conn, room.id, actor, action, target).await?;
+                    super::moderation::audit(conn, room.id, &actor, action, target).await?;
                 }
                 Ok((room, room_changed || tags_changed))
             })
@@ -217,7 +226,7 @@ impl Rooms<'_> {
     #[tracing::instrument(skip_all, fields(slug = %slug))]
     pub async fn rotate_owner_token(&self, slug: &str, bearer: Option<&str>) -> Result<RotatedOwnerToken, RoomError> {
         let found = self.rooms().find(slug).await?;
-        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let actor = self.rooms().manager(&found, bearer).await?;
         let (owner_token, token_hash) = secrets::new_owner_token();
         let mut conn = self.conn().await?;
         conn.transaction::<_, RoomError, _>(async move |conn| {
@@ -231,7 +240,7 @@ impl Rooms<'_> {
                 .set(rooms::owner_token_hash.eq(&token_hash))
                 .execute(conn)
                 .await?;
-            super::moderation::audit(conn, room.id, actor, "rotate_owner_token", "").await?;
+            super::moderation::audit(conn, room.id, &actor, "rotate_owner_token", "").await?;
             Ok(())
         })
         .await?;
@@ -242,13 +251,13 @@ impl Rooms<'_> {
     /// Closes a room by its owner (or an admin). Closing a closed room changes nothing.
     pub async fn close_as(&self, slug: &str, bearer: Option<&str>) -> Result<Room, RoomError> {
         let found = self.rooms().find(slug).await?;
-        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let actor = self.rooms().manager(&found, bearer).await?;
         let reason = if actor == Actor::Admin {
             CloseReason::Admin
         } else {
             CloseReason::Owner
         };
-        let row = self.rooms().close(found.id, reason, actor.as_str()).await?;
+        let row = self.rooms().close(found.id, reason, &actor.audit_name()).await?;
         Ok(self.rooms().owner_view(&row))
     }
 

@@ -130,18 +130,43 @@ pub struct CreatedRoom {
     pub room: Room,
 }
 
-/// Who is acting on a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who is acting on a room, by the token they presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
+    /// The room's owner token.
     Owner,
+    /// The site's admin API token: the owner of every room.
     Admin,
+    /// A co-moderator's token ([`super::co_moderators`]): moderation, not the room itself.
+    Moderator { id: u64, label: String },
+}
+
+/// What an operation on a room needs its caller to be allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Judge messages and people: delete, approve, reject, mute and unmute, answer and pin, read
+    /// the approval queue and the audit log.
+    Moderate,
+    /// Run the room: its settings, pause and resume, close, polls, the owner token and the
+    /// co-moderators.
+    Manage,
 }
 
 impl Actor {
-    pub fn as_str(&self) -> &'static str {
+    /// Whether this actor may do what `capability` covers. The one place the roles differ.
+    pub fn may(&self, capability: Capability) -> bool {
         match self {
-            Actor::Owner => "owner",
-            Actor::Admin => "admin",
+            Actor::Owner | Actor::Admin => true,
+            Actor::Moderator { .. } => capability == Capability::Moderate,
+        }
+    }
+
+    /// How the audit log names the actor: `owner`, `admin`, or `moderator:<id> (<label>)`.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Actor::Owner => "owner".to_owned(),
+            Actor::Admin => "admin".to_owned(),
+            Actor::Moderator { id, label } => format!("moderator:{id} ({label})"),
         }
     }
 }
@@ -214,9 +239,11 @@ impl Rooms<'_> {
         }
     }
 
-    /// Who the bearer token makes the caller, if anyone. Both comparisons take the same time
-    /// wherever the strings differ (the admin token's is of SHA-256 digests, so not even its
-    /// length shows), so response times reveal nothing about either token.
+    /// Whether the bearer token is the room's owner token or the admin token: the credentials
+    /// that hold every [`Capability`] (and, unlike a co-moderator's, open a password room to
+    /// their holder). Both comparisons take the same time wherever the strings differ (the admin
+    /// token's is of SHA-256 digests, so not even its length shows), so response times reveal
+    /// nothing about either token. [`Rooms::permit`] also knows co-moderators.
     pub fn authorize(&self, row: &RoomRow, bearer: Option<&str>) -> Option<Actor> {
         let token = bearer?;
         let admin = self.settings.admin.api_token.expose();
@@ -225,6 +252,38 @@ impl Rooms<'_> {
             return Some(Actor::Admin);
         }
         constant_time_eq(token_hash.as_bytes(), row.owner_token_hash.as_bytes()).then_some(Actor::Owner)
+    }
+
+    /// Who the bearer token makes the caller in `row`: the owner or an admin
+    /// ([`Rooms::authorize`]), else one of the room's co-moderators whose token it is and who
+    /// is not revoked.
+    pub async fn actor(&self, row: &RoomRow, bearer: Option<&str>) -> Result<Option<Actor>, DbError> {
+        if let Some(actor) = self.rooms().authorize(row, bearer) {
+            return Ok(Some(actor));
+        }
+        let Some(token) = bearer else { return Ok(None) };
+        let mut conn = self.conn().await?;
+        let moderator = super::co_moderators::find_by_token(&mut conn, row.id, token).await?;
+        Ok(moderator.map(|m| Actor::Moderator {
+            id: m.id,
+            label: m.label,
+        }))
+    }
+
+    /// The caller, if the bearer token allows `capability` in `row`; `None` otherwise (no
+    /// token, a token of nobody, or a co-moderator asking to manage the room). Every operation
+    /// that needs more than a join token asks here.
+    pub async fn permit(
+        &self,
+        row: &RoomRow,
+        bearer: Option<&str>,
+        capability: Capability,
+    ) -> Result<Option<Actor>, DbError> {
+        Ok(self
+            .rooms()
+            .actor(row, bearer)
+            .await?
+            .filter(|actor| actor.may(capability)))
     }
 
     /// The room a slug names (open first, else the latest closed one).

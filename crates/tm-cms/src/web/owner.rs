@@ -29,7 +29,11 @@ const OWNER_COOKIE_SECS: i64 = 366 * 24 * 3600;
 
 /// The room and the owner's token, or the page to answer instead (the sign-in form when the
 /// browser holds no valid owner token).
-async fn owned_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<(RoomRow, String), HttpResponse> {
+pub(super) async fn owned_room(
+    req: &HttpRequest,
+    engine: &EngineData,
+    slug: &str,
+) -> Result<(RoomRow, String), HttpResponse> {
     let row = engine
         .rooms()
         .find(slug)
@@ -161,11 +165,16 @@ async fn render_controls(
         Ok(list) => list.polls.into_iter().map(PollRow::from).collect(),
         Err(e) => return error_page(e.status(), SITE_NAME),
     };
+    let moderators = match engine.co_moderators().active(row).await {
+        Ok(moderators) => moderators,
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().owner_view(row));
     ctx.insert("messages", &messages);
     ctx.insert("polls", &polls);
     ctx.insert("audit", &audit);
+    ctx.insert("moderators", &moderators);
     ctx.insert("owner_link", &owner_link);
     ctx.insert("error", &error);
     render(

@@ -11,6 +11,7 @@ mod join;
 mod messages;
 mod migrations;
 mod moderation;
+mod moderators;
 mod polls;
 mod privacy;
 mod qa;

@@ -8,7 +8,7 @@ use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, RoomSta
 use tm_core::{BlockedWords, Hashtag};
 
 use super::columns::{Named, StoredBlockedWords, StoredHashtags};
-use super::schema::{messages, moderation_log, room_events, rooms};
+use super::schema::{messages, moderation_log, moderators, room_events, rooms};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rooms, check_for_backend(diesel::mysql::Mysql))]
@@ -136,4 +136,16 @@ pub struct AuditRow {
     pub action: String,
     pub target: String,
     pub created_at: PrimitiveDateTime,
+}
+
+/// A co-moderator of a room (its token only as a hash).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = moderators, check_for_backend(diesel::mysql::Mysql))]
+pub struct ModeratorRow {
+    pub id: u64,
+    pub room_id: u64,
+    pub label: String,
+    pub token_hash: String,
+    pub created_at: PrimitiveDateTime,
+    pub revoked_at: Option<PrimitiveDateTime>,
 }
