@@ -140,7 +140,7 @@ impl CoModerators<'_> {
             .ok_or(CoModeratorError::RoomNotFound)?;
         let actor = self
             .rooms()
-            .permit(&room, bearer, Capability::Manage)
+            .permit_on(&mut conn, &room, bearer, Capability::Manage)
             .await?
             .ok_or(CoModeratorError::NotOwner)?;
         Ok((room, actor))

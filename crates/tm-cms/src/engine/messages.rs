@@ -163,7 +163,7 @@ impl Messages<'_> {
         let mut conn = self.conn().await?;
         let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
         self.rooms()
-            .permit(&room, bearer, Capability::Moderate)
+            .permit_on(&mut conn, &room, bearer, Capability::Moderate)
             .await?
             .ok_or(RoomError::NotOwner)?;
         let rows: Vec<MessageRow> = messages::table

@@ -170,7 +170,7 @@ impl Moderator<'_> {
             .ok_or(ModerationError::RoomNotFound)?;
         let actor = self
             .rooms()
-            .permit(&room, bearer, Capability::Moderate)
+            .permit_on(&mut conn, &room, bearer, Capability::Moderate)
             .await?
             .ok_or(ModerationError::NotOwner)?;
         Ok((room.id, actor))

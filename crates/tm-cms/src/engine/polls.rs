@@ -297,7 +297,7 @@ impl Polls<'_> {
         let room = find_by_slug(&mut conn, slug).await?.ok_or(AccessError::NotFound)?;
         let actor = self
             .rooms()
-            .permit(&room, bearer, super::rooms::Capability::Manage)
+            .permit_on(&mut conn, &room, bearer, super::rooms::Capability::Manage)
             .await?
             .ok_or(PollError::NotOwner)?;
         Ok((room.id, actor))

@@ -183,7 +183,7 @@ impl Questions<'_> {
         let room = find_by_slug(&mut conn, slug).await?.ok_or(AccessError::NotFound)?;
         let actor = self
             .rooms()
-            .permit(&room, bearer, Capability::Moderate)
+            .permit_on(&mut conn, &room, bearer, Capability::Moderate)
             .await?
             .ok_or(QuestionError::NotOwner)?;
         let room_id = room.id;

@@ -256,14 +256,31 @@ impl Rooms<'_> {
 
     /// Who the bearer token makes the caller in `row`: the owner or an admin
     /// ([`Rooms::authorize`]), else one of the room's co-moderators whose token it is and who
-    /// is not revoked.
+    /// is not revoked. Takes a pooled connection only for that last lookup.
     pub async fn actor(&self, row: &RoomRow, bearer: Option<&str>) -> Result<Option<Actor>, DbError> {
         if let Some(actor) = self.rooms().authorize(row, bearer) {
             return Ok(Some(actor));
         }
-        let Some(token) = bearer else { return Ok(None) };
+        if bearer.is_none() {
+            return Ok(None);
+        }
         let mut conn = self.conn().await?;
-        let moderator = super::co_moderators::find_by_token(&mut conn, row.id, token).await?;
+        self.rooms().actor_on(&mut conn, row, bearer).await
+    }
+
+    /// [`Rooms::actor`] on a connection the caller already holds: taking a second one from the
+    /// pool while holding one could wait until the timeout when every worker does the same.
+    pub(crate) async fn actor_on(
+        &self,
+        conn: &mut AsyncMysqlConnection,
+        row: &RoomRow,
+        bearer: Option<&str>,
+    ) -> Result<Option<Actor>, DbError> {
+        if let Some(actor) = self.rooms().authorize(row, bearer) {
+            return Ok(Some(actor));
+        }
+        let Some(token) = bearer else { return Ok(None) };
+        let moderator = super::co_moderators::find_by_token(conn, row.id, token).await?;
         Ok(moderator.map(|m| Actor::Moderator {
             id: m.id,
             label: m.label,
@@ -272,7 +289,7 @@ impl Rooms<'_> {
 
     /// The caller, if the bearer token allows `capability` in `row`; `None` otherwise (no
     /// token, a token of nobody, or a co-moderator asking to manage the room). Every operation
-    /// that needs more than a join token asks here.
+    /// that needs more than a join token asks here (or [`Rooms::permit_on`]).
     pub async fn permit(
         &self,
         row: &RoomRow,
@@ -282,6 +299,21 @@ impl Rooms<'_> {
         Ok(self
             .rooms()
             .actor(row, bearer)
+            .await?
+            .filter(|actor| actor.may(capability)))
+    }
+
+    /// [`Rooms::permit`] on a connection the caller already holds.
+    pub(crate) async fn permit_on(
+        &self,
+        conn: &mut AsyncMysqlConnection,
+        row: &RoomRow,
+        bearer: Option<&str>,
+        capability: Capability,
+    ) -> Result<Option<Actor>, DbError> {
+        Ok(self
+            .rooms()
+            .actor_on(conn, row, bearer)
             .await?
             .filter(|actor| actor.may(capability)))
     }
