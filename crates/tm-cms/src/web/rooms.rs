@@ -219,6 +219,7 @@ async fn room_page(
     ctx.insert("polls", &polls);
     ctx.insert("pinned", &pinned);
     ctx.insert("is_owner", &context::is_owner(req, engine, &row));
+    ctx.insert("is_moderator", &context::is_moderator(req, engine, &row).await);
     ctx.insert(
         "nickname",
         &req.cookie(cookies::NICKNAME)

@@ -618,6 +618,19 @@ async fn the_moderator_page_signs_in_moderates_and_offers_nothing_of_the_owner()
     let token = set_cookie_value(&signed_in, &cookie_name).expect("the moderator cookie");
     let cookie = format!("{cookie_name}={token}");
 
+    let room_page = |cookie: Option<String>| {
+        let mut request = client.get(app.url("/r/co-mods-page"));
+        if let Some(cookie) = cookie {
+            request = request.header("Cookie", cookie);
+        }
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let link = "href=\"/r/co-mods-page/moderate\"";
+    assert!(
+        room_page(Some(cookie.clone())).await.contains(link),
+        "the room page links the moderator page"
+    );
+    assert!(!room_page(None).await.contains(link), "only for a moderator");
     let page = client
         .get(app.url("/r/co-mods-page/moderate"))
         .header("Cookie", &cookie)
@@ -698,6 +711,10 @@ async fn the_moderator_page_signs_in_moderates_and_offers_nothing_of_the_owner()
         .await
         .unwrap();
     assert_eq!(after.status(), StatusCode::FORBIDDEN, "revoked: the sign-in form again");
+    assert!(
+        !room_page(Some(cookie.clone())).await.contains(link),
+        "revoked: no link"
+    );
     let action = client
         .post(app.url(&format!("/r/co-mods-page/moderate/messages/{keep}/delete")))
         .header("Cookie", &cookie)
