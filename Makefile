@@ -13,7 +13,7 @@ SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_VENV := target/schemathesis-venv
 SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed-$(SCHEMATHESIS_VERSION)
 
-.PHONY: help services browser schemathesis-venv screenshots run build test test-rust lint fmt fmt-check clippy boundaries deny deploy-check bench
+.PHONY: help services browser schemathesis-venv screenshots run build test test-rust lint fmt fmt-check clippy boundaries deny deploy-check bench bench-votes
 
 help: ## list the targets
 	@echo "tm: make <target>"
@@ -84,10 +84,13 @@ boundaries: ## check which crate may depend on what (scripts/check-boundaries.sh
 	CARGO=$(CARGO) scripts/check-boundaries.sh --self-test
 	CARGO=$(CARGO) scripts/check-boundaries.sh
 
-screenshots: browser ## PNGs of home, room (desktop and 390 px), projector and transcript in target/screenshots/
+screenshots: browser ## PNGs of home, room (desktop and 390 px), projector, transcript, and the room, projector and owner pages with Q&A and a poll in target/screenshots/
 	$(CARGO) build --workspace --bins
-	@set -e; . ./$(DEV_ENV); $(CARGO) nextest run -p tm-e2e -E 'test(screenshots_of_the_main_pages)'
+	@set -e; . ./$(DEV_ENV); $(CARGO) nextest run -p tm-e2e -E 'test(screenshots_of_the_main_pages) | test(screenshots_of_qa_and_polls)'
 	@ls -1 target/screenshots/*.png
 
 bench: ## benchmarks: tm-gateway against uWebSockets.js and Node ws (scripts/bench/run.sh; --smoke under CI)
 	scripts/bench/run.sh $(if $(filter-out 0 false,$(CI)),--smoke)
+
+bench-votes: ## vote bursts: 2,000 participants upvote, then vote in a poll, each within 5 s; every vote counted (scripts/bench/votes.sh)
+	scripts/bench/votes.sh

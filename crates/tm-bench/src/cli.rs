@@ -1,13 +1,17 @@
 //! The `tm-bench` command line: scenario subcommands (JSON lines on stdout, logs on stderr via
 //! `RUST_LOG`) and `compare` (Markdown on stdout). See docs/benchmarks.md.
 
+use std::future::Future;
 use std::io::Read as _;
+use std::pin::Pin;
 use std::time::Duration;
 
-use crate::compare::{parse_lines, render, CompareOpts};
-use crate::scenario;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+
+use crate::compare::{parse_lines, render, CompareOpts};
+use crate::publisher::{connect_bus, delete_topology, AmqpOpts};
+use crate::scenario;
 
 #[derive(Debug, Parser)]
 #[command(name = "tm-bench", version, about = "Load generator for WebSocket fan-out servers")]
@@ -40,37 +44,19 @@ enum Cmd {
     Compare(CompareArgs),
     /// Delete the broker topology (exchanges and quorum queues) of a tm-gateway run under
     /// `--bus-prefix`: tm-bus declares it on connect and nothing deletes it when the gateway stops.
-    CleanupBus(CleanupBusArgs),
+    #[command(mut_arg("bus_prefix", |a| a.required(true).default_value(None::<&str>)))]
+    CleanupBus(AmqpOpts),
 }
 
-#[derive(Debug, clap::Args)]
-struct CleanupBusArgs {
-    /// The broker.
-    #[arg(
-        long,
-        env = "TM_BENCH_AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
-    )]
-    amqp_url: String,
-    /// The prefix whose topology to delete; the empty (production) prefix is refused.
-    #[arg(long, env = "TM_BENCH_BUS_PREFIX")]
-    bus_prefix: String,
-}
-
-async fn cleanup_bus(a: CleanupBusArgs) -> anyhow::Result<()> {
+async fn cleanup_bus(a: AmqpOpts) -> anyhow::Result<()> {
     anyhow::ensure!(
         !a.bus_prefix.is_empty(),
         "refusing to delete the unprefixed topology: that is the one tm itself uses"
     );
-    let cfg = tm_bus::BusConfig {
-        url: a.amqp_url,
-        prefix: a.bus_prefix.clone(),
-        ..tm_bus::BusConfig::default()
-    };
-    let bus = crate::publisher::connect_bus(&cfg, "tm-bench-cleanup").await?;
-    let deleted = tokio::time::timeout(Duration::from_secs(30), bus.delete_topology()).await;
+    let bus = connect_bus(&a.bus_config(), "tm-bench-cleanup").await?;
+    let deleted = delete_topology(&bus).await;
     bus.close().await;
-    deleted.context("deleting the topology timed out")??;
+    deleted?;
     tracing::info!(prefix = %a.bus_prefix, "deleted the bus topology");
     Ok(())
 }
@@ -79,25 +65,11 @@ async fn cleanup_bus(a: CleanupBusArgs) -> anyhow::Result<()> {
 struct CompareArgs {
     /// JSON-lines files (stdin when none).
     files: Vec<std::path::PathBuf>,
-    /// Target the ratios are taken against.
-    #[arg(long, default_value = "uws")]
-    baseline: String,
-    /// Run id to compare (default: the run of the last record).
-    #[arg(long)]
-    run: Option<String>,
-    /// Flag targets worse than the baseline by more than this factor.
-    #[arg(long)]
-    flag_factor: Option<f64>,
+    #[command(flatten)]
+    opts: CompareOpts,
     /// Exit non-zero when something is flagged.
     #[arg(long)]
     enforce: bool,
-    /// Show every metric.
-    #[arg(long)]
-    all_metrics: bool,
-    /// A hard limit, `[SCENARIO:]METRIC=FACTOR` (repeatable): exit non-zero when a target is
-    /// worse than the baseline by more than FACTOR, or when the gate matches no measurement.
-    #[arg(long = "gate")]
-    gates: Vec<crate::compare::Gate>,
 }
 
 fn compare(a: CompareArgs) -> anyhow::Result<bool> {
@@ -113,16 +85,7 @@ fn compare(a: CompareArgs) -> anyhow::Result<bool> {
     if bad > 0 {
         tracing::warn!(bad, "lines that are not tm-bench records were skipped");
     }
-    let rep = render(
-        &recs,
-        &CompareOpts {
-            baseline: a.baseline,
-            run: a.run,
-            flag_factor: a.flag_factor,
-            all_metrics: a.all_metrics,
-            gates: a.gates,
-        },
-    )?;
+    let rep = render(&recs, &a.opts)?;
     print!("{}", rep.markdown);
     for f in &rep.flags {
         tracing::warn!("flagged: {f}");
@@ -134,35 +97,50 @@ fn compare(a: CompareArgs) -> anyhow::Result<bool> {
 }
 
 async fn run_scenario(cmd: Cmd) -> anyhow::Result<()> {
-    let max = |c: &scenario::Common| Duration::from_secs_f64(c.max_seconds.max(1.0));
-    let (limit, fut): (
-        Duration,
-        std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>,
-    ) = match cmd {
-        Cmd::S1(a) => (max(&a.common), Box::pin(scenario::s1::run(a))),
-        Cmd::S2(a) => (max(&a.common), Box::pin(scenario::s2::run(a))),
-        Cmd::S3(a) => (max(&a.common), Box::pin(scenario::s3::run(a))),
-        Cmd::S4(a) => (max(&a.common), Box::pin(scenario::s4::run(a))),
-        Cmd::S5(a) => (max(&a.common), Box::pin(scenario::s5::run(a))),
-        Cmd::S6(a) => (max(&a.common), Box::pin(scenario::s6::run(a))),
-        Cmd::S7(a) => (max(&a.common), Box::pin(scenario::s7::run(a))),
-        Cmd::S8(a) => (
-            Duration::from_secs_f64(a.max_seconds.max(1.0)),
-            Box::pin(scenario::s8::run(a)),
-        ),
-        Cmd::AmqpBaseline(a) => (
-            Duration::from_secs_f64(a.max_seconds.max(1.0)),
-            Box::pin(scenario::amqp_baseline::run(a)),
-        ),
+    type Run = Pin<Box<dyn Future<Output = anyhow::Result<()>>>>;
+    let (max_seconds, fut): (f64, Run) = match cmd {
+        Cmd::S1(a) => (a.common.max_seconds, Box::pin(scenario::s1::run(a))),
+        Cmd::S2(a) => (a.common.max_seconds, Box::pin(scenario::s2::run(a))),
+        Cmd::S3(a) => (a.common.max_seconds, Box::pin(scenario::s3::run(a))),
+        Cmd::S4(a) => (a.common.max_seconds, Box::pin(scenario::s4::run(a))),
+        Cmd::S5(a) => (a.common.max_seconds, Box::pin(scenario::s5::run(a))),
+        Cmd::S6(a) => (a.common.max_seconds, Box::pin(scenario::s6::run(a))),
+        Cmd::S7(a) => (a.common.max_seconds, Box::pin(scenario::s7::run(a))),
+        Cmd::S8(a) => (a.max_seconds, Box::pin(scenario::s8::run(a))),
+        Cmd::AmqpBaseline(a) => (a.max_seconds, Box::pin(scenario::amqp_baseline::run(a))),
         Cmd::Compare(_) | Cmd::CleanupBus(_) => anyhow::bail!("not a scenario"),
     };
+    let limit = Duration::from_secs_f64(max_seconds.max(1.0));
     tokio::time::timeout(limit, fut)
         .await
         .map_err(|_| anyhow::anyhow!("scenario exceeded --max-seconds {}", limit.as_secs()))?
 }
 
+/// Raises the soft open-files limit to the hard one (each connection is one file; this machine
+/// allows about 20k per process); returns `(soft, hard)` after the change.
+fn raise_nofile() -> std::io::Result<(Option<u64>, Option<u64>)> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let cur = getrlimit(Resource::Nofile);
+    if cur.current != cur.maximum {
+        let raised = Rlimit {
+            current: cur.maximum,
+            maximum: cur.maximum,
+        };
+        setrlimit(Resource::Nofile, raised)?;
+    }
+    let now = getrlimit(Resource::Nofile);
+    Ok((now.current, now.maximum))
+}
+
+fn block_on(fut: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<u8> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(fut).map(|()| 0)
+}
+
 /// Parses the command line, runs it, returns the exit code.
-#[must_use]
 pub fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -171,26 +149,15 @@ pub fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let cli = Cli::parse();
-    let result = match cli.cmd {
+    let result = match Cli::parse().cmd {
         Cmd::Compare(a) => compare(a).map(|ok| if ok { 0 } else { 2 }),
-        Cmd::CleanupBus(a) => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("tokio runtime")
-            .and_then(|rt| rt.block_on(cleanup_bus(a)))
-            .map(|()| 0),
+        Cmd::CleanupBus(a) => block_on(cleanup_bus(a)),
         cmd => {
-            match crate::limits::raise_nofile() {
+            match raise_nofile() {
                 Ok((soft, hard)) => tracing::info!(?soft, ?hard, "RLIMIT_NOFILE"),
                 Err(e) => tracing::warn!(error = %e, "could not raise RLIMIT_NOFILE"),
             }
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("tokio runtime")
-                .and_then(|rt| rt.block_on(run_scenario(cmd)))
-                .map(|()| 0)
+            block_on(run_scenario(cmd))
         }
     };
     match result {

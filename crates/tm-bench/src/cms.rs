@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use hyper::Method;
 
-use crate::http::{HttpBase, HttpConn, Response};
+use crate::http::{HttpConn, Response};
+use crate::target::Endpoint;
 
 /// The largest `max_length` a room may have (docs/api.md).
 pub const MAX_LENGTH_LIMIT: usize = 2000;
@@ -19,8 +20,6 @@ pub const NICKNAME: &str = "bench";
 pub struct BenchRoom {
     /// Its slug (the name it was created with, folded).
     pub slug: String,
-    /// Its numeric id.
-    pub id: u64,
     /// The owner token, to close it again.
     pub owner_token: String,
 }
@@ -28,13 +27,11 @@ pub struct BenchRoom {
 /// `count` room names unique to this run: `<tag>-<8 hex digits>-<i>`. They satisfy the CMS's
 /// name rule (3–64 of `a-z 0-9 -`, no dash at the ends or twice in a row) for any short
 /// lower-case alphanumeric `tag`.
-#[must_use]
 pub fn room_names(tag: &str, nonce: u32, count: usize) -> Vec<String> {
     (0..count).map(|i| format!("{tag}-{nonce:08x}-{i}")).collect()
 }
 
 /// Whether `name` satisfies the CMS's room-name rule.
-#[must_use]
 pub fn valid_room_name(name: &str) -> bool {
     (3..=64).contains(&name.len())
         && name
@@ -54,19 +51,13 @@ pub fn post_body(body: &[u8]) -> anyhow::Result<Vec<u8>> {
 }
 
 /// `/api/v1/rooms/<slug>/messages`.
-#[must_use]
 pub fn messages_path(slug: &str) -> String {
     format!("/api/v1/rooms/{slug}/messages")
 }
 
 /// `/r/<slug>`: the room's page.
-#[must_use]
 pub fn page_path(slug: &str) -> String {
     format!("/r/{slug}")
-}
-
-fn refused(what: &str, r: &Response) -> anyhow::Error {
-    anyhow::anyhow!("{what}: HTTP {} {}", r.status, r.snippet())
 }
 
 /// A client of one tm-cms for setup and teardown (one keep-alive connection).
@@ -76,11 +67,27 @@ pub struct Cms {
 }
 
 impl Cms {
-    /// Connects to `base`.
-    pub async fn connect(base: &HttpBase) -> anyhow::Result<Self> {
+    pub async fn connect(endpoint: &Endpoint) -> anyhow::Result<Self> {
         Ok(Self {
-            conn: HttpConn::connect(base, Duration::from_secs(10)).await?,
+            conn: HttpConn::connect(endpoint, Duration::from_secs(10)).await?,
         })
+    }
+
+    /// `POST path` (with `bearer` and a JSON `body` when given); an answer other than `expected`
+    /// (any 2xx when `None`) is an error about `what`.
+    async fn post_expecting(
+        &mut self,
+        what: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&[u8]>,
+        expected: Option<u16>,
+    ) -> anyhow::Result<Response> {
+        let r = self.conn.request(Method::POST, path, bearer, body).await?;
+        if expected.map_or(!r.is_success(), |status| r.status != status) {
+            bail!("{what}: HTTP {} {}", r.status, r.snippet());
+        }
+        Ok(r)
     }
 
     /// Creates room `name` for two hours with messages of up to `max_length` characters.
@@ -89,17 +96,13 @@ impl Cms {
         let body = serde_json::to_vec(&serde_json::json!({
             "name": name, "lifetime": "2h", "topic": "tm-bench", "max_length": max_length,
         }))?;
-        let r = self
-            .conn
-            .request(Method::POST, "/api/v1/rooms", None, Some(&body))
-            .await?;
-        if r.status != 201 {
-            return Err(refused(&format!("creating room {name}"), &r));
-        }
-        let v = r.json()?;
+        let what = format!("creating room {name}");
+        let v = self
+            .post_expecting(&what, "/api/v1/rooms", None, Some(&body), Some(201))
+            .await?
+            .json()?;
         Ok(BenchRoom {
             slug: v["slug"].as_str().context("no slug in the answer")?.to_string(),
-            id: v["id"].as_u64().context("no id in the answer")?,
             owner_token: v["owner_token"]
                 .as_str()
                 .context("no owner_token in the answer")?
@@ -109,46 +112,30 @@ impl Cms {
 
     /// A participant's join token for `slug` (`POST /api/v1/rooms/<slug>/join`, no body).
     pub async fn join_token(&mut self, slug: &str) -> anyhow::Result<String> {
-        let r = self
-            .conn
-            .request(Method::POST, &format!("/api/v1/rooms/{slug}/join"), None, None)
-            .await?;
-        if r.status != 200 {
-            return Err(refused(&format!("joining room {slug}"), &r));
-        }
-        let v = r.json()?;
+        let what = format!("joining room {slug}");
+        let path = format!("/api/v1/rooms/{slug}/join");
+        let v = self.post_expecting(&what, &path, None, None, Some(200)).await?.json()?;
         if v["role"] != "participant" {
-            bail!("joining room {slug}: role {} instead of participant", v["role"]);
+            bail!("{what}: role {} instead of participant", v["role"]);
         }
         Ok(v["token"].as_str().context("no token in the answer")?.to_string())
     }
 
     /// Posts `body` to `slug` once (setup: seeding rooms).
     pub async fn post(&mut self, slug: &str, body: &[u8]) -> anyhow::Result<()> {
-        let r = self
-            .conn
-            .request(Method::POST, &messages_path(slug), None, Some(&post_body(body)?))
+        let body = post_body(body)?;
+        let what = format!("posting to {slug}");
+        self.post_expecting(&what, &messages_path(slug), None, Some(&body), Some(201))
             .await?;
-        if r.status != 201 {
-            return Err(refused(&format!("posting to {slug}"), &r));
-        }
         Ok(())
     }
 
     /// Closes a room (owner).
     pub async fn close_room(&mut self, room: &BenchRoom) -> anyhow::Result<()> {
-        let r = self
-            .conn
-            .request(
-                Method::POST,
-                &format!("/api/v1/rooms/{}/close", room.slug),
-                Some(&room.owner_token),
-                None,
-            )
+        let what = format!("closing room {}", room.slug);
+        let path = format!("/api/v1/rooms/{}/close", room.slug);
+        self.post_expecting(&what, &path, Some(&room.owner_token), None, None)
             .await?;
-        if !r.is_success() {
-            return Err(refused(&format!("closing room {}", room.slug), &r));
-        }
         Ok(())
     }
 

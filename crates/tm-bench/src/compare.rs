@@ -7,10 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use anyhow::Context as _;
+
 use crate::output::Record;
 
 /// Median of `xs` (mean of the middle two for an even count); `None` when empty.
-#[must_use]
 pub fn median(xs: &[f64]) -> Option<f64> {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
@@ -26,7 +27,6 @@ pub fn median(xs: &[f64]) -> Option<f64> {
 }
 
 /// `value / baseline`; 1 when both are 0, `None` when only the baseline is 0.
-#[must_use]
 pub fn ratio(value: f64, baseline: f64) -> Option<f64> {
     if baseline == 0.0 {
         return (value == 0.0).then_some(1.0);
@@ -35,13 +35,11 @@ pub fn ratio(value: f64, baseline: f64) -> Option<f64> {
 }
 
 /// Whether a larger value of `metric` is better (throughputs, delivered fraction).
-#[must_use]
 pub fn higher_is_better(metric: &str) -> bool {
     metric.ends_with("_per_s") || metric.ends_with("delivered_ratio") || metric == "conns_ok"
 }
 
 /// How much worse `r = target/baseline` is, as a factor ≥ 1 meaning "this many times worse".
-#[must_use]
 pub fn worse_by(metric: &str, r: f64) -> f64 {
     if higher_is_better(metric) {
         if r <= 0.0 {
@@ -62,7 +60,6 @@ fn is_detail(metric: &str) -> bool {
 }
 
 /// The figures the issue sets targets for: shown first, and the only ones flagged.
-#[must_use]
 pub fn is_key(metric: &str) -> bool {
     [
         "bytes_per_conn",
@@ -90,50 +87,39 @@ pub fn is_key(metric: &str) -> bool {
     .contains(&metric)
 }
 
+/// The value columns of a table: every target, the baseline first, then one ratio column for
+/// each other target.
 struct Columns<'a> {
-    order: &'a [String],
-    others: &'a [&'a String],
+    order: Vec<&'a String>,
     baseline: &'a str,
 }
 
 impl Columns<'_> {
+    fn others(&self) -> impl Iterator<Item = &String> {
+        self.order.iter().copied().filter(|t| *t != self.baseline)
+    }
+
     fn header(&self, lead: &str, lead_sep: &str) -> String {
-        let mut h = lead.to_string();
-        let mut sep = lead_sep.to_string();
-        for t in self.order {
-            let _ = write!(h, " {t} |");
-            sep.push_str("---:|");
-        }
-        for t in self.others {
-            let _ = write!(h, " {t} ÷ {} |", self.baseline);
-            sep.push_str("---:|");
-        }
-        format!("{h}\n{sep}")
+        let ratios = self.others().map(|t| format!("{t} ÷ {}", self.baseline));
+        let names: Vec<String> = self.order.iter().map(ToString::to_string).chain(ratios).collect();
+        let cells: String = names.iter().map(|n| format!(" {n} |")).collect();
+        format!("{lead}{cells}\n{lead_sep}{}", "---:|".repeat(names.len()))
     }
 
     /// A row, and the ratio of each other target to the baseline.
-    fn row(&self, lead: &str, metric: &str, by_t: &BTreeMap<String, (f64, usize)>) -> (String, Vec<(String, f64)>) {
+    fn row(&self, lead: &str, metric: &str, by_t: &BTreeMap<String, f64>) -> (String, Vec<(String, f64)>) {
         let arrow = if higher_is_better(metric) { " ↑" } else { "" };
         let mut row = format!("{lead} {metric}{arrow} |");
-        for t in self.order {
-            match by_t.get(t) {
-                Some((v, _)) => {
-                    let _ = write!(row, " {} |", fmt_num(*v));
-                }
-                None => row.push_str(" – |"),
-            }
+        for t in &self.order {
+            let value = by_t.get(*t).map_or_else(|| "–".into(), |v| fmt_num(*v));
+            let _ = write!(row, " {value} |");
         }
-        let base = by_t.get(self.baseline).map(|x| x.0);
         let mut ratios = Vec::new();
-        for t in self.others {
-            let r = match (by_t.get(*t), base) {
-                (Some((v, _)), Some(b)) => ratio(*v, b),
-                _ => None,
-            };
-            match r {
+        for t in self.others() {
+            match by_t.get(self.baseline).and_then(|b| ratio(*by_t.get(t)?, *b)) {
                 Some(r) => {
                     let _ = write!(row, " {r:.2}× |");
-                    ratios.push(((*t).clone(), r));
+                    ratios.push((t.clone(), r));
                 }
                 None => row.push_str(" – |"),
             }
@@ -142,18 +128,24 @@ impl Columns<'_> {
     }
 }
 
-/// Options for [`render`].
-#[derive(Debug, Clone)]
+/// Options for [`render`] (and flags of `tm-bench compare`).
+#[derive(Debug, Clone, clap::Args)]
 pub struct CompareOpts {
-    /// Target every ratio is taken against.
+    /// Target the ratios are taken against.
+    #[arg(long, default_value = "uws")]
     pub baseline: String,
-    /// Run to keep; the run of the last record when `None`.
+    /// Run id to compare (default: the run of the last record).
+    #[arg(long)]
     pub run: Option<String>,
-    /// Flag a target worse than the baseline by more than this factor.
+    /// Flag targets worse than the baseline by more than this factor.
+    #[arg(long)]
     pub flag_factor: Option<f64>,
-    /// Show every metric, not only the headline ones.
+    /// Show every metric.
+    #[arg(long)]
     pub all_metrics: bool,
-    /// Hard limits (CI): a target worse than the baseline by more than a gate's factor fails.
+    /// A hard limit, `[SCENARIO:]METRIC=FACTOR` (repeatable): exit non-zero when a target is
+    /// worse than the baseline by more than FACTOR, or when the gate matches no measurement.
+    #[arg(long = "gate")]
     pub gates: Vec<Gate>,
 }
 
@@ -188,17 +180,24 @@ impl std::str::FromStr for Gate {
         if metric.is_empty() {
             return Err(format!("no metric in {spec:?}"));
         }
+        let metric = metric.to_string();
         Ok(Gate {
             scenario,
-            metric: metric.to_string(),
+            metric,
             factor,
         })
     }
 }
 
+impl std::fmt::Display for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scope = self.scenario.as_deref().map(|s| format!("{s}:")).unwrap_or_default();
+        write!(f, "{scope}{}={}", self.metric, self.factor)
+    }
+}
+
 /// The gate failures in `med`: one line per (scenario, case, target) worse than its gate, and
 /// one per gate that matched nothing (a gate that checks nothing must not pass silently).
-#[must_use]
 pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String> {
     let mut failures = Vec::new();
     for gate in gates {
@@ -207,8 +206,8 @@ pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String>
             if *metric != gate.metric || gate.scenario.as_ref().is_some_and(|g| g != sc) {
                 continue;
             }
-            let Some((base, _)) = by_t.get(baseline) else { continue };
-            for (target, (value, _)) in by_t.iter().filter(|(t, _)| *t != baseline) {
+            let Some(base) = by_t.get(baseline) else { continue };
+            for (target, value) in by_t.iter().filter(|(t, _)| *t != baseline) {
                 checked += 1;
                 let worse = ratio(*value, *base).map_or(f64::INFINITY, |r| worse_by(metric, r));
                 if worse > gate.factor {
@@ -221,10 +220,7 @@ pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String>
         }
         if checked == 0 {
             failures.push(format!(
-                "gate {}{}={} matched no measured pair of {baseline} and another target",
-                gate.scenario.as_deref().map(|s| format!("{s}:")).unwrap_or_default(),
-                gate.metric,
-                gate.factor
+                "gate {gate} matched no measured pair of {baseline} and another target"
             ));
         }
     }
@@ -234,7 +230,6 @@ pub fn check_gates(med: &Medians, baseline: &str, gates: &[Gate]) -> Vec<String>
 /// The rendered report.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
-    /// Markdown.
     pub markdown: String,
     /// Gross regressions found, one line each.
     pub flags: Vec<String>,
@@ -242,31 +237,26 @@ pub struct Report {
     pub gate_failures: Vec<String>,
 }
 
-/// Medians: (scenario, case, metric) → target → (median, n).
-pub type Medians = BTreeMap<(String, String, String), BTreeMap<String, (f64, usize)>>;
+type Key = (String, String, String);
+
+/// Medians over the repetitions: (scenario, case, metric) → target → median.
+pub type Medians = BTreeMap<Key, BTreeMap<String, f64>>;
 
 /// Groups `records` of one run and takes medians over repetitions.
-#[must_use]
 pub fn medians(records: &[Record], run: &str) -> Medians {
-    let mut raw: BTreeMap<(String, String, String), BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    let mut raw: BTreeMap<Key, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
     for r in records.iter().filter(|r| r.run == run) {
         for (m, v) in &r.metrics {
-            raw.entry((r.scenario.clone(), r.case.clone(), m.clone()))
+            let key = (r.scenario.clone(), r.case.clone(), m.clone());
+            raw.entry(key)
                 .or_default()
                 .entry(r.target.clone())
                 .or_default()
                 .push(*v);
         }
     }
-    raw.into_iter()
-        .map(|(k, by_t)| {
-            let by_t = by_t
-                .into_iter()
-                .filter_map(|(t, xs)| median(&xs).map(|m| (t, (m, xs.len()))))
-                .collect();
-            (k, by_t)
-        })
-        .collect()
+    let medians = |by_t: BTreeMap<String, Vec<f64>>| by_t.into_iter().filter_map(|(t, xs)| Some((t, median(&xs)?)));
+    raw.into_iter().map(|(k, by_t)| (k, medians(by_t).collect())).collect()
 }
 
 /// A sort key that orders digit runs by value: `conns=5000` before `conns=10000`.
@@ -278,35 +268,21 @@ enum Seg {
 
 fn natural(s: &str) -> Vec<Seg> {
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut digits = false;
     for c in s.chars() {
-        if c.is_ascii_digit() != digits && !cur.is_empty() {
-            out.push(if digits {
-                Seg::Num(cur.parse().unwrap_or(u64::MAX))
-            } else {
-                Seg::Text(std::mem::take(&mut cur))
-            });
-            cur.clear();
+        match (out.last_mut(), c.to_digit(10).map(u64::from)) {
+            (Some(Seg::Num(n)), Some(d)) => *n = n.saturating_mul(10).saturating_add(d),
+            (Some(Seg::Text(t)), None) => t.push(c),
+            (_, Some(d)) => out.push(Seg::Num(d)),
+            (_, None) => out.push(Seg::Text(c.to_string())),
         }
-        digits = c.is_ascii_digit();
-        cur.push(c);
-    }
-    if !cur.is_empty() {
-        out.push(if digits {
-            Seg::Num(cur.parse().unwrap_or(u64::MAX))
-        } else {
-            Seg::Text(cur)
-        });
     }
     out
 }
 
-type Row<'a> = (&'a (String, String, String), &'a BTreeMap<String, (f64, usize)>);
-
-fn sorted(med: &Medians) -> Vec<Row<'_>> {
-    let mut rows: Vec<Row<'_>> = med.iter().collect();
-    rows.sort_by(|a, b| (&a.0 .0, natural(&a.0 .1), &a.0 .2).cmp(&(&b.0 .0, natural(&b.0 .1), &b.0 .2)));
+/// The rows of `med` with cases in natural order.
+fn sorted(med: &Medians) -> Vec<(&Key, &BTreeMap<String, f64>)> {
+    let mut rows: Vec<_> = med.iter().collect();
+    rows.sort_by_cached_key(|((sc, case, metric), _)| (sc, natural(case), metric));
     rows
 }
 
@@ -326,98 +302,73 @@ fn fmt_num(x: f64) -> String {
 pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> {
     let run = match &opts.run {
         Some(r) => r.clone(),
-        None => records
-            .last()
-            .map(|r| r.run.clone())
-            .ok_or_else(|| anyhow::anyhow!("no records"))?,
+        None => records.last().map(|r| r.run.clone()).context("no records")?,
     };
     let med = medians(records, &run);
-    let targets: BTreeSet<String> = records
-        .iter()
-        .filter(|r| r.run == run)
-        .map(|r| r.target.clone())
-        .collect();
-    let mut order: Vec<String> = Vec::new();
-    if targets.contains(&opts.baseline) {
-        order.push(opts.baseline.clone());
-    }
-    order.extend(targets.iter().filter(|t| **t != opts.baseline).cloned());
-    let others: Vec<&String> = order.iter().filter(|t| **t != opts.baseline).collect();
-    let reps = records
-        .iter()
-        .filter(|r| r.run == run)
-        .map(|r| r.rep)
-        .max()
-        .unwrap_or(0);
-
-    let mut md = String::new();
-    let _ = writeln!(md, "# tm-bench comparison — run `{run}`\n");
-    let _ = writeln!(
+    let in_run: Vec<&Record> = records.iter().filter(|r| r.run == run).collect();
+    let targets: BTreeSet<&String> = in_run.iter().map(|r| &r.target).collect();
+    let mut order: Vec<&String> = targets.into_iter().collect();
+    // The baseline first (a stable sort keeps the others in name order).
+    order.sort_by_key(|t| **t != opts.baseline);
+    let reps = in_run.iter().map(|r| r.rep).max().unwrap_or(0);
+    let baseline = &opts.baseline;
+    let cols = Columns { order, baseline };
+    let mut md = format!("# tm-bench comparison — run `{run}`\n\n");
+    writeln!(
         md,
-        "Medians over up to {reps} repetition(s) per target; ratios are target ÷ `{}` \
-         (↑ = higher is better, otherwise lower is better).\n",
-        opts.baseline
-    );
-    let mut report = Report::default();
-    let cols = Columns {
-        order: &order,
-        others: &others,
-        baseline: &opts.baseline,
-    };
+        "Medians over up to {reps} repetition(s) per target; ratios are target ÷ `{baseline}` \
+         (↑ = higher is better, otherwise lower is better).\n"
+    )?;
     // Headline: the figures with targets, across scenarios; only these are flagged.
-    let _ = writeln!(md, "## Headline\n");
-    let _ = writeln!(md, "{}", cols.header("| scenario | case | metric |", "|---|---|---|"));
+    writeln!(md, "## Headline\n")?;
+    writeln!(md, "{}", cols.header("| scenario | case | metric |", "|---|---|---|"))?;
+    let mut report = Report::default();
     for ((sc, case, metric), by_t) in sorted(&med).into_iter().filter(|(k, _)| is_key(&k.2)) {
         let (row, ratios) = cols.row(&format!("| {sc} | {case} |"), metric, by_t);
-        let _ = writeln!(md, "{row}");
-        if let Some(f) = opts.flag_factor {
-            for (t, r) in ratios {
-                let w = worse_by(metric, r);
-                if w > f {
-                    report.flags.push(format!(
-                        "{sc} {case} {metric}: {t} is {w:.1}× worse than {} (limit {f}×)",
-                        opts.baseline
-                    ));
-                }
+        writeln!(md, "{row}")?;
+        let Some(f) = opts.flag_factor else { continue };
+        for (t, w) in ratios.into_iter().map(|(t, r)| (t, worse_by(metric, r))) {
+            if w > f {
+                let flag = format!("{sc} {case} {metric}: {t} is {w:.1}× worse than {baseline} (limit {f}×)");
+                report.flags.push(flag);
             }
         }
     }
-    let mut scenario = String::new();
+    let mut scenario = "";
     for ((sc, case, metric), by_t) in sorted(&med) {
         if !opts.all_metrics && is_detail(metric) {
             continue;
         }
-        if *sc != scenario {
-            scenario.clone_from(sc);
-            let _ = writeln!(md, "\n## {sc}\n");
-            let _ = writeln!(md, "{}", cols.header("| case | metric |", "|---|---|"));
+        if sc != scenario {
+            scenario = sc;
+            writeln!(md, "\n## {sc}\n")?;
+            writeln!(md, "{}", cols.header("| case | metric |", "|---|---|"))?;
         }
-        let (row, _) = cols.row(&format!("| {case} |"), metric, by_t);
-        let _ = writeln!(md, "{row}");
+        writeln!(md, "{}", cols.row(&format!("| {case} |"), metric, by_t).0)?;
     }
     if !report.flags.is_empty() {
-        let _ = writeln!(md, "\n## Flagged (gross regressions, not enforced)\n");
+        writeln!(md, "\n## Flagged (gross regressions, not enforced)\n")?;
         for f in &report.flags {
-            let _ = writeln!(md, "- {f}");
+            writeln!(md, "- {f}")?;
         }
     }
-    report.gate_failures = check_gates(&med, &opts.baseline, &opts.gates);
+    report.gate_failures = check_gates(&med, baseline, &opts.gates);
     if !opts.gates.is_empty() {
-        let _ = writeln!(md, "\n## Gates\n");
+        writeln!(md, "\n## Gates\n")?;
         for gate in &opts.gates {
             let scope = gate.scenario.as_deref().unwrap_or("every scenario");
-            let _ = writeln!(
+            writeln!(
                 md,
-                "- {scope}: `{}` at most {}× worse than {}",
-                gate.metric, gate.factor, opts.baseline
-            );
+                "- {scope}: `{}` at most {}× worse than {baseline}",
+                gate.metric, gate.factor
+            )?;
         }
-        let _ = writeln!(md);
+        writeln!(md)?;
         if report.gate_failures.is_empty() {
-            let _ = writeln!(md, "All gates held.");
+            writeln!(md, "All gates held.")?;
         }
         for f in &report.gate_failures {
-            let _ = writeln!(md, "- **FAILED** {f}");
+            writeln!(md, "- **FAILED** {f}")?;
         }
     }
     report.markdown = md;
@@ -425,20 +376,10 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
 }
 
 /// Parses JSON lines, skipping (and counting) lines that are not records.
-#[must_use]
 pub fn parse_lines(text: &str) -> (Vec<Record>, usize) {
-    let mut bad = 0;
-    let recs = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| match serde_json::from_str::<Record>(l) {
-            Ok(r) => Some(r),
-            Err(_) => {
-                bad += 1;
-                None
-            }
-        })
-        .collect();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let recs: Vec<Record> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let bad = lines.len() - recs.len();
     (recs, bad)
 }
 
@@ -461,6 +402,20 @@ mod tests {
         }
     }
 
+    fn opts(run: Option<&str>) -> CompareOpts {
+        CompareOpts {
+            baseline: "uws".into(),
+            run: run.map(Into::into),
+            flag_factor: Some(10.0),
+            all_metrics: false,
+            gates: Vec::new(),
+        }
+    }
+
+    fn assert_has(markdown: &str, row: &str) {
+        assert!(markdown.contains(row), "{row:?} is not in\n{markdown}");
+    }
+
     #[test]
     fn median_odd_even_empty_nan() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
@@ -476,26 +431,22 @@ mod tests {
         assert_eq!((g.metric.as_str(), g.factor), ("bytes_per_conn", 5.0));
         let g: Gate = "cpu_us_per_delivery=4".parse().unwrap();
         assert_eq!(g.scenario, None);
-        assert!("bytes_per_conn".parse::<Gate>().is_err());
-        assert!("s1:bytes_per_conn=0.5".parse::<Gate>().is_err());
-        assert!("s1:=3".parse::<Gate>().is_err());
+        for bad in ["bytes_per_conn", "s1:bytes_per_conn=0.5", "s1:=3"] {
+            assert!(bad.parse::<Gate>().is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn a_gate_fails_a_target_worse_than_its_factor_and_one_that_matches_nothing() {
         let mut med = Medians::new();
-        let mut put = |sc: &str, case: &str, metric: &str, values: &[(&str, f64)]| {
-            let by_t = values.iter().map(|(t, v)| ((*t).to_string(), (*v, 1))).collect();
-            med.insert((sc.into(), case.into(), metric.into()), by_t);
-        };
-        put("s1", "slope", "bytes_per_conn", &[("uws", 1000.0), ("gw", 3000.0)]);
-        put(
-            "s2",
-            "subs=2000,rate=1",
-            "delivered_ratio",
-            &[("uws", 1.0), ("gw", 0.5)],
-        );
-        put("s3", "rate=1600", "delivered_ratio", &[("uws", 1.0), ("gw", 0.5)]);
+        for (sc, case, metric, uws, gw) in [
+            ("s1", "slope", "bytes_per_conn", 1000.0, 3000.0),
+            ("s2", "subs=2000,rate=1", "delivered_ratio", 1.0, 0.5),
+            ("s3", "rate=1600", "delivered_ratio", 1.0, 0.5),
+        ] {
+            let by_t = [("uws".to_string(), uws), ("gw".to_string(), gw)];
+            med.insert((sc.into(), case.into(), metric.into()), by_t.into());
+        }
         let gates: Vec<Gate> = ["s1:bytes_per_conn=5", "s2:delivered_ratio=1.1", "s9:anything=2"]
             .iter()
             .map(|g| g.parse().unwrap())
@@ -525,82 +476,36 @@ mod tests {
 
     #[test]
     fn medians_over_reps_and_table() {
-        let recs = vec![
-            rec("old", "uws", 1, &[("all_p99_us", 1.0)]),
-            rec(
+        let mut recs = vec![rec("old", "uws", 1, &[("all_p99_us", 1.0)])];
+        for (target, rep, p99, max) in [
+            ("uws", 1, 100.0, 1000.0),
+            ("uws", 2, 300.0, 1000.0),
+            ("uws", 3, 200.0, 1000.0),
+            ("node-ws", 1, 900.0, 50.0),
+            ("node-ws", 2, 500.0, 70.0),
+        ] {
+            recs.push(rec(
                 "r1",
-                "uws",
-                1,
-                &[("all_p99_us", 100.0), ("max_deliveries_per_s", 1000.0)],
-            ),
-            rec(
-                "r1",
-                "uws",
-                2,
-                &[("all_p99_us", 300.0), ("max_deliveries_per_s", 1000.0)],
-            ),
-            rec(
-                "r1",
-                "uws",
-                3,
-                &[("all_p99_us", 200.0), ("max_deliveries_per_s", 1000.0)],
-            ),
-            rec(
-                "r1",
-                "node-ws",
-                1,
-                &[("all_p99_us", 900.0), ("max_deliveries_per_s", 50.0)],
-            ),
-            rec(
-                "r1",
-                "node-ws",
-                2,
-                &[("all_p99_us", 500.0), ("max_deliveries_per_s", 70.0)],
-            ),
-        ];
+                target,
+                rep,
+                &[("all_p99_us", p99), ("max_deliveries_per_s", max)],
+            ));
+        }
         let m = medians(&recs, "r1");
-        let k = (
-            "s2".to_string(),
-            "subs=1000,rate=1".to_string(),
-            "all_p99_us".to_string(),
-        );
-        assert_eq!(m[&k]["uws"], (200.0, 3));
-        assert_eq!(m[&k]["node-ws"], (700.0, 2));
-        let rep = render(
-            &recs,
-            &CompareOpts {
-                baseline: "uws".into(),
-                run: None,
-                flag_factor: Some(10.0),
-                all_metrics: false,
-                gates: Vec::new(),
-            },
-        )
-        .unwrap();
-        assert!(
-            rep.markdown
-                .contains("| case | metric | uws | node-ws | node-ws ÷ uws |"),
-            "{}",
-            rep.markdown
-        );
-        assert!(
-            rep.markdown
-                .contains("| subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |"),
-            "{}",
-            rep.markdown
-        );
-        assert!(
-            rep.markdown.contains("| max_deliveries_per_s ↑ | 1000 | 60 | 0.06× |"),
-            "{}",
-            rep.markdown
-        );
+        let k = ("s2".into(), "subs=1000,rate=1".into(), "all_p99_us".into());
+        assert_eq!(m[&k]["uws"], 200.0);
+        assert_eq!(m[&k]["node-ws"], 700.0);
+        let rep = render(&recs, &opts(None)).unwrap();
+        assert_has(&rep.markdown, "| case | metric | uws | node-ws | node-ws ÷ uws |");
+        assert_has(&rep.markdown, "| subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |");
+        assert_has(&rep.markdown, "| max_deliveries_per_s ↑ | 1000 | 60 | 0.06× |");
         // 3.5× slower is under the 10× flag; 1/0.06 ≈ 16.7× less throughput is over it.
         assert_eq!(rep.flags.len(), 1, "{:?}", rep.flags);
         assert!(rep.flags[0].contains("max_deliveries_per_s"));
-        assert!(
-            rep.markdown
-                .contains("| s2 | subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |"),
-            "headline row"
+        // The headline row.
+        assert_has(
+            &rep.markdown,
+            "| s2 | subs=1000,rate=1 | all_p99_us | 200 | 700 | 3.50× |",
         );
         assert!(!rep.markdown.contains("| 1 |"), "old run left out");
     }
@@ -609,55 +514,37 @@ mod tests {
     fn scenarios_only_one_target_has_render_without_ratios() {
         // S7/S8 and the broker baseline exist for tm-gateway, tm-cms and rabbitmq alone, with
         // no uws record in the run at all: no ratio, no flag, no crash.
-        let mut s7 = rec(
-            "e2e",
-            "tm-gateway",
-            1,
-            &[("all_p99_us", 9000.0), ("delivered_ratio", 1.0)],
-        );
-        s7.scenario = "s7".into();
-        s7.case = "rooms=10,per_room=10,rate=50".into();
-        let mut s8 = rec(
-            "e2e",
-            "tm-cms",
-            1,
-            &[("requests_per_s", 800.0), ("req_p99_us", 40_000.0)],
-        );
-        s8.scenario = "s8".into();
-        s8.case = "page,conns=16".into();
-        let mut ab = rec("e2e", "rabbitmq", 1, &[("msgs_per_s", 5000.0)]);
-        ab.scenario = "amqp-baseline".into();
-        ab.case = "window=64".into();
-        let rep = render(
-            &[s7, s8, ab],
-            &CompareOpts {
-                baseline: "uws".into(),
-                run: Some("e2e".into()),
-                flag_factor: Some(10.0),
-                all_metrics: false,
-                gates: Vec::new(),
-            },
-        )
-        .unwrap();
+        let recs: Vec<Record> = [
+            (
+                "s7",
+                "rooms=10,per_room=10,rate=50",
+                "tm-gateway",
+                &[("all_p99_us", 9000.0), ("delivered_ratio", 1.0)][..],
+            ),
+            (
+                "s8",
+                "page,conns=16",
+                "tm-cms",
+                &[("requests_per_s", 800.0), ("req_p99_us", 40_000.0)],
+            ),
+            ("amqp-baseline", "window=64", "rabbitmq", &[("msgs_per_s", 5000.0)]),
+        ]
+        .into_iter()
+        .map(|(scenario, case, target, metrics)| Record {
+            scenario: scenario.into(),
+            case: case.into(),
+            ..rec("e2e", target, 1, metrics)
+        })
+        .collect();
+        let rep = render(&recs, &opts(Some("e2e"))).unwrap();
         assert!(rep.flags.is_empty(), "{:?}", rep.flags);
-        assert!(
-            rep.markdown
-                .contains("| s7 | rooms=10,per_room=10,rate=50 | all_p99_us | – | – | 9000 | – | – |"),
-            "{}",
-            rep.markdown
+        let md = &rep.markdown;
+        assert_has(
+            md,
+            "| s7 | rooms=10,per_room=10,rate=50 | all_p99_us | – | – | 9000 | – | – |",
         );
-        assert!(
-            rep.markdown
-                .contains("| s8 | page,conns=16 | requests_per_s ↑ | – | 800 | – |"),
-            "{}",
-            rep.markdown
-        );
-        assert!(
-            rep.markdown
-                .contains("| amqp-baseline | window=64 | msgs_per_s ↑ | 5000 |"),
-            "{}",
-            rep.markdown
-        );
+        assert_has(md, "| s8 | page,conns=16 | requests_per_s ↑ | – | 800 | – |");
+        assert_has(md, "| amqp-baseline | window=64 | msgs_per_s ↑ | 5000 |");
     }
 
     #[test]

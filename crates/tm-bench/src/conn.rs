@@ -35,20 +35,15 @@ pub struct Counters {
     pub other: AtomicU64,
     /// tm-gateway `reset` frames: the gateway saw a gap and took the socket out of its room.
     pub resets: AtomicU64,
-    /// Bytes read from sockets.
-    pub bytes: AtomicU64,
     /// Connections currently open (task running).
     pub open: AtomicU64,
     /// Connections the server closed or reset.
     pub closed_by_server: AtomicU64,
-    /// Protocol errors seen.
-    pub errors: AtomicU64,
 }
 
 /// Latency recording shared by a group of probes.
 #[derive(Debug)]
 pub struct ProbeGroup {
-    /// The group's histogram.
     pub hist: Mutex<LatencyHist>,
     /// Messages whose intended time is before this (ns) are not recorded (warm-up).
     pub since_ns: AtomicU64,
@@ -57,7 +52,6 @@ pub struct ProbeGroup {
 }
 
 impl ProbeGroup {
-    /// An empty group.
     pub fn new() -> anyhow::Result<Arc<Self>> {
         Ok(Arc::new(Self {
             hist: Mutex::new(LatencyHist::new()?),
@@ -74,12 +68,12 @@ impl ProbeGroup {
         }
     }
 
-    /// A copy of the histogram.
     pub fn snapshot(&self) -> anyhow::Result<LatencyHist> {
-        match self.hist.lock() {
-            Ok(h) => Ok(h.clone()),
-            Err(_) => anyhow::bail!("probe histogram lock poisoned"),
-        }
+        let hist = self
+            .hist
+            .lock()
+            .map_err(|_| anyhow::anyhow!("probe histogram lock poisoned"))?;
+        Ok(hist.clone())
     }
 }
 
@@ -94,44 +88,25 @@ pub enum Role {
     Stalled,
 }
 
-/// Settings for opening connections.
-#[derive(Debug, Clone)]
+/// `SO_RCVBUF` of a stalled connection: small, so that its window fills up soon.
+const STALLED_RECV_BUF: u32 = 4096;
+
+/// How connections are opened (flags of every WebSocket scenario).
+#[derive(Debug, Clone, Copy, clap::Args)]
 pub struct FleetOpts {
-    /// Read buffer per sink, bytes.
+    /// Handshakes in flight at once while opening connections.
+    #[arg(long, default_value_t = 256)]
+    pub connect_concurrency: usize,
+    /// Connections per source address (127.0.0.1, .2, …): the kernel's search for a free
+    /// ephemeral port slows down as one address's range (28k ports here) fills up.
+    #[arg(long, default_value_t = 10_000)]
+    pub conns_per_src_ip: u32,
+    /// Read buffer per sink connection, bytes.
+    #[arg(long, default_value_t = 2048)]
     pub sink_buf: usize,
-    /// Connections per source address before moving to the next 127.0.0.x.
-    pub per_src_ip: u32,
-    /// Connect + handshake bound.
-    pub connect_timeout: Duration,
-    /// Concurrent handshakes.
-    pub concurrency: usize,
-    /// `SO_RCVBUF` for stalled connections.
-    pub stalled_recv_buf: u32,
-}
-
-impl Default for FleetOpts {
-    fn default() -> Self {
-        Self {
-            sink_buf: 2048,
-            per_src_ip: 10_000,
-            connect_timeout: Duration::from_secs(10),
-            concurrency: 256,
-            stalled_recv_buf: 4096,
-        }
-    }
-}
-
-/// One open connection's handle: cancel it to close the connection.
-#[derive(Debug)]
-pub struct ConnHandle {
-    cancel: CancellationToken,
-}
-
-impl ConnHandle {
-    /// Closes the connection (sends a close frame, then drops the socket).
-    pub fn close(&self) {
-        self.cancel.cancel();
-    }
+    /// Connect + handshake timeout, seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub connect_timeout: f64,
 }
 
 /// A set of connections to one target with shared counters.
@@ -139,11 +114,12 @@ impl ConnHandle {
 pub struct Fleet {
     target: Target,
     opts: FleetOpts,
-    /// Shared counters.
     pub counters: Arc<Counters>,
     root: CancellationToken,
     next_index: AtomicU64,
-    handles: Vec<ConnHandle>,
+    /// One per connection held: cancelling it closes the connection (a close frame, then the
+    /// socket is dropped).
+    handles: Vec<CancellationToken>,
 }
 
 /// Result of opening a batch.
@@ -155,13 +131,9 @@ pub struct OpenReport {
     pub failed: u64,
     /// Per-connection connect + handshake time.
     pub handshake: LatencyHist,
-    /// First failure, for the log.
-    pub first_error: Option<String>,
 }
 
 impl Fleet {
-    /// An empty fleet.
-    #[must_use]
     pub fn new(target: Target, opts: FleetOpts) -> Self {
         Self {
             target,
@@ -173,26 +145,17 @@ impl Fleet {
         }
     }
 
-    /// The target.
-    #[must_use]
-    pub fn target(&self) -> &Target {
-        &self.target
-    }
-
     /// Connections held (opened and not closed by us).
-    #[must_use]
     pub fn len(&self) -> usize {
         self.handles.len()
     }
 
-    /// Whether no connection is held.
-    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.handles.is_empty()
     }
 
     fn src_ip(&self, index: u64) -> IpAddr {
-        let per = u64::from(self.opts.per_src_ip.max(1));
+        let per = u64::from(self.opts.conns_per_src_ip.max(1));
         // 127.0.0.1 … 127.0.0.254
         let host = 1 + (index / per) % 254;
         IpAddr::V4(Ipv4Addr::new(127, 0, 0, host as u8))
@@ -205,14 +168,14 @@ impl Fleet {
             ok: 0,
             failed: 0,
             handshake: LatencyHist::new()?,
-            first_error: None,
         };
+        let mut first_error = None;
         let this = &*self;
         let results: Vec<_> = futures_util::stream::iter(specs.into_iter().map(|(room, role)| {
             let index = this.next_index.fetch_add(1, Ordering::Relaxed);
             this.open_one(index, room, role)
         }))
-        .buffered(self.opts.concurrency.max(1))
+        .buffered(self.opts.connect_concurrency.max(1))
         .collect()
         .await;
         for r in results {
@@ -224,33 +187,40 @@ impl Fleet {
                 }
                 Err(e) => {
                     report.failed += 1;
-                    if report.first_error.is_none() {
-                        report.first_error = Some(e.to_string());
-                    }
+                    first_error.get_or_insert_with(|| e.to_string());
                 }
             }
         }
-        if let Some(e) = &report.first_error {
+        if let Some(e) = &first_error {
             tracing::warn!(failed = report.failed, first = %e, "some connections failed");
         }
         Ok(report)
     }
 
-    async fn open_one(&self, index: u64, room: String, role: Role) -> anyhow::Result<(ConnHandle, u64)> {
+    /// Opens the batches one after the other (so that each batch joins after the one before);
+    /// returns how many connections failed.
+    pub async fn open_batches(
+        &mut self,
+        batches: impl IntoIterator<Item = Vec<(String, Role)>>,
+    ) -> anyhow::Result<u64> {
+        let mut failed = 0;
+        for batch in batches {
+            failed += self.open(batch).await?.failed;
+        }
+        Ok(failed)
+    }
+
+    async fn open_one(&self, index: u64, room: String, role: Role) -> anyhow::Result<(CancellationToken, u64)> {
         let t0 = std::time::Instant::now();
         let src = self.src_ip(index);
         let opts = ConnectOpts {
-            src: if src == IpAddr::V4(Ipv4Addr::LOCALHOST) {
-                None
-            } else {
-                Some(src)
-            },
-            recv_buf: matches!(role, Role::Stalled).then_some(self.opts.stalled_recv_buf),
-            timeout: self.opts.connect_timeout,
+            src: (src != IpAddr::V4(Ipv4Addr::LOCALHOST)).then_some(src),
+            recv_buf: matches!(role, Role::Stalled).then_some(STALLED_RECV_BUF),
+            timeout: Duration::from_secs_f64(self.opts.connect_timeout.max(0.1)),
         };
         let path = self.target.subscribe_path(&room);
         let join = self.target.join_message(&room)?;
-        let (mut stream, leftover) = connect(self.target.addr, &self.target.host, &path, &opts).await?;
+        let (mut stream, leftover) = connect(&self.target.endpoint, &path, &opts).await?;
         if let Some(join) = join {
             let mut f = Vec::new();
             encode_frame(&mut f, OP_TEXT, &join, Some(rand::random()));
@@ -267,14 +237,14 @@ impl Fleet {
             run_conn(stream, leftover, role, &counters, &c2, buf, prefix).await;
             counters.open.fetch_sub(1, Ordering::Relaxed);
         });
-        Ok((ConnHandle { cancel }, took))
+        Ok((cancel, took))
     }
 
     /// Closes the `n` most recently opened connections (fewer if fewer are held).
     pub fn close_last(&mut self, n: usize) {
         let keep = self.handles.len().saturating_sub(n);
         for h in self.handles.drain(keep..) {
-            h.close();
+            h.cancel();
         }
     }
 
@@ -282,29 +252,25 @@ impl Fleet {
     pub async fn close_all(&mut self, wait: Duration) {
         self.root.cancel();
         self.handles.clear();
-        let deadline = tokio::time::Instant::now() + wait;
-        while self.counters.open.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let open = &self.counters.open;
+        crate::poll_until(wait, Duration::from_millis(20), || open.load(Ordering::Relaxed) == 0).await;
         self.root = CancellationToken::new();
     }
 
     /// Data messages received so far by all connections.
-    #[must_use]
     pub fn frames(&self) -> u64 {
         self.counters.frames.load(Ordering::Relaxed)
     }
 
     /// Waits until `frames()` reaches `target` or `timeout` passes; returns the count then.
     pub async fn wait_frames(&self, target: u64, timeout: Duration) -> u64 {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let f = self.frames();
-            if f >= target || tokio::time::Instant::now() >= deadline {
-                return f;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let mut f = 0;
+        crate::poll_until(timeout, Duration::from_millis(10), || {
+            f = self.frames();
+            f >= target
+        })
+        .await;
+        f
     }
 
     /// Waits until no new frame arrived for `quiet`, at most `timeout`.
@@ -337,44 +303,35 @@ async fn run_conn(
     buf_size: usize,
     delivery_prefix: &'static [u8],
 ) {
-    if matches!(role, Role::Stalled) {
-        cancel.cancelled().await;
-        return;
-    }
-    let probe = match &role {
-        Role::Probe(g) => Some(g.clone()),
-        _ => None,
+    let probe = match role {
+        Role::Stalled => return cancel.cancelled().await,
+        Role::Probe(g) => Some(g),
+        Role::Sink => None,
     };
     let head = delivery_prefix.len().max(GATEWAY_RESET_PREFIX.len());
     let mut reader =
         FrameReader::new(probe.is_some(), 1 << 20).with_head(if delivery_prefix.is_empty() { 0 } else { head });
     let mut buf = vec![0u8; buf_size.max(64)];
     let mut out = Vec::new();
-    let mut pending: Vec<u8> = leftover;
+    let (rd, mut wr) = stream.split();
+    // What the server sent right behind its handshake answer is read first.
+    let mut rd = leftover.as_slice().chain(rd);
     loop {
-        let n = if pending.is_empty() {
-            tokio::select! {
-                () = cancel.cancelled() => {
-                    let mut f = Vec::new();
-                    encode_frame(&mut f, OP_CLOSE, &1000u16.to_be_bytes(), Some(rand::random()));
-                    let _ = tokio::time::timeout(Duration::from_millis(200), stream.write_all(&f)).await;
+        let n = tokio::select! {
+            () = cancel.cancelled() => {
+                let mut f = Vec::new();
+                encode_frame(&mut f, OP_CLOSE, &1000u16.to_be_bytes(), Some(rand::random()));
+                let _ = tokio::time::timeout(Duration::from_millis(200), wr.write_all(&f)).await;
+                return;
+            }
+            r = rd.read(&mut buf) => match r {
+                Ok(0) | Err(_) => {
+                    counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
-                r = stream.read(&mut buf) => match r {
-                    Ok(0) | Err(_) => {
-                        counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    }
-                    Ok(n) => n,
-                },
-            }
-        } else {
-            let n = pending.len().min(buf.len());
-            buf[..n].copy_from_slice(&pending[..n]);
-            pending.drain(..n);
-            n
+                Ok(n) => n,
+            },
         };
-        counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
         let (mut msgs, mut other, mut resets) = (0u64, 0u64, 0u64);
         let mut closed = false;
         let now = if probe.is_some() { crate::wall_ns() } else { 0 };
@@ -413,15 +370,12 @@ async fn run_conn(
             counters.resets.fetch_add(resets, Ordering::Relaxed);
         }
         if res.is_err() {
-            counters.errors.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        if !out.is_empty() {
-            if stream.write_all(&out).await.is_err() {
-                return;
-            }
-            out.clear();
+        if !out.is_empty() && wr.write_all(&out).await.is_err() {
+            return;
         }
+        out.clear();
         if closed {
             counters.closed_by_server.fetch_add(1, Ordering::Relaxed);
             return;

@@ -11,17 +11,12 @@ use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 pub use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
-/// Continuation frame.
+// The opcodes by name (RFC 6455 §11.8), for `match` and for encoding.
 pub const OP_CONT: OpCode = OpCode::Data(Data::Continue);
-/// Text frame.
 pub const OP_TEXT: OpCode = OpCode::Data(Data::Text);
-/// Binary frame.
 pub const OP_BINARY: OpCode = OpCode::Data(Data::Binary);
-/// Close frame.
 pub const OP_CLOSE: OpCode = OpCode::Control(Control::Close);
-/// Ping frame.
 pub const OP_PING: OpCode = OpCode::Control(Control::Ping);
-/// Pong frame.
 pub const OP_PONG: OpCode = OpCode::Control(Control::Pong);
 
 /// The longest frame header: 2 bytes, 8 bytes of extended length, 4 bytes of mask.
@@ -30,15 +25,10 @@ pub const MAX_HEADER: usize = 14;
 /// Why a byte stream is not a WebSocket frame stream we accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
-    /// RSV1–3 set although no extension was negotiated.
-    #[error("reserved bits set in {0:#04x}")]
-    Reserved(u8),
-    /// An opcode RFC 6455 does not define.
-    #[error("unknown opcode {0:#x}")]
-    Opcode(u8),
-    /// A control frame longer than 125 bytes, or fragmented.
-    #[error("control frame longer than 125 bytes or fragmented")]
-    BadControl,
+    /// Reserved bits set (no extension is negotiated), an unknown opcode, or a control frame
+    /// that is fragmented or longer than 125 bytes.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
     /// A 64-bit length with its most significant bit set.
     #[error("64-bit payload length with the top bit set")]
     Length,
@@ -56,18 +46,21 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, u64, usize)>, Fra
     let (header, len) = match FrameHeader::parse(&mut cursor) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => return Ok(None),
-        Err(WsError::Protocol(ProtocolError::InvalidOpcode(op))) => return Err(FrameError::Opcode(op)),
+        Err(WsError::Protocol(e)) => return Err(e.into()),
         // Reading from a slice fails in no other way.
-        Err(_) => return Err(FrameError::Opcode(buf[0] & 0x0f)),
+        Err(_) => return Err(ProtocolError::InvalidOpcode(buf[0] & 0x0f).into()),
     };
     if header.rsv1 || header.rsv2 || header.rsv3 {
-        return Err(FrameError::Reserved(buf[0]));
+        return Err(ProtocolError::NonZeroReservedBits.into());
     }
     if len >> 63 != 0 {
         return Err(FrameError::Length);
     }
-    if matches!(header.opcode, OpCode::Control(_)) && (!header.is_final || len > 125) {
-        return Err(FrameError::BadControl);
+    if matches!(header.opcode, OpCode::Control(_)) && !header.is_final {
+        return Err(ProtocolError::FragmentedControlFrame.into());
+    }
+    if matches!(header.opcode, OpCode::Control(_)) && len > 125 {
+        return Err(ProtocolError::ControlFrameTooBig.into());
     }
     // The cursor stops within the 14-byte header.
     let used = usize::try_from(cursor.position()).unwrap_or(MAX_HEADER);
@@ -117,7 +110,6 @@ pub struct FrameReader {
 
 impl FrameReader {
     /// A reader; `collect` keeps data payloads (up to `max_message` bytes per message).
-    #[must_use]
     pub fn new(collect: bool, max_message: usize) -> Self {
         Self {
             collect,
@@ -137,7 +129,6 @@ impl FrameReader {
 
     /// Also keeps the first `n` payload bytes of each data message when not collecting, so a
     /// sink can tell kinds of messages apart by how they begin for the price of a short copy.
-    #[must_use]
     pub fn with_head(mut self, n: usize) -> Self {
         self.head = n;
         self
@@ -166,35 +157,18 @@ impl FrameReader {
                 if input.is_empty() {
                     return Ok(());
                 }
-                if self.hdr_len == 0 {
-                    match parse_header(input)? {
-                        Some((h, len, n)) => {
-                            input = &input[n..];
-                            self.start(h, len);
-                        }
-                        None => {
-                            // A header is at most 14 bytes, so what is left fits.
-                            let n = input.len().min(MAX_HEADER);
-                            self.hdr[..n].copy_from_slice(&input[..n]);
-                            self.hdr_len = n;
-                            return Ok(());
-                        }
-                    }
-                } else {
-                    let take = (MAX_HEADER - self.hdr_len).min(input.len());
-                    self.hdr[self.hdr_len..self.hdr_len + take].copy_from_slice(&input[..take]);
-                    match parse_header(&self.hdr[..self.hdr_len + take])? {
-                        Some((h, len, n)) => {
-                            input = &input[n - self.hdr_len..];
-                            self.hdr_len = 0;
-                            self.start(h, len);
-                        }
-                        None => {
-                            self.hdr_len += take;
-                            return Ok(());
-                        }
-                    }
-                }
+                // The header goes through a 14-byte buffer, so that one cut by the end of a read
+                // is completed from the next.
+                let kept = self.hdr_len;
+                let take = (MAX_HEADER - kept).min(input.len());
+                self.hdr[kept..kept + take].copy_from_slice(&input[..take]);
+                let Some((h, len, n)) = parse_header(&self.hdr[..kept + take])? else {
+                    self.hdr_len = kept + take;
+                    return Ok(());
+                };
+                input = &input[n - kept..];
+                self.hdr_len = 0;
+                self.start(h, len);
                 continue;
             };
             if self.remaining > 0 {
@@ -207,15 +181,15 @@ impl FrameReader {
                     append_unmasked(&mut self.ctrl, chunk, mask, self.offset);
                 } else {
                     self.msg_len += n as u64;
-                    if self.collect {
-                        if self.payload.len() + n > self.max_message {
-                            return Err(FrameError::TooLarge(self.max_message));
-                        }
-                        append_unmasked(&mut self.payload, chunk, mask, self.offset);
-                    } else if self.payload.len() < self.head {
-                        let take = (self.head - self.payload.len()).min(n);
-                        append_unmasked(&mut self.payload, &chunk[..take], mask, self.offset);
+                    if self.collect && self.payload.len() + n > self.max_message {
+                        return Err(FrameError::TooLarge(self.max_message));
                     }
+                    let keep = if self.collect {
+                        n
+                    } else {
+                        self.head.saturating_sub(self.payload.len()).min(n)
+                    };
+                    append_unmasked(&mut self.payload, &chunk[..keep], mask, self.offset);
                 }
                 self.remaining -= n as u64;
                 self.offset += n as u64;
@@ -288,26 +262,17 @@ mod tests {
             (200_000, 10, 127),
         ] {
             let payload = vec![b'x'; len];
-            let bytes = frame(OP_TEXT, true, &payload, None);
-            assert_eq!(bytes[1], b1, "len {len}");
-            let (h, hl, n) = parse_header(&bytes).unwrap().unwrap();
-            assert_eq!(n, hlen, "len {len}");
-            assert_eq!(hl, len as u64);
-            assert!(h.is_final);
-            assert_eq!(h.opcode, OP_TEXT);
-            assert_eq!(h.mask, None);
-            // Every strict prefix of the header is "need more".
-            for cut in 0..hlen {
-                assert_eq!(parse_header(&bytes[..cut]).unwrap(), None, "len {len} cut {cut}");
-            }
             // Masked: 4 more header bytes.
-            let m = frame(OP_BINARY, true, &payload, Some([1, 2, 3, 4]));
-            let (h, hl, n) = parse_header(&m).unwrap().unwrap();
-            assert_eq!(n, hlen + 4);
-            assert_eq!(h.mask, Some([1, 2, 3, 4]));
-            assert_eq!(hl, len as u64);
-            for cut in 0..hlen + 4 {
-                assert_eq!(parse_header(&m[..cut]).unwrap(), None);
+            for (opcode, mask, extra) in [(OP_TEXT, None, 0), (OP_BINARY, Some([1, 2, 3, 4]), 4)] {
+                let bytes = frame(opcode, true, &payload, mask);
+                assert_eq!(bytes[1] & 0x7f, b1, "len {len}");
+                let (h, hl, n) = parse_header(&bytes).unwrap().unwrap();
+                let expected = (hlen + extra, len as u64, true, opcode, mask);
+                assert_eq!((n, hl, h.is_final, h.opcode, h.mask), expected, "len {len}");
+                // Every strict prefix of the header is "need more".
+                for cut in 0..n {
+                    assert_eq!(parse_header(&bytes[..cut]).unwrap(), None, "len {len} cut {cut}");
+                }
             }
         }
     }
@@ -320,31 +285,34 @@ mod tests {
         let mut bad = vec![0x82, 127];
         bad.extend_from_slice(&(1u64 << 63).to_be_bytes());
         assert_eq!(parse_header(&bad), Err(FrameError::Length));
-        assert_eq!(parse_header(&[0xC1, 0]), Err(FrameError::Reserved(0xC1)));
-        assert_eq!(parse_header(&[0x83, 0]), Err(FrameError::Opcode(3)));
-        assert_eq!(parse_header(&[0x89, 126, 0, 126]), Err(FrameError::BadControl));
-        assert_eq!(parse_header(&[0x09, 0]), Err(FrameError::BadControl));
+        let refused = |b: &[u8]| match parse_header(b) {
+            Err(FrameError::Protocol(e)) => e,
+            other => panic!("{b:?}: {other:?}"),
+        };
+        assert_eq!(refused(&[0xC1, 0]), ProtocolError::NonZeroReservedBits);
+        assert_eq!(refused(&[0x83, 0]), ProtocolError::InvalidOpcode(3));
+        assert_eq!(refused(&[0x89, 126, 0, 126]), ProtocolError::ControlFrameTooBig);
+        assert_eq!(refused(&[0x09, 0]), ProtocolError::FragmentedControlFrame);
         // Fragmented data frame is fine.
         assert!(!parse_header(&[0x01, 0]).unwrap().unwrap().0.is_final);
     }
 
     type Seen = Vec<(String, u64, Vec<u8>)>;
 
-    fn collect_events(reader: &mut FrameReader, chunks: &[&[u8]]) -> Vec<(String, u64, Vec<u8>)> {
+    fn events<'a>(mut reader: FrameReader, chunks: impl IntoIterator<Item = &'a [u8]>) -> Seen {
         let mut out = Vec::new();
         for c in chunks {
-            reader
-                .feed(c, &mut |e| {
-                    out.push(match e {
-                        Event::Message { opcode, len, payload } => {
-                            (format!("msg{}", u8::from(opcode)), len, payload.to_vec())
-                        }
-                        Event::Ping(p) => ("ping".into(), p.len() as u64, p.to_vec()),
-                        Event::Pong => ("pong".into(), 0, vec![]),
-                        Event::Close(c) => ("close".into(), u64::from(c.unwrap_or(0)), vec![]),
-                    });
-                })
-                .unwrap();
+            let mut on = |e: Event<'_>| {
+                out.push(match e {
+                    Event::Message { opcode, len, payload } => {
+                        (format!("msg{}", u8::from(opcode)), len, payload.to_vec())
+                    }
+                    Event::Ping(p) => ("ping".into(), p.len() as u64, p.to_vec()),
+                    Event::Pong => ("pong".into(), 0, vec![]),
+                    Event::Close(c) => ("close".into(), u64::from(c.unwrap_or(0)), vec![]),
+                });
+            };
+            reader.feed(c, &mut on).unwrap();
         }
         out
     }
@@ -377,53 +345,39 @@ mod tests {
     }
 
     #[test]
-    fn reader_whole_buffer_and_every_split() {
+    fn reader_whole_buffer_byte_by_byte_and_every_split() {
         let (s, expect) = stream();
-        let mut r = FrameReader::new(true, 1 << 20);
-        assert_eq!(collect_events(&mut r, &[&s]), expect);
+        let collecting = || FrameReader::new(true, 1 << 20);
+        assert_eq!(events(collecting(), [&s[..]]), expect);
+        assert_eq!(events(collecting(), s.chunks(1)), expect);
         // Split into two reads at every position: headers and payloads cut anywhere.
         for cut in 0..s.len() {
             if cut > 400 && cut < s.len() - 200 && cut % 997 != 0 {
                 continue; // inside the big payload, a sample is enough
             }
-            let mut r = FrameReader::new(true, 1 << 20);
-            let got = collect_events(&mut r, &[&s[..cut], &s[cut..]]);
-            assert_eq!(got, expect, "cut at {cut}");
+            assert_eq!(events(collecting(), [&s[..cut], &s[cut..]]), expect, "cut at {cut}");
         }
     }
 
     #[test]
-    fn reader_byte_at_a_time_and_small_chunks_counting_only() {
+    fn counting_mode_keeps_the_head_of_data_and_all_of_control_payloads() {
         let (s, expect) = stream();
-        let chunks: Vec<&[u8]> = s.chunks(1).collect();
-        let mut r = FrameReader::new(true, 1 << 20);
-        assert_eq!(collect_events(&mut r, &chunks), expect);
-        for size in [2, 3, 13, 14, 15, 2048] {
-            let chunks: Vec<&[u8]> = s.chunks(size).collect();
-            let mut r = FrameReader::new(false, 0);
-            let got = collect_events(&mut r, &chunks);
-            let lens: Vec<u64> = got.iter().map(|e| e.1).collect();
-            let want: Vec<u64> = expect.iter().map(|e| e.1).collect();
-            assert_eq!(lens, want, "chunk {size}");
-            // Counting mode never copies data payloads, but does keep control payloads.
-            assert!(got
-                .iter()
-                .all(|e| e.0 == "ping" || !e.0.starts_with("msg") || e.2.is_empty()));
-            assert_eq!(got[3].2, b"pp".to_vec());
-        }
-    }
-
-    #[test]
-    fn counting_mode_keeps_only_the_head() {
-        let (s, expect) = stream();
-        for size in [1, 3, 2048] {
-            let chunks: Vec<&[u8]> = s.chunks(size).collect();
-            let mut r = FrameReader::new(false, 0).with_head(4);
-            let got = collect_events(&mut r, &chunks);
-            for (g, e) in got.iter().zip(&expect) {
-                if g.0.starts_with("msg") {
-                    assert_eq!(g.2, e.2[..e.2.len().min(4)].to_vec(), "chunk {size}");
-                }
+        for size in [1, 2, 3, 13, 14, 15, 2048] {
+            for head in [0, 4] {
+                let got = events(FrameReader::new(false, 0).with_head(head), s.chunks(size));
+                let kept = |(kind, len, p): &(String, u64, Vec<u8>)| {
+                    let keep = if kind.starts_with("msg") {
+                        p.len().min(head)
+                    } else {
+                        p.len()
+                    };
+                    (kind.clone(), *len, p[..keep].to_vec())
+                };
+                assert_eq!(
+                    got,
+                    expect.iter().map(kept).collect::<Seen>(),
+                    "chunk {size}, head {head}"
+                );
             }
         }
     }

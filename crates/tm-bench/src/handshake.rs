@@ -13,6 +13,8 @@ use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpSocket, TcpStream};
 
+use crate::target::Endpoint;
+
 /// Why a connection did not become a WebSocket.
 #[derive(Debug, thiserror::Error)]
 pub enum HandshakeError {
@@ -44,25 +46,15 @@ pub struct ConnectOpts {
     pub timeout: Duration,
 }
 
-/// Connects to `addr`, upgrades `path`, returns the stream and any bytes read past the head.
-pub async fn connect(
-    addr: SocketAddr,
-    host: &str,
-    path: &str,
-    opts: &ConnectOpts,
-) -> Result<(TcpStream, Vec<u8>), HandshakeError> {
-    tokio::time::timeout(opts.timeout, connect_inner(addr, host, path, opts))
+/// Connects to `to`, upgrades `path`, returns the stream and any bytes read past the head.
+pub async fn connect(to: &Endpoint, path: &str, opts: &ConnectOpts) -> Result<(TcpStream, Vec<u8>), HandshakeError> {
+    tokio::time::timeout(opts.timeout, connect_inner(to, path, opts))
         .await
         .map_err(|_| HandshakeError::Timeout)?
 }
 
-async fn connect_inner(
-    addr: SocketAddr,
-    host: &str,
-    path: &str,
-    opts: &ConnectOpts,
-) -> Result<(TcpStream, Vec<u8>), HandshakeError> {
-    let sock = if addr.is_ipv4() {
+async fn connect_inner(to: &Endpoint, path: &str, opts: &ConnectOpts) -> Result<(TcpStream, Vec<u8>), HandshakeError> {
+    let sock = if to.addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
         TcpSocket::new_v6()?
@@ -73,14 +65,14 @@ async fn connect_inner(
     if let Some(rb) = opts.recv_buf {
         sock.set_recv_buffer_size(rb)?;
     }
-    let stream = sock.connect(addr).await?;
+    let stream = sock.connect(to.addr).await?;
     stream.set_nodelay(true)?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     // Ends once the upgrade has taken the socket (or the exchange failed).
     tokio::spawn(connection.with_upgrades());
     let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
     let request = Request::get(path)
-        .header(HOST, host)
+        .header(HOST, &to.host)
         .header(UPGRADE, "websocket")
         .header(CONNECTION, "Upgrade")
         .header(SEC_WEBSOCKET_KEY, key)

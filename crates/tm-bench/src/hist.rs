@@ -1,10 +1,15 @@
 //! Latency recording in an HDR histogram (microsecond resolution, 3 significant figures, up to
 //! 10 minutes) and the percentile summary every scenario reports.
 
+use std::collections::BTreeMap;
+
 use hdrhistogram::Histogram;
 
 /// Highest latency recorded without saturating: 10 minutes, in µs.
 pub const MAX_US: u64 = 600_000_000;
+
+/// The percentiles reported, by metric suffix.
+const PERCENTILES: [(&str, f64); 4] = [("p50_us", 0.50), ("p90_us", 0.90), ("p99_us", 0.99), ("p999_us", 0.999)];
 
 /// A latency histogram in microseconds.
 #[derive(Debug, Clone)]
@@ -12,27 +17,7 @@ pub struct LatencyHist {
     h: Histogram<u64>,
 }
 
-/// Percentiles in microseconds, as reported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
-pub struct Summary {
-    /// Number of samples.
-    pub count: u64,
-    /// Median.
-    pub p50_us: u64,
-    /// 90th percentile.
-    pub p90_us: u64,
-    /// 99th percentile.
-    pub p99_us: u64,
-    /// 99.9th percentile.
-    pub p999_us: u64,
-    /// Largest sample.
-    pub max_us: u64,
-    /// Mean.
-    pub mean_us: f64,
-}
-
 impl LatencyHist {
-    /// An empty histogram.
     pub fn new() -> Result<Self, hdrhistogram::CreationError> {
         Ok(Self {
             h: Histogram::new_with_bounds(1, MAX_US, 3)?,
@@ -59,51 +44,30 @@ impl LatencyHist {
         }
     }
 
-    /// Number of samples.
-    #[must_use]
     pub fn len(&self) -> u64 {
         self.h.len()
     }
 
-    /// Whether nothing was recorded.
-    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.h.is_empty()
     }
 
-    /// Forgets every sample.
     pub fn reset(&mut self) {
         self.h.reset();
     }
 
-    /// The percentile summary (all zero when empty).
-    #[must_use]
-    pub fn summary(&self) -> Summary {
-        if self.h.is_empty() {
-            return Summary::default();
+    /// Adds the summary to a metrics map under `prefix` (`lat_` → `lat_count`, `lat_p50_us`,
+    /// `lat_p90_us`, `lat_p99_us`, `lat_p999_us`, `lat_max_us`, `lat_mean_us`); all 0 when empty.
+    pub fn put(&self, prefix: &str, m: &mut BTreeMap<String, f64>) {
+        let h = &self.h;
+        m.insert(format!("{prefix}count"), h.len() as f64);
+        for (name, q) in PERCENTILES {
+            let v = if h.is_empty() { 0 } else { h.value_at_quantile(q) };
+            m.insert(format!("{prefix}{name}"), v as f64);
         }
-        Summary {
-            count: self.h.len(),
-            p50_us: self.h.value_at_quantile(0.50),
-            p90_us: self.h.value_at_quantile(0.90),
-            p99_us: self.h.value_at_quantile(0.99),
-            p999_us: self.h.value_at_quantile(0.999),
-            max_us: self.h.max(),
-            mean_us: self.h.mean(),
-        }
-    }
-}
-
-impl Summary {
-    /// Adds this summary's figures to a metrics map with `prefix` (e.g. `lat_` → `lat_p99_us`).
-    pub fn put(&self, prefix: &str, m: &mut std::collections::BTreeMap<String, f64>) {
-        m.insert(format!("{prefix}count"), self.count as f64);
-        m.insert(format!("{prefix}p50_us"), self.p50_us as f64);
-        m.insert(format!("{prefix}p90_us"), self.p90_us as f64);
-        m.insert(format!("{prefix}p99_us"), self.p99_us as f64);
-        m.insert(format!("{prefix}p999_us"), self.p999_us as f64);
-        m.insert(format!("{prefix}max_us"), self.max_us as f64);
-        m.insert(format!("{prefix}mean_us"), self.mean_us);
+        // Both are 0 for an empty histogram.
+        m.insert(format!("{prefix}max_us"), h.max() as f64);
+        m.insert(format!("{prefix}mean_us"), h.mean());
     }
 }
 
@@ -111,9 +75,15 @@ impl Summary {
 mod tests {
     use super::*;
 
-    fn close(got: u64, want: u64) -> bool {
+    fn summary(h: &LatencyHist) -> BTreeMap<String, f64> {
+        let mut m = BTreeMap::new();
+        h.put("", &mut m);
+        m
+    }
+
+    fn close(got: f64, want: u64) -> bool {
         // 3 significant figures: within 0.1 % (plus one unit for small values).
-        got.abs_diff(want) <= want / 1000 + 1
+        (got as u64).abs_diff(want) <= want / 1000 + 1
     }
 
     #[test]
@@ -122,14 +92,18 @@ mod tests {
         for us in 1..=10_000u64 {
             h.record_us(us);
         }
-        let s = h.summary();
-        assert_eq!(s.count, 10_000);
-        assert!(close(s.p50_us, 5_000), "{s:?}");
-        assert!(close(s.p90_us, 9_000), "{s:?}");
-        assert!(close(s.p99_us, 9_900), "{s:?}");
-        assert!(close(s.p999_us, 9_990), "{s:?}");
-        assert!(close(s.max_us, 10_000), "{s:?}");
-        assert!((s.mean_us - 5_000.5).abs() < 10.0, "{s:?}");
+        let s = summary(&h);
+        assert_eq!(s["count"], 10_000.0);
+        for (name, want) in [
+            ("p50_us", 5_000),
+            ("p90_us", 9_000),
+            ("p99_us", 9_900),
+            ("p999_us", 9_990),
+        ] {
+            assert!(close(s[name], want), "{s:?}");
+        }
+        assert!(close(s["max_us"], 10_000), "{s:?}");
+        assert!((s["mean_us"] - 5_000.5).abs() < 10.0, "{s:?}");
     }
 
     #[test]
@@ -139,25 +113,26 @@ mod tests {
         h.record_ns(1_499); // 1 µs
         h.record_ns(1_500); // 2 µs
         h.record_ns(u64::MAX); // saturates at MAX_US
-        let s = h.summary();
-        assert_eq!(s.count, 4);
-        assert_eq!(s.p50_us, 1);
-        assert!(close(s.max_us, MAX_US));
+        let s = summary(&h);
+        assert_eq!((s["count"], s["p50_us"]), (4.0, 1.0));
+        assert!(close(s["max_us"], MAX_US));
         // One slow outlier in 1000 shows at p99.9 but not p99.
         let mut h = LatencyHist::new().unwrap();
         for _ in 0..999 {
             h.record_us(100);
         }
         h.record_us(50_000);
-        let s = h.summary();
-        assert_eq!(s.p99_us, 100);
-        assert!(close(s.max_us, 50_000));
-        assert!(close(s.p999_us, 100) || close(s.p999_us, 50_000));
+        let s = summary(&h);
+        assert_eq!(s["p99_us"], 100.0);
+        assert!(close(s["max_us"], 50_000));
+        assert!(close(s["p999_us"], 100) || close(s["p999_us"], 50_000));
     }
 
     #[test]
     fn merge_and_empty() {
-        assert_eq!(LatencyHist::new().unwrap().summary(), Summary::default());
+        let empty = summary(&LatencyHist::new().unwrap());
+        assert_eq!(empty.len(), 7);
+        assert!(empty.values().all(|v| *v == 0.0), "{empty:?}");
         let mut a = LatencyHist::new().unwrap();
         let mut b = LatencyHist::new().unwrap();
         for _ in 0..90 {
@@ -167,12 +142,9 @@ mod tests {
             b.record_us(1000);
         }
         a.merge(&b);
-        let s = a.summary();
-        assert_eq!(s.count, 100);
-        assert_eq!(s.p50_us, 10);
-        assert!(close(s.p99_us, 1000));
-        let mut m = std::collections::BTreeMap::new();
-        s.put("lat_", &mut m);
-        assert_eq!(m["lat_count"], 100.0);
+        let mut m = BTreeMap::new();
+        a.put("lat_", &mut m);
+        assert_eq!((m["lat_count"], m["lat_p50_us"]), (100.0, 10.0));
+        assert!(close(m["lat_p99_us"], 1000));
     }
 }

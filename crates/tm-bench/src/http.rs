@@ -3,7 +3,6 @@
 //! (`hyper::client::conn::http1`) rather than a pooling client, so that what tm-bench measures is
 //! the server, not a pool; loopback only like the WebSocket targets.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,43 +14,11 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::target::{loopback_addr, UrlError};
-
-/// A parsed HTTP base URL, e.g. `http://127.0.0.1:8080`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpBase {
-    /// Socket address (loopback).
-    pub addr: SocketAddr,
-    /// `Host:` header value.
-    pub host: String,
-}
-
-impl HttpBase {
-    /// Parses `http://127.0.0.1:PORT` (or `http://[::1]:PORT`, with or without a final `/`);
-    /// refuses anything off loopback, host names, other schemes and paths.
-    pub fn parse(url: &str) -> Result<Self, UrlError> {
-        const EXPECTED: &str = "http://127.0.0.1:PORT";
-        let shape = || UrlError::Shape {
-            expected: EXPECTED,
-            got: url.into(),
-        };
-        let rest = url.strip_prefix("http://").ok_or_else(shape)?;
-        let host = rest.strip_suffix('/').unwrap_or(rest);
-        if host.contains('/') || host.contains('?') {
-            return Err(shape());
-        }
-        let addr = loopback_addr(url, host, EXPECTED)?;
-        Ok(Self {
-            addr,
-            host: host.to_string(),
-        })
-    }
-}
+use crate::target::Endpoint;
 
 /// One answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// Status code.
     pub status: u16,
     /// The body, de-chunked.
     pub body: Vec<u8>,
@@ -59,18 +26,15 @@ pub struct Response {
 
 impl Response {
     /// Whether the status is 2xx.
-    #[must_use]
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
-    /// The body as JSON.
     pub fn json(&self) -> anyhow::Result<serde_json::Value> {
         serde_json::from_slice(&self.body).context("the answer is not JSON")
     }
 
     /// The body as text, shortened for error messages.
-    #[must_use]
     pub fn snippet(&self) -> String {
         let s = String::from_utf8_lossy(&self.body);
         s.chars().take(200).collect()
@@ -111,37 +75,35 @@ impl From<hyper::Error> for RequestError {
 /// server closed it.
 #[derive(Debug)]
 pub struct HttpConn {
-    base: HttpBase,
+    endpoint: Endpoint,
     sender: Option<SendRequest<Full<Bytes>>>,
     timeout: Duration,
 }
 
-impl HttpConn {
-    /// A connection to `base`, opened now (so that connect time is not measured later).
-    pub async fn connect(base: &HttpBase, timeout: Duration) -> anyhow::Result<Self> {
-        let mut c = Self {
-            base: base.clone(),
-            sender: None,
-            timeout,
-        };
-        c.sender = Some(c.open().await?);
-        Ok(c)
-    }
+async fn open(endpoint: &Endpoint, timeout: Duration) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+    let addr = endpoint.addr;
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .with_context(|| format!("connecting to {addr} timed out"))?
+        .with_context(|| format!("connecting to {addr}"))?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(%addr, error = %e, "HTTP connection ended");
+        }
+    });
+    Ok(sender)
+}
 
-    async fn open(&self) -> anyhow::Result<SendRequest<Full<Bytes>>> {
-        let addr = self.base.addr;
-        let stream = tokio::time::timeout(self.timeout, TcpStream::connect(addr))
-            .await
-            .with_context(|| format!("connecting to {addr} timed out"))?
-            .with_context(|| format!("connecting to {addr}"))?;
-        stream.set_nodelay(true)?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%addr, error = %e, "HTTP connection ended");
-            }
-        });
-        Ok(sender)
+impl HttpConn {
+    /// A connection to `endpoint`, opened now (so that connect time is not measured later).
+    pub async fn connect(endpoint: &Endpoint, timeout: Duration) -> anyhow::Result<Self> {
+        Ok(Self {
+            endpoint: endpoint.clone(),
+            sender: Some(open(endpoint, timeout).await?),
+            timeout,
+        })
     }
 
     /// Sends one request and reads its answer (any status). `body` is sent as JSON when given.
@@ -154,101 +116,48 @@ impl HttpConn {
         bearer: Option<&str>,
         body: Option<&[u8]>,
     ) -> anyhow::Result<Response> {
-        let reused = self.sender.as_ref().is_some_and(|s| !s.is_closed());
-        match self.once(method.clone(), path, bearer, body).await {
-            Ok(r) => Ok(r),
-            Err(RequestError::ClosedEarly) if reused => {
-                self.sender = None;
-                Ok(self.once(method, path, bearer, body).await?)
+        let host = self.endpoint.host.clone();
+        let build = || {
+            let mut request = Request::builder().method(method.clone()).uri(path).header(HOST, &host);
+            if let Some(token) = bearer {
+                request = request.header(AUTHORIZATION, format!("Bearer {token}"));
             }
-            Err(e) => Err(e.into()),
+            if body.is_some() {
+                request = request.header(CONTENT_TYPE, "application/json");
+            }
+            let body = Full::new(Bytes::copy_from_slice(body.unwrap_or_default()));
+            request.body(body).context("building the request")
+        };
+        let reused = self.sender.as_ref().is_some_and(|s| !s.is_closed());
+        match self.once(build()?).await {
+            Err(RequestError::ClosedEarly) if reused => Ok(self.once(build()?).await?),
+            answer => Ok(answer?),
         }
     }
 
-    async fn once(
-        &mut self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&[u8]>,
-    ) -> Result<Response, RequestError> {
-        let timeout = self.timeout;
-        let r = match tokio::time::timeout(timeout, self.exchange(method, path, bearer, body)).await {
-            Ok(r) => r,
-            Err(_) => Err(anyhow::anyhow!("no answer within {} ms", timeout.as_millis()).into()),
-        };
-        if r.is_err() {
+    /// One attempt, bounded by the timeout; a connection that failed is dropped.
+    async fn once(&mut self, request: Request<Full<Bytes>>) -> Result<Response, RequestError> {
+        let answer = tokio::time::timeout(self.timeout, self.exchange(request)).await;
+        let answer =
+            answer.unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {} ms", self.timeout.as_millis()).into()));
+        if answer.is_err() {
             self.sender = None;
         }
-        r
+        answer
     }
 
-    async fn exchange(
-        &mut self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&[u8]>,
-    ) -> Result<Response, RequestError> {
-        if self.sender.as_ref().is_none_or(SendRequest::is_closed) {
-            self.sender = Some(self.open().await?);
-        }
-        let Some(sender) = self.sender.as_mut() else {
-            return Err(anyhow::anyhow!("no connection").into());
+    async fn exchange(&mut self, request: Request<Full<Bytes>>) -> Result<Response, RequestError> {
+        let sender = match &mut self.sender {
+            Some(sender) if !sender.is_closed() => sender,
+            closed => closed.insert(open(&self.endpoint, self.timeout).await?),
         };
         sender.ready().await?;
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(HOST, &self.base.host);
-        if let Some(token) = bearer {
-            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
-        }
-        if body.is_some() {
-            request = request.header(CONTENT_TYPE, "application/json");
-        }
-        let request = request
-            .body(Full::new(Bytes::copy_from_slice(body.unwrap_or_default())))
-            .context("building the request")?;
         let answer = sender.send_request(request).await?;
         let status = answer.status().as_u16();
-        let body = answer
-            .into_body()
-            .collect()
-            .await
-            .context("reading the answer body")?
-            .to_bytes()
-            .to_vec();
-        Ok(Response { status, body })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_urls_are_loopback_only() {
-        let b = HttpBase::parse("http://127.0.0.1:8080").unwrap();
-        assert_eq!(b.addr.port(), 8080);
-        assert_eq!(b.host, "127.0.0.1:8080");
-        assert_eq!(HttpBase::parse("http://127.0.0.1:8080/").unwrap(), b);
-        assert!(HttpBase::parse("http://[::1]:9000").is_ok());
-        assert!(HttpBase::parse("http://127.0.0.5:1").is_ok());
-        assert!(matches!(
-            HttpBase::parse("http://10.1.2.3:8080"),
-            Err(UrlError::NotLoopback(_))
-        ));
-        for bad in [
-            "https://127.0.0.1:8080",
-            "ws://127.0.0.1:8080",
-            "http://localhost:8080",
-            "http://127.0.0.1",
-            "http://127.0.0.1:8080/api",
-            "http://127.0.0.1:8080?x=1",
-            "127.0.0.1:8080",
-        ] {
-            assert!(matches!(HttpBase::parse(bad), Err(UrlError::Shape { .. })), "{bad}");
-        }
+        let body = answer.into_body().collect().await.context("reading the answer body")?;
+        Ok(Response {
+            status,
+            body: body.to_bytes().to_vec(),
+        })
     }
 }

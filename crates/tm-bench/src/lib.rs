@@ -11,7 +11,7 @@
 //! Modules are small: [`frame`] (WebSocket frames read by header), [`handshake`] (the HTTP
 //! upgrade through hyper, handing back the raw socket), [`conn`] (sink/probe connection loops
 //! and the fleet that opens them), [`hist`] (HDR latency histograms), [`sched`] (open-loop
-//! schedule), [`publisher`], [`sampler`], [`limits`], [`output`], [`compare`], [`scenario`]
+//! schedule), [`publisher`], [`sampler`], [`output`], [`compare`], [`scenario`]
 //! (S1–S8) and [`cli`]. S7 and S8 also drive tm-cms over HTTP: [`http`] (a keep-alive HTTP/1.1
 //! client), [`cms`] (its JSON API) and [`pool`] (requests in parallel, open or closed loop).
 
@@ -23,7 +23,6 @@ pub mod frame;
 pub mod handshake;
 pub mod hist;
 pub mod http;
-pub mod limits;
 pub mod output;
 pub mod pool;
 pub mod publisher;
@@ -33,9 +32,26 @@ pub mod sched;
 pub mod target;
 
 /// Nanoseconds since the Unix epoch (CLOCK_REALTIME): the clock shared by publisher and probes.
-#[must_use]
 pub fn wall_ns() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// Checks `done` every `every` until it holds or `timeout` has passed; returns whether it held.
+pub async fn poll_until(
+    timeout: std::time::Duration,
+    every: std::time::Duration,
+    mut done: impl FnMut() -> bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(every).await;
+    }
 }

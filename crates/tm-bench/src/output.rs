@@ -13,7 +13,7 @@ pub struct Record {
     pub v: u32,
     /// Run id: all targets and repetitions measured together share it.
     pub run: String,
-    /// Scenario id (`s1` … `s6`).
+    /// Scenario id (`s1` … `s8`, `amqp-baseline`).
     pub scenario: String,
     /// Case within the scenario, e.g. `subs=2000,rate=20`.
     pub case: String,
@@ -32,11 +32,48 @@ pub struct Record {
     pub info: BTreeMap<String, serde_json::Value>,
 }
 
-/// Prints `r` as one JSON line on stdout (flushed, so a crash later loses nothing).
-pub fn emit(r: &Record) -> anyhow::Result<()> {
-    let line = serde_json::to_string(r)?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")?;
-    out.flush()?;
-    Ok(())
+/// `--run-id` and `--rep`: which run and repetition the records of this process belong to.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunOpts {
+    /// Run id shared by every target and repetition measured together.
+    #[arg(long, default_value = "adhoc")]
+    pub run_id: String,
+    /// Repetition number.
+    #[arg(long, default_value_t = 1)]
+    pub rep: u32,
+}
+
+impl RunOpts {
+    /// Prints the record of `case` of `scenario` against `target` (of `kind`) as one JSON line on
+    /// stdout, flushed so that a crash later loses nothing. `info` is a JSON object.
+    pub fn emit(
+        &self,
+        target: &str,
+        kind: &str,
+        scenario: &str,
+        case: &str,
+        metrics: BTreeMap<String, f64>,
+        info: serde_json::Value,
+    ) -> anyhow::Result<()> {
+        let serde_json::Value::Object(info) = info else {
+            anyhow::bail!("record info must be a JSON object, not {info}");
+        };
+        let r = Record {
+            v: VERSION,
+            run: self.run_id.clone(),
+            scenario: scenario.into(),
+            case: case.into(),
+            target: target.into(),
+            kind: kind.into(),
+            rep: self.rep,
+            ts_ms: crate::wall_ns() / 1_000_000,
+            metrics,
+            info: info.into_iter().collect(),
+        };
+        tracing::info!(scenario, case, target, "result");
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::to_string(&r)?)?;
+        out.flush()?;
+        Ok(())
+    }
 }

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::hist::LatencyHist;
-use crate::http::{HttpBase, HttpConn};
+use crate::http::HttpConn;
+use crate::target::Endpoint;
 
 /// One request: what to send, and for the accounting which room and when it was due.
 #[derive(Debug, Clone)]
@@ -92,7 +93,11 @@ impl Tally {
     /// request, the latency from its intended time (ns).
     pub fn record(&mut self, room: usize, outcome: &Outcome, answer_ns: u64, sched_ns: Option<u64>) {
         self.done += 1;
-        match outcome {
+        let problem = match outcome {
+            Outcome::Failed(e) => {
+                self.failed += 1;
+                e.clone()
+            }
             Outcome::Status(s) => {
                 *self.by_status.entry(*s).or_default() += 1;
                 self.answer.record_ns(answer_ns);
@@ -104,27 +109,17 @@ impl Tally {
                     if let Some(n) = self.ok_per_room.get_mut(room) {
                         *n += 1;
                     }
-                } else {
-                    self.non_2xx += 1;
-                    if *s == 429 {
-                        self.status_429 += 1;
-                    }
-                    if self.first_problem.is_none() {
-                        self.first_problem = Some(format!("HTTP {s}"));
-                    }
+                    return;
                 }
+                self.non_2xx += 1;
+                self.status_429 += u64::from(*s == 429);
+                format!("HTTP {s}")
             }
-            Outcome::Failed(e) => {
-                self.failed += 1;
-                if self.first_problem.is_none() {
-                    self.first_problem = Some(e.clone());
-                }
-            }
-        }
+        };
+        self.first_problem.get_or_insert(problem);
     }
 
     /// Σ over rooms of 2xx answers × `subs[room]`: the deliveries these posts should make.
-    #[must_use]
     pub fn expected_deliveries(&self, subs: &[u64]) -> u64 {
         self.ok_per_room
             .iter()
@@ -140,14 +135,13 @@ impl Tally {
         m.insert(format!("{prefix}non_2xx"), self.non_2xx as f64);
         m.insert(format!("{prefix}429"), self.status_429 as f64);
         m.insert(format!("{prefix}failed"), self.failed as f64);
-        self.answer.summary().put(prefix, m);
+        self.answer.put(prefix, m);
         if !self.sched.is_empty() {
-            self.sched.summary().put(&format!("{prefix}sched_"), m);
+            self.sched.put(&format!("{prefix}sched_"), m);
         }
     }
 
     /// The answers by status as JSON, for a record's info.
-    #[must_use]
     pub fn statuses(&self) -> serde_json::Value {
         self.by_status
             .iter()
@@ -181,7 +175,7 @@ pub struct PostPool {
 
 impl PostPool {
     /// Opens `conns` connections to `base` and starts one worker on each.
-    pub async fn start(base: &HttpBase, conns: usize, rooms: usize, timeout: Duration) -> anyhow::Result<Self> {
+    pub async fn start(base: &Endpoint, conns: usize, rooms: usize, timeout: Duration) -> anyhow::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel::<Job>();
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         let tally = Arc::new(Mutex::new(Tally::new(rooms)?));
@@ -221,7 +215,6 @@ impl PostPool {
     }
 
     /// Requests handed over and not ended yet.
-    #[must_use]
     pub fn in_flight(&self) -> u64 {
         let done = self.tally.lock().map_or(0, |t| t.done);
         self.dispatched.load(Ordering::Relaxed).saturating_sub(done)
@@ -230,14 +223,13 @@ impl PostPool {
     /// Waits until every request handed over has ended, at most `timeout`; returns how many are
     /// still in flight.
     pub async fn drain(&self, timeout: Duration) -> u64 {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let left = self.in_flight();
-            if left == 0 || tokio::time::Instant::now() >= deadline {
-                return left;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let mut left = 0;
+        crate::poll_until(timeout, Duration::from_millis(5), || {
+            left = self.in_flight();
+            left == 0
+        })
+        .await;
+        left
     }
 
     /// The tally so far, replaced by an empty one (call after [`PostPool::drain`]).
@@ -270,7 +262,7 @@ impl Drop for PostPool {
 /// them) again as soon as the previous answer came, for `secs` seconds. Returns the tally and
 /// the wall time the loop took.
 pub async fn closed_loop<F>(
-    base: &HttpBase,
+    base: &Endpoint,
     conns: usize,
     rooms: usize,
     secs: f64,

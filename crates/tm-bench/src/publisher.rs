@@ -1,7 +1,7 @@
-//! Publishers inject messages into the server under test. [`Publisher`] is the extension point:
-//! the peers take `POST /pub?room=R` on a keep-alive connection ([`HttpPublisher`]) or frames on a
-//! `/pubws?room=R` socket ([`WsPublisher`], cheaper); tm-gateway takes `message.created` events
-//! on `tm.events`, over AMQP through tm-bus ([`AmqpPublisher`]).
+//! Publishers inject messages into the server under test, the way it takes them: the peers take
+//! `POST /pub?room=R` on a keep-alive connection or frames on a `/pubws?room=R` socket
+//! ([`WsPublisher`], cheaper); tm-gateway takes `message.created` events on `tm.events`, over
+//! AMQP through tm-bus ([`AmqpPublisher`]).
 //!
 //! Message bodies are `{"t":<intended send time, ns since the Unix epoch>,"pad":"…"}` padded to
 //! the requested size; probes find `"t":` (or `\"t\":` when the body sits escaped inside a JSON
@@ -13,7 +13,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use futures_util::future::BoxFuture;
+use hyper::Method;
 use tm_bus::{Bus, BusConfig};
 use tm_core::event::{Envelope, Message, MessageCreated, MessageKind, RoomId, Seq};
 use tokio::io::AsyncWriteExt as _;
@@ -21,28 +21,8 @@ use tokio::net::TcpStream;
 
 use crate::frame::{encode_frame, OP_TEXT};
 use crate::handshake::{self, ConnectOpts};
-use crate::http::{HttpBase, HttpConn};
+use crate::http::HttpConn;
 use crate::target::{room_id, Target, TargetKind};
-use hyper::Method;
-
-/// Sends one message to every subscriber of a room.
-pub trait Publisher: Send {
-    /// Publishes `body` to `room`; resolves when the server has taken it (HTTP: answered; WS:
-    /// written to the socket).
-    fn publish<'a>(&'a mut self, room: &'a str, body: &'a [u8]) -> BoxFuture<'a, anyhow::Result<()>>;
-    /// Short name for the results (`http`, `ws`, `amqp`).
-    fn name(&self) -> &'static str;
-    /// Gets ready to publish to `rooms` (open sockets, declare exchanges) so that setup cost is
-    /// not measured. Does nothing by default.
-    fn prepare<'a>(&'a mut self, rooms: &'a [String]) -> BoxFuture<'a, anyhow::Result<()>> {
-        let _ = rooms;
-        Box::pin(async { Ok(()) })
-    }
-    /// Lets go of what the publisher holds, waiting for it to close. Does nothing by default.
-    fn close(&mut self) -> BoxFuture<'_, ()> {
-        Box::pin(async {})
-    }
-}
 
 /// Which publisher to use against a peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,40 +33,119 @@ pub enum PublishVia {
     Ws,
 }
 
-/// Where tm-gateway's broker is (the gateway kind only).
-#[derive(Debug, Clone)]
+/// The broker and the bus prefix: tm-gateway's (its `bus.url` and `bus.prefix`), or those a
+/// subcommand of its own works under.
+#[derive(Debug, Clone, clap::Args)]
 pub struct AmqpOpts {
-    /// AMQP URL of the broker the gateway consumes from.
-    pub url: String,
-    /// The gateway's `bus.prefix` (`TM_GATEWAY__BUS__PREFIX`): exchanges are `<prefix>tm.events`…
-    pub prefix: String,
+    /// The broker (tm-gateway's: the one it consumes from).
+    #[arg(
+        long,
+        env = "TM_BENCH_AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
+    pub amqp_url: String,
+    /// The bus prefix (tm-gateway's TM_GATEWAY__BUS__PREFIX): its exchanges are
+    /// <prefix>tm.events and so on. `cleanup-bus` and `amqp-baseline` need one, and not the
+    /// empty (production) prefix.
+    #[arg(long, env = "TM_BENCH_BUS_PREFIX", default_value = "")]
+    pub bus_prefix: String,
 }
 
-/// Builds the publisher for `target`: `via` for a peer, AMQP for tm-gateway (`via` is ignored:
-/// the gateway takes messages only from the broker).
-pub async fn for_target(target: &Target, via: PublishVia, amqp: &AmqpOpts) -> anyhow::Result<Box<dyn Publisher>> {
-    match target.kind {
-        TargetKind::Peer => Ok(match via {
-            PublishVia::Http => Box::new(HttpPublisher::connect(target).await?),
-            PublishVia::Ws => Box::new(WsPublisher::new(target)),
-        }),
-        TargetKind::Gateway => Ok(Box::new(AmqpPublisher::new(amqp))),
+impl AmqpOpts {
+    /// tm-bus settings for this broker and prefix.
+    pub fn bus_config(&self) -> BusConfig {
+        BusConfig {
+            url: self.amqp_url.clone(),
+            prefix: self.bus_prefix.clone(),
+            ..BusConfig::default()
+        }
     }
 }
 
-/// The name [`for_target`] will give its publisher (for records of scenarios that publish
-/// nothing).
-#[must_use]
-pub fn planned_name(kind: TargetKind, via: PublishVia) -> &'static str {
-    match (kind, via) {
-        (TargetKind::Gateway, _) => AMQP,
-        (TargetKind::Peer, PublishVia::Http) => "http",
-        (TargetKind::Peer, PublishVia::Ws) => "ws",
+/// Sends one message to every subscriber of a room.
+pub enum Publisher {
+    /// A peer's `POST /pub?room=R` on one keep-alive HTTP/1.1 connection (reconnects once on
+    /// failure).
+    Http(HttpConn),
+    /// A peer's `/pubws?room=R`.
+    Ws(WsPublisher),
+    /// tm-gateway's intake.
+    Amqp(AmqpPublisher),
+}
+
+/// How long a peer gets to answer one HTTP request (or to open a `/pubws` socket).
+const PEER_HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Publisher {
+    /// The publisher for `target`: `via` for a peer, AMQP for tm-gateway (`via` is ignored: the
+    /// gateway takes messages only from the broker).
+    pub async fn for_target(target: &Target, via: PublishVia, amqp: &AmqpOpts) -> anyhow::Result<Self> {
+        Ok(match (target.kind, via) {
+            (TargetKind::Peer, PublishVia::Http) => {
+                Self::Http(HttpConn::connect(&target.endpoint, PEER_HTTP_TIMEOUT).await?)
+            }
+            (TargetKind::Peer, PublishVia::Ws) => Self::Ws(WsPublisher::new(target)),
+            (TargetKind::Gateway, _) => Self::Amqp(AmqpPublisher::new(amqp)),
+        })
+    }
+
+    /// The name of the publisher [`Publisher::for_target`] builds, for the records (also of
+    /// scenarios that publish nothing).
+    pub fn name_for(kind: TargetKind, via: PublishVia) -> &'static str {
+        match (kind, via) {
+            (TargetKind::Gateway, _) => "amqp",
+            (TargetKind::Peer, PublishVia::Http) => "http",
+            (TargetKind::Peer, PublishVia::Ws) => "ws",
+        }
+    }
+
+    /// Publishes `body` to `room`; resolves when the server has taken it (HTTP: answered; WS:
+    /// written to the socket; AMQP: confirmed by the broker).
+    pub async fn publish(&mut self, room: &str, body: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Self::Http(conn) => {
+                let path = format!("/pub?room={room}");
+                let answer = conn.request(Method::POST, &path, None, Some(body)).await?;
+                if !answer.is_success() {
+                    bail!("publish refused: HTTP {} {}", answer.status, answer.snippet());
+                }
+                Ok(())
+            }
+            Self::Ws(ws) => ws.publish(room, body).await,
+            Self::Amqp(amqp) => amqp.publish(room, body).await,
+        }
+    }
+
+    /// Gets ready to publish to `rooms` (open the sockets, connect to the broker) so that setup
+    /// cost is not measured.
+    pub async fn prepare(&mut self, rooms: &[String]) -> anyhow::Result<()> {
+        match self {
+            Self::Http(_) => {}
+            Self::Ws(ws) => {
+                for room in rooms {
+                    ws.warm(room).await?;
+                }
+            }
+            Self::Amqp(amqp) => {
+                amqp.connect().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets go of what the publisher holds, waiting for it to close.
+    pub async fn close(&mut self) {
+        // Merely dropping the bus leaves the close to a background task that the end of the
+        // process cuts short (lapin then logs a channel error).
+        if let Self::Amqp(AmqpPublisher { link, .. }) = self {
+            if let Some((bus, _)) = link.take() {
+                bus.close().await;
+            }
+        }
     }
 }
 
 /// A body of `size` bytes (at least the bare `{"t":…,"pad":""}`) carrying `t_ns`.
-#[must_use]
 pub fn make_body(t_ns: u64, size: usize) -> Vec<u8> {
     let head = format!("{{\"t\":{t_ns},\"pad\":\"");
     let mut v = Vec::with_capacity(size.max(head.len() + 2));
@@ -99,72 +158,17 @@ pub fn make_body(t_ns: u64, size: usize) -> Vec<u8> {
 
 /// The intended send time carried by a body, if any: the digits after the first `"t":` (or
 /// `\"t\":`) that has digits after it.
-#[must_use]
 pub fn extract_t(payload: &[u8]) -> Option<u64> {
-    let mut i = 0;
-    while i < payload.len() {
+    (0..payload.len()).find_map(|i| {
         let rest = &payload[i..];
-        let skip = if rest.starts_with(b"\"t\":") {
-            4
-        } else if rest.starts_with(b"\\\"t\\\":") {
-            6
-        } else {
-            i += 1;
-            continue;
-        };
-        let tail = &rest[skip..];
+        let tail = rest
+            .strip_prefix(b"\"t\":")
+            .or_else(|| rest.strip_prefix(b"\\\"t\\\":"))?;
         let tail = &tail[tail.iter().take_while(|&&c| c == b' ').count()..];
         let digits = tail.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits > 0 {
-            return std::str::from_utf8(&tail[..digits]).ok()?.parse().ok();
-        }
-        i += skip;
-    }
-    None
-}
-
-/// `POST /pub?room=R` on one keep-alive HTTP/1.1 connection (reconnects once on failure).
-#[derive(Debug)]
-pub struct HttpPublisher {
-    conn: HttpConn,
-}
-
-/// How long a peer gets to answer one HTTP request.
-const PEER_HTTP_TIMEOUT: Duration = Duration::from_secs(5);
-
-fn peer_base(target: &Target) -> HttpBase {
-    HttpBase {
-        addr: target.addr,
-        host: target.host.clone(),
-    }
-}
-
-impl HttpPublisher {
-    /// Connects to the target's address.
-    pub async fn connect(target: &Target) -> anyhow::Result<Self> {
-        Ok(Self {
-            conn: HttpConn::connect(&peer_base(target), PEER_HTTP_TIMEOUT).await?,
-        })
-    }
-}
-
-impl Publisher for HttpPublisher {
-    fn publish<'a>(&'a mut self, room: &'a str, body: &'a [u8]) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            let answer = self
-                .conn
-                .request(Method::POST, &format!("/pub?room={room}"), None, Some(body))
-                .await?;
-            if !answer.is_success() {
-                bail!("publish refused: HTTP {} {}", answer.status, answer.snippet());
-            }
-            Ok(())
-        })
-    }
-
-    fn name(&self) -> &'static str {
-        "http"
-    }
+        // No digits: not a time, look further.
+        std::str::from_utf8(&tail[..digits]).ok()?.parse().ok()
+    })
 }
 
 /// One `/pubws?room=R` WebSocket per room, opened on first use; every message is one masked
@@ -178,7 +182,6 @@ pub struct WsPublisher {
 
 impl WsPublisher {
     /// A publisher that connects lazily.
-    #[must_use]
     pub fn new(target: &Target) -> Self {
         Self {
             target: target.clone(),
@@ -193,53 +196,29 @@ impl WsPublisher {
             let opts = ConnectOpts {
                 src: None,
                 recv_buf: None,
-                timeout: Duration::from_secs(5),
+                timeout: PEER_HTTP_TIMEOUT,
             };
-            let (s, _) = handshake::connect(
-                self.target.addr,
-                &self.target.host,
-                &format!("/pubws?room={room}"),
-                &opts,
-            )
-            .await?;
+            let path = format!("/pubws?room={room}");
+            let (s, _) = handshake::connect(&self.target.endpoint, &path, &opts).await?;
             self.socks.insert(room.to_string(), s);
         }
         Ok(())
     }
-}
 
-impl Publisher for WsPublisher {
-    fn publish<'a>(&'a mut self, room: &'a str, body: &'a [u8]) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            self.warm(room).await?;
-            self.buf.clear();
-            encode_frame(&mut self.buf, OP_TEXT, body, Some(rand::random()));
-            let Some(s) = self.socks.get_mut(room) else {
-                bail!("no socket for room {room}");
-            };
-            if let Err(e) = s.write_all(&self.buf).await {
-                self.socks.remove(room);
-                return Err(e.into());
-            }
-            Ok(())
-        })
-    }
-
-    fn name(&self) -> &'static str {
-        "ws"
-    }
-
-    fn prepare<'a>(&'a mut self, rooms: &'a [String]) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move {
-            for r in rooms {
-                self.warm(r).await?;
-            }
-            Ok(())
-        })
+    async fn publish(&mut self, room: &str, body: &[u8]) -> anyhow::Result<()> {
+        self.warm(room).await?;
+        self.buf.clear();
+        encode_frame(&mut self.buf, OP_TEXT, body, Some(rand::random()));
+        let Some(s) = self.socks.get_mut(room) else {
+            bail!("no socket for room {room}");
+        };
+        if let Err(e) = s.write_all(&self.buf).await {
+            self.socks.remove(room);
+            return Err(e.into());
+        }
+        Ok(())
     }
 }
-
-const AMQP: &str = "amqp";
 
 /// How long [`AmqpPublisher`] waits for the broker before it gives up (tm-bus itself would
 /// retry forever).
@@ -271,25 +250,11 @@ pub struct AmqpPublisher {
     link: Option<(Bus, tm_bus::Publisher)>,
 }
 
-impl std::fmt::Debug for AmqpPublisher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AmqpPublisher")
-            .field("prefix", &self.cfg.prefix)
-            .field("connected", &self.link.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
 impl AmqpPublisher {
     /// A publisher that connects on [`Publisher::prepare`] (or on first use).
-    #[must_use]
     pub fn new(opts: &AmqpOpts) -> Self {
         Self {
-            cfg: BusConfig {
-                url: opts.url.clone(),
-                prefix: opts.prefix.clone(),
-                ..BusConfig::default()
-            },
+            cfg: opts.bus_config(),
             link: None,
         }
     }
@@ -302,13 +267,10 @@ impl AmqpPublisher {
             let publisher = bus.publisher().await?;
             self.link = Some((bus, publisher));
         }
-        match &self.link {
-            Some((_, p)) => Ok(p),
-            None => bail!("not connected"),
-        }
+        self.link.as_ref().map(|(_, p)| p).context("not connected")
     }
 
-    async fn send(&mut self, room: &str, body: &[u8]) -> anyhow::Result<()> {
+    async fn publish(&mut self, room: &str, body: &[u8]) -> anyhow::Result<()> {
         let body = String::from_utf8(body.to_vec()).context("message bodies must be UTF-8")?;
         let id = room_id(room);
         let seq = last_seqs()
@@ -329,7 +291,6 @@ impl AmqpPublisher {
 }
 
 /// A `message.created` envelope as tm-cms's relay publishes it (the gateway's only intake).
-#[must_use]
 pub fn message_created(room_id: RoomId, room: &str, id: u64, seq: Seq, body: String) -> Envelope<MessageCreated> {
     Envelope::new(
         "tm-bench",
@@ -372,33 +333,15 @@ pub async fn connect_bus(cfg: &BusConfig, name: &str) -> anyhow::Result<Bus> {
     }
 }
 
-impl Publisher for AmqpPublisher {
-    fn publish<'a>(&'a mut self, room: &'a str, body: &'a [u8]) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(self.send(room, body))
-    }
-
-    fn name(&self) -> &'static str {
-        AMQP
-    }
-
-    fn prepare<'a>(&'a mut self, _rooms: &'a [String]) -> BoxFuture<'a, anyhow::Result<()>> {
-        Box::pin(async move { self.connect().await.map(|_| ()) })
-    }
-
-    /// Closes the broker connection. Merely dropping the bus leaves the close to a background
-    /// task that the end of the process cuts short (lapin then logs a channel error).
-    fn close(&mut self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Some((bus, _)) = self.link.take() {
-                bus.close().await;
-            }
-        })
-    }
+/// Deletes the topology `bus` declared under its prefix (exchanges, quorum queues), bounded.
+pub async fn delete_topology(bus: &Bus) -> anyhow::Result<()> {
+    let deleted = tokio::time::timeout(Duration::from_secs(30), bus.delete_topology()).await;
+    Ok(deleted.context("deleting the topology timed out")??)
 }
 
 /// `GET /stats` of a peer: `{"conns", "rss"}` (for cross-checks; the sampler is authoritative).
 pub async fn peer_stats(target: &Target) -> anyhow::Result<serde_json::Value> {
-    let mut conn = HttpConn::connect(&peer_base(target), PEER_HTTP_TIMEOUT).await?;
+    let mut conn = HttpConn::connect(&target.endpoint, PEER_HTTP_TIMEOUT).await?;
     let answer = conn.request(Method::GET, "/stats", None, None).await?;
     if !answer.is_success() {
         bail!("GET /stats: HTTP {}", answer.status);

@@ -2,8 +2,6 @@
 //! (utime + stime). CPU time per delivery is the figure that stays meaningful on a busy machine:
 //! wall-clock throughput moves with the noise, CPU spent per message much less.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -18,7 +16,6 @@ pub struct ProcSample {
 }
 
 /// `VmRSS` from a `/proc/<pid>/status` text, in bytes.
-#[must_use]
 pub fn parse_status_rss(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let mut it = line["VmRSS:".len()..].split_whitespace();
@@ -31,7 +28,6 @@ pub fn parse_status_rss(status: &str) -> Option<u64> {
 
 /// utime + stime (clock ticks) from a `/proc/<pid>/stat` text. The command name may hold spaces
 /// and parentheses, so fields are counted from the last `)`.
-#[must_use]
 pub fn parse_stat_cpu_ticks(stat: &str) -> Option<u64> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut f = rest.split_whitespace();
@@ -50,19 +46,13 @@ pub struct ProcSampler {
 
 impl ProcSampler {
     /// A sampler for `pid` (`std::process::id()` for ourselves).
-    #[must_use]
     pub fn new(pid: u32) -> Self {
-        let hz = crate::limits::clock_ticks_per_second().max(1);
+        // `/proc/<pid>/stat` counts CPU time in clock ticks (`CLK_TCK`).
+        let hz = rustix::param::clock_ticks_per_second().max(1);
         Self {
             pid,
             tick_us: 1_000_000 / hz,
         }
-    }
-
-    /// The pid sampled.
-    #[must_use]
-    pub fn pid(&self) -> u32 {
-        self.pid
     }
 
     /// Reads `/proc` now.
@@ -94,21 +84,18 @@ impl ProcSampler {
     }
 }
 
-/// A background task that samples every `interval` and keeps the peak RSS and a trace.
+/// A background task that samples every `interval` and keeps a trace of the RSS.
 #[derive(Debug)]
 pub struct Watch {
-    peak_rss: Arc<AtomicU64>,
     stop: CancellationToken,
     task: tokio::task::JoinHandle<Vec<(f64, u64)>>,
 }
 
 impl Watch {
     /// Starts sampling `sampler` every `interval` (bounded by `max_samples`).
-    #[must_use]
     pub fn start(sampler: ProcSampler, interval: Duration, max_samples: usize) -> Self {
-        let peak_rss = Arc::new(AtomicU64::new(0));
         let stop = CancellationToken::new();
-        let (p, s) = (peak_rss.clone(), stop.clone());
+        let s = stop.clone();
         let task = tokio::spawn(async move {
             let t0 = tokio::time::Instant::now();
             let mut trace = Vec::new();
@@ -119,19 +106,12 @@ impl Watch {
                     _ = tick.tick() => {}
                 }
                 if let Ok(x) = sampler.sample() {
-                    p.fetch_max(x.rss_bytes, Ordering::Relaxed);
                     trace.push((t0.elapsed().as_secs_f64(), x.rss_bytes));
                 }
             }
             trace
         });
-        Self { peak_rss, stop, task }
-    }
-
-    /// Peak RSS seen so far.
-    #[must_use]
-    pub fn peak_rss(&self) -> u64 {
-        self.peak_rss.load(Ordering::Relaxed)
+        Self { stop, task }
     }
 
     /// Stops; returns `(seconds since start, rss)` samples.
@@ -142,7 +122,6 @@ impl Watch {
 }
 
 /// Least-squares slope of `y` over `x` (0 when undefined).
-#[must_use]
 pub fn slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
     if points.len() < 2 {

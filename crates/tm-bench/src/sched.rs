@@ -19,7 +19,6 @@ pub struct Schedule {
 impl Schedule {
     /// `count` messages at `rate`/s, the first due at `start` (whose wall-clock time, ns since
     /// the Unix epoch, is `start_wall_ns`).
-    #[must_use]
     pub fn new(start: Instant, start_wall_ns: u64, rate: f64, count: u64) -> Self {
         Self {
             start,
@@ -30,39 +29,32 @@ impl Schedule {
     }
 
     /// `rate`/s for `secs` seconds, starting now.
-    #[must_use]
     pub fn starting_now(rate: f64, secs: f64) -> Self {
         let count = (rate * secs).round().max(0.0) as u64;
         Self::new(Instant::now(), crate::wall_ns(), rate, count)
     }
 
-    /// Number of messages.
-    #[must_use]
     pub fn count(&self) -> u64 {
         self.count
     }
 
     /// Offset of message `k` from the start.
-    #[must_use]
     pub fn offset(&self, k: u64) -> Duration {
         Duration::from_nanos((k as f64 * 1e9 / self.rate).round() as u64)
     }
 
     /// When message `k` is due.
-    #[must_use]
     pub fn due(&self, k: u64) -> Instant {
         self.start + self.offset(k)
     }
 
     /// Intended send time of message `k`, ns since the Unix epoch (what goes in the body).
-    #[must_use]
     pub fn intended_ns(&self, k: u64) -> u64 {
         self.start_wall_ns
             .saturating_add(u64::try_from(self.offset(k).as_nanos()).unwrap_or(u64::MAX))
     }
 
     /// When the last message is due.
-    #[must_use]
     pub fn end(&self) -> Instant {
         self.due(self.count)
     }

@@ -6,6 +6,7 @@
 //! this process and fresh for every process (see there why).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher as _, RandomState};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -13,8 +14,7 @@ use tm_core::event::RoomId;
 use tm_core::{JoinClaims, JoinTokenError, Role};
 
 /// What kind of server is measured; decides the subscribe path and the publisher.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TargetKind {
     /// A reference peer from `shared/bench/peers/`: `/ws?room=R`, `POST /pub?room=R`, `/pubws?room=R`.
     Peer,
@@ -24,7 +24,6 @@ pub enum TargetKind {
 
 impl TargetKind {
     /// The lower-case name used in results.
-    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Peer => "peer",
@@ -38,28 +37,51 @@ impl TargetKind {
 pub enum UrlError {
     /// Not the expected shape (`ws://HOST:PORT/PATH`, `http://HOST:PORT`).
     #[error("expected {expected}, got {got:?}")]
-    Shape {
-        /// The shape asked for.
-        expected: &'static str,
-        /// What was given.
-        got: String,
-    },
+    Shape { expected: &'static str, got: String },
     /// Not on the loopback network: this tool only ever sends to this machine.
     #[error("{0} is not a loopback address; tm-bench only targets 127.0.0.0/8 or ::1")]
     NotLoopback(SocketAddr),
 }
 
-/// The socket address of `host` (`127.0.0.1:PORT`, `[::1]:PORT`) from `url`: literal and on
-/// loopback, never a name to resolve.
-pub(crate) fn loopback_addr(url: &str, host: &str, expected: &'static str) -> Result<SocketAddr, UrlError> {
-    let addr: SocketAddr = host.parse().map_err(|_| UrlError::Shape {
-        expected,
-        got: url.into(),
-    })?;
-    if !addr.ip().is_loopback() {
-        return Err(UrlError::NotLoopback(addr));
+/// Where a server listens: a loopback address, and the `Host:` header that names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Socket address (loopback).
+    pub addr: SocketAddr,
+    /// `Host:` header value.
+    pub host: String,
+}
+
+impl Endpoint {
+    /// Splits `<scheme>HOST:PORT[/PATH]` into the endpoint and the path (empty when none). HOST
+    /// must be a literal loopback address (`127.0.0.1`, `[::1]`), never a name to resolve.
+    fn parse<'a>(url: &'a str, scheme: &str, expected: &'static str) -> Result<(Self, &'a str), UrlError> {
+        let shape = || UrlError::Shape {
+            expected,
+            got: url.into(),
+        };
+        let rest = url.strip_prefix(scheme).ok_or_else(shape)?;
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let addr: SocketAddr = host.parse().map_err(|_| shape())?;
+        if !addr.ip().is_loopback() {
+            return Err(UrlError::NotLoopback(addr));
+        }
+        let host = host.to_string();
+        Ok((Self { addr, host }, path))
     }
-    Ok(addr)
+
+    /// Parses `http://127.0.0.1:PORT` (or `http://[::1]:PORT`, with or without a final `/`);
+    /// refuses anything off loopback, host names, other schemes and paths.
+    pub fn parse_http(url: &str) -> Result<Self, UrlError> {
+        const EXPECTED: &str = "http://127.0.0.1:PORT";
+        match Self::parse(url, "http://", EXPECTED)? {
+            (endpoint, "" | "/") => Ok(endpoint),
+            _ => Err(UrlError::Shape {
+                expected: EXPECTED,
+                got: url.into(),
+            }),
+        }
+    }
 }
 
 /// Why a gateway subscriber cannot join.
@@ -79,31 +101,19 @@ pub enum JoinError {
 /// Room ids fit in 53 bits: they travel in JSON, and browsers read JSON numbers as doubles.
 const ROOM_ID_BITS: u32 = 53;
 
-/// FNV-1a, 64 bits: tiny, deterministic, and good enough to spread bench room names.
-fn fnv1a64(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for &b in *part {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
-}
-
 /// The tm-gateway room id for bench room `name`: the same for the whole life of this process,
 /// different in the next one.
 ///
 /// The gateway keeps a room, with the last seq it saw, for `rooms.linger_secs` after its last
 /// subscriber leaves. A later tm-bench process restarts its seqs at 1; on a reused room id the
-/// gateway would drop those as duplicates (or reset every subscriber on a jump). A per-process
-/// random nonce in the hash keeps ids from one run away from the rooms another left behind.
-#[must_use]
+/// gateway would drop those as duplicates (or reset every subscriber on a jump). Hashing with
+/// keys drawn at random once per process keeps ids from one run away from the rooms another
+/// left behind.
 pub fn room_id(name: &str) -> RoomId {
-    static NONCE: OnceLock<u64> = OnceLock::new();
-    let nonce = *NONCE.get_or_init(rand::random);
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    let hash = KEYS.get_or_init(RandomState::new).hash_one(name);
     // +1: room id 0 reads as "no room" too easily.
-    (fnv1a64(&[&nonce.to_le_bytes(), name.as_bytes()]) & ((1 << ROOM_ID_BITS) - 1)) + 1
+    (hash & ((1 << ROOM_ID_BITS) - 1)) + 1
 }
 
 /// Gateway join messages, one per room (a fleet joins thousands of sockets to the same few
@@ -158,14 +168,11 @@ impl JoinSigner {
 /// A parsed target.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Kind of server.
     pub kind: TargetKind,
     /// Label in the results (e.g. `uws`, `node-ws`, `tm-gateway`).
     pub name: String,
-    /// Socket address (loopback).
-    pub addr: SocketAddr,
-    /// `Host:` header value.
-    pub host: String,
+    /// Where it listens.
+    pub endpoint: Endpoint,
     /// Subscribe path from the URL, e.g. `/ws`.
     pub path: String,
     /// Join-token signer (gateway kind only).
@@ -175,22 +182,12 @@ pub struct Target {
 impl Target {
     /// Parses `ws://127.0.0.1:9002/ws`; refuses anything off loopback.
     pub fn parse(url: &str, kind: TargetKind, name: String) -> Result<Self, UrlError> {
-        const EXPECTED: &str = "ws://127.0.0.1:PORT/PATH";
-        let rest = url.strip_prefix("ws://").ok_or_else(|| UrlError::Shape {
-            expected: EXPECTED,
-            got: url.into(),
-        })?;
-        let (host, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let addr = loopback_addr(url, host, EXPECTED)?;
+        let (endpoint, path) = Endpoint::parse(url, "ws://", "ws://127.0.0.1:PORT/PATH")?;
         Ok(Self {
             kind,
             name,
-            addr,
-            host: host.to_string(),
-            path: path.to_string(),
+            endpoint,
+            path: if path.is_empty() { "/" } else { path }.to_string(),
             join: None,
         })
     }
@@ -200,7 +197,7 @@ impl Target {
     pub fn with_join_secret(mut self, secret: &[u8]) -> Result<Self, JoinError> {
         let signer = JoinSigner {
             secret: secret.to_vec(),
-            tokens: Mutex::new(HashMap::new()),
+            tokens: Mutex::default(),
         };
         // Sign once now so that a bad secret fails before any connection is opened.
         signer.message("")?;
@@ -211,28 +208,21 @@ impl Target {
     /// Gives the target join tokens issued elsewhere (by tm-cms, `POST /api/v1/rooms/{slug}/join`)
     /// as `(room, token)`: subscribers of those rooms join with them instead of self-signed ones.
     /// Rooms without a given token are still signed when the target has a secret.
-    #[must_use]
     pub fn with_join_tokens(mut self, tokens: impl IntoIterator<Item = (String, String)>) -> Self {
-        let given: HashMap<String, Arc<[u8]>> = tokens.into_iter().map(|(r, t)| (r, join_frame(&t))).collect();
-        let signer = match self.join.take() {
-            Some(s) => {
-                if let Ok(mut t) = s.tokens.lock() {
-                    t.extend(given);
-                }
-                s
-            }
-            None => Arc::new(JoinSigner {
+        let signer = self.join.get_or_insert_with(|| {
+            Arc::new(JoinSigner {
                 secret: Vec::new(),
-                tokens: Mutex::new(given),
-            }),
-        };
-        self.join = Some(signer);
+                tokens: Mutex::default(),
+            })
+        });
+        if let Ok(mut t) = signer.tokens.lock() {
+            t.extend(tokens.into_iter().map(|(room, token)| (room, join_frame(&token))));
+        }
         self
     }
 
     /// Request target for a subscriber of `room`: `/ws?room=R` for a peer; the URL's path as is
     /// for tm-gateway, where the room comes with the join message.
-    #[must_use]
     pub fn subscribe_path(&self, room: &str) -> String {
         match self.kind {
             TargetKind::Peer => {
@@ -258,7 +248,6 @@ impl Target {
     /// How a data message that is a delivery begins; other data messages (tm-gateway's
     /// `joined`, `presence`, `reset`, `error` frames) are not counted as deliveries. Empty: every
     /// data message is one (the peers send nothing else).
-    #[must_use]
     pub fn delivery_prefix(&self) -> &'static [u8] {
         match self.kind {
             TargetKind::Peer => b"",
@@ -276,18 +265,53 @@ pub const GATEWAY_RESET_PREFIX: &[u8] = br#"{"type":"reset""#;
 mod tests {
     use super::*;
 
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-bench";
+
+    fn gateway() -> Target {
+        Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into()).unwrap()
+    }
+
+    fn join_json(t: &Target, room: &str) -> serde_json::Value {
+        serde_json::from_slice(&t.join_message(room).unwrap().unwrap()).unwrap()
+    }
+
     #[test]
     fn parse_and_paths() {
         let t = Target::parse("ws://127.0.0.1:9002/ws", TargetKind::Peer, "uws".into()).unwrap();
-        assert_eq!(t.addr.port(), 9002);
+        assert_eq!(t.endpoint.addr.port(), 9002);
         assert_eq!(t.subscribe_path("r1"), "/ws?room=r1");
-        assert!(Target::parse("ws://10.0.0.1:80/ws", TargetKind::Peer, "x".into()).is_err());
-        assert!(Target::parse("http://127.0.0.1:80/ws", TargetKind::Peer, "x".into()).is_err());
-        assert!(Target::parse("ws://localhost:80/ws", TargetKind::Peer, "x".into()).is_err());
+        for bad in ["ws://10.0.0.1:80/ws", "http://127.0.0.1:80/ws", "ws://localhost:80/ws"] {
+            assert!(Target::parse(bad, TargetKind::Peer, "x".into()).is_err(), "{bad}");
+        }
         assert!(t.join_message("r1").unwrap().is_none());
-        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into()).unwrap();
-        assert_eq!(g.subscribe_path("r1"), "/ws");
-        assert!(matches!(g.join_message("r1"), Err(JoinError::NoSecret)));
+        assert_eq!(gateway().subscribe_path("r1"), "/ws");
+        assert!(matches!(gateway().join_message("r1"), Err(JoinError::NoSecret)));
+    }
+
+    #[test]
+    fn http_endpoints_are_loopback_only() {
+        let b = Endpoint::parse_http("http://127.0.0.1:8080").unwrap();
+        assert_eq!(b.addr.port(), 8080);
+        assert_eq!(b.host, "127.0.0.1:8080");
+        assert_eq!(Endpoint::parse_http("http://127.0.0.1:8080/").unwrap(), b);
+        assert!(Endpoint::parse_http("http://[::1]:9000").is_ok());
+        assert!(Endpoint::parse_http("http://127.0.0.5:1").is_ok());
+        let far = Endpoint::parse_http("http://10.1.2.3:8080");
+        assert!(matches!(far, Err(UrlError::NotLoopback(_))));
+        for bad in [
+            "https://127.0.0.1:8080",
+            "ws://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://127.0.0.1",
+            "http://127.0.0.1:8080/api",
+            "http://127.0.0.1:8080?x=1",
+            "127.0.0.1:8080",
+        ] {
+            assert!(
+                matches!(Endpoint::parse_http(bad), Err(UrlError::Shape { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -300,26 +324,15 @@ mod tests {
     }
 
     #[test]
-    fn fnv1a64_matches_the_reference_vectors() {
-        assert_eq!(fnv1a64(&[b""]), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(&[b"a"]), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(&[b"foo", b"bar"]), fnv1a64(&[b"foobar"]));
-    }
-
-    #[test]
     fn the_join_message_carries_a_token_the_gateway_accepts() {
-        let secret = b"0123456789abcdef0123456789abcdef-bench";
-        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
-            .unwrap()
-            .with_join_secret(secret)
-            .unwrap();
+        let g = gateway().with_join_secret(SECRET).unwrap();
         let msg = g.join_message("room17").unwrap().unwrap();
         assert!(!msg.contains(&b'?'));
-        let v: serde_json::Value = serde_json::from_slice(&msg).unwrap();
+        let v = join_json(&g, "room17");
         assert_eq!(v["type"], "join");
         assert!(v.get("since").is_none());
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let claims = JoinClaims::verify(v["token"].as_str().unwrap(), secret, now).unwrap();
+        let claims = JoinClaims::verify(v["token"].as_str().unwrap(), SECRET, now).unwrap();
         assert_eq!(claims.room_id, room_id("room17"));
         assert_eq!(claims.slug, "room17");
         assert_eq!(claims.role, Role::Participant);
@@ -331,37 +344,27 @@ mod tests {
         assert_ne!(g.join_message("room18").unwrap().unwrap(), msg);
         let other = b"ffffffffffffffffffffffffffffffff";
         assert!(JoinClaims::verify(v["token"].as_str().unwrap(), other, now).is_err());
-        let weak = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
-            .unwrap()
-            .with_join_secret(b"short");
+        let weak = gateway().with_join_secret(b"short");
         assert!(matches!(weak, Err(JoinError::Token(JoinTokenError::WeakSecret))));
     }
 
     #[test]
     fn given_tokens_are_used_as_they_are() {
-        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
-            .unwrap()
-            .with_join_tokens([("b7-1".to_string(), "tok.en1".to_string())]);
-        let v: serde_json::Value = serde_json::from_slice(&g.join_message("b7-1").unwrap().unwrap()).unwrap();
-        assert_eq!(v, serde_json::json!({"type": "join", "token": "tok.en1"}));
+        let given = || [("b7-1".to_string(), "tok.en1".to_string())];
+        let g = gateway().with_join_tokens(given());
+        assert_eq!(
+            join_json(&g, "b7-1"),
+            serde_json::json!({"type": "join", "token": "tok.en1"})
+        );
         // No secret: a room without a given token cannot join.
         assert!(matches!(g.join_message("other"), Err(JoinError::NoToken(r)) if r == "other"));
         // With a secret, given tokens win and other rooms are still signed.
-        let secret = b"0123456789abcdef0123456789abcdef-bench";
-        let g = Target::parse("ws://127.0.0.1:9003/ws", TargetKind::Gateway, "gw".into())
-            .unwrap()
-            .with_join_secret(secret)
-            .unwrap()
-            .with_join_tokens([("b7-1".to_string(), "tok.en1".to_string())]);
-        let v: serde_json::Value = serde_json::from_slice(&g.join_message("b7-1").unwrap().unwrap()).unwrap();
-        assert_eq!(v["token"], "tok.en1");
-        let v: serde_json::Value = serde_json::from_slice(&g.join_message("room2").unwrap().unwrap()).unwrap();
+        let g = gateway().with_join_secret(SECRET).unwrap().with_join_tokens(given());
+        assert_eq!(join_json(&g, "b7-1")["token"], "tok.en1");
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        assert!(JoinClaims::verify(v["token"].as_str().unwrap(), secret, now).is_ok());
+        assert!(JoinClaims::verify(join_json(&g, "room2")["token"].as_str().unwrap(), SECRET, now).is_ok());
         // A peer ignores tokens.
-        let p = Target::parse("ws://127.0.0.1:9002/ws", TargetKind::Peer, "uws".into())
-            .unwrap()
-            .with_join_tokens([("b7-1".to_string(), "t".to_string())]);
-        assert!(p.join_message("b7-1").unwrap().is_none());
+        let p = Target::parse("ws://127.0.0.1:9002/ws", TargetKind::Peer, "uws".into()).unwrap();
+        assert!(p.with_join_tokens(given()).join_message("b7-1").unwrap().is_none());
     }
 }

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use tm_bench::publisher::{connect_bus, make_body, AmqpOpts, AmqpPublisher, Publisher};
-use tm_bench::target::room_id;
+use tm_bench::publisher::{connect_bus, make_body, AmqpOpts, AmqpPublisher, PublishVia, Publisher};
+use tm_bench::target::{room_id, TargetKind};
 use tm_bus::{Bus, BusConfig, QueueKind, SubscribeSpec, Subscription, SubscriptionEvent};
 use tm_core::event::{room_binding, MessageCreated, MessageKind, RawEnvelope};
 use tm_core::Event;
@@ -15,15 +15,12 @@ use tm_testkit::{amqp_url, unique_prefix};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Deletes the test's prefixed topology even when an assertion failed midway.
-struct Topology {
-    prefix: String,
-    bus: Option<Bus>,
-}
+/// Deletes the test's prefixed topology, also when an assertion failed midway.
+struct Topology(Option<Bus>);
 
 impl Topology {
     async fn teardown(mut self) {
-        if let Some(bus) = self.bus.take() {
+        if let Some(bus) = self.0.take() {
             bus.delete_topology().await.unwrap();
             bus.close().await;
         }
@@ -32,24 +29,14 @@ impl Topology {
 
 impl Drop for Topology {
     fn drop(&mut self) {
-        if self.bus.take().is_none() {
-            return;
-        }
-        // Panicking inside a runtime: clean up from a thread with its own.
-        let cfg = BusConfig::for_test(&self.prefix);
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(bus) = connect_bus(&cfg, "tm-bench-test-cleanup").await {
-                    let _ = bus.delete_topology().await;
-                    bus.close().await;
-                }
+        let Some(bus) = self.0.take() else { return };
+        // Unwinding from a failed assertion on the runtime's thread: wait for the cleanup there.
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async {
+                let _ = bus.delete_topology().await;
+                bus.close().await;
             });
-        })
-        .join();
+        });
     }
 }
 
@@ -74,10 +61,7 @@ async fn publishes_message_created_in_seq_order_per_room() {
     let consumer = connect_bus(&BusConfig::for_test(&prefix), "tm-bench-test")
         .await
         .unwrap();
-    let topology = Topology {
-        prefix: prefix.clone(),
-        bus: Some(consumer.clone()),
-    };
+    let topology = Topology(Some(consumer.clone()));
     let mut sub = consumer
         .subscribe(SubscribeSpec {
             queue: QueueKind::Exclusive,
@@ -88,15 +72,14 @@ async fn publishes_message_created_in_seq_order_per_room() {
     let (watched, other) = ("amqp-a", "amqp-b");
     sub.bind(&room_binding(room_id(watched))).await.unwrap();
 
-    let mut publisher = AmqpPublisher::new(&AmqpOpts {
-        url: amqp_url(),
-        prefix: prefix.clone(),
-    });
-    assert_eq!(publisher.name(), "amqp");
-    publisher
-        .prepare(&[watched.to_string(), other.to_string()])
-        .await
-        .unwrap();
+    let opts = AmqpOpts {
+        amqp_url: amqp_url(),
+        bus_prefix: prefix.clone(),
+    };
+    let mut publisher = Publisher::Amqp(AmqpPublisher::new(&opts));
+    assert_eq!(Publisher::name_for(TargetKind::Gateway, PublishVia::Ws), "amqp");
+    let rooms = [watched.to_string(), other.to_string()];
+    publisher.prepare(&rooms).await.unwrap();
     let bodies: Vec<Vec<u8>> = (0..20u64).map(|i| make_body(1_000 + i, 300)).collect();
     for (i, body) in bodies.iter().enumerate() {
         publisher.publish(watched, body).await.unwrap();

@@ -5,21 +5,24 @@
 // The mini server's helpers are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use clap::Parser as _;
 use futures_util::{SinkExt as _, StreamExt as _};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tm_bench::conn::{Fleet, FleetOpts, ProbeGroup, Role};
-use tm_bench::publisher::{HttpPublisher, Publisher, WsPublisher};
+use tm_bench::conn::Role;
+use tm_bench::handshake::ConnectOpts;
+use tm_bench::publisher::Publisher;
+use tm_bench::scenario::{publish_for, put_latency, s2, Ctx};
 use tm_bench::target::{Target, TargetKind};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -129,41 +132,41 @@ async fn start() -> (Target, Arc<Server>) {
     (t, srv)
 }
 
-async fn fan_out_with(publisher: &mut dyn Publisher) {
+#[derive(clap::Parser)]
+struct S2 {
+    #[command(flatten)]
+    args: s2::Args,
+}
+
+/// S2's flags: `flags` after `--url` of `target` and this process as the server (`--pid`).
+fn s2_args(target: &Target, flags: &str) -> s2::Args {
+    let (addr, pid) = (target.endpoint.addr, std::process::id());
+    let line = format!("s2 --url ws://{addr}/ws --target-name mini --pid {pid} --run-id test {flags}");
+    S2::parse_from(line.split_whitespace()).args
+}
+
+async fn fan_out_via(via: &str) {
     let (target, srv) = start().await;
-    let mut p: Box<dyn Publisher> = match publisher.name() {
-        "http" => Box::new(HttpPublisher::connect(&target).await.unwrap()),
-        _ => Box::new(WsPublisher::new(&target)),
-    };
-    let mut fleet = Fleet::new(
-        target.clone(),
-        FleetOpts {
-            sink_buf: 64,
-            ..FleetOpts::default()
-        },
-    );
-    let first = ProbeGroup::new().unwrap();
-    let last = ProbeGroup::new().unwrap();
-    tm_bench::scenario::open_probed_room(&mut fleet, "a", 30, &first, 2, &last, 2)
-        .await
-        .unwrap();
+    // A small read buffer, so that frames arrive cut anywhere.
+    let ctx = Ctx::new(s2_args(&target, &format!("--publish {via} --sink-buf 64")).common).unwrap();
+    let mut room = ctx.probed_room("a", 34, 4).await.unwrap();
+    let fleet = &mut room.fleet;
+    assert_eq!(matches!(room.publisher, Publisher::Http(_)), via == "http");
     // A subscriber in another room must see nothing.
     fleet.open([("b".to_string(), Role::Sink)]).await.unwrap();
-    assert_eq!(fleet.len(), 35);
-    let rooms = vec!["a".to_string()];
-    p.prepare(&rooms).await.unwrap();
+    assert_eq!((fleet.len(), room.failed), (35, 0));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let (st, _) = tm_bench::scenario::publish_for(p.as_mut(), &rooms, 200.0, 0.1, 300).await;
+    let (st, _) = publish_for(&mut room.publisher, &room.rooms, 200.0, 0.1, 300).await;
     assert_eq!(st.sent, 20);
     let got = fleet.wait_frames(20 * 34, Duration::from_secs(5)).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(got, 20 * 34);
     assert_eq!(fleet.frames(), 20 * 34, "room b got nothing");
-    let f = first.snapshot().unwrap().summary();
-    let l = last.snapshot().unwrap().summary();
-    assert_eq!((f.count, l.count), (40, 40));
-    assert!(f.max_us < 5_000_000, "{f:?}");
-    assert_eq!(first.untimed.load(Ordering::Relaxed), 0);
+    let mut m = BTreeMap::new();
+    put_latency(&mut m, &room.first, &room.last).unwrap();
+    let counts = (m["first_count"], m["last_count"], m["probe_untimed"]);
+    assert_eq!(counts, (40.0, 40.0, 0.0), "{m:?}");
+    assert!(m["all_max_us"] < 5e6, "{m:?}");
     // Every subscriber answered its ping.
     assert_eq!(srv.pongs.load(Ordering::Relaxed), 35);
     fleet.close_all(Duration::from_secs(5)).await;
@@ -172,49 +175,20 @@ async fn fan_out_with(publisher: &mut dyn Publisher) {
 
 #[tokio::test]
 async fn ws_publisher_sinks_and_probes() {
-    let (t, _) = start().await;
-    fan_out_with(&mut WsPublisher::new(&t)).await;
+    fan_out_via("ws").await;
 }
 
 #[tokio::test]
 async fn http_publisher_sinks_and_probes() {
-    let (t, _) = start().await;
-    fan_out_with(&mut HttpPublisher::connect(&t).await.unwrap()).await;
+    fan_out_via("http").await;
 }
 
 #[tokio::test]
 async fn scenario_s2_runs_and_reports() {
     let (target, _) = start().await;
-    let common = tm_bench::scenario::Common {
-        url: format!("ws://{}/ws", target.addr),
-        target_kind: TargetKind::Peer,
-        target_name: Some("mini".into()),
-        pid: Some(std::process::id()),
-        run_id: "test".into(),
-        rep: 1,
-        publish: tm_bench::publisher::PublishVia::Http,
-        join_secret: None,
-        amqp_url: String::new(),
-        bus_prefix: String::new(),
-        connect_concurrency: 16,
-        conns_per_src_ip: 20_000,
-        sink_buf: 2048,
-        connect_timeout: 5.0,
-        max_seconds: 60.0,
-    };
-    let args = tm_bench::scenario::s2::Args {
-        common,
-        subs: vec![50],
-        rates: vec![50.0],
-        duration: 0.4,
-        warmup: 0.1,
-        probes: 4,
-        size: 128,
-        drain: 2.0,
-        settle: 0.1,
-        room: "lat".into(),
-    };
-    let cases = tm_bench::scenario::s2::measure(args).await.unwrap();
+    let flags = "--subs 50 --rates 50 --duration 0.4 --warmup 0.1 --probes 4 --size 128 --drain 2 --settle 0.1 \
+                 --publish http --connect-concurrency 16 --conns-per-src-ip 20000 --connect-timeout 5";
+    let cases = s2::measure(s2_args(&target, flags)).await.unwrap();
     assert_eq!(cases.len(), 1, "one case: 50 subscribers at 50 msg/s");
     let deliveries = cases[0]["deliveries"];
     assert!(deliveries > 0.0, "the scenario delivered nothing: {:?}", cases[0]);
@@ -222,25 +196,15 @@ async fn scenario_s2_runs_and_reports() {
 
 #[tokio::test]
 async fn refuses_non_101() {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (s, _) = l.accept().await.unwrap();
-        let not_found = hyper::service::service_fn(|_req| async {
-            let answer = Response::builder()
-                .status(StatusCode::NOT_FOUND)
-                .body(Full::<Bytes>::default());
-            Ok::<_, Infallible>(answer.unwrap())
-        });
-        let _ = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(s), not_found)
-            .await;
-    });
-    let opts = tm_bench::handshake::ConnectOpts {
+    // The mini server answers `/stats` with a 200 and no upgrade.
+    let (target, _) = start().await;
+    let opts = ConnectOpts {
         src: None,
         recv_buf: None,
         timeout: Duration::from_secs(2),
     };
-    let e = tm_bench::handshake::connect(addr, "x", "/ws", &opts).await.unwrap_err();
-    assert!(e.to_string().contains("404"), "{e}");
+    let e = tm_bench::handshake::connect(&target.endpoint, "/stats", &opts)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("200 OK"), "{e}");
 }

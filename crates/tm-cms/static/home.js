@@ -1,4 +1,5 @@
-// Live availability hint for the room name on the create form.
+// Live availability hint for the room name on the create form. The CMS answers with the same
+// rules as creation (reserved names too); a closed room's name is free again.
 const input = document.querySelector('[data-name-check]');
 const hint = document.querySelector('[data-name-hint]');
 let timer;
@@ -9,13 +10,27 @@ if (input && hint) {
   });
 }
 async function check() {
-  const name = input.value.trim().toLowerCase();
-  if (!/^[a-z0-9](?:[a-z0-9]|-(?!-)){1,62}[a-z0-9]$/.test(name)) {
-    hint.textContent = '3–64 characters: a–z, 0–9 and single dashes.';
+  const typed = input.value.trim();
+  if (!typed) {
+    hint.textContent = '';
     return;
   }
-  const response = await fetch(`/api/v1/rooms/${encodeURIComponent(name)}`);
-  if (response.status === 404) hint.textContent = `/r/${name} is free.`;
-  else if (response.ok) hint.textContent = `/r/${name} is taken while that room is open.`;
-  else hint.textContent = '';
+  let response;
+  try {
+    response = await fetch(`/rooms/name-check?name=${encodeURIComponent(typed)}`);
+  } catch {
+    hint.textContent = '';
+    return;
+  }
+  if (typed !== input.value.trim()) return; // typed on since: a newer check follows
+  const answer = await response.json().catch(() => null);
+  if (response.ok && answer) {
+    hint.textContent = answer.available
+      ? `/r/${answer.name} is free.`
+      : `/r/${answer.name} is taken while that room is open.`;
+  } else if (response.status === 422 && answer?.error) {
+    hint.textContent = answer.error.message.charAt(0).toUpperCase() + answer.error.message.slice(1) + '.';
+  } else {
+    hint.textContent = '';
+  }
 }

@@ -14,6 +14,10 @@ function start(root) {
   const topicEl = document.querySelector('[data-topic]');
   const stateEl = document.querySelector('[data-room-state]');
   const readOnly = root.dataset.readonly === 'true';
+  // The owner's buttons, with {id}, {nickname} and {excerpt} to fill in (owners only), and
+  // those of a post waiting for approval (the owner page in approve mode).
+  const ownerActions = root.querySelector('template[data-owner-actions]');
+  const pendingActions = root.querySelector('template[data-owner-actions-pending]');
   const newestFirst = root.dataset.order !== 'oldest-first';
   const state = {
     lastSeq: Number(root.dataset.seq || 0),
@@ -63,6 +67,8 @@ function start(root) {
     if (message.id != null) li.id = 'm' + message.id;
     if (message.seq != null) li.dataset.seq = String(message.seq);
     if (pending) li.classList.add('pending');
+    const waiting = message.state === 'pending'; // for the owner's approval
+    if (waiting) li.classList.add('pending-approval');
     const who = document.createElement('span');
     who.className = 'nick';
     who.style.color = /^#[0-9a-f]{6}$/i.test(message.color || '') ? message.color : '';
@@ -87,14 +93,36 @@ function start(root) {
         src.textContent = ' via ' + message.kind;
         meta.append(src);
       }
+      if (waiting) meta.append(' · waiting for approval');
     }
     li.append(who, body, meta);
-    if (!pending && message.id != null) {
+    if (!pending && !waiting && message.id != null) {
       li.dataset.votes = String(message.votes || 0);
       li.append(qaElement(message));
       applyMarks(li, message);
     }
+    if (ownerActions && !pending && message.id != null) li.append(ownerActionsFor(message));
     return li;
+  }
+
+  // A copy of the owner's buttons for one message. Its text goes in as attribute values and
+  // text nodes (never markup), each placeholder replaced once.
+  function ownerActionsFor(message) {
+    const words = (message.body || '').split(/\s+/).filter(Boolean).join(' ');
+    const values = {
+      id: String(message.id),
+      nickname: message.nickname || '',
+      excerpt: [...words].length > 40 ? [...words].slice(0, 39).join('') + '…' : words,
+    };
+    const fill = (text) => text.replace(/\{(id|nickname|excerpt)\}/g, (_, key) => values[key]);
+    const template = message.state === 'pending' && pendingActions ? pendingActions : ownerActions;
+    const actions = template.content.firstElementChild.cloneNode(true);
+    for (const element of [actions, ...actions.querySelectorAll('*')]) {
+      for (const attribute of element.attributes) attribute.value = fill(attribute.value);
+    }
+    const texts = document.createTreeWalker(actions, NodeFilter.SHOW_TEXT);
+    while (texts.nextNode()) texts.currentNode.nodeValue = fill(texts.currentNode.nodeValue);
+    return actions;
   }
 
   function insert(element) {
@@ -116,11 +144,14 @@ function start(root) {
         }
         const pending = data.client_id && state.pending.get(data.client_id);
         const element = messageElement(data, false);
+        const shown = document.getElementById('m' + data.id);
         if (pending) {
           pending.element.replaceWith(element);
           state.pending.delete(data.client_id);
-        } else if (!document.getElementById('m' + data.id)) {
+        } else if (!shown) {
           insert(element);
+        } else if (shown.classList.contains('pending-approval')) {
+          shown.replaceWith(element); // approved (owner page): now visible
         }
         break;
       }
@@ -648,6 +679,26 @@ function start(root) {
         votes: Number(li.querySelector('[data-option-count]').textContent.split(' ')[0]),
       })),
     };
+  }
+
+  // Posts waiting for approval have no event: the owner page asks for them every few seconds
+  // while the room is in approve mode, adds new ones and drops those decided elsewhere.
+  const pendingUrl = root.dataset.pendingUrl;
+  async function refreshPending() {
+    const response = await fetch(pendingUrl, { credentials: 'same-origin' }).catch(() => null);
+    if (!response?.ok) return;
+    const waiting = (await response.json()).messages;
+    const ids = new Set(waiting.map((message) => 'm' + message.id));
+    for (const shown of list.querySelectorAll('li.pending-approval')) {
+      if (!ids.has(shown.id)) shown.remove();
+    }
+    for (const message of waiting) {
+      if (!document.getElementById('m' + message.id)) insert(messageElement(message, false));
+    }
+  }
+  if (pendingUrl && !state.closed) {
+    refreshPending();
+    setInterval(refreshPending, 5000);
   }
 
   connect();

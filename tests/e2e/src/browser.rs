@@ -29,6 +29,8 @@ pub struct BrowserOptions {
     pub javascript: bool,
     pub width: u32,
     pub height: u32,
+    /// The browser's time zone (an IANA name such as `Asia/Kolkata`); `None`: the machine's.
+    pub timezone: Option<&'static str>,
 }
 
 impl Default for BrowserOptions {
@@ -37,6 +39,7 @@ impl Default for BrowserOptions {
             javascript: true,
             width: 1280,
             height: 900,
+            timezone: None,
         }
     }
 }
@@ -57,7 +60,12 @@ impl Browser {
     pub async fn start(options: BrowserOptions) -> anyhow::Result<Self> {
         let (chromium, driver_path) = executables()?;
         let port = free_port()?;
-        let driver = Command::new(driver_path)
+        let mut driver = Command::new(driver_path);
+        // Chromium inherits chromedriver's environment, and takes its time zone from TZ.
+        if let Some(timezone) = options.timezone {
+            driver.env("TZ", timezone);
+        }
+        let driver = driver
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -19,26 +19,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tm_bus::{BusConfig, Exchange, QueueKind, SubscribeSpec, SubscriptionEvent};
+use serde_json::json;
+use tm_bus::{Exchange, QueueKind, SubscribeSpec, SubscriptionEvent};
 
-use super::{emit_plain, secs};
-use crate::hist::LatencyHist;
-use crate::publisher::{connect_bus, make_body, message_created};
+use super::secs;
+use crate::output::RunOpts;
+use crate::pool::{Outcome, Tally};
+use crate::publisher::{connect_bus, delete_topology, make_body, message_created, AmqpOpts};
 use crate::sampler::ProcSampler;
 
 /// Baseline flags.
 #[derive(Debug, Clone, clap::Args)]
+#[command(mut_arg("bus_prefix", |a| a.required(true).default_value(None::<&str>)))]
 pub struct Args {
-    /// The broker.
-    #[arg(
-        long,
-        env = "TM_BENCH_AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
-    )]
-    pub amqp_url: String,
-    /// Prefix of the exchanges and queues used (the empty, production prefix is refused).
-    #[arg(long, env = "TM_BENCH_BUS_PREFIX")]
-    pub bus_prefix: String,
+    /// The broker, and the prefix of the exchanges and queues used.
+    #[command(flatten)]
+    pub amqp: AmqpOpts,
     /// Confirms in flight at once, one case each (1 = serial).
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 64])]
     pub windows: Vec<usize>,
@@ -57,12 +53,8 @@ pub struct Args {
     /// Label in the results.
     #[arg(long, default_value = "rabbitmq")]
     pub target_name: String,
-    /// Run id shared by everything measured together.
-    #[arg(long, default_value = "adhoc")]
-    pub run_id: String,
-    /// Repetition number.
-    #[arg(long, default_value_t = 1)]
-    pub rep: u32,
+    #[command(flatten)]
+    pub run: RunOpts,
     /// Broker pid, for its CPU time from /proc (optional).
     #[arg(long)]
     pub pid: Option<u32>,
@@ -71,50 +63,62 @@ pub struct Args {
     pub max_seconds: f64,
 }
 
-/// The routing key tm-cms uses for a room's `message.created`.
-#[must_use]
-pub fn routing_key(room_id: u64) -> String {
-    format!("room.{room_id}.message.created")
-}
-
-fn envelope_json(room_id: u64, body: &[u8]) -> anyhow::Result<Vec<u8>> {
+/// The routing key and the JSON of a `message.created` envelope for room `room_id` carrying
+/// `body`, as tm-cms's relay publishes it.
+fn envelope(room_id: u64, body: &[u8]) -> anyhow::Result<(String, Vec<u8>)> {
     let body = String::from_utf8(body.to_vec())?;
-    Ok(message_created(room_id, &format!("b-{room_id}"), 1, 1, body).to_json()?)
+    let envelope = message_created(room_id, &format!("b-{room_id}"), 1, 1, body);
+    Ok((envelope.routing_key(), envelope.to_json()?))
 }
 
-/// Runs the baseline.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
-        !args.bus_prefix.is_empty(),
+        !args.amqp.bus_prefix.is_empty(),
         "--bus-prefix must not be empty: the baseline never publishes onto tm's own exchanges"
     );
     anyhow::ensure!(args.rooms >= 1, "--rooms must be at least 1");
-    let cfg = BusConfig {
-        url: args.amqp_url.clone(),
-        prefix: args.bus_prefix.clone(),
-        ..BusConfig::default()
-    };
-    let bus = connect_bus(&cfg, "tm-bench-amqp-baseline").await?;
+    let bus = connect_bus(&args.amqp.bus_config(), "tm-bench-amqp-baseline").await?;
     let result = measure(&bus, &args).await;
     if args.cleanup {
-        match tokio::time::timeout(Duration::from_secs(30), bus.delete_topology()).await {
-            Ok(Ok(())) => tracing::info!(prefix = %args.bus_prefix, "deleted the bus topology"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "could not delete the bus topology"),
-            Err(_) => tracing::warn!("deleting the bus topology timed out"),
+        match delete_topology(&bus).await {
+            Ok(()) => tracing::info!(prefix = %args.amqp.bus_prefix, "deleted the bus topology"),
+            Err(e) => tracing::warn!(error = %e, "could not delete the bus topology"),
         }
     }
     bus.close().await;
     result
 }
 
+/// One window's publishing loop: publishes the next of `bodies` (numbered by `next_id`) as soon
+/// as the last one was confirmed, until `end`.
+async fn publish_until(
+    end: Instant,
+    publisher: tm_bus::Publisher,
+    bodies: Arc<Vec<(String, Vec<u8>)>>,
+    next_id: Arc<AtomicU64>,
+    tally: Arc<Mutex<Tally>>,
+) {
+    while Instant::now() < end {
+        let n = next_id.fetch_add(1, Ordering::Relaxed);
+        let (key, body) = &bodies[n as usize % bodies.len()];
+        let t = Instant::now();
+        let outcome = match publisher
+            .publish_raw(Exchange::Events, key, &format!("bench-{n}"), body)
+            .await
+        {
+            Ok(()) => Outcome::Status(200),
+            Err(e) => Outcome::Failed(e.to_string()),
+        };
+        let took = u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        if let Ok(mut t) = tally.lock() {
+            t.record(0, &outcome, took, None);
+        }
+    }
+}
+
 async fn measure(bus: &tm_bus::Bus, args: &Args) -> anyhow::Result<()> {
     let bodies: Vec<(String, Vec<u8>)> = (1..=args.rooms)
-        .map(|id| {
-            Ok((
-                routing_key(id),
-                envelope_json(id, &make_body(crate::wall_ns(), args.size))?,
-            ))
-        })
+        .map(|id| envelope(id, &make_body(crate::wall_ns(), args.size)))
         .collect::<anyhow::Result<_>>()?;
     let bodies = Arc::new(bodies);
     let mut sub = bus
@@ -139,44 +143,16 @@ async fn measure(bus: &tm_bus::Bus, args: &Args) -> anyhow::Result<()> {
     let next_id = Arc::new(AtomicU64::new(1));
     for &window in &args.windows {
         let window = window.max(1);
-        let hist = Arc::new(Mutex::new(LatencyHist::new()?));
-        let (ok, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        // Publishes count as answered (200) when confirmed.
+        let tally = Arc::new(Mutex::new(Tally::new(0)?));
         let consumed0 = consumed.load(Ordering::Relaxed);
         let (b0, me0) = (broker.as_ref().and_then(|s| s.sample().ok()), me.sample().ok());
         let t0 = Instant::now();
         let end = t0 + secs(args.duration);
-        let tasks: Vec<_> = (0..window)
-            .map(|_| {
-                let (p, bodies, hist, ok, failed, next_id) = (
-                    publisher.clone(),
-                    bodies.clone(),
-                    hist.clone(),
-                    ok.clone(),
-                    failed.clone(),
-                    next_id.clone(),
-                );
-                tokio::spawn(async move {
-                    while Instant::now() < end {
-                        let n = next_id.fetch_add(1, Ordering::Relaxed);
-                        let (key, body) = &bodies[n as usize % bodies.len()];
-                        let t = Instant::now();
-                        match p.publish_raw(Exchange::Events, key, &format!("bench-{n}"), body).await {
-                            Ok(()) => {
-                                ok.fetch_add(1, Ordering::Relaxed);
-                                if let Ok(mut h) = hist.lock() {
-                                    h.record_ns(u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX));
-                                }
-                            }
-                            Err(e) => {
-                                if failed.fetch_add(1, Ordering::Relaxed) == 0 {
-                                    tracing::warn!(error = %e, "publish failed");
-                                }
-                            }
-                        }
-                    }
-                })
-            })
-            .collect();
+        let tasks = (0..window).map(|_| {
+            let publishing = publish_until(end, publisher.clone(), bodies.clone(), next_id.clone(), tally.clone());
+            tokio::spawn(publishing)
+        });
         let bound = secs(args.duration) + Duration::from_secs(40);
         if tokio::time::timeout(bound, futures_util::future::join_all(tasks))
             .await
@@ -185,42 +161,34 @@ async fn measure(bus: &tm_bus::Bus, args: &Args) -> anyhow::Result<()> {
             tracing::warn!("some publishes did not end in time");
         }
         let wall = t0.elapsed();
-        let ok = ok.load(Ordering::Relaxed);
+        let tally = tally
+            .lock()
+            .map_err(|_| anyhow::anyhow!("tally lock poisoned"))?
+            .clone();
+        if let Some(e) = &tally.first_problem {
+            tracing::warn!(failed = tally.failed, first = %e, "publishes failed");
+        }
         // Let the consumer catch up (bounded), to report what was delivered.
-        let until = tokio::time::Instant::now() + Duration::from_secs(5);
-        while consumed.load(Ordering::Relaxed) - consumed0 < ok && tokio::time::Instant::now() < until {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let caught_up = || consumed.load(Ordering::Relaxed) - consumed0 >= tally.ok;
+        crate::poll_until(Duration::from_secs(5), Duration::from_millis(10), caught_up).await;
         let mut m = BTreeMap::new();
-        m.insert("msgs_confirmed".into(), ok as f64);
-        m.insert("msgs_failed".into(), failed.load(Ordering::Relaxed) as f64);
-        m.insert("msgs_per_s".into(), ok as f64 / wall.as_secs_f64().max(1e-9));
-        m.insert(
-            "msgs_consumed".into(),
-            consumed.load(Ordering::Relaxed).saturating_sub(consumed0) as f64,
-        );
-        if let Ok(h) = hist.lock() {
-            h.summary().put("confirm_", &mut m);
-        }
+        m.insert("msgs_confirmed".into(), tally.ok as f64);
+        m.insert("msgs_failed".into(), tally.failed as f64);
+        m.insert("msgs_per_s".into(), tally.ok as f64 / wall.as_secs_f64().max(1e-9));
+        let msgs_consumed = consumed.load(Ordering::Relaxed).saturating_sub(consumed0);
+        m.insert("msgs_consumed".into(), msgs_consumed as f64);
+        tally.answer.put("confirm_", &mut m);
         if let (Some(s), Some(a)) = (&broker, b0) {
-            super::put_proc_cpu(&mut m, "broker_", Some(a), s.sample().ok(), wall, "msg", ok);
+            super::put_proc_cpu(&mut m, "broker_", Some(a), s.sample().ok(), wall, "msg", tally.ok);
         }
         super::put_gen_cpu(&mut m, me0, &me, wall);
-        let mut info = BTreeMap::new();
-        info.insert("size".into(), args.size.into());
-        info.insert("envelope_bytes".into(), bodies[0].1.len().into());
-        info.insert("duration".into(), args.duration.into());
-        info.insert("prefix".into(), args.bus_prefix.clone().into());
-        emit_plain(
-            &args.run_id,
-            args.rep,
-            "amqp-baseline",
-            &format!("window={window}"),
-            &args.target_name,
-            "broker",
-            m,
-            info,
-        )?;
+        let info = json!({
+            "size": args.size, "envelope_bytes": bodies[0].1.len(), "duration": args.duration,
+            "prefix": args.amqp.bus_prefix,
+        });
+        let case = format!("window={window}");
+        args.run
+            .emit(&args.target_name, "broker", "amqp-baseline", &case, m, info)?;
     }
     reader.abort();
     Ok(())
@@ -232,9 +200,9 @@ mod tests {
 
     #[test]
     fn envelopes_are_what_the_relay_publishes() {
-        assert_eq!(routing_key(17), "room.17.message.created");
         let body = make_body(1_763_868_000_123_456_789, 256);
-        let json = envelope_json(17, &body).unwrap();
+        let (key, json) = envelope(17, &body).unwrap();
+        assert_eq!(key, "room.17.message.created");
         let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
         // The timed body sits escaped inside the envelope, as the gateway will forward it.
         assert_eq!(crate::publisher::extract_t(&json), Some(1_763_868_000_123_456_789));

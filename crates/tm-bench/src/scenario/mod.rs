@@ -27,15 +27,16 @@ pub mod s7;
 pub mod s8;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use serde_json::Value;
 
 use crate::conn::{Fleet, FleetOpts, ProbeGroup, Role};
-use crate::output::{emit, Record, VERSION};
-use crate::publisher::{make_body, planned_name, AmqpOpts, PublishVia, Publisher};
+use crate::output::RunOpts;
+use crate::publisher::{make_body, AmqpOpts, PublishVia, Publisher};
 use crate::sampler::{ProcSample, ProcSampler};
 use crate::sched::{run_open_loop, LoopStats, Schedule};
 use crate::target::{JoinError, Target, TargetKind};
@@ -55,12 +56,8 @@ pub struct Common {
     /// Server pid, for RSS and CPU from /proc (without it those metrics are left out).
     #[arg(long)]
     pub pid: Option<u32>,
-    /// Run id shared by every target and repetition measured together.
-    #[arg(long, default_value = "adhoc")]
-    pub run_id: String,
-    /// Repetition number.
-    #[arg(long, default_value_t = 1)]
-    pub rep: u32,
+    #[command(flatten)]
+    pub run: RunOpts,
     /// How to publish to a peer: POST /pub (http) or a /pubws socket (ws, cheaper). Ignored for
     /// tm-gateway, which takes messages over AMQP only.
     #[arg(long, value_enum, default_value = "ws")]
@@ -68,29 +65,11 @@ pub struct Common {
     /// tm-gateway: the secret it verifies join tokens with (its tokens.secret, ≥ 32 bytes).
     #[arg(long, env = "TM_BENCH_JOIN_SECRET", hide_env_values = true)]
     pub join_secret: Option<String>,
-    /// tm-gateway: the broker it consumes from.
-    #[arg(
-        long,
-        env = "TM_BENCH_AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
-    )]
-    pub amqp_url: String,
-    /// tm-gateway: its bus prefix (TM_GATEWAY__BUS__PREFIX); events go to <prefix>tm.events.
-    #[arg(long, env = "TM_BENCH_BUS_PREFIX", default_value = "")]
-    pub bus_prefix: String,
-    /// Handshakes in flight at once while opening connections.
-    #[arg(long, default_value_t = 256)]
-    pub connect_concurrency: usize,
-    /// Connections per source address (127.0.0.1, .2, …): the kernel's search for a free
-    /// ephemeral port slows down as one address's range (28k ports here) fills up.
-    #[arg(long, default_value_t = 10_000)]
-    pub conns_per_src_ip: u32,
-    /// Read buffer per sink connection, bytes.
-    #[arg(long, default_value_t = 2048)]
-    pub sink_buf: usize,
-    /// Connect + handshake timeout, seconds.
-    #[arg(long, default_value_t = 10.0)]
-    pub connect_timeout: f64,
+    /// tm-gateway: its broker and bus prefix.
+    #[command(flatten)]
+    pub amqp: AmqpOpts,
+    #[command(flatten)]
+    pub fleet: FleetOpts,
     /// Hard bound on the whole scenario, seconds.
     #[arg(long, default_value_t = 900.0)]
     pub max_seconds: f64,
@@ -99,16 +78,15 @@ pub struct Common {
 /// What a running scenario shares: target, samplers, output labels.
 #[derive(Debug)]
 pub struct Ctx {
-    /// The flags.
     pub common: Common,
-    /// The parsed target.
     pub target: Target,
     /// Sampler of the server, when `--pid` was given.
     pub server: Option<ProcSampler>,
     /// Sampler of this generator (to tell when the generator, not the server, is the limit).
     pub me: ProcSampler,
-    /// Name of the publisher [`Ctx::publisher`] built, for the records.
-    publisher_name: OnceLock<&'static str>,
+    /// The publisher's name in the records (`info.publish`): that of the one [`Ctx::publisher`]
+    /// builds, unless the scenario publishes some other way.
+    pub publish_label: &'static str,
 }
 
 impl Ctx {
@@ -138,52 +116,33 @@ impl Ctx {
         }
         let server = sampler_for(common.pid, "the server (--pid)")?;
         Ok(Self {
+            publish_label: Publisher::name_for(target.kind, common.publish),
             common,
             target,
             server,
             me: ProcSampler::new(std::process::id()),
-            publisher_name: OnceLock::new(),
         })
     }
 
     /// A new fleet with the common connection settings.
-    #[must_use]
     pub fn fleet(&self) -> Fleet {
-        Fleet::new(
-            self.target.clone(),
-            FleetOpts {
-                sink_buf: self.common.sink_buf,
-                per_src_ip: self.common.conns_per_src_ip,
-                connect_timeout: Duration::from_secs_f64(self.common.connect_timeout.max(0.1)),
-                concurrency: self.common.connect_concurrency,
-                ..FleetOpts::default()
-            },
-        )
+        Fleet::new(self.target.clone(), self.common.fleet)
     }
 
     /// The server publisher.
-    pub async fn publisher(&self) -> anyhow::Result<Box<dyn Publisher>> {
-        let amqp = AmqpOpts {
-            url: self.common.amqp_url.clone(),
-            prefix: self.common.bus_prefix.clone(),
-        };
-        let p = crate::publisher::for_target(&self.target, self.common.publish, &amqp).await?;
-        let _ = self.publisher_name.set(p.name());
-        Ok(p)
+    pub async fn publisher(&self) -> anyhow::Result<Publisher> {
+        Publisher::for_target(&self.target, self.common.publish, &self.common.amqp).await
     }
 
     /// Server sample now (None without `--pid` or when /proc fails).
-    #[must_use]
     pub fn sample(&self) -> Option<ProcSample> {
         self.server.as_ref().and_then(|s| s.sample().ok())
     }
 
     /// Server sample with the median RSS of 5 readings 200 ms apart.
     pub async fn settled(&self) -> Option<ProcSample> {
-        match &self.server {
-            Some(s) => s.settled(5, Duration::from_millis(200)).await.ok(),
-            None => None,
-        }
+        let server = self.server.as_ref()?;
+        server.settled(5, Duration::from_millis(200)).await.ok()
     }
 
     /// Subscriber count the server reports (`GET /stats` of a peer).
@@ -197,30 +156,14 @@ impl Ctx {
             .and_then(|v| v["conns"].as_f64())
     }
 
-    /// Prints one result line.
-    pub fn emit(
-        &self,
-        scenario: &str,
-        case: &str,
-        metrics: BTreeMap<String, f64>,
-        mut info: BTreeMap<String, serde_json::Value>,
-    ) -> anyhow::Result<()> {
-        let publish = match self.publisher_name.get() {
-            Some(name) => name,
-            None => planned_name(self.target.kind, self.common.publish),
-        };
-        info.insert("publish".into(), publish.into());
-        info.insert("url".into(), self.common.url.clone().into());
-        emit_plain(
-            &self.common.run_id,
-            self.common.rep,
-            scenario,
-            case,
-            &self.target.name,
-            self.target.kind.as_str(),
-            metrics,
-            info,
-        )
+    /// Prints one result line; `info` (a JSON object) gets the publisher and the URL added.
+    pub fn emit(&self, scenario: &str, case: &str, m: BTreeMap<String, f64>, mut info: Value) -> anyhow::Result<()> {
+        if let Some(info) = info.as_object_mut() {
+            info.insert("publish".into(), self.publish_label.into());
+            info.insert("url".into(), self.common.url.clone().into());
+        }
+        let (target, kind) = (&self.target.name, self.target.kind.as_str());
+        self.common.run.emit(target, kind, scenario, case, m, info)
     }
 }
 
@@ -234,7 +177,7 @@ pub struct ProbedRoom {
     /// Probes joined after the sinks.
     pub last: Arc<ProbeGroup>,
     /// The publisher, connected and prepared.
-    pub publisher: Box<dyn Publisher>,
+    pub publisher: Publisher,
     /// The room, as the publisher's room list.
     pub rooms: Vec<String>,
     /// Connections that failed to open.
@@ -274,26 +217,16 @@ pub async fn open_probed_room(
     last: &Arc<ProbeGroup>,
     n_last: usize,
 ) -> anyhow::Result<u64> {
-    let mut failed = 0;
-    failed += fleet
-        .open((0..n_first).map(|_| (room.to_string(), Role::Probe(first.clone()))))
-        .await?
-        .failed;
-    failed += fleet
-        .open((0..sinks).map(|_| (room.to_string(), Role::Sink)))
-        .await?
-        .failed;
-    failed += fleet
-        .open((0..n_last).map(|_| (room.to_string(), Role::Probe(last.clone()))))
-        .await?
-        .failed;
-    Ok(failed)
+    let batch = |n, role| vec![(room.to_string(), role); n];
+    let first = batch(n_first, Role::Probe(first.clone()));
+    let last = batch(n_last, Role::Probe(last.clone()));
+    fleet.open_batches([first, batch(sinks, Role::Sink), last]).await
 }
 
 /// Publishes at `rate`/s for `secs` (message k to `rooms[k % len]`), open loop, bounded by
 /// `secs * 3 + 10` seconds of wall time. Returns the loop stats and the schedule.
 pub async fn publish_for(
-    publisher: &mut dyn Publisher,
+    publisher: &mut Publisher,
     rooms: &[String],
     rate: f64,
     secs: f64,
@@ -344,9 +277,9 @@ pub fn put_latency(m: &mut BTreeMap<String, f64>, first: &ProbeGroup, last: &Pro
     let l = last.snapshot()?;
     let mut all = f.clone();
     all.merge(&l);
-    f.summary().put("first_", m);
-    l.summary().put("last_", m);
-    all.summary().put("all_", m);
+    f.put("first_", m);
+    l.put("last_", m);
+    all.put("all_", m);
     let untimed = first.untimed.load(Ordering::Relaxed) + last.untimed.load(Ordering::Relaxed);
     m.insert("probe_untimed".into(), untimed as f64);
     Ok(())
@@ -356,17 +289,14 @@ pub fn put_latency(m: &mut BTreeMap<String, f64>, first: &ProbeGroup, last: &Pro
 /// `joined`, `presence`…), gateway `reset`s and connections the server closed, all since the
 /// fleet opened. Non-zero resets or closes mean the server dropped subscribers.
 pub fn put_fleet(m: &mut BTreeMap<String, f64>, fleet: &Fleet) {
+    let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed) as f64;
     let c = &fleet.counters;
-    m.insert("other_msgs".into(), c.other.load(Ordering::Relaxed) as f64);
-    m.insert("resets".into(), c.resets.load(Ordering::Relaxed) as f64);
-    m.insert(
-        "closed_by_server".into(),
-        c.closed_by_server.load(Ordering::Relaxed) as f64,
-    );
+    m.insert("other_msgs".into(), count(&c.other));
+    m.insert("resets".into(), count(&c.resets));
+    m.insert("closed_by_server".into(), count(&c.closed_by_server));
 }
 
 /// Deliveries ÷ expected deliveries (0 when none were expected).
-#[must_use]
 pub fn delivered_ratio(got: u64, expected: u64) -> f64 {
     if expected == 0 {
         0.0
@@ -381,35 +311,6 @@ pub fn put_loop(m: &mut BTreeMap<String, f64>, st: &LoopStats) {
     m.insert("msgs_failed".into(), st.failed as f64);
     m.insert("pub_max_lag_us".into(), st.max_lag_us as f64);
     m.insert("pub_late".into(), st.late as f64);
-}
-
-/// Prints one result line for a scenario that has no [`Ctx`] (S8 and the AMQP baseline measure
-/// no WebSocket target).
-#[allow(clippy::too_many_arguments)]
-pub fn emit_plain(
-    run: &str,
-    rep: u32,
-    scenario: &str,
-    case: &str,
-    target: &str,
-    kind: &str,
-    metrics: BTreeMap<String, f64>,
-    info: BTreeMap<String, serde_json::Value>,
-) -> anyhow::Result<()> {
-    let r = Record {
-        v: VERSION,
-        run: run.into(),
-        scenario: scenario.into(),
-        case: case.into(),
-        target: target.into(),
-        kind: kind.into(),
-        rep,
-        ts_ms: crate::wall_ns() / 1_000_000,
-        metrics,
-        info,
-    };
-    tracing::info!(scenario, case, target, "result");
-    emit(&r)
 }
 
 /// Adds another process's CPU use between two samples to `m` as `<prefix>cpu_us`,
@@ -436,22 +337,18 @@ pub fn put_proc_cpu(
 
 /// A sampler for `pid`, checked now (None without a pid).
 pub fn sampler_for(pid: Option<u32>, what: &str) -> anyhow::Result<Option<ProcSampler>> {
-    match pid {
-        Some(pid) => {
-            let s = ProcSampler::new(pid);
-            s.sample()
-                .with_context(|| format!("cannot read /proc/{pid} ({what})"))?;
-            Ok(Some(s))
-        }
-        None => {
-            tracing::warn!("no pid for {what}: its metrics are left out");
-            Ok(None)
-        }
-    }
+    let Some(pid) = pid else {
+        tracing::warn!("no pid for {what}: its metrics are left out");
+        return Ok(None);
+    };
+    let sampler = ProcSampler::new(pid);
+    sampler
+        .sample()
+        .with_context(|| format!("cannot read /proc/{pid} ({what})"))?;
+    Ok(Some(sampler))
 }
 
 /// Seconds as a Duration (negative → 0).
-#[must_use]
 pub fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s.max(0.0))
 }

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::json;
+
 use super::{secs, Common, Ctx};
 use crate::conn::Role;
 
@@ -24,7 +26,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S1.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     let mut fleet = ctx.fleet();
@@ -58,7 +59,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             points.push((fleet.len() as f64, s.rss_bytes as f64));
         }
-        ctx.emit("s1", &format!("conns={step}"), m, BTreeMap::new())?;
+        ctx.emit("s1", &format!("conns={step}"), m, json!({}))?;
         if rep.failed > 0 && rep.ok == 0 {
             anyhow::bail!("no connection could be opened at step {step}");
         }
@@ -71,9 +72,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         m.insert("bytes_per_conn_fit".into(), crate::sampler::slope(&points));
         m.insert("max_conns".into(), b.0);
         let steps: Vec<String> = args.steps.iter().map(ToString::to_string).collect();
-        let mut info = BTreeMap::new();
-        info.insert("steps".into(), steps.join(",").into());
-        ctx.emit("s1", "slope", m, info)?;
+        ctx.emit("s1", "slope", m, json!({"steps": steps.join(",")}))?;
     }
     fleet.close_all(secs(10.0)).await;
     Ok(())

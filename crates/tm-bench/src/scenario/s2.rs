@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::json;
+
 use super::{publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx, ProbedRoom};
 
 /// S2 flags.
@@ -42,7 +44,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S2.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     measure(args).await.map(drop)
 }
@@ -73,8 +74,7 @@ pub async fn measure(args: Args) -> anyhow::Result<Vec<BTreeMap<String, f64>>> {
             let cpu0 = ctx.sample();
             let me0 = ctx.me.sample().ok();
             let t0 = std::time::Instant::now();
-            let (st, _sched) =
-                publish_for(publisher.as_mut(), &rooms, rate, args.warmup + args.duration, args.size).await;
+            let (st, _sched) = publish_for(&mut publisher, &rooms, rate, args.warmup + args.duration, args.size).await;
             let expected = st.sent * subscribers;
             let got = fleet.wait_frames(f0 + expected, secs(args.drain)).await - f0;
             let wall = t0.elapsed();
@@ -90,10 +90,7 @@ pub async fn measure(args: Args) -> anyhow::Result<Vec<BTreeMap<String, f64>>> {
             put_gen_cpu(&mut m, me0, &ctx.me, wall);
             put_latency(&mut m, &first, &last)?;
             put_fleet(&mut m, &fleet);
-            let mut info = BTreeMap::new();
-            info.insert("size".into(), args.size.into());
-            info.insert("duration".into(), args.duration.into());
-            info.insert("publisher".into(), publisher.name().into());
+            let info = json!({"size": args.size, "duration": args.duration, "publisher": ctx.publish_label});
             cases.push(m.clone());
             ctx.emit("s2", &format!("subs={subs},rate={rate}"), m, info)?;
         }

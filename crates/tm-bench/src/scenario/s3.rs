@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::json;
+
 use super::{publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx, ProbedRoom};
 
 /// S3 flags.
@@ -43,7 +45,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S3.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     let ProbedRoom {
@@ -64,7 +65,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let cpu0 = ctx.sample();
         let me0 = ctx.me.sample().ok();
         let t0 = std::time::Instant::now();
-        let (st, sched) = publish_for(publisher.as_mut(), &rooms, rate, args.step, args.size).await;
+        let (st, sched) = publish_for(&mut publisher, &rooms, rate, args.step, args.size).await;
         // The step lasts `count / rate` even though the last message is due one period earlier.
         tokio::time::sleep_until(sched.end()).await;
         let in_step = fleet.frames() - f0;
@@ -91,7 +92,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         if achieved >= 0.9 * offered && p99_ms <= args.knee_p99_ms {
             knee = knee.max(achieved);
         }
-        ctx.emit("s3", &format!("subs={},rate={rate}", args.subs), m, BTreeMap::new())?;
+        ctx.emit("s3", &format!("subs={},rate={rate}", args.subs), m, json!({}))?;
         if achieved < 0.5 * offered || p99_ms > args.max_p99_ms {
             tracing::info!(rate, achieved, offered, p99_ms, "saturated; ramp stops");
             break;
@@ -100,7 +101,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut m = BTreeMap::new();
     m.insert("knee_deliveries_per_s".into(), knee);
     m.insert("max_deliveries_per_s".into(), best);
-    ctx.emit("s3", &format!("subs={},summary", args.subs), m, BTreeMap::new())?;
+    ctx.emit("s3", &format!("subs={},summary", args.subs), m, json!({}))?;
     publisher.close().await;
     fleet.close_all(secs(10.0)).await;
     Ok(())

@@ -3,6 +3,9 @@
 //! `probe_rooms` rooms each hold one probe joined first and one joined last.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::json;
 
 use super::{publish_for, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, secs, Common, Ctx};
 use crate::conn::{ProbeGroup, Role};
@@ -38,7 +41,6 @@ pub struct Args {
     pub drain: f64,
 }
 
-/// Runs S4.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.per_room >= 2,
@@ -47,35 +49,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     let rooms: Vec<String> = (0..args.rooms).map(|i| format!("room{i}")).collect();
     let probe_rooms = args.probe_rooms.min(args.rooms);
-    let first = ProbeGroup::new()?;
-    let last = ProbeGroup::new()?;
-    let mut fleet = ctx.fleet();
-    let mut failed = 0;
-    failed += fleet
-        .open(
-            rooms[..probe_rooms]
-                .iter()
-                .map(|r| (r.clone(), Role::Probe(first.clone()))),
-        )
-        .await?
-        .failed;
+    let (first, last) = (ProbeGroup::new()?, ProbeGroup::new()?);
+    let probes = |g: &Arc<ProbeGroup>| {
+        rooms[..probe_rooms]
+            .iter()
+            .map(|r| (r.clone(), Role::Probe(g.clone())))
+            .collect()
+    };
+    // A probe joined first and one joined last in each probe room, sinks in between.
     let sinks = rooms.iter().enumerate().flat_map(|(i, r)| {
-        let n = if i < probe_rooms {
-            args.per_room - 2
-        } else {
-            args.per_room
-        };
-        std::iter::repeat_n(r.clone(), n).map(|r| (r, Role::Sink))
+        let probes_here = if i < probe_rooms { 2 } else { 0 };
+        vec![(r.clone(), Role::Sink); args.per_room - probes_here]
     });
-    failed += fleet.open(sinks.collect::<Vec<_>>()).await?.failed;
-    failed += fleet
-        .open(
-            rooms[..probe_rooms]
-                .iter()
-                .map(|r| (r.clone(), Role::Probe(last.clone()))),
-        )
-        .await?
-        .failed;
+    let mut fleet = ctx.fleet();
+    let failed = fleet
+        .open_batches([probes(&first), sinks.collect(), probes(&last)])
+        .await?;
     let mut publisher = ctx.publisher().await?;
     publisher.prepare(&rooms).await?;
     tokio::time::sleep(secs(1.0)).await;
@@ -87,7 +76,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let me0 = ctx.me.sample().ok();
     let t0 = std::time::Instant::now();
     let (st, _) = publish_for(
-        publisher.as_mut(),
+        &mut publisher,
         &rooms,
         args.rate,
         args.warmup + args.duration,
@@ -109,12 +98,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     put_gen_cpu(&mut m, me0, &ctx.me, wall);
     put_latency(&mut m, &first, &last)?;
     put_fleet(&mut m, &fleet);
-    ctx.emit(
-        "s4",
-        &format!("rooms={},per_room={},rate={}", args.rooms, args.per_room, args.rate),
-        m,
-        BTreeMap::new(),
-    )?;
+    let case = format!("rooms={},per_room={},rate={}", args.rooms, args.per_room, args.rate);
+    ctx.emit("s4", &case, m, json!({}))?;
     publisher.close().await;
     fleet.close_all(secs(10.0)).await;
     Ok(())

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::json;
+
 use super::{secs, Common, Ctx};
 use crate::conn::Role;
 
@@ -34,9 +36,8 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S5.
 pub async fn run(mut args: Args) -> anyhow::Result<()> {
-    args.common.connect_concurrency = args.storm_concurrency;
+    args.common.fleet.connect_concurrency = args.storm_concurrency;
     let ctx = Ctx::new(args.common.clone())?;
     let mut fleet = ctx.fleet();
     let base = ctx.settled().await;
@@ -48,7 +49,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<()> {
     m.insert("conns_ok".into(), storm.ok as f64);
     m.insert("conns_failed".into(), storm.failed as f64);
     m.insert("conns_per_s".into(), storm.ok as f64 / storm_s.max(1e-9));
-    storm.handshake.summary().put("handshake_", &mut m);
+    storm.handshake.put("handshake_", &mut m);
     tokio::time::sleep(secs(args.settle)).await;
     let after_storm = ctx.settled().await;
     if let Some(c) = ctx.server_conns().await {
@@ -90,11 +91,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<()> {
             );
         }
     }
-    ctx.emit(
-        "s5",
-        &format!("conns={},cycles={}", args.conns, args.cycles),
-        m,
-        BTreeMap::new(),
-    )?;
+    let case = format!("conns={},cycles={}", args.conns, args.cycles);
+    ctx.emit("s5", &case, m, json!({}))?;
     Ok(())
 }

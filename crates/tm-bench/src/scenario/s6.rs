@@ -12,6 +12,8 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
+use serde_json::json;
+
 use super::{publish_for, put_cpu, put_fleet, put_latency, put_loop, secs, Common, Ctx, ProbedRoom};
 use crate::conn::Role;
 use crate::sampler::Watch;
@@ -44,7 +46,6 @@ pub struct Args {
     pub room: String,
 }
 
-/// Runs S6.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ctx = Ctx::new(args.common.clone())?;
     let ProbedRoom {
@@ -72,7 +73,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let f0 = fleet.frames();
         let cpu0 = ctx.sample();
         let t0 = std::time::Instant::now();
-        let (st, _) = publish_for(publisher.as_mut(), &rooms, args.rate, args.duration, args.size).await;
+        let (st, _) = publish_for(&mut publisher, &rooms, args.rate, args.duration, args.size).await;
         let expected = st.sent * healthy;
         let got = fleet.wait_frames(f0 + expected, secs(5.0)).await - f0;
         let wall = t0.elapsed();
@@ -94,9 +95,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         put_latency(&mut m, &first, &last)?;
         put_fleet(&mut m, &fleet);
         if let Some(w) = watch {
-            let peak = w.peak_rss();
             let trace = w.finish().await;
-            if let (Some(a), Some(b)) = (trace.first(), trace.last()) {
+            let peak = trace.iter().map(|p| p.1).max();
+            if let (Some(a), Some(b), Some(peak)) = (trace.first(), trace.last(), peak) {
                 m.insert("rss_start_bytes".into(), a.1 as f64);
                 m.insert("rss_end_bytes".into(), b.1 as f64);
                 m.insert("rss_peak_bytes".into(), peak as f64);
@@ -107,12 +108,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         if let Some(c) = ctx.server_conns().await {
             m.insert("server_conns".into(), c);
         }
-        ctx.emit(
-            "s6",
-            &format!("subs={},slow_pct={},phase={phase}", args.subs, args.slow_pct),
-            m,
-            BTreeMap::new(),
-        )?;
+        let case = format!("subs={},slow_pct={},phase={phase}", args.subs, args.slow_pct);
+        ctx.emit("s6", &case, m, json!({}))?;
     }
     publisher.close().await;
     fleet.close_all(secs(10.0)).await;

@@ -20,9 +20,11 @@
 //! ≥ 99 % and had no failed post. The rooms are closed at the end.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use serde_json::json;
 
 use super::{
     open_probed_room, put_cpu, put_fleet, put_gen_cpu, put_latency, put_loop, put_proc_cpu, sampler_for, secs, Common,
@@ -30,11 +32,10 @@ use super::{
 };
 use crate::cms::{messages_path, post_body, room_names, setup_rooms, BenchRoom, Cms, MAX_LENGTH_LIMIT};
 use crate::conn::ProbeGroup;
-use crate::http::HttpBase;
 use crate::pool::{Job, PostPool};
 use crate::publisher::make_body;
 use crate::sched::{run_open_loop, Schedule};
-use crate::target::TargetKind;
+use crate::target::{Endpoint, TargetKind};
 
 /// S7 flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -85,31 +86,22 @@ pub struct Args {
     pub p99_limit_ms: f64,
 }
 
-/// One rate's outcome, for the ramp.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateResult {
-    /// Offered posts/s.
-    pub rate: f64,
-    /// p99 of every probe, µs.
-    pub p99_us: f64,
-    /// Deliveries ÷ expected.
-    pub delivered_ratio: f64,
-    /// Posts that got no 2xx answer.
-    pub posts_failed: u64,
-}
-
-/// The highest rate that kept p99 ≤ `limit_us`, delivered at least 99 % and lost no post
-/// (0 when none did).
-#[must_use]
-pub fn sustained(results: &[RateResult], limit_us: f64) -> f64 {
+/// The highest of the rates (each with the metrics measured at it) that kept `all_p99_us` ≤
+/// `limit_us`, delivered at least 99 % and lost no post (0 when none did).
+pub fn sustained(results: &[(f64, BTreeMap<String, f64>)], limit_us: f64) -> f64 {
+    let held = |m: &BTreeMap<String, f64>| {
+        // A figure that is missing (NaN) holds no bound.
+        let v = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+        let p99_us = v("all_p99_us");
+        p99_us > 0.0 && p99_us <= limit_us && v("delivered_ratio") >= 0.99 && v("posts_failed") == 0.0
+    };
     results
         .iter()
-        .filter(|r| r.p99_us > 0.0 && r.p99_us <= limit_us && r.delivered_ratio >= 0.99 && r.posts_failed == 0)
-        .map(|r| r.rate)
+        .filter(|(_, m)| held(m))
+        .map(|(rate, _)| *rate)
         .fold(0.0, f64::max)
 }
 
-/// Runs S7.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.common.target_kind == TargetKind::Gateway,
@@ -131,11 +123,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         args.rates.clone()
     };
     anyhow::ensure!(rates.iter().all(|r| *r > 0.0), "rates must be positive");
-    let base = HttpBase::parse(&args.cms_url)?;
+    let endpoint = Endpoint::parse_http(&args.cms_url)?;
     let mut ctx = Ctx::with_given_tokens(args.common.clone())?;
-    let _ = ctx.publisher_name.set("cms-http");
+    ctx.publish_label = "cms-http";
     let cms_sampler = sampler_for(args.cms_pid, "tm-cms (--cms-pid)")?;
-    let mut cms = Cms::connect(&base).await.context("tm-cms (--cms-url)")?;
+    let mut cms = Cms::connect(&endpoint).await.context("tm-cms (--cms-url)")?;
     let names = room_names("b7", rand::random(), args.rooms);
     let (rooms, tokens) = setup_rooms(&mut cms, &names, MAX_LENGTH_LIMIT, true).await?;
     tracing::info!(rooms = rooms.len(), "rooms created, join tokens from tm-cms");
@@ -143,7 +135,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .target
         .clone()
         .with_join_tokens(rooms.iter().map(|r| r.slug.clone()).zip(tokens));
-    let result = measure(&ctx, &args, &rates, &base, &rooms, cms_sampler.as_ref()).await;
+    let result = measure(&ctx, &args, &rates, &endpoint, &rooms, cms_sampler.as_ref()).await;
     cms.close_all(&rooms).await;
     result
 }
@@ -152,7 +144,7 @@ async fn measure(
     ctx: &Ctx,
     args: &Args,
     rates: &[f64],
-    base: &HttpBase,
+    cms_endpoint: &Endpoint,
     rooms: &[BenchRoom],
     cms_sampler: Option<&crate::sampler::ProcSampler>,
 ) -> anyhow::Result<()> {
@@ -168,14 +160,11 @@ async fn measure(
     }
     tracing::info!(subscribers = fleet.len(), conns_failed, "subscribers joined");
     let paths: Vec<String> = rooms.iter().map(|r| messages_path(&r.slug)).collect();
-    let pool = PostPool::start(base, args.http_conns, rooms.len(), secs(args.http_timeout)).await?;
+    let pool = PostPool::start(cms_endpoint, args.http_conns, rooms.len(), secs(args.http_timeout)).await?;
     tokio::time::sleep(secs(args.settle)).await;
     // A gateway that refuses the joins (another secret, another server on the port) answers
     // each socket once and closes it: measuring that would report nothing but zeros.
-    let closed = fleet
-        .counters
-        .closed_by_server
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let closed = fleet.counters.closed_by_server.load(Ordering::Relaxed);
     anyhow::ensure!(
         closed == 0,
         "the server at --url closed {closed} of {} subscribers right after they joined: is it the \
@@ -189,11 +178,9 @@ async fn measure(
         first.measure_from(measure_from);
         last.measure_from(measure_from);
         let f0 = fleet.frames();
-        let (gw0, cms0, me0) = (
-            ctx.sample(),
-            cms_sampler.and_then(|s| s.sample().ok()),
-            ctx.me.sample().ok(),
-        );
+        let gw0 = ctx.sample();
+        let cms0 = cms_sampler.and_then(|s| s.sample().ok());
+        let me0 = ctx.me.sample().ok();
         let t0 = Instant::now();
         let sched = Schedule::starting_now(rate, args.warmup + args.duration);
         let deadline = tokio::time::Instant::now() + secs((args.warmup + args.duration) * 3.0 + 10.0);
@@ -228,8 +215,7 @@ async fn measure(
         m.insert("conns_failed".into(), conns_failed as f64);
         m.insert("deliveries".into(), got as f64);
         m.insert("expected_deliveries".into(), expected as f64);
-        let ratio = super::delivered_ratio(got, expected);
-        m.insert("delivered_ratio".into(), ratio);
+        m.insert("delivered_ratio".into(), super::delivered_ratio(got, expected));
         m.insert("deliveries_per_s".into(), got as f64 / wall.as_secs_f64().max(1e-9));
         put_cpu(&mut m, gw0, gw1, wall, got);
         put_proc_cpu(&mut m, "cms_", cms0, cms1, wall, "post", tally.ok);
@@ -242,28 +228,16 @@ async fn measure(
         if let Some(p) = &tally.first_problem {
             tracing::warn!(rate, first = %p, failed = posts_failed, "posts failed");
         }
-        results.push(RateResult {
-            rate,
-            p99_us: m.get("all_p99_us").copied().unwrap_or(0.0),
-            delivered_ratio: ratio,
-            posts_failed,
+        results.push((rate, m.clone()));
+        let mut info = json!({
+            "size": args.size, "duration": args.duration, "warmup": args.warmup,
+            "http_conns": args.http_conns, "cms_url": args.cms_url, "post_statuses": tally.statuses(),
         });
-        let mut info = BTreeMap::new();
-        info.insert("size".into(), args.size.into());
-        info.insert("duration".into(), args.duration.into());
-        info.insert("warmup".into(), args.warmup.into());
-        info.insert("http_conns".into(), args.http_conns.into());
-        info.insert("cms_url".into(), args.cms_url.clone().into());
-        info.insert("post_statuses".into(), tally.statuses());
         if let Some(p) = &tally.first_problem {
-            info.insert("first_post_problem".into(), p.clone().into());
+            info["first_post_problem"] = p.clone().into();
         }
-        ctx.emit(
-            "s7",
-            &format!("rooms={},per_room={},rate={rate}", rooms.len(), args.per_room),
-            m,
-            info,
-        )?;
+        let case = format!("rooms={},per_room={},rate={rate}", rooms.len(), args.per_room);
+        ctx.emit("s7", &case, m, info)?;
     }
     if rates.len() > 1 {
         let limit_us = args.p99_limit_ms * 1000.0;
@@ -273,15 +247,9 @@ async fn measure(
             "highest_offered_posts_per_s".into(),
             rates.iter().copied().fold(0.0, f64::max),
         );
-        let mut info = BTreeMap::new();
-        info.insert("p99_limit_ms".into(), args.p99_limit_ms.into());
-        info.insert("rates".into(), rates.to_vec().into());
-        ctx.emit(
-            "s7",
-            &format!("rooms={},per_room={},ramp", rooms.len(), args.per_room),
-            m,
-            info,
-        )?;
+        let info = json!({"p99_limit_ms": args.p99_limit_ms, "rates": rates});
+        let case = format!("rooms={},per_room={},ramp", rooms.len(), args.per_room);
+        ctx.emit("s7", &case, m, info)?;
     }
     pool.close(secs(5.0)).await;
     fleet.close_all(secs(10.0)).await;
@@ -291,15 +259,12 @@ async fn measure(
 /// Messages in every dead-letter queue under the bus prefix, when one was given (the empty,
 /// production prefix is never touched).
 async fn dead_letters(ctx: &Ctx) -> Option<u64> {
-    if ctx.common.bus_prefix.is_empty() {
+    if ctx.common.amqp.bus_prefix.is_empty() {
         return None;
     }
-    let cfg = tm_bus::BusConfig {
-        url: ctx.common.amqp_url.clone(),
-        prefix: ctx.common.bus_prefix.clone(),
-        ..tm_bus::BusConfig::default()
-    };
-    let bus = crate::publisher::connect_bus(&cfg, "tm-bench-s7").await.ok()?;
+    let bus = crate::publisher::connect_bus(&ctx.common.amqp.bus_config(), "tm-bench-s7")
+        .await
+        .ok()?;
     let mut total = 0u64;
     let mut ok = true;
     for q in tm_bus::CommandQueue::ALL {
@@ -316,33 +281,33 @@ async fn dead_letters(ctx: &Ctx) -> Option<u64> {
 mod tests {
     use super::*;
 
-    fn r(rate: f64, p99_ms: f64, ratio: f64, failed: u64) -> RateResult {
-        RateResult {
-            rate,
-            p99_us: p99_ms * 1000.0,
-            delivered_ratio: ratio,
-            posts_failed: failed,
-        }
+    fn r(rate: f64, p99_ms: f64, ratio: f64, failed: f64) -> (f64, BTreeMap<String, f64>) {
+        let m = [
+            ("all_p99_us", p99_ms * 1000.0),
+            ("delivered_ratio", ratio),
+            ("posts_failed", failed),
+        ];
+        (rate, m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
     #[test]
     fn sustained_is_the_highest_rate_within_every_bound() {
         let rs = [
-            r(100.0, 8.0, 1.0, 0),
-            r(200.0, 20.0, 1.0, 0),
-            r(400.0, 49.0, 0.995, 0),
-            r(800.0, 300.0, 0.7, 0),
+            r(100.0, 8.0, 1.0, 0.0),
+            r(200.0, 20.0, 1.0, 0.0),
+            r(400.0, 49.0, 0.995, 0.0),
+            r(800.0, 300.0, 0.7, 0.0),
         ];
         assert_eq!(sustained(&rs, 50_000.0), 400.0);
         assert_eq!(sustained(&rs, 10_000.0), 100.0);
         // A lost post or an undelivered share disqualifies a rate, whatever its latency.
         assert_eq!(
-            sustained(&[r(100.0, 5.0, 1.0, 1), r(50.0, 5.0, 1.0, 0)], 50_000.0),
+            sustained(&[r(100.0, 5.0, 1.0, 1.0), r(50.0, 5.0, 1.0, 0.0)], 50_000.0),
             50.0
         );
-        assert_eq!(sustained(&[r(100.0, 5.0, 0.9, 0)], 50_000.0), 0.0);
+        assert_eq!(sustained(&[r(100.0, 5.0, 0.9, 0.0)], 50_000.0), 0.0);
         // No latency measured (nothing delivered to the probes) is not a pass.
-        assert_eq!(sustained(&[r(100.0, 0.0, 1.0, 0)], 50_000.0), 0.0);
+        assert_eq!(sustained(&[r(100.0, 0.0, 1.0, 0.0)], 50_000.0), 0.0);
         assert_eq!(sustained(&[], 50_000.0), 0.0);
     }
 }

@@ -15,13 +15,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use serde_json::json;
 
-use super::{emit_plain, put_proc_cpu, sampler_for, secs};
+use super::{put_proc_cpu, sampler_for, secs};
 use crate::cms::{messages_path, page_path, post_body, room_names, setup_rooms, Cms, MAX_LENGTH_LIMIT};
-use crate::http::HttpBase;
+use crate::output::RunOpts;
 use crate::pool::{closed_loop, Job};
 use crate::publisher::make_body;
 use crate::sampler::ProcSampler;
+use crate::target::Endpoint;
 
 /// What S8 requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,12 +55,8 @@ pub struct Args {
     /// Label in the results.
     #[arg(long, default_value = "tm-cms")]
     pub target_name: String,
-    /// Run id shared by everything measured together.
-    #[arg(long, default_value = "adhoc")]
-    pub run_id: String,
-    /// Repetition number.
-    #[arg(long, default_value_t = 1)]
-    pub rep: u32,
+    #[command(flatten)]
+    pub run: RunOpts,
     /// Cases, in order.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Case::Page, Case::Post])]
     pub cases: Vec<Case>,
@@ -85,7 +83,6 @@ pub struct Args {
     pub max_seconds: f64,
 }
 
-/// Runs S8.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.rooms >= 1, "--rooms must be at least 1");
     anyhow::ensure!(
@@ -93,10 +90,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "--size {} is over the largest room max_length ({MAX_LENGTH_LIMIT})",
         args.size
     );
-    let base = HttpBase::parse(&args.cms_url)?;
+    let endpoint = Endpoint::parse_http(&args.cms_url)?;
     let cms_sampler = sampler_for(args.cms_pid, "tm-cms (--cms-pid)")?;
     let me = ProcSampler::new(std::process::id());
-    let mut cms = Cms::connect(&base).await.context("tm-cms (--cms-url)")?;
+    let mut cms = Cms::connect(&endpoint).await.context("tm-cms (--cms-url)")?;
     let names = room_names("b8", rand::random(), args.rooms);
     let (rooms, _) = setup_rooms(&mut cms, &names, MAX_LENGTH_LIMIT, false).await?;
     let result = async {
@@ -111,26 +108,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let size = args.size;
             let make = move |i: u64| {
                 let room = i as usize % s.len();
-                match case {
-                    Case::Page => Job {
-                        room,
-                        intended_ns: 0,
-                        method: hyper::Method::GET,
-                        path: page_path(&s[room]),
-                        body: None,
-                    },
-                    Case::Post => Job {
-                        room,
-                        intended_ns: 0,
-                        method: hyper::Method::POST,
-                        path: messages_path(&s[room]),
-                        body: post_body(&make_body(crate::wall_ns(), size)).ok(),
-                    },
+                let (method, path, body) = match case {
+                    Case::Page => (hyper::Method::GET, page_path(&s[room]), None),
+                    Case::Post => {
+                        let body = post_body(&make_body(crate::wall_ns(), size)).ok();
+                        (hyper::Method::POST, messages_path(&s[room]), body)
+                    }
+                };
+                Job {
+                    room,
+                    intended_ns: 0,
+                    method,
+                    path,
+                    body,
                 }
             };
             let (cms0, me0) = (cms_sampler.as_ref().and_then(|s| s.sample().ok()), me.sample().ok());
             let (tally, wall) = closed_loop(
-                &base,
+                &endpoint,
                 args.conns,
                 rooms.len(),
                 args.duration,
@@ -148,27 +143,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 tracing::warn!(case = case.as_str(), first = %p, non_2xx = tally.non_2xx, failed = tally.failed,
                     "requests failed");
             }
-            let mut info = BTreeMap::new();
-            info.insert("cms_url".into(), args.cms_url.clone().into());
-            info.insert("duration".into(), args.duration.into());
-            info.insert("statuses".into(), tally.statuses());
-            info.insert("rooms".into(), args.rooms.into());
+            let mut info = json!({
+                "cms_url": args.cms_url, "duration": args.duration, "statuses": tally.statuses(), "rooms": args.rooms,
+            });
             if case == Case::Post {
-                info.insert("size".into(), args.size.into());
+                info["size"] = args.size.into();
             }
             if let Some(p) = &tally.first_problem {
-                info.insert("first_problem".into(), p.clone().into());
+                info["first_problem"] = p.clone().into();
             }
-            emit_plain(
-                &args.run_id,
-                args.rep,
-                "s8",
-                &format!("{},conns={}", case.as_str(), args.conns),
-                &args.target_name,
-                "cms",
-                m,
-                info,
-            )?;
+            let name = format!("{},conns={}", case.as_str(), args.conns);
+            args.run.emit(&args.target_name, "cms", "s8", &name, m, info)?;
         }
         anyhow::Ok(())
     }

@@ -50,8 +50,8 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(engine.rooms().get(&slug, bearer(&req).as_deref()).await?))
 }
 
-/// Owner: change topic, state (open/paused), slow mode, moderation mode, hashtags or the word
-/// filter.
+/// Owner: change topic, state (open/paused), slow mode, moderation mode, hashtags, the word
+/// filter, or when the room closes (`lifetime`, from now).
 #[utoipa::path(patch, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = schemas::UpdateRoom,
     responses(
         (status = 200, description = "the updated room", body = schemas::Room),
@@ -61,7 +61,7 @@ pub async fn get(
         (status = 410, description = "`room_closed`", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_blocked_word`, `too_many_blocked_words`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_lifetime`, `invalid_blocked_word`, `too_many_blocked_words`", body = ErrorBody),
         (status = 503, response = Unavailable),
     ),
     security(("owner_token" = [])))]

@@ -81,6 +81,23 @@ fn lifetime_schema() -> utoipa::openapi::Object {
         .build()
 }
 
+/// `lifetime` of an update: optional, so `null` (no change) is allowed too.
+fn optional_lifetime_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let values = tm_core::domain::Lifetime::ALL
+        .map(|l| serde_json::Value::from(l.as_str()))
+        .into_iter()
+        .chain([serde_json::Value::Null]);
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values))
+        .description(Some(
+            "`2h`, `1d`, `1w`, `1m` (30 days) or `1y` (365 days) from now: the room now closes then \
+             (later or sooner than before), as the answer's `expires_at` says",
+        ))
+        .build()
+}
+
 /// `PATCH /api/v1/rooms/{slug}`: every field optional.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +113,10 @@ pub struct UpdateRoom {
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
     #[schema(max_items = 10)]
     pub hashtags: Option<Vec<String>>,
+    /// The room now closes this long from now (later or sooner than before): the choices of
+    /// creation. The answer's `expires_at` is the new closing time.
+    #[schema(schema_with = optional_lifetime_schema)]
+    pub lifetime: Option<String>,
     /// The word filter, replacing the room's list (`[]` clears it): each entry 1–50 characters
     /// with a letter or digit, no control or invisible characters. Posts that match an entry
     /// as whole words (case and width folded) are held for approval.

@@ -47,6 +47,18 @@ pub struct MuteRequest {
     pub participant_id: String,
 }
 
+/// A participant muted in a room.
+#[derive(Debug, Clone, Serialize)]
+pub struct MutedParticipant {
+    pub participant_id: String,
+    /// The nickname of their latest message in the room, if they wrote one.
+    pub nickname: Option<String>,
+    /// The kind of that message (`post`, `tweet`, `toot`, `bluesky`).
+    pub kind: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
 /// One audit log entry.
 #[derive(Debug, Serialize)]
 pub struct AuditEntry {
@@ -63,11 +75,11 @@ pub struct AuditList {
     pub entries: Vec<AuditEntry>,
 }
 
-/// A message in the owner's moderation queue, with the participant who wrote it.
+/// A message in the owner's moderation queue, and whether its author is muted in the room.
 #[derive(Debug, Clone)]
 pub struct QueuedMessage {
     pub view: MessageView,
-    pub participant_id: String,
+    pub author_muted: bool,
 }
 
 /// Records a moderation action inside the caller's transaction.
@@ -154,11 +166,18 @@ impl Moderator<'_> {
             .select(MessageRow::as_select())
             .load(&mut conn)
             .await?;
+        let muted: HashSet<String> = mutes::table
+            .filter(mutes::room_id.eq(room.id))
+            .select(mutes::participant_id)
+            .load(&mut conn)
+            .await?
+            .into_iter()
+            .collect();
         Ok(rows
             .into_iter()
             .map(|row| QueuedMessage {
                 view: to_view(&row, &room.slug),
-                participant_id: row.participant_id,
+                author_muted: muted.contains(&row.participant_id),
             })
             .collect())
     }
@@ -359,6 +378,41 @@ impl Moderator<'_> {
             .load(&mut self.conn().await?)
             .await?;
         Ok(found.into_iter().collect())
+    }
+
+    /// Everyone muted in the room, newest mute first, each with the name they last used there
+    /// (the owner page's list, where mutes are lifted).
+    pub async fn mutes(&self, room: &RoomRow) -> Result<Vec<MutedParticipant>, DbError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, time::PrimitiveDateTime)> = mutes::table
+            .filter(mutes::room_id.eq(room.id))
+            .order(mutes::id.desc())
+            .limit(1000)
+            .select((mutes::participant_id, mutes::created_at))
+            .load(&mut conn)
+            .await?;
+        let mut muted = Vec::with_capacity(rows.len());
+        for (participant_id, since) in rows {
+            let last: Option<(String, String)> = messages::table
+                .filter(messages::room_id.eq(room.id))
+                .filter(messages::participant_id.eq(&participant_id))
+                .order(messages::id.desc())
+                .select((messages::nickname, messages::kind))
+                .first(&mut conn)
+                .await
+                .optional()?;
+            let (nickname, kind) = match last {
+                Some((nickname, kind)) => (Some(nickname), Some(kind)),
+                None => (None, None),
+            };
+            muted.push(MutedParticipant {
+                participant_id,
+                nickname,
+                kind,
+                since: clock::from_db(since),
+            });
+        }
+        Ok(muted)
     }
 
     /// The room's moderation log, newest first.

@@ -206,30 +206,18 @@ impl Polls<'_> {
         let room_closed = room.state == RoomState::Closed;
         let mut conn = self.conn().await?;
         conn.transaction::<_, PollError, _>(async move |conn| {
-            let (state, multiple): (Named<PollState>, bool) = polls::table
-                .filter(polls::id.eq(id))
-                .filter(polls::room_id.eq(room_id))
-                .select((polls::state, polls::multiple))
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
+            // The poll's row lock orders ballots on it: the counts read here are current, so the
+            // answer is computed from them instead of read back.
+            let mut poll = read(conn, room_id, id, Lock::ForUpdate)
+                .await?
                 .ok_or(PollError::PollNotFound)?;
-            let state = state.try_into().unwrap_or_else(|never| match never {});
-            if room_closed || state != PollState::Open {
+            if room_closed || poll.state != PollState::Open {
                 return Err(PollError::PollClosed);
             }
-            if !multiple && chosen.len() > 1 {
+            if !poll.multiple && chosen.len() > 1 {
                 return Err(PollError::SingleChoice);
             }
-            let valid: BTreeSet<u64> = poll_options::table
-                .filter(poll_options::poll_id.eq(id))
-                .select(poll_options::id)
-                .load::<u64>(conn)
-                .await?
-                .into_iter()
-                .collect();
-            if !chosen.is_subset(&valid) {
+            if !chosen.iter().all(|c| poll.options.iter().any(|o| o.id == *c)) {
                 return Err(PollError::UnknownOption);
             }
             let before: BTreeSet<u64> = poll_votes::table
@@ -243,8 +231,18 @@ impl Polls<'_> {
             if before != chosen {
                 replace_ballot(conn, id, &voter, &before, &chosen).await?;
                 updates::mark_pending(conn, room_id, Subject::Poll, id).await?;
+                for option in &mut poll.options {
+                    if before.contains(&option.id) && !chosen.contains(&option.id) {
+                        option.votes = option.votes.saturating_sub(1);
+                    } else if chosen.contains(&option.id) && !before.contains(&option.id) {
+                        option.votes = option.votes.saturating_add(1);
+                    }
+                }
+                if before.is_empty() {
+                    poll.voters = poll.voters.saturating_add(1);
+                }
             }
-            load(conn, room_id, id).await?.ok_or(PollError::PollNotFound)
+            Ok(poll)
         })
         .await
     }
@@ -370,10 +368,21 @@ async fn replace_ballot(
     Ok(())
 }
 
+/// Whether reading a poll locks its row (a ballot) or not (everyone else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    None,
+    ForUpdate,
+}
+
 /// A poll of a room with its options in order, read without locking.
 pub(crate) async fn load(conn: &mut AsyncMysqlConnection, room_id: RoomId, id: u64) -> Result<Option<Poll>, DbError> {
+    read(conn, room_id, id, Lock::None).await
+}
+
+async fn read(conn: &mut AsyncMysqlConnection, room_id: RoomId, id: u64, lock: Lock) -> Result<Option<Poll>, DbError> {
     type PollColumns = (u64, String, bool, Named<PollState>, u32, time::PrimitiveDateTime);
-    let row: Option<PollColumns> = polls::table
+    let query = polls::table
         .filter(polls::id.eq(id))
         .filter(polls::room_id.eq(room_id))
         .select((
@@ -383,10 +392,11 @@ pub(crate) async fn load(conn: &mut AsyncMysqlConnection, room_id: RoomId, id: u
             polls::state,
             polls::voters,
             polls::created_at,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
+        ));
+    let row: Option<PollColumns> = match lock {
+        Lock::None => query.first(conn).await.optional()?,
+        Lock::ForUpdate => query.for_update().first(conn).await.optional()?,
+    };
     let Some((id, question, multiple, state, voters, created_at)) = row else {
         return Ok(None);
     };

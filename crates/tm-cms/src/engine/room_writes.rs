@@ -55,13 +55,7 @@ impl Rooms<'_> {
             .map_err(|wait| RoomError::TooManyRooms(wait.as_secs().max(1)))?;
         // Taken names are refused before the password costs a hash (the insert below still
         // catches a race with another creation of the same name).
-        let taken: i64 = rooms::table
-            .filter(rooms::open_slug.eq(slug.as_str()))
-            .count()
-            .get_result(&mut self.conn().await?)
-            .await
-            .map_err(crate::engine::db::DbError::from)?;
-        if taken > 0 {
+        if self.rooms().name_is_open(&slug).await? {
             return Err(RoomError::NameTaken);
         }
         let password_hash = match password {
@@ -125,8 +119,9 @@ impl Rooms<'_> {
         })
     }
 
-    /// Applies an owner's changes; emits `room.updated` and/or `sources.changed`. The word filter
-    /// is private to the owner: changing it emits nothing.
+    /// Applies an owner's changes; emits `room.updated` and/or `sources.changed`. A new
+    /// lifetime moves the closing time (the sweeper closes the room then); it emits nothing.
+    /// Nor does the word filter, which is private to the owner.
     #[tracing::instrument(skip_all, fields(slug = %slug))]
     pub async fn update(&self, slug: &str, bearer: Option<&str>, req: UpdateRoom) -> Result<Room, RoomError> {
         let found = self.rooms().find(slug).await?;
@@ -140,6 +135,7 @@ impl Rooms<'_> {
         if req.slow_mode_seconds.is_some_and(|s| s > MAX_SLOW_MODE_SECONDS) {
             return Err(RoomError::InvalidSlowMode);
         }
+        let lifetime = req.lifetime.as_deref().map(Lifetime::parse).transpose()?;
         let mut conn = self.conn().await?;
         let (row, emitted) = conn
             .transaction::<_, RoomError, _>(async move |conn| {
@@ -167,7 +163,15 @@ impl Rooms<'_> {
                     audit.push(("moderation", m.stored_name().to_owned()));
                     room.moderation = m;
                 }
+                // What `room.updated` carries changed (the closing time is not in it).
                 let room_changed = !audit.is_empty();
+                if let Some(lifetime) = lifetime {
+                    room.expires_at = clock::now() + lifetime.duration();
+                    let expires_at = clock::from_db(room.expires_at)
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .map_err(anyhow::Error::from)?;
+                    audit.push(("set_lifetime", format!("{} until {expires_at}", lifetime.as_str())));
+                }
                 let tags_changed = hashtags.as_ref().is_some_and(|t| *t != room.hashtags);
                 if let Some(tags) = hashtags.filter(|_| tags_changed) {
                     audit.push(("set_hashtags", tag_names(&tags).join(" ")));
@@ -186,6 +190,7 @@ impl Rooms<'_> {
                         rooms::slow_mode_seconds.eq(room.slow_mode_seconds),
                         rooms::moderation.eq(room.moderation.stored_name()),
                         rooms::hashtags.eq(hashtags_json(&room.hashtags)),
+                        rooms::expires_at.eq(room.expires_at),
                         rooms::blocked_words.eq(blocked_words_json(&room.blocked_words)),
                     ))
                     .execute(conn)

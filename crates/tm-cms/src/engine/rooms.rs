@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
 use tm_core::keys::constant_time_eq;
-use tm_core::{BlockedWordsError, Hashtag, ValidationError, HARD_MAX_BODY_CHARS};
+use tm_core::{BlockedWordsError, Hashtag, RoomSlug, ValidationError, HARD_MAX_BODY_CHARS};
 
 use super::Rooms;
 use super::{clock, from_diesel, secrets};
@@ -117,9 +117,21 @@ pub struct UpdateRoom {
     pub moderation: Option<Moderation>,
     /// Each 1–100 letters, digits or `_` (`#` optional), not only digits.
     pub hashtags: Option<Vec<String>>,
+    /// `2h`, `1d`, `1w`, `1m` or `1y`, as at creation: the room now closes this long from now
+    /// (later or sooner than before).
+    pub lifetime: Option<String>,
     /// The word filter: at most 100 words or phrases of at most 50 characters. Posts that match
     /// one are held for approval. Replaces the list; `[]` clears it.
     pub blocked_words: Option<Vec<String>>,
+}
+
+/// The answer to "may a new room take this name?".
+#[derive(Debug, Clone, Serialize)]
+pub struct NameCheck {
+    /// The name as a room would have it (upper case folded).
+    pub name: String,
+    /// False while a room of that name is open or paused.
+    pub available: bool,
 }
 
 /// A created room and its owner token (shown once).
@@ -333,6 +345,27 @@ impl Rooms<'_> {
             .select(RoomRow::as_select())
             .load(&mut conn)
             .await?)
+    }
+
+    /// Whether a new room may take `name` now: the name's rules (as at creation, reserved
+    /// names included), and no open room of that name (a closed room's name is free again).
+    pub async fn name_check(&self, name: &str) -> Result<NameCheck, RoomError> {
+        let slug = RoomSlug::parse(name)?;
+        let open = self.rooms().name_is_open(&slug).await?;
+        Ok(NameCheck {
+            name: slug.as_str().to_owned(),
+            available: !open,
+        })
+    }
+
+    /// Whether an open (or paused) room has this name: `rooms.open_slug`, NULL once closed.
+    pub(crate) async fn name_is_open(&self, slug: &RoomSlug) -> Result<bool, DbError> {
+        let open: i64 = rooms::table
+            .filter(rooms::open_slug.eq(slug.as_str()))
+            .count()
+            .get_result(&mut self.conn().await?)
+            .await?;
+        Ok(open > 0)
     }
 
     /// The room as `bearer` may see it: the owner's view for the owner token (or the admin

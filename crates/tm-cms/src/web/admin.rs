@@ -10,6 +10,7 @@ use tera::Context;
 use tm_core::event::CloseReason;
 
 use super::context::{EngineData, SITE_NAME};
+use super::owner::{confirm_close_page, Closer, Confirmation};
 use super::view::{error_page, render};
 use super::{cookies, security};
 use crate::api::request::client_ip;
@@ -209,8 +210,14 @@ pub async fn delete_page(req: HttpRequest, engine: EngineData, slug: web::Path<S
     }
 }
 
-/// `POST /admin/rooms/{slug}/close`.
-pub async fn close_room(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+/// `POST /admin/rooms/{slug}/close`. Without `confirmed=yes` (the page's script asks and adds
+/// it), the answer is a page that asks first.
+pub async fn close_room(
+    req: HttpRequest,
+    engine: EngineData,
+    slug: web::Path<String>,
+    form: Option<web::Form<Confirmation>>,
+) -> HttpResponse {
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
@@ -221,6 +228,9 @@ pub async fn close_room(req: HttpRequest, engine: EngineData, slug: web::Path<St
         Ok(row) => row,
         Err(_) => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
     };
+    if !Confirmation::given(form.as_ref()) {
+        return confirm_close_page(&row.slug, Closer::Admin);
+    }
     match engine
         .rooms()
         .close(row.id, CloseReason::Admin, &format!("admin:{user}"))

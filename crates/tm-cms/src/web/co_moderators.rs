@@ -15,7 +15,7 @@ use serde::Deserialize;
 use tera::Context;
 
 use super::context::{EngineData, SITE_NAME};
-use super::owner::owned_room;
+use super::owner::{owned_room, ReturnTo};
 use super::view::{error_page, render, MessageRow};
 use super::{cookies, security};
 use crate::engine::co_moderators::NewModerator;
@@ -233,14 +233,9 @@ async fn render_page(
         Ok(queue) => queue,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
-    let ids: Vec<u64> = queue.iter().map(|queued| queued.view.message.id).collect();
-    let muted: Vec<u64> = match engine.moderation().muted_authors(row, &ids).await {
-        Ok(muted) => muted.into_iter().collect(),
-        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
-    };
     let messages: Vec<MessageRow> = queue
         .into_iter()
-        .map(|queued| MessageRow::from_view(queued.view))
+        .map(|queued| MessageRow::new(queued.view.message, queued.view.state, queued.author_muted))
         .collect();
     let audit = match engine.moderation().audit_log(&row.slug, Some(token)).await {
         Ok(log) => log.entries,
@@ -254,7 +249,6 @@ async fn render_page(
     ctx.insert("room", &engine.rooms().view(row));
     ctx.insert("label", label);
     ctx.insert("messages", &messages);
-    ctx.insert("muted", &muted);
     ctx.insert("audit", &audit);
     let status = error.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     ctx.insert("error", &error.map(|(_, message)| message));
@@ -299,11 +293,20 @@ fn refusal<T, E: ApiErrorCode>(result: Result<T, E>) -> Result<(), (StatusCode, 
     result.map(|_| ()).map_err(|e| (e.status(), e.to_string()))
 }
 
-/// `POST /r/{slug}/moderate/messages/{id}/{delete|approve|reject|answer|unanswer|pin|unpin|mute|unmute}`.
+/// `?from=room` on the buttons of the room page, which a co-moderator gets like the owner.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionOrigin {
+    #[serde(default)]
+    from: ReturnTo,
+}
+
+/// `POST /r/{slug}/moderate/messages/{id}/{delete|approve|reject|answer|unanswer|pin|unpin|mute|unmute}`
+/// (`?from=room` from the room page, which it then returns to).
 pub async fn message_action(
     req: HttpRequest,
     engine: EngineData,
     path: web::Path<(String, u64, String)>,
+    origin: web::Query<ActionOrigin>,
 ) -> HttpResponse {
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
@@ -338,7 +341,10 @@ pub async fn message_action(
         }
     };
     match outcome {
-        Ok(()) => see_other(&format!("/r/{slug}/moderate")),
+        Ok(()) => match origin.from {
+            ReturnTo::Room => see_other(&format!("/r/{slug}")),
+            ReturnTo::Controls => see_other(&format!("/r/{slug}/moderate")),
+        },
         Err((status, _)) if status.is_server_error() => error_page(status, SITE_NAME),
         // Revoked between loading the page and pressing the button: sign in again.
         Err((StatusCode::FORBIDDEN, _)) => sign_in_page(slug, None),

@@ -8,6 +8,7 @@
 //! | `tm_mod_<room id>` | a co-moderator's token for the room | Lax |
 //! | `tm_access_<room id>` | signed proof the password was given, with expiry | Lax |
 //! | `tm_flash_owner` | the owner link, shown once after creating a room | Strict |
+//! | `tm_flash_notice` | which confirmation the owner page shows once (e.g. settings saved) | Strict |
 //! | `tm_flash_moderator` | a new moderator link, shown once to the owner | Strict |
 //! | `tm_admin` | signed admin session with expiry | Strict |
 //!
@@ -23,6 +24,7 @@ use sha2::Sha256;
 pub const PARTICIPANT: &str = "tm_pid";
 pub const NICKNAME: &str = "tm_nick";
 pub const FLASH_OWNER: &str = "tm_flash_owner";
+pub const FLASH_NOTICE: &str = "tm_flash_notice";
 pub const FLASH_MODERATOR: &str = "tm_flash_moderator";
 pub const ADMIN: &str = "tm_admin";
 

@@ -1,18 +1,21 @@
-//! The server-rendered site: tera pages that work without JavaScript, plus the one small live
-//! module (`static/live.js`) that upgrades them.
+//! The server-rendered site: tera pages that work without JavaScript, plus small scripts that
+//! upgrade them: `static/live.js` (live updates, optimistic posts, the owner's buttons on live
+//! messages), `localtime.js` (times in the reader's zone), `controls.js` (confirmations and copy
+//! buttons), `home.js` (the name hint) and `owner.js` (the owner link's sign-in).
 //!
 //! Routes (docs/protocol.md "HTML pages", and the forms behind them):
-//! `/` · `POST /rooms` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
+//! `/` · `POST /rooms` · `/rooms/name-check` · `/join` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
 //! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
 //! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`, `moderators`) · `/r/{slug}/moderate`
 //! (a co-moderator's page, + `sign-in` and message actions) · `/p/{page}` · `/admin` (+ login,
-//! pages, rooms) · `/static/*`.
+//! pages, rooms) · `/static/*` · `/favicon.ico`.
 
 mod admin;
 mod assets;
 mod co_moderators;
 mod context;
 mod cookies;
+mod home;
 mod owner;
 pub mod participant;
 mod qr;
@@ -20,6 +23,7 @@ mod rooms;
 pub mod security;
 mod site_pages;
 mod source;
+mod times;
 mod transcript;
 mod view;
 
@@ -39,9 +43,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         actix_web::error::InternalError::from_response(err.to_string(), response).into()
     });
     cfg.app_data(forms)
-        .route("/", web::get().to(rooms::home))
-        .route("/rooms", web::post().to(rooms::create))
+        .route("/", web::get().to(home::home))
+        .route("/rooms", web::post().to(home::create))
+        .route("/rooms/name-check", web::get().to(home::name_check))
+        .route("/join", web::get().to(home::join_by_name))
         .route("/static/{name}", web::get().to(assets::serve_static))
+        .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/p/{slug}", web::get().to(site_pages::show))
         .route("/source", web::get().to(source::show))
         .route("/r/{slug}", web::get().to(rooms::room))
@@ -53,9 +60,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/r/{slug}/transcript", web::get().to(transcript::page))
         .route("/r/{slug}/transcript.{format}", web::get().to(transcript::download))
         .route("/r/{slug}/owner", web::get().to(owner::page))
+        .route("/r/{slug}/owner/pending", web::get().to(owner::pending))
         .route("/r/{slug}/owner/settings", web::post().to(owner::settings))
+        .route("/r/{slug}/owner/lifetime", web::post().to(owner::lifetime))
         .route("/r/{slug}/owner/close", web::post().to(owner::close))
-        .route("/r/{slug}/owner/mute", web::post().to(owner::mute))
+        .route("/r/{slug}/owner/{action:mute|unmute}", web::post().to(owner::mute))
         .route("/r/{slug}/owner/sign-in", web::post().to(owner::sign_in))
         .route("/r/{slug}/owner/rotate", web::post().to(owner::rotate))
         .route(

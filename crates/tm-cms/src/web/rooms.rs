@@ -1,4 +1,5 @@
-//! Home, create, the room page and its no-JS post form, the projector and the embed view.
+//! The room page and its no-JS post form, the projector and the embed view, a closed room's
+//! page, the password form and the live module's join token.
 
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
@@ -15,7 +16,7 @@ use crate::engine::access::AccessError;
 use crate::engine::db::models::RoomRow;
 use crate::engine::messages::MessagePage;
 use crate::engine::posting::{NewPost, PostError, RoomRef};
-use crate::engine::rooms::{CreateRoom, RoomError};
+use crate::engine::rooms::RoomError;
 use crate::errors::ApiErrorCode;
 
 /// How many recent messages the room page shows.
@@ -23,122 +24,41 @@ const RECENT: usize = 100;
 /// Top questions on the projector.
 const PROJECTOR_TOP: i64 = 5;
 
-fn lifetimes() -> Vec<serde_json::Value> {
-    [
-        ("2h", "2 hours"),
-        ("1d", "1 day"),
-        ("1w", "1 week"),
-        ("1m", "1 month"),
-        ("1y", "1 year"),
-    ]
-    .iter()
-    .map(|(value, label)| serde_json::json!({"value": value, "label": label}))
-    .collect()
+/// Where a room's page is shown: a page of our own, or framed into someone else's site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    OnSite,
+    Embedded,
 }
 
-/// `GET /`.
-pub async fn home() -> HttpResponse {
-    let mut context = Context::new();
-    context.insert("lifetimes", &lifetimes());
-    context.insert("form", &serde_json::json!({}));
-    render(StatusCode::OK, "home.html", context, SITE_NAME)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CreateForm {
-    name: String,
-    lifetime: String,
-    #[serde(default)]
-    topic: String,
-    #[serde(default)]
-    hashtags: String,
-    #[serde(default)]
-    password: String,
-}
-
-/// `POST /rooms`: creates the room, keeps the owner token in a cookie and shows the owner link
-/// once on the room page.
-pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<CreateForm>) -> HttpResponse {
-    if !security::same_origin(&req) {
-        return security::forbidden_cross_site();
-    }
-    let form = form.into_inner();
-    let hashtags: Vec<String> = form
-        .hashtags
-        .split([' ', ','])
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let request = CreateRoom {
-        name: form.name.clone(),
-        lifetime: form.lifetime.clone(),
-        topic: Some(form.topic.clone()),
-        hashtags: Some(hashtags),
-        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
-        max_length: None,
-    };
-    match engine.rooms().create(request, &client_ip(&req, &engine)).await {
-        Ok(created) => {
-            let owner_link = super::owner::owner_link(&created.room.url, &created.owner_token);
-            let year = 366 * 24 * 3600;
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/r/{}", created.room.slug)))
-                .cookie(cookies::build(
-                    &req,
-                    cookies::owner_cookie_name(created.room.id),
-                    created.owner_token,
-                    year,
-                    SameSite::Lax,
-                ))
-                .cookie(cookies::build(
-                    &req,
-                    cookies::FLASH_OWNER.into(),
-                    owner_link,
-                    300,
-                    SameSite::Strict,
-                ))
-                .finish()
-        }
-        Err(error) => {
-            let status = error.status();
-            if status.is_server_error() {
-                return error_page(status, SITE_NAME);
-            }
-            let mut context = Context::new();
-            context.insert("lifetimes", &lifetimes());
-            context.insert("error", &error.to_string());
-            context.insert(
-                "form",
-                &serde_json::json!({"name": form.name, "lifetime": form.lifetime, "topic": form.topic, "hashtags": form.hashtags}),
-            );
-            let mut page = render(status, "home.html", context, SITE_NAME);
-            if let Some(secs) = error.retry_after() {
-                page.headers_mut()
-                    .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
-            }
-            page
-        }
-    }
-}
-
-/// The room row for a page, or the page to answer instead (404, 410, 503, password).
+/// The open (or paused) room row for a page, or the page to answer instead (404, 503, the
+/// password form, or a closed room's page: 410, with the link to its transcript).
 async fn room_for_page(
     req: &HttpRequest,
     engine: &EngineData,
     slug: &str,
-    allow_closed: bool,
+    shown: Shown,
 ) -> Result<RoomRow, HttpResponse> {
     let row = match engine.rooms().find(slug).await {
         Ok(row) => row,
         Err(error) => return Err(error_page(page_status(&error), SITE_NAME)),
     };
-    if !allow_closed && row.state == RoomState::Closed {
-        return Err(error_page(StatusCode::GONE, SITE_NAME));
+    if row.state == RoomState::Closed {
+        return Err(closed_page(engine, &row, shown));
     }
     if let Err(denied) = context::page_access(req, engine, &row) {
         return Err(denied_page(&row, &denied));
     }
     Ok(row)
+}
+
+/// 410 for a closed room: why it closed, and its transcript (readable until the room is purged;
+/// a password room's transcript still asks for the password).
+fn closed_page(engine: &EngineData, row: &RoomRow, shown: Shown) -> HttpResponse {
+    let mut ctx = Context::new();
+    ctx.insert("room", &engine.rooms().view(row));
+    ctx.insert("embedded", &(shown == Shown::Embedded));
+    render(StatusCode::GONE, "closed.html", ctx, SITE_NAME)
 }
 
 /// The answer to a browser that may not read a password room: the password form (401), or
@@ -211,6 +131,20 @@ async fn room_page(
         Ok(found) => found,
         Err(status) => return error_page(status, SITE_NAME),
     };
+    let is_owner = context::is_owner(req, engine, &row);
+    // A co-moderator gets the owner's buttons on messages (each is a moderation action), on
+    // routes of their own; the owner's own cookie wins when a browser holds both.
+    let is_moderator = !is_owner && context::is_moderator(req, engine, &row).await;
+    if is_owner || is_moderator {
+        // The buttons offer "Unmute" where the author is muted.
+        let ids: Vec<u64> = messages.iter().map(|m| m.message.id).collect();
+        match engine.moderation().muted_authors(&row, &ids).await {
+            Ok(muted) => messages
+                .iter_mut()
+                .for_each(|m| m.author_muted = muted.contains(&m.message.id)),
+            Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+        }
+    }
     let (_, new_participant) = participant::of_browser(req, engine);
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
     let mut ctx = Context::new();
@@ -218,8 +152,10 @@ async fn room_page(
     ctx.insert("messages", &messages);
     ctx.insert("polls", &polls);
     ctx.insert("pinned", &pinned);
-    ctx.insert("is_owner", &context::is_owner(req, engine, &row));
-    ctx.insert("is_moderator", &context::is_moderator(req, engine, &row).await);
+    ctx.insert("is_owner", &is_owner);
+    ctx.insert("is_moderator", &is_moderator);
+    ctx.insert("can_moderate", &(is_owner || is_moderator));
+    ctx.insert("actions_base", if is_owner { "owner" } else { "moderate" });
     ctx.insert(
         "nickname",
         &req.cookie(cookies::NICKNAME)
@@ -241,7 +177,7 @@ async fn room_page(
 
 /// `GET /r/{slug}`.
 pub async fn room(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    match room_for_page(&req, &engine, &slug, false).await {
+    match room_for_page(&req, &engine, &slug, Shown::OnSite).await {
         Ok(row) => room_page(&req, &engine, row, StatusCode::OK, None, "").await,
         Err(page) => page,
     }
@@ -263,7 +199,7 @@ pub async fn post(
     if !security::same_origin(&req) {
         return security::forbidden_cross_site();
     }
-    let row = match room_for_page(&req, &engine, &slug, false).await {
+    let row = match room_for_page(&req, &engine, &slug, Shown::OnSite).await {
         Ok(row) => row,
         Err(page) => return page,
     };
@@ -295,7 +231,7 @@ pub async fn post(
             }
             response.finish()
         }
-        Err(PostError::Closed) => error_page(StatusCode::GONE, SITE_NAME),
+        Err(PostError::Closed) => closed_page(&engine, &row, Shown::OnSite),
         Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
         Err(error) => room_page(&req, &engine, row, error.status(), Some(error.to_string()), &form.body).await,
     }
@@ -303,7 +239,7 @@ pub async fn post(
 
 /// `GET /r/{slug}/projector`: large type, QR code, read-only.
 pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    let row = match room_for_page(&req, &engine, &slug, false).await {
+    let row = match room_for_page(&req, &engine, &slug, Shown::OnSite).await {
         Ok(row) => row,
         Err(page) => return page,
     };
@@ -341,7 +277,7 @@ pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<Str
 
 /// `GET /r/{slug}/embed`: read-only and frameable.
 pub async fn embed(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    let row = match room_for_page(&req, &engine, &slug, false).await {
+    let row = match room_for_page(&req, &engine, &slug, Shown::Embedded).await {
         Ok(row) => row,
         Err(page) => return page,
     };

@@ -78,7 +78,7 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
     };
     let rows: Vec<MessageRow> = messages
         .into_iter()
-        .map(|m| MessageRow::new(m, MessageState::Visible, String::new()))
+        .map(|m| MessageRow::new(m, MessageState::Visible, false))
         .collect();
     let polls: Vec<PollRow> = polls.into_iter().map(PollRow::from).collect();
     let mut ctx = Context::new();

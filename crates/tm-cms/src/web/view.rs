@@ -2,7 +2,7 @@
 //!
 //! Autoescaping is on for every template (all are `.html`); no user text is marked safe. The
 //! two `| safe` uses are our own output: the QR code SVG we generate, and admin pages after
-//! ammonia has cleaned them.
+//! ammonia has cleaned them; `static_url(…)` (our asset paths) is a safe function.
 
 use std::sync::OnceLock;
 
@@ -23,6 +23,8 @@ pub fn tera() -> Result<&'static Tera, tera::Error> {
     let compiled = TERA.get_or_init(|| {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
+        tera.register_function("static_url", assets::StaticUrl);
+        super::times::register(&mut tera);
         tera.add_raw_templates(assets::TEMPLATES.to_vec())
             .map_err(|e| format!("{e:?}"))?;
         Ok(tera)
@@ -33,7 +35,6 @@ pub fn tera() -> Result<&'static Tera, tera::Error> {
 /// Renders `template` with `context` plus the site-wide values.
 pub fn render(status: StatusCode, template: &str, mut context: Context, site_name: &str) -> HttpResponse {
     context.insert("site_name", site_name);
-    context.insert("asset_version", assets::version());
     match tera().and_then(|t| t.render(template, &context)) {
         Ok(html) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
@@ -77,26 +78,42 @@ pub struct MessageRow {
     pub message: Message,
     pub state: MessageState,
     pub color_class: String,
-    pub time_label: String,
-    pub participant_id: String,
+    /// The start of the body, naming the message in its owner buttons' labels.
+    pub excerpt: String,
+    /// Whether its author is muted in the room (only looked up for the owner's views).
+    pub author_muted: bool,
 }
+
+/// How many characters of a body name a message in a button's label.
+const EXCERPT_CHARS: usize = 40;
 
 impl MessageRow {
     pub fn from_view(view: MessageView) -> Self {
-        Self::new(view.message, view.state, String::new())
+        Self::new(view.message, view.state, false)
     }
 
-    pub fn new(message: Message, state: MessageState, participant_id: String) -> Self {
-        let time_label = format!("{:02}:{:02}", message.created_at.hour(), message.created_at.minute());
+    pub fn new(message: Message, state: MessageState, author_muted: bool) -> Self {
         let color_class = color_class(&message.color);
+        let excerpt = excerpt(&message.body);
         MessageRow {
             message,
             state,
             color_class,
-            time_label,
-            participant_id,
+            excerpt,
+            author_muted,
         }
     }
+}
+
+/// The first [`EXCERPT_CHARS`] characters of `body` on one line, `…` if cut.
+pub fn excerpt(body: &str) -> String {
+    let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= EXCERPT_CHARS {
+        return line;
+    }
+    let mut cut: String = line.chars().take(EXCERPT_CHARS - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// Speaker colours come from a fixed palette; templates use a class per colour (`c-d1495b`)

@@ -258,6 +258,27 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// A form post from the owner's pages: the room's owner cookie, redirects not followed.
+    pub async fn owner_form(&self, room: &TestRoom, path: &str, form: &[(&str, &str)]) -> Response {
+        page_client()
+            .post(self.url(path))
+            .header("Cookie", owner_cookie(room))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A page as the room's owner sees it (the owner cookie), redirects not followed.
+    pub async fn owner_page(&self, room: &TestRoom, path: &str) -> Response {
+        page_client()
+            .get(self.url(path))
+            .header("Cookie", owner_cookie(room))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn patch_room(&self, room: &TestRoom, body: Value) -> Response {
         self.owner(
             reqwest::Method::PATCH,
@@ -325,4 +346,17 @@ pub async fn error_code(response: Response) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("not a typed error: {body}"))
         .to_owned()
+}
+
+/// A client that shows each answer as it comes, like a test of a form post needs (no redirects).
+pub fn page_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The `Cookie` header of the browser that created `room` (the owner cookie the pages read).
+pub fn owner_cookie(room: &TestRoom) -> String {
+    format!("tm_owner_{}={}", room.id, room.owner_token)
 }

@@ -5,13 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod abuse;
+mod assets;
 mod consumers;
 mod helpers;
+mod home_page;
 mod join;
 mod messages;
 mod migrations;
 mod moderation;
 mod moderators;
+mod owner_pages;
 mod polls;
 mod privacy;
 mod qa;
@@ -19,6 +22,7 @@ mod relay;
 mod robustness;
 mod rooms;
 mod secrets;
+mod site_pages;
 mod source;
 mod sweeper;
 mod text;

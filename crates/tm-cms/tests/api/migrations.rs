@@ -87,7 +87,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         .unwrap();
 }
 
-async fn fresh_database() -> (String, String) {
+pub(crate) async fn fresh_database() -> (String, String) {
     let db = format!("tm_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&database_url_for("mysql"))
         .await
@@ -100,7 +100,7 @@ async fn fresh_database() -> (String, String) {
     (db, url)
 }
 
-async fn drop_database(db: &str) {
+pub(crate) async fn drop_database(db: &str) {
     let mut admin = <AsyncMysqlConnection as diesel_async::AsyncConnection>::establish(&database_url_for("mysql"))
         .await
         .unwrap();

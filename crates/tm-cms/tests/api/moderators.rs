@@ -626,11 +626,22 @@ async fn the_moderator_page_signs_in_moderates_and_offers_nothing_of_the_owner()
         async move { request.send().await.unwrap().text().await.unwrap() }
     };
     let link = "href=\"/r/co-mods-page/moderate\"";
+    let as_moderator = room_page(Some(cookie.clone())).await;
+    assert!(as_moderator.contains(link), "the room page links the moderator page");
+    // The owner's buttons on each message, and in the template live messages get, on the
+    // moderator's routes.
+    let button = format!("/r/co-mods-page/moderate/messages/{keep}/delete?from=room");
+    assert!(as_moderator.contains(&button), "{as_moderator}");
+    assert!(as_moderator.contains("/r/co-mods-page/moderate/messages/{id}/delete?from=room"));
     assert!(
-        room_page(Some(cookie.clone())).await.contains(link),
-        "the room page links the moderator page"
+        !as_moderator.contains("/owner/messages/"),
+        "no owner routes for a moderator"
     );
-    assert!(!room_page(None).await.contains(link), "only for a moderator");
+    let as_anyone = room_page(None).await;
+    assert!(
+        !as_anyone.contains(link) && !as_anyone.contains("/moderate/messages/"),
+        "only for a moderator"
+    );
     let page = client
         .get(app.url("/r/co-mods-page/moderate"))
         .header("Cookie", &cookie)
@@ -659,12 +670,13 @@ async fn the_moderator_page_signs_in_moderates_and_offers_nothing_of_the_owner()
         .unwrap();
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let muted = client
-        .post(app.url(&format!("/r/co-mods-page/moderate/messages/{keep}/mute")))
+        .post(app.url(&format!("/r/co-mods-page/moderate/messages/{keep}/mute?from=room")))
         .header("Cookie", &cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(muted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(muted.headers()["location"], "/r/co-mods-page", "back to the room page");
     let page = client
         .get(app.url("/r/co-mods-page/moderate"))
         .header("Cookie", &cookie)

@@ -207,3 +207,155 @@ async fn the_owner_updates_a_room_and_each_change_is_one_sequenced_event() {
     assert_eq!(events["events"][0]["data"]["reason"], "owner");
     app.stop().await;
 }
+
+/// Seconds from now until an RFC 3339 time.
+fn seconds_until(rfc3339: &Value) -> i64 {
+    let at = time::OffsetDateTime::parse(
+        rfc3339.as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    (at - time::OffsetDateTime::now_utc()).whole_seconds()
+}
+
+/// Issue: nobody saw when a room expires and the owner could not extend it. `PATCH` takes a new
+/// `lifetime` (the creation choices), counted from now: later, or sooner.
+#[tokio::test]
+async fn the_owner_moves_the_closing_time_with_a_new_lifetime() {
+    let app = spawn_app().await;
+    let room = app.create_room("longer").await;
+    let created = seconds_until(&room.body["expires_at"]);
+    assert!((7100..=7200).contains(&created), "2 h: {created}");
+
+    let week = 7 * 24 * 3600;
+    let extended = app.patch_room(&room, json!({"lifetime": "1w"})).await;
+    assert_eq!(extended.status(), StatusCode::OK);
+    let answer: Value = extended.json().await.unwrap();
+    let left = seconds_until(&answer["expires_at"]);
+    assert!((week - 60..=week).contains(&left), "a week from now: {left}");
+    let stored: Value = app.get("/api/v1/rooms/longer").await.json().await.unwrap();
+    assert_eq!(stored["expires_at"], answer["expires_at"]);
+    assert_eq!(
+        stored["seq"], 0,
+        "no room event: the closing time is not in room.updated"
+    );
+
+    let sooner: Value = app
+        .patch_room(&room, json!({"lifetime": "2h", "topic": "Ends soon"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let left = seconds_until(&sooner["expires_at"]);
+    assert!((7100..=7200).contains(&left), "sooner is allowed too: {left}");
+    assert_eq!(sooner["topic"], "Ends soon");
+    assert_eq!(sooner["seq"], 1, "the topic's room.updated");
+
+    for bad in [json!({"lifetime": "3d"}), json!({"lifetime": ""})] {
+        let refused = app.patch_room(&room, bad.clone()).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(error_code(refused).await, "invalid_lifetime", "{bad}");
+    }
+    let unchanged: Value = app.get("/api/v1/rooms/longer").await.json().await.unwrap();
+    assert_eq!(
+        unchanged["expires_at"], sooner["expires_at"],
+        "a refused lifetime changes nothing"
+    );
+    let anonymous = app
+        .client
+        .patch(app.url("/api/v1/rooms/longer"))
+        .json(&json!({"lifetime": "1y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::FORBIDDEN);
+
+    let audit: Value = app
+        .owner(Method::GET, "/api/v1/rooms/longer/audit", &room.owner_token, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lifetimes: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "set_lifetime")
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(lifetimes.len(), 2, "{audit}");
+    assert!(lifetimes[0].starts_with("2h until "), "{lifetimes:?}");
+
+    app.owner(Method::POST, "/api/v1/rooms/longer/close", &room.owner_token, None)
+        .await;
+    let closed = app.patch_room(&room, json!({"lifetime": "1y"})).await;
+    assert_eq!(closed.status(), StatusCode::GONE, "a closed room stays closed");
+    app.stop().await;
+}
+
+/// The room page and the owner page show when the room closes; the owner page sets a new
+/// lifetime with the creation choices, and says so.
+#[tokio::test]
+async fn the_pages_show_the_closing_time_and_the_owner_page_moves_it() {
+    let app = spawn_app().await;
+    let room = app.create_room("closing-time").await;
+    let expires = room.body["expires_at"].as_str().unwrap().to_owned();
+    let stamp = format!("<time datetime=\"{expires}\" data-local=\"datetime\">");
+    let page = app.get("/r/closing-time").await.text().await.unwrap();
+    assert!(page.contains(&format!("Open until {stamp}")), "{page}");
+    let controls = app
+        .owner_page(&room, "/r/closing-time/owner")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(controls.contains(&format!("closes by itself on {stamp}")), "{controls}");
+    for lifetime in ["2h", "1d", "1w", "1m", "1y"] {
+        assert!(
+            controls.contains(&format!("<option value=\"{lifetime}\"")),
+            "{lifetime} offered: {controls}"
+        );
+    }
+
+    let moved = app
+        .owner_form(&room, "/r/closing-time/owner/lifetime", &[("lifetime", "1m")])
+        .await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let stored: Value = app.get("/api/v1/rooms/closing-time").await.json().await.unwrap();
+    let month = 30 * 24 * 3600;
+    let left = seconds_until(&stored["expires_at"]);
+    assert!((month - 60..=month).contains(&left), "{left}");
+    let notice = moved
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tm_flash_notice="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a notice");
+    let shown = crate::helpers::page_client()
+        .get(app.url("/r/closing-time/owner"))
+        .header("Cookie", format!("{}; {notice}", crate::helpers::owner_cookie(&room)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(shown.contains("New closing time saved"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "<time datetime=\"{}\"",
+            stored["expires_at"].as_str().unwrap()
+        )),
+        "{shown}"
+    );
+
+    let refused = app
+        .owner_form(&room, "/r/closing-time/owner/lifetime", &[("lifetime", "forever")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("lifetime must be one of 2h, 1d, 1w, 1m, 1y"), "{page}");
+    app.stop().await;
+}

@@ -351,7 +351,12 @@ async fn the_owner_page_edits_the_word_filter_one_entry_per_line() {
 
     let refused = save("fine\n???").await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.unwrap().contains("refused: &quot;???&quot;"));
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("refused: &quot;???&quot;"), "the reason: {page}");
+    assert!(
+        page.contains(">fine\n???</textarea>"),
+        "what was typed comes back: {page}"
+    );
     let owner = room_as(&app, "filter-page", Some(&room.owner_token)).await;
     assert_eq!(
         owner["blocked_words"],

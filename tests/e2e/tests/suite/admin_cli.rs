@@ -12,24 +12,7 @@ use tm_e2e::system::{System, Topology};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised_page() {
     let system = System::start(Topology::default()).await.unwrap();
-    let mut create = Command::new(binary_path(Kind::Cms).unwrap())
-        .args(["admin", "create", "ada"])
-        .env("TM_CMS__DATABASE__URL", system.db.url_via(None))
-        // The CLI loads the same settings as the service, which refuse the development secret.
-        .env("TM_CMS__JOIN__SECRET", system.join_secret())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    create
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"correct horse battery staple\n")
-        .unwrap();
-    let out = create.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    create_admin(&system, "ada", "correct horse battery staple");
     let stored = system
         .db
         .query("SELECT username, password_hash FROM admin_users")
@@ -119,8 +102,30 @@ async fn an_admin_created_on_the_command_line_signs_in_and_publishes_a_sanitised
     system.shutdown().await.unwrap();
 }
 
+/// `tm-cms admin create <user>` against the system's database, the password on stdin.
+pub(crate) fn create_admin(system: &System, user: &str, password: &str) {
+    let mut create = Command::new(binary_path(Kind::Cms).unwrap())
+        .args(["admin", "create", user])
+        .env("TM_CMS__DATABASE__URL", system.db.url_via(None))
+        // The CLI loads the same settings as the service, which refuse the development secret.
+        .env("TM_CMS__JOIN__SECRET", system.join_secret())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    let out = create.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// Fills and sends the admin sign-in form.
-async fn sign_in(client: &fantoccini::Client, user: &str, password: &str) {
+pub(crate) async fn sign_in(client: &fantoccini::Client, user: &str, password: &str) {
     client
         .find(Locator::Css("input[name=username]"))
         .await

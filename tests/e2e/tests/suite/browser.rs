@@ -551,6 +551,7 @@ async fn screenshots_of_the_main_pages() {
             javascript: true,
             width,
             height,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -9,6 +9,9 @@
 mod admin_cli;
 mod bluesky;
 mod browser;
+mod browser_home;
+mod browser_owner;
+mod browser_times;
 mod contract;
 mod failures;
 mod faults;

@@ -1,8 +1,9 @@
 //! Co-moderators in real headless Chromium (the issue's test: "a moderator link can delete but
 //! not close"). The owner adds a moderator on the owner page and passes the link on; the
-//! moderator's browser signs in through the link's fragment, deletes a message (another
-//! browser sees it go, live), finds no way to close the room on their page, and is refused when
-//! they try the owner's form and the API anyway. The owner's audit log names the moderator.
+//! moderator's browser signs in through the link's fragment, deletes a message from the
+//! moderator page and another from a live message's buttons on the room page (another browser
+//! sees both go, live), finds no way to close the room on their page, and is refused when they
+//! try the owner's form and the API anyway. The owner's audit log names the moderator.
 
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
@@ -107,6 +108,36 @@ async fn a_moderator_link_can_delete_but_not_close() {
         &moderator.client,
         "the moderator page without the spam",
         "return location.pathname === '/r/browser-mods/moderate' && document.querySelectorAll('li.message').length === 1",
+    )
+    .await;
+
+    // On the room page the moderator has the owner's buttons, on routes of their own, also on
+    // a message that arrives live (the live module fills in the server's template).
+    moderator.client.goto(&room_url).await.unwrap();
+    wait_live(&moderator.client).await;
+    post_through_form(&guest.client, "Guest", "more spam").await;
+    let live = wait_for(
+        &moderator.client,
+        "the live message with a moderator's delete button",
+        "const li = [...document.querySelectorAll('li.message')].find(li => li.querySelector('.body')?.textContent === 'more spam'); \
+         return li && li.querySelector(\"form[action*='/moderate/messages/'][action$='/delete?from=room']\") ? li.id : false",
+    )
+    .await;
+    click(
+        &moderator.client,
+        &format!("#{} form[action$='/delete?from=room'] button", live.as_str().unwrap()),
+    )
+    .await;
+    wait_for(
+        &guest.client,
+        "the second deletion, live",
+        "return ![...document.querySelectorAll('li.message .body')].some(e => e.textContent === 'more spam')",
+    )
+    .await;
+    wait_for(
+        &moderator.client,
+        "back on the room page",
+        "return location.pathname === '/r/browser-mods' && ![...document.querySelectorAll('li.message .body')].some(e => e.textContent === 'more spam')",
     )
     .await;
 

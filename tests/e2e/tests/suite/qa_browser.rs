@@ -209,3 +209,117 @@ async fn a_poll_the_owner_opens_appears_live_and_its_bars_move() {
     }
     system.shutdown().await.unwrap();
 }
+
+/// `make screenshots`: the room, projector and owner pages with Q&A votes, a pinned question and
+/// a poll with results, in target/screenshots/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_qa_and_polls() {
+    let system = System::start(Topology::default()).await.unwrap();
+    let slug = "physics-qa";
+    let room = system.create_room(slug).await.unwrap();
+    let owner_token = room["owner_token"].as_str().unwrap().to_owned();
+    let api = |path: &str| format!("{}/api/v1/rooms/{slug}{path}", system.cms_url(0));
+    let mut questions = Vec::new();
+    for (nick, body) in [
+        ("Ada", "Why does the sky look blue but sunsets red?"),
+        ("Grace", "Will the formula sheet be provided in the exam?"),
+        ("Linus", "Could you repeat the derivation of Snell's law?"),
+    ] {
+        questions.push(system.post_http(slug, nick, body).await.unwrap()["id"].clone());
+    }
+    let poll: serde_json::Value = system
+        .http
+        .post(api("/polls"))
+        .bearer_auth(&owner_token)
+        .json(&serde_json::json!({"question": "Which topic should we review next?", "options": ["Optics", "Waves", "Thermodynamics"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for i in 0..7usize {
+        let join: serde_json::Value = system
+            .http
+            .post(api("/join"))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = join["token"].as_str().unwrap();
+        for question in questions.iter().take(3 - i % 3) {
+            let voted = system
+                .http
+                .post(api(&format!("/messages/{question}/vote")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert!(voted.status().is_success());
+        }
+        let option = &poll["options"][[0, 0, 1, 0, 2, 1, 0][i]]["id"];
+        let ballot = system
+            .http
+            .post(api(&format!("/polls/{}/votes", poll["id"])))
+            .bearer_auth(token)
+            .json(&serde_json::json!({"options": [option]}))
+            .send()
+            .await
+            .unwrap();
+        assert!(ballot.status().is_success());
+    }
+    let pinned = system
+        .http
+        .patch(api(&format!("/messages/{}", questions[1])))
+        .bearer_auth(&owner_token)
+        .json(&serde_json::json!({"pinned": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(pinned.status().is_success());
+
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = system.cms_url(0);
+    for (name, path, width, height) in [
+        ("qa-room", format!("/r/{slug}"), 1280, 1000),
+        ("qa-projector", format!("/r/{slug}/projector"), 1600, 900),
+        ("qa-owner", format!("/r/{slug}/owner#{owner_token}"), 1280, 1400),
+    ] {
+        let browser = Browser::start(BrowserOptions {
+            width,
+            height,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        browser.client.goto(&format!("{base}{path}")).await.unwrap();
+        if name == "qa-owner" {
+            // The owner link's sign-in trades the fragment for the owner cookie, then lands here.
+            wait_for(
+                &browser.client,
+                "the owner controls",
+                "return !!document.querySelector('[data-poll-form]')",
+            )
+            .await;
+        } else {
+            wait_for(
+                &browser.client,
+                "the poll's results",
+                "return document.querySelector('[data-poll] [data-poll-voters]')?.textContent === '7'",
+            )
+            .await;
+        }
+        if name == "qa-room" {
+            wait_live(&browser.client).await;
+        }
+        let png = browser.client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        browser.close().await.unwrap();
+    }
+    system.shutdown().await.unwrap();
+}

@@ -1,20 +1,20 @@
 //! Owner controls: the room's settings, pause/resume/close, and per-message moderation.
 //! Every action goes through the same engine calls as the JSON API (and so into the audit log).
+//!
+//! This module: sign-in, the controls page and what it shows; [`settings`]: the settings and
+//! closing-time forms; [`actions`]: state changes, closing and the buttons on messages.
 
 use actix_web::cookie::SameSite;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
-use tm_core::event::{Moderation, RoomState};
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow, PollRow};
 use super::{cookies, security};
 use crate::engine::db::models::RoomRow;
-use crate::engine::polls::NewPoll;
-use crate::engine::questions::MessageMarks;
-use crate::engine::rooms::UpdateRoom;
+use crate::engine::rooms::Room;
 use crate::errors::ApiErrorCode;
 
 /// The owner link: the token rides in the URL fragment, which browsers never send to a server,
@@ -61,11 +61,36 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
         Err(page) => return page,
     };
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
-    let mut response = render_controls(&engine, &row, &token, flash.as_deref(), None).await;
+    let notice = req.cookie(cookies::FLASH_NOTICE);
+    let shown = Shown {
+        owner_link: flash.as_deref(),
+        notice: notice.as_ref().and_then(|c| Notice::from_key(c.value())),
+        ..Shown::default()
+    };
+    let mut response = render_controls(&engine, &row, &token, shown).await;
     if flash.is_some() {
         let _ = response.add_cookie(&cookies::removal(cookies::FLASH_OWNER));
     }
+    if notice.is_some() {
+        let _ = response.add_cookie(&cookies::removal(cookies::FLASH_NOTICE));
+    }
     response
+}
+
+/// `GET /r/{slug}/owner/pending`: the posts waiting for approval, as the API's
+/// `/pending` answers them, for the owner page's script (a post waiting for approval has no
+/// event, so the owner page asks for them while the room is in approve mode).
+pub async fn pending(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
+    let (row, token) = match owned_room(&req, &engine, &slug).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    match engine.messages().pending(&row.slug, Some(&token)).await {
+        Ok(list) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(list),
+        Err(error) => crate::errors::respond(&error),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,23 +161,95 @@ pub async fn rotate(req: HttpRequest, engine: EngineData, slug: web::Path<String
                 .finish()
         }
         Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
-        Err(error) => render_controls(&engine, &row, &token, None, Some(error.to_string())).await,
+        Err(error) => render_controls(&engine, &row, &token, Shown::refused(&error)).await,
     }
 }
 
-/// The controls page; `owner_link` is a freshly rotated owner link, shown this once.
-async fn render_controls(
-    engine: &EngineData,
-    row: &RoomRow,
-    token: &str,
-    owner_link: Option<&str>,
-    error: Option<String>,
-) -> HttpResponse {
+/// What the controls page shows besides the room itself.
+#[derive(Debug, Default)]
+struct Shown<'a> {
+    /// A freshly rotated owner link, shown this once.
+    owner_link: Option<&'a str>,
+    /// What the last action did.
+    notice: Option<Notice>,
+    /// Why an action was refused, and the status to answer with.
+    error: Option<(StatusCode, String)>,
+    /// The settings as typed, when they were refused (otherwise the room's).
+    settings: Option<&'a SettingsForm>,
+}
+
+/// What an action that succeeded tells the owner on the page it returns to. The flash cookie
+/// carries the variant's name, never text, so nothing a cookie says is shown as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    SettingsSaved,
+    LifetimeSet,
+}
+
+impl Notice {
+    fn key(self) -> &'static str {
+        match self {
+            Notice::SettingsSaved => "settings_saved",
+            Notice::LifetimeSet => "lifetime_set",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        [Notice::SettingsSaved, Notice::LifetimeSet]
+            .into_iter()
+            .find(|n| n.key() == key)
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Notice::SettingsSaved => "Settings saved.",
+            Notice::LifetimeSet => "New closing time saved: see “Closing time”.",
+        }
+    }
+}
+
+/// Adds the notice the next page shows once.
+fn with_notice(req: &HttpRequest, mut response: HttpResponse, notice: Notice) -> HttpResponse {
+    let cookie = cookies::build(
+        req,
+        cookies::FLASH_NOTICE.into(),
+        notice.key().to_owned(),
+        60,
+        SameSite::Strict,
+    );
+    let _ = response.add_cookie(&cookie);
+    response
+}
+
+impl Shown<'_> {
+    fn refused<E: ApiErrorCode>(error: &E) -> Self {
+        Shown {
+            error: Some((error.status(), error.to_string())),
+            ..Shown::default()
+        }
+    }
+}
+
+/// The HTML another site pastes to show the room, read-only and live (`/r/{slug}/embed`, the
+/// one page that may be framed). Its `title` names the frame for screen readers.
+fn embed_code(room: &Room) -> String {
+    format!(
+        "<iframe src=\"{}/embed\" title=\"{}: live messages\" width=\"100%\" height=\"480\" loading=\"lazy\"></iframe>",
+        room.url, room.slug
+    )
+}
+
+/// The controls page.
+async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown: Shown<'_>) -> HttpResponse {
     let messages = match engine.moderation().queue(row).await {
         Ok(queue) => queue
             .into_iter()
-            .map(|queued| MessageRow::new(queued.view.message, queued.view.state, queued.participant_id))
+            .map(|queued| MessageRow::new(queued.view.message, queued.view.state, queued.author_muted))
             .collect::<Vec<_>>(),
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    let mutes = match engine.moderation().mutes(row).await {
+        Ok(mutes) => mutes,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
     let audit = engine
@@ -169,35 +266,64 @@ async fn render_controls(
         Ok(moderators) => moderators,
         Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
     };
+    let room = engine.rooms().owner_view(row);
+    let embed_code = embed_code(&room);
+    let settings = match shown.settings {
+        Some(typed) => serde_json::to_value(typed),
+        None => serde_json::to_value(SettingsForm::of(&room)),
+    }
+    .unwrap_or_default();
     let mut ctx = Context::new();
-    ctx.insert("room", &engine.rooms().owner_view(row));
+    ctx.insert("settings", &settings);
+    ctx.insert("embed_code", &embed_code);
+    ctx.insert("notice", &shown.notice.map(Notice::text));
+    ctx.insert("lifetimes", &super::home::lifetimes());
+    ctx.insert("room", &room);
     ctx.insert("messages", &messages);
     ctx.insert("polls", &polls);
+    ctx.insert("mutes", &mutes);
     ctx.insert("audit", &audit);
     ctx.insert("moderators", &moderators);
-    ctx.insert("owner_link", &owner_link);
-    ctx.insert("error", &error);
-    render(
-        if error.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        },
-        "owner.html",
-        ctx,
-        SITE_NAME,
-    )
+    ctx.insert("owner_link", &shown.owner_link);
+    ctx.insert("error", &shown.error.as_ref().map(|(_, message)| message));
+    let status = shown.error.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
+    render(status, "owner.html", ctx, SITE_NAME)
 }
 
-fn back_to_controls(slug: &str) -> HttpResponse {
+/// The owner page an action was taken on, where its answer goes back to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReturnTo {
+    /// The owner controls, `/r/{slug}/owner`.
+    #[default]
+    Controls,
+    /// The room page, `/r/{slug}`, where an owner sees the same buttons on each message.
+    Room,
+}
+
+/// `?from=room` on the per-message actions of the room page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionOrigin {
+    #[serde(default)]
+    from: ReturnTo,
+}
+
+fn back_to(page: ReturnTo, slug: &str) -> HttpResponse {
+    let location = match page {
+        ReturnTo::Controls => format!("/r/{slug}/owner"),
+        ReturnTo::Room => format!("/r/{slug}"),
+    };
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/r/{slug}/owner")))
+        .insert_header((header::LOCATION, location))
         .finish()
 }
 
 /// Runs one owner action and answers with the controls page (or their error).
 macro_rules! owner_action {
     ($req:expr, $engine:expr, $slug:expr, |$row:ident, $token:ident| $action:expr) => {{
+        owner_action!($req, $engine, $slug, ReturnTo::Controls, |$row, $token| $action)
+    }};
+    ($req:expr, $engine:expr, $slug:expr, $back:expr, |$row:ident, $token:ident| $action:expr) => {{
         if !security::same_origin(&$req) {
             return security::forbidden_cross_site();
         }
@@ -206,187 +332,18 @@ macro_rules! owner_action {
             Err(page) => return page,
         };
         match $action.await {
-            Ok(_) => back_to_controls(&$row.slug),
+            Ok(_) => back_to($back, &$row.slug),
             Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
-            Err(error) => render_controls(&$engine, &$row, &$token, None, Some(error.to_string())).await,
+            Err(error) => render_controls(&$engine, &$row, &$token, Shown::refused(&error)).await,
         }
     }};
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SettingsForm {
-    topic: String,
-    #[serde(default)]
-    hashtags: String,
-    slow_mode_seconds: u32,
-    moderation: String,
-    /// The word filter, one word or phrase per line (blank lines are skipped); absent: unchanged.
-    blocked_words: Option<String>,
-}
+// Declared after `owner_action!`, which `actions` uses (a macro is in scope below its definition).
+mod actions;
+mod polls;
+mod settings;
 
-/// `POST /r/{slug}/owner/settings`.
-pub async fn settings(
-    req: HttpRequest,
-    engine: EngineData,
-    slug: web::Path<String>,
-    form: web::Form<SettingsForm>,
-) -> HttpResponse {
-    let form = form.into_inner();
-    let update = UpdateRoom {
-        topic: Some(form.topic),
-        state: None,
-        slow_mode_seconds: Some(form.slow_mode_seconds),
-        moderation: Some(if form.moderation == "approve" {
-            Moderation::Approve
-        } else {
-            Moderation::Post
-        }),
-        hashtags: Some(
-            form.hashtags
-                .split([' ', ','])
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        ),
-        blocked_words: form
-            .blocked_words
-            .map(|lines| lines.lines().map(str::to_owned).collect()),
-    };
-    owner_action!(req, engine, slug, |row, token| engine.rooms().update(
-        &row.slug,
-        Some(&token),
-        update
-    ))
-}
-
-/// `POST /r/{slug}/owner/pause` and `/resume`.
-pub async fn set_state(req: HttpRequest, engine: EngineData, path: web::Path<(String, String)>) -> HttpResponse {
-    let (slug, action) = path.into_inner();
-    let state = match action.as_str() {
-        "pause" => RoomState::Paused,
-        "resume" => RoomState::Open,
-        _ => return error_page(StatusCode::NOT_FOUND, SITE_NAME),
-    };
-    let update = UpdateRoom {
-        state: Some(state),
-        ..Default::default()
-    };
-    owner_action!(req, engine, slug, |row, token| engine.rooms().update(
-        &row.slug,
-        Some(&token),
-        update
-    ))
-}
-
-/// `POST /r/{slug}/owner/close`.
-pub async fn close(req: HttpRequest, engine: EngineData, slug: web::Path<String>) -> HttpResponse {
-    owner_action!(req, engine, slug, |row, token| engine
-        .rooms()
-        .close_as(&row.slug, Some(&token)))
-}
-
-/// `POST /r/{slug}/owner/messages/{id}/{delete|approve|reject|answer|unanswer|pin|unpin}`.
-pub async fn message_action(
-    req: HttpRequest,
-    engine: EngineData,
-    path: web::Path<(String, u64, String)>,
-) -> HttpResponse {
-    let (slug, id, action) = path.into_inner();
-    match action.as_str() {
-        "delete" => owner_action!(req, engine, slug, |row, token| engine.moderation().delete(
-            &row.slug,
-            Some(&token),
-            id
-        )),
-        "approve" => owner_action!(req, engine, slug, |row, token| engine.moderation().approve(
-            &row.slug,
-            Some(&token),
-            id
-        )),
-        "reject" => owner_action!(req, engine, slug, |row, token| engine.moderation().reject(
-            &row.slug,
-            Some(&token),
-            id
-        )),
-        "answer" | "unanswer" | "pin" | "unpin" => {
-            let marks = MessageMarks {
-                answered: matches!(action.as_str(), "answer" | "unanswer").then_some(action == "answer"),
-                pinned: matches!(action.as_str(), "pin" | "unpin").then_some(action == "pin"),
-            };
-            owner_action!(req, engine, slug, |row, token| engine.questions().mark(
-                &row.slug,
-                Some(&token),
-                id,
-                marks
-            ))
-        }
-        _ => error_page(StatusCode::NOT_FOUND, SITE_NAME),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct MuteForm {
-    participant_id: String,
-}
-
-/// `POST /r/{slug}/owner/mute`.
-pub async fn mute(
-    req: HttpRequest,
-    engine: EngineData,
-    slug: web::Path<String>,
-    form: web::Form<MuteForm>,
-) -> HttpResponse {
-    let participant = form.into_inner().participant_id;
-    owner_action!(req, engine, slug, |row, token| engine.moderation().mute(
-        &row.slug,
-        Some(&token),
-        &participant,
-        true
-    ))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PollForm {
-    question: String,
-    /// One option per line.
-    options: String,
-    /// A checkbox: present when ticked.
-    multiple: Option<String>,
-}
-
-/// `POST /r/{slug}/owner/polls`: opens a poll (the options one per line; blank lines are
-/// ignored).
-pub async fn open_poll(
-    req: HttpRequest,
-    engine: EngineData,
-    slug: web::Path<String>,
-    form: web::Form<PollForm>,
-) -> HttpResponse {
-    let form = form.into_inner();
-    let poll = NewPoll {
-        question: form.question,
-        options: form
-            .options
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        multiple: form.multiple.is_some(),
-    };
-    owner_action!(req, engine, slug, |row, token| engine.polls().open(
-        &row.slug,
-        Some(&token),
-        poll
-    ))
-}
-
-/// `POST /r/{slug}/owner/polls/{id}/close`.
-pub async fn close_poll(req: HttpRequest, engine: EngineData, path: web::Path<(String, u64)>) -> HttpResponse {
-    let (slug, id) = path.into_inner();
-    owner_action!(req, engine, slug, |row, token| engine.polls().close(
-        &row.slug,
-        Some(&token),
-        id
-    ))
-}
+pub use actions::{close, confirm_close_page, message_action, mute, set_state, Closer, Confirmation};
+pub use polls::{close_poll, open_poll};
+pub use settings::{lifetime, settings, SettingsForm};
