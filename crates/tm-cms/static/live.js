@@ -437,6 +437,23 @@ function start(root) {
     if (answered) answered.hidden = !message.answered;
     const pinned = li.querySelector('.badge.pinned');
     if (pinned) pinned.hidden = !message.pinned;
+    // The owner's answer and pin buttons offer the opposite of what the message now is.
+    toggleMark(li, /\/(un)?answer(\?|$)/, message.answered, 'answer', 'unanswer', 'Mark answered', 'Mark unanswered');
+    toggleMark(li, /\/(un)?pin(\?|$)/, message.pinned, 'pin', 'unpin', 'Pin', 'Unpin');
+  }
+
+  function toggleMark(li, pattern, on, set, unset, setLabel, unsetLabel) {
+    for (const markForm of li.querySelectorAll('form[action]')) {
+      const action = markForm.getAttribute('action');
+      if (!pattern.test(action)) continue;
+      markForm.setAttribute('action', action.replace(pattern, (_, __, tail) => '/' + (on ? unset : set) + (tail || '')));
+      const button = markForm.querySelector('button');
+      if (!button) continue;
+      const [was, now] = on ? [setLabel, unsetLabel] : [unsetLabel, setLabel];
+      button.textContent = now;
+      const label = button.getAttribute('aria-label');
+      if (label && label.startsWith(was)) button.setAttribute('aria-label', now + label.slice(was.length));
+    }
   }
 
   function updateMessage(message) {

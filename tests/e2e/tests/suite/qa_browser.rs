@@ -27,6 +27,15 @@ async fn a_vote_moves_the_count_in_another_browser_and_the_owner_pins_the_questi
     let owner = Browser::start(BrowserOptions::default()).await.unwrap();
     let guest = Browser::start(BrowserOptions::default()).await.unwrap();
     create_through_form(&owner.client, &system, "browser-qa").await;
+    let link = owner
+        .client
+        .find(Locator::Css(".owner-link"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let owner_token = link.rsplit('#').next().unwrap().to_owned();
     let room_url = format!("{}/r/browser-qa", system.cms_url(0));
     guest.client.goto(&room_url).await.unwrap();
     wait_live(&owner.client).await;
@@ -71,16 +80,37 @@ async fn a_vote_moves_the_count_in_another_browser_and_the_owner_pins_the_questi
     .await;
     assert_eq!(first.as_str().unwrap(), question, "{other} is newer but has no votes");
 
-    // The owner pins it from the room page (reloaded: its server-rendered owner buttons); the
+    // The owner pins it from the room page, with the buttons live.js gave the live message; the
     // guest sees it pinned, live.
-    owner.client.refresh().await.unwrap();
-    click(&owner.client, &format!("#{question} form[action$='/pin'] button")).await;
+    click(&owner.client, &format!("#{question} form[action*='/pin'] button")).await;
     wait_for(
         &guest.client,
         "the pinned question",
         "const slot = document.querySelector('[data-pinned-slot]'); return !slot.hidden && slot.textContent.includes('Why is the sky blue?')",
     )
     .await;
+    // A mark made elsewhere (here: the API) turns the owner's open page's button around, live.
+    wait_live(&owner.client).await;
+    let marked = system
+        .http
+        .patch(format!(
+            "{}/api/v1/rooms/browser-qa/messages/{}",
+            system.cms_url(0),
+            &other[1..]
+        ))
+        .bearer_auth(&owner_token)
+        .json(&serde_json::json!({"answered": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(marked.status().is_success());
+    let turned = wait_for(
+        &owner.client,
+        "the owner's button now offering to unmark",
+        &format!("return document.querySelector('#{other} form[action*=\"/unanswer\"] button')?.textContent ?? false"),
+    )
+    .await;
+    assert_eq!(turned, "Mark unanswered");
     wait_for(
         &guest.client,
         "the pinned badge",
