@@ -13,6 +13,7 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 
 use crate::engine::access::AccessError;
+use crate::engine::co_moderators::CoModeratorError;
 use crate::engine::db::DbError;
 use crate::engine::join::JoinError;
 use crate::engine::moderation::ModerationError;
@@ -244,6 +245,8 @@ impl ApiErrorCode for RoomError {
             RoomError::InvalidMaxLength => "invalid_max_length",
             RoomError::InvalidSlowMode => "invalid_slow_mode",
             RoomError::TooManyHashtags => "too_many_hashtags",
+            RoomError::BlockedWords(tm_core::BlockedWordsError::TooMany) => "too_many_blocked_words",
+            RoomError::BlockedWords(tm_core::BlockedWordsError::Invalid(_)) => "invalid_blocked_word",
             RoomError::InvalidState => "invalid_state",
             RoomError::NameTaken => "name_taken",
             RoomError::TooManyRooms(_) => "too_many_rooms",
@@ -316,3 +319,28 @@ impl ApiErrorCode for PollError {
 }
 
 api_error!(PollError);
+
+impl ApiErrorCode for CoModeratorError {
+    fn status(&self) -> StatusCode {
+        match self {
+            CoModeratorError::RoomNotFound | CoModeratorError::NotFound => StatusCode::NOT_FOUND,
+            CoModeratorError::NotOwner => StatusCode::FORBIDDEN,
+            CoModeratorError::Closed => StatusCode::GONE,
+            CoModeratorError::InvalidLabel | CoModeratorError::TooMany => StatusCode::UNPROCESSABLE_ENTITY,
+            CoModeratorError::Db(e) => db_status(e).0,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            CoModeratorError::RoomNotFound => "room_not_found",
+            CoModeratorError::NotFound => "moderator_not_found",
+            CoModeratorError::NotOwner => "not_owner",
+            CoModeratorError::Closed => "room_closed",
+            CoModeratorError::InvalidLabel => "invalid_label",
+            CoModeratorError::TooMany => "too_many_moderators",
+            CoModeratorError::Db(e) => db_status(e).1,
+        }
+    }
+}
+
+api_error!(CoModeratorError);

@@ -5,6 +5,7 @@
 //! * [`parse_list`]: a message body split into text, url, mention and hashtag tokens.
 //! * [`event`]: the envelope and every event and command that crosses the bus.
 //! * [`join_token`] and [`keys`]: the shared secret, its rules and the keys derived from it.
+//! * [`word_filter`]: a room's blocked words and phrases, and how posts are matched against them.
 //!
 //! This crate carries no infrastructure (no database, broker, HTTP or async runtime); CI checks
 //! that with `cargo tree`.
@@ -14,6 +15,7 @@ pub mod event;
 pub mod join_token;
 pub mod keys;
 pub mod parse_list;
+pub mod word_filter;
 
 pub use domain::{
     Hashtag, Lifetime, MessageBody, Nickname, Reaction, ReactionSet, RoomSlug, ValidationError, DEFAULT_MAX_BODY_CHARS,
@@ -22,3 +24,4 @@ pub use domain::{
 pub use event::{Envelope, Event, RawEnvelope, Routing};
 pub use join_token::{JoinClaims, JoinTokenError, Role};
 pub use parse_list::{parse_body, Token};
+pub use word_filter::{BlockedWords, BlockedWordsError};

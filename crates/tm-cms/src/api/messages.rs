@@ -114,7 +114,7 @@ pub async fn post(
     Ok(HttpResponse::Created().json(engine.messages().post(post).await.map_err(actix_web::Error::from)?))
 }
 
-/// Owner: delete a message (emits `message.deleted` if it was visible).
+/// Owner or co-moderator: delete a message (emits `message.deleted` if it was visible).
 #[utoipa::path(delete, path = "/api/v1/rooms/{slug}/messages/{id}",
     params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the message's id")),
     responses(

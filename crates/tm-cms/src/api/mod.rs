@@ -6,6 +6,7 @@ pub mod health;
 pub mod join;
 pub mod messages;
 pub mod moderation;
+pub mod moderators;
 pub mod openapi;
 pub mod polls;
 pub mod questions;
@@ -52,6 +53,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/rooms/{slug}/mutes"),
     ("DELETE", "/api/v1/rooms/{slug}/mutes/{participant_id}"),
     ("GET", "/api/v1/rooms/{slug}/audit"),
+    ("POST", "/api/v1/rooms/{slug}/moderators"),
+    ("GET", "/api/v1/rooms/{slug}/moderators"),
+    ("DELETE", "/api/v1/rooms/{slug}/moderators/{id}"),
 ];
 
 /// Registers the API on an actix app.
@@ -102,6 +106,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_json_bytes: usize) {
     .service(resource("/api/v1/rooms/{slug}/mutes").route(web::post().to(moderation::mute)))
     .service(resource("/api/v1/rooms/{slug}/mutes/{participant_id}").route(web::delete().to(moderation::unmute)))
     .service(resource("/api/v1/rooms/{slug}/audit").route(web::get().to(moderation::audit)))
+    .service(
+        resource("/api/v1/rooms/{slug}/moderators")
+            .route(web::post().to(moderators::create))
+            .route(web::get().to(moderators::list)),
+    )
+    .service(resource("/api/v1/rooms/{slug}/moderators/{id}").route(web::delete().to(moderators::revoke)))
     .service(resource("/api/v1/openapi.json").route(web::get().to(openapi::serve)))
     .service(resource("/healthz").route(web::get().to(health::respond)))
     .service(resource("/readyz").route(web::get().to(health::respond)))

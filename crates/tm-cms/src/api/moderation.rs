@@ -1,4 +1,5 @@
 //! Moderation endpoints beyond docs/protocol.md: mutes, the approval queue and the audit log.
+//! Each takes the owner token, the admin token or a co-moderator's token of the room.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -9,7 +10,7 @@ use crate::engine::rooms::RoomError;
 use crate::engine::Engine;
 use crate::errors::ErrorBody;
 
-/// Owner: mute a participant in this room.
+/// Owner or co-moderator: mute a participant in this room.
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/mutes", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = schemas::MuteRequest,
     responses(
         (status = 204, description = "muted (muting twice changes nothing)"),
@@ -35,7 +36,7 @@ pub async fn mute(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Owner: lift a mute.
+/// Owner or co-moderator: lift a mute.
 #[utoipa::path(delete, path = "/api/v1/rooms/{slug}/mutes/{participant_id}",
     params(("slug" = String, Path, description = "the room's name (its slug)"), ("participant_id" = String, Path, description = "the muted participant's id")),
     responses(
@@ -59,7 +60,7 @@ pub async fn unmute(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Owner: messages waiting for approval.
+/// Owner or co-moderator: messages waiting for approval.
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}/pending", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
         (status = 200, description = "the messages waiting for approval, oldest first", body = schemas::MessageList),
@@ -76,7 +77,7 @@ pub async fn pending(
     Ok(HttpResponse::Ok().json(engine.messages().pending(&slug, bearer(&req).as_deref()).await?))
 }
 
-/// Owner: show a pending message.
+/// Owner or co-moderator: show a pending message.
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages/{id}/approve",
     params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the pending message's id")),
     responses(
@@ -97,7 +98,7 @@ pub async fn approve(
     Ok(HttpResponse::Ok().json(engine.moderation().approve(&slug, bearer(&req).as_deref(), id).await?))
 }
 
-/// Owner: drop a pending message unseen.
+/// Owner or co-moderator: drop a pending message unseen.
 #[utoipa::path(post, path = "/api/v1/rooms/{slug}/messages/{id}/reject",
     params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the pending message's id")),
     responses(
@@ -117,7 +118,7 @@ pub async fn reject(
     Ok(HttpResponse::Ok().json(engine.moderation().reject(&slug, bearer(&req).as_deref(), id).await?))
 }
 
-/// Owner: the moderation log, newest first.
+/// Owner or co-moderator: the moderation log, newest first.
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}/audit", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
         (status = 200, description = "the moderation log, newest first", body = schemas::AuditList),

@@ -13,7 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::schemas::{InvalidJson, InvalidQuery, NotOwner, PayloadTooLarge, Unavailable, UnsupportedMediaType};
-use super::{join, messages, moderation, polls, questions, rooms};
+use super::{join, messages, moderation, moderators, polls, questions, rooms};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +24,7 @@ use super::{join, messages, moderation, polls, questions, rooms};
         join::join,
         moderation::mute, moderation::unmute, moderation::pending, moderation::approve,
         moderation::reject, moderation::audit,
+        moderators::create, moderators::list, moderators::revoke,
         questions::vote, questions::unvote, questions::mark,
         polls::open, polls::list, polls::vote, polls::close,
     ),

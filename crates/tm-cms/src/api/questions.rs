@@ -62,7 +62,7 @@ async fn cast(
     Ok(HttpResponse::Ok().json(state))
 }
 
-/// Owner: mark a message answered and/or pinned (one pinned message per room).
+/// Owner or co-moderator: mark a message answered and/or pinned (one pinned message per room).
 #[utoipa::path(patch, path = "/api/v1/rooms/{slug}/messages/{id}",
     params(("slug" = String, Path, description = "the room's name (its slug)"), ("id" = u64, Path, description = "the message's id")),
     request_body = schemas::MessageMarks,

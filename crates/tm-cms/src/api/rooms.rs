@@ -33,19 +33,25 @@ pub async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
+/// The room's settings; with the owner token as bearer also its word filter (`blocked_words`).
 #[utoipa::path(get, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")),
     responses(
-        (status = 200, description = "the open room of that name, or the most recent closed one", body = schemas::Room),
+        (status = 200, description = "the open room of that name, or the most recent closed one (with `blocked_words` only for the owner token)", body = schemas::Room),
         (status = 404, description = "`room_not_found`", body = ErrorBody),
         (status = 503, response = Unavailable),
-    ))]
-#[tracing::instrument(skip(engine))]
-pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<HttpResponse, RoomError> {
-    Ok(HttpResponse::Ok().json(engine.rooms().get(&slug).await?))
+    ),
+    security((), ("owner_token" = [])))]
+#[tracing::instrument(skip(engine, req))]
+pub async fn get(
+    engine: web::Data<Engine>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, RoomError> {
+    Ok(HttpResponse::Ok().json(engine.rooms().get(&slug, bearer(&req).as_deref()).await?))
 }
 
-/// Owner: change topic, state (open/paused), slow mode, moderation mode, hashtags, or when the
-/// room closes (`lifetime`, from now).
+/// Owner: change topic, state (open/paused), slow mode, moderation mode, hashtags, the word
+/// filter, or when the room closes (`lifetime`, from now).
 #[utoipa::path(patch, path = "/api/v1/rooms/{slug}", params(("slug" = String, Path, description = "the room's name (its slug)")), request_body = schemas::UpdateRoom,
     responses(
         (status = 200, description = "the updated room", body = schemas::Room),
@@ -55,7 +61,7 @@ pub async fn get(engine: web::Data<Engine>, slug: web::Path<String>) -> Result<H
         (status = 410, description = "`room_closed`", body = ErrorBody),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_lifetime`, `invalid_reactions`", body = ErrorBody),
+        (status = 422, description = "`invalid_request` (a body of the wrong shape), `invalid_state` (use `/close` to close), `invalid_slow_mode`, `invalid_topic`, `invalid_hashtag`, `too_many_hashtags`, `invalid_lifetime`, `invalid_reactions`, `invalid_blocked_word`, `too_many_blocked_words`", body = ErrorBody),
         (status = 503, response = Unavailable),
     ),
     security(("owner_token" = [])))]

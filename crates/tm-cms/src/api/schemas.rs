@@ -42,6 +42,9 @@ pub struct Room {
     /// Only on a closed room.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_reason: Option<CloseReason>,
+    /// The word filter: only in answers to the owner token (or the admin token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_words: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/rooms`.
@@ -117,6 +120,11 @@ pub struct UpdateRoom {
     /// creation. The answer's `expires_at` is the new closing time.
     #[schema(schema_with = optional_lifetime_schema)]
     pub lifetime: Option<String>,
+    /// The word filter, replacing the room's list (`[]` clears it): each entry 1–50 characters
+    /// with a letter or digit, no control or invisible characters. Posts that match an entry
+    /// as whole words (case and width folded) are held for approval.
+    #[schema(max_items = 100)]
+    pub blocked_words: Option<Vec<String>>,
     #[schema(schema_with = reactions_update_schema)]
     pub reactions: Option<Vec<String>>,
 }
@@ -302,6 +310,42 @@ pub struct PollList {
     pub polls: Vec<Poll>,
 }
 
+/// `POST /api/v1/rooms/{slug}/moderators`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewModerator {
+    /// How the audit log and the owner page name them (default `Moderator <n>`): at most 50
+    /// characters, no control or invisible characters.
+    #[schema(max_length = 50)]
+    pub label: Option<String>,
+}
+
+/// A co-moderator (never their token: shown once, at creation).
+#[derive(ToSchema)]
+pub struct ModeratorView {
+    pub id: u64,
+    pub label: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(ToSchema)]
+pub struct ModeratorList {
+    /// The active ones, oldest first.
+    pub moderators: Vec<ModeratorView>,
+}
+
+/// A new co-moderator with their token and link, shown only this once.
+#[derive(ToSchema)]
+pub struct CreatedModerator {
+    #[serde(flatten)]
+    pub moderator: ModeratorView,
+    pub token: String,
+    /// `<room url>/moderate#<token>`.
+    pub link: String,
+}
+
 /// One audit log entry.
 #[derive(ToSchema)]
 pub struct AuditEntry {
@@ -336,7 +380,9 @@ pub struct PayloadTooLarge(ErrorBody);
 #[derive(ToResponse)]
 pub struct UnsupportedMediaType(ErrorBody);
 
-/// 403 `not_owner`: no owner token (or admin token) of this room as bearer.
+/// 403 `not_owner`: the bearer is not a token this operation accepts: the room's owner token
+/// or the admin token, and for moderation (delete, approve, reject, mutes, the queue, the audit
+/// log, answered and pinned) also a co-moderator's token of the room.
 #[derive(ToResponse)]
 pub struct NotOwner(ErrorBody);
 

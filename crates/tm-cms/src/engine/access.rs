@@ -105,7 +105,7 @@ impl Gatekeeper<'_> {
     pub fn voter(&self, room: &RoomRow, bearer: Option<&str>) -> Result<String, AccessError> {
         match self.access().check(room, bearer)? {
             Access::Member(claims) => Ok(claims.participant_id),
-            Access::Owner(actor) => Ok(format!("{}:", actor.as_str())),
+            Access::Owner(actor) => Ok(format!("{}:", actor.audit_name())),
             Access::Public if bearer.is_some() => Err(AccessError::InvalidToken),
             Access::Public => Err(AccessError::TokenRequired),
         }

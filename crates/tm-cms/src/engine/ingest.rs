@@ -1,6 +1,7 @@
 //! Items from tm-ingest (tweets, toots, Bluesky posts): stored once per (room, source, external
-//! id), in every open room they matched. Slow mode and rate limits do not apply; approve mode
-//! and mutes do: an author muted in a room (participant `<source>:<author id>`) is skipped there.
+//! id), in every open room they matched. Slow mode and rate limits do not apply; approve mode,
+//! the word filter and mutes do: an item the filter matches is held for approval like a post,
+//! and an author muted in a room (participant `<source>:<author id>`) is skipped there.
 //! A retract deletes what an item made, through the owner's delete path.
 //!
 //! External text passes the same character filter as our users' text (tm-core
@@ -151,7 +152,8 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
     // Cutting at the limit may leave a joiner at the end: strip again.
     let nickname = strip_forbidden(&nickname, false).trim().to_owned();
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(|e| DbError::Unavailable(e.to_string()))?;
-    let pending = room.moderation == Moderation::Approve;
+    let filtered = posting::is_filtered(&room, &nickname, body.as_str());
+    let pending = room.moderation == Moderation::Approve || filtered;
     let seq = if pending {
         None
     } else {
@@ -187,9 +189,14 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
         })
         .execute(conn)
         .await?;
-    if seq.is_some() {
+    if seq.is_some() || filtered {
         let row = posting::last_inserted(conn).await?;
-        posting::announce(conn, &room, &row).await?;
+        if seq.is_some() {
+            posting::announce(conn, &room, &row).await?;
+        }
+        if filtered {
+            posting::record_hold(conn, &room, &row).await?;
+        }
     }
     Ok(IngestOutcome::Stored)
 }

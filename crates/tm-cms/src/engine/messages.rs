@@ -9,7 +9,7 @@ use tm_core::Token;
 use super::clock;
 use super::db::columns::StoredName;
 use super::event_log::{self, LoggedEvent};
-use super::rooms::{find_by_slug, RoomError};
+use super::rooms::{find_by_slug, Capability, RoomError};
 use super::Messages;
 use crate::engine::db::models::{MessageRow, RoomRow};
 use crate::engine::db::schema::messages;
@@ -158,11 +158,14 @@ impl Messages<'_> {
         Ok(EventList { events, seq: room.seq })
     }
 
-    /// Messages waiting for approval (owner only).
+    /// Messages waiting for approval (the owner and co-moderators).
     pub async fn pending(&self, slug: &str, bearer: Option<&str>) -> Result<MessageList, RoomError> {
         let mut conn = self.conn().await?;
         let room = find_by_slug(&mut conn, slug).await?.ok_or(RoomError::NotFound)?;
-        self.rooms().authorize(&room, bearer).ok_or(RoomError::NotOwner)?;
+        self.rooms()
+            .permit_on(&mut conn, &room, bearer, Capability::Moderate)
+            .await?
+            .ok_or(RoomError::NotOwner)?;
         let rows: Vec<MessageRow> = messages::table
             .filter(messages::room_id.eq(room.id))
             .filter(messages::state.eq(MessageState::Pending.stored_name()))

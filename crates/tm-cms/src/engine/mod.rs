@@ -10,8 +10,8 @@
 //!
 //! Shape: [`Engine`] is a small, cheap-to-clone facade (the pool, the relay's wake-up, the rate
 //! limiters, the settings, the derived keys) whose few methods hand out one borrowed handle per
-//! domain: `engine.rooms()`, `.access()`, `.messages()`, `.moderation()`, `.pages()`,
-//! `.admins()`, `.sources()`, `.sweeper()`, `.questions()`, `.polls()`, `.updates()` ([`Rooms`], [`Gatekeeper`], …, declared here so that
+//! domain: `engine.rooms()`, `.access()`, `.messages()`, `.moderation()`, `.co_moderators()`,
+//! `.pages()`, `.admins()`, `.sources()`, `.sweeper()`, `.questions()`, `.polls()`, `.updates()` ([`Rooms`], [`Gatekeeper`], …, declared here so that
 //! domain modules depend on this file and not the other way round). Each domain module adds its
 //! operations to its handle, next to its types, rules and errors; a handle derefs to the engine,
 //! so an operation reaches the pool and settings directly and another domain through its handle
@@ -22,8 +22,9 @@
 //! * rooms: [`rooms`] (the API shape, rules, errors, reads) and [`room_writes`] (create,
 //!   update, rotate the owner token, close); [`access`] and [`join`] (who may read and post);
 //! * messages: [`messages`] (reads of messages and events), [`posting`] (posts and refusals),
-//!   [`ingest`] (items from the ingest service); [`moderation`] (owner and admin actions, the
-//!   queue, the audit log);
+//!   [`ingest`] (items from the ingest service); [`moderation`] (owner, admin and
+//!   co-moderator actions, the queue, the audit log); [`co_moderators`] (the owner's
+//!   co-moderators and their tokens; who may do what is `rooms::Actor::may`);
 //! * Q&A and polls: [`questions`] (votes on messages, answered, pinned), [`polls`], and
 //!   [`updates`] (vote counts announced coalesced, at most one event per subject per interval);
 //! * the event log: [`event_log`] (appending), [`outbox`] (the relay's reads and marks),
@@ -36,6 +37,7 @@
 pub mod access;
 pub mod admins;
 pub mod clock;
+pub mod co_moderators;
 pub mod db;
 pub mod event_log;
 pub mod ingest;
@@ -119,9 +121,14 @@ impl Engine {
         Messages(self)
     }
 
-    /// Owner and admin actions on messages and participants.
+    /// Owner, admin and co-moderator actions on messages and participants.
     pub fn moderation(&self) -> Moderator<'_> {
         Moderator(self)
+    }
+
+    /// The owner's co-moderators: create, list, revoke.
+    pub fn co_moderators(&self) -> CoModerators<'_> {
+        CoModerators(self)
     }
 
     /// Q&A: votes on messages, answered and pinned.
@@ -236,6 +243,11 @@ domain_handle!(
 domain_handle!(
     /// Owner and admin actions on messages and participants ([`moderation`]).
     Moderator
+);
+
+domain_handle!(
+    /// The owner's co-moderators and their tokens ([`co_moderators`]).
+    CoModerators
 );
 
 domain_handle!(

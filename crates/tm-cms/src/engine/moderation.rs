@@ -1,5 +1,6 @@
-//! Owner and admin actions on messages and participants, and the audit log every moderation
-//! action writes to (actor, action, target, time).
+//! Owner, admin and co-moderator actions on messages and participants, and the audit log every
+//! moderation action writes to (actor, action, target, time). Each action needs
+//! [`Capability::Moderate`].
 
 use std::collections::HashSet;
 
@@ -11,7 +12,7 @@ use tm_core::event::{MessageDeleted, MessageState, PostRejected, PostRejectionCo
 
 use super::db::columns::StoredName;
 use super::messages::{to_view, MessageView};
-use super::rooms::{find_by_slug, Actor};
+use super::rooms::{find_by_slug, Actor, Capability};
 use super::Moderator;
 use super::{clock, event_log, from_diesel, posting};
 use crate::engine::db::models::{AuditRow, MessageRow, RoomRow};
@@ -24,7 +25,7 @@ pub enum ModerationError {
     RoomNotFound,
     #[error("no such message in this room")]
     MessageNotFound,
-    #[error("this needs the room's owner token")]
+    #[error("this needs the room's owner token or a moderator token")]
     NotOwner,
     #[error("the room is closed")]
     Closed,
@@ -85,11 +86,11 @@ pub struct QueuedMessage {
 pub(crate) async fn audit(
     conn: &mut AsyncMysqlConnection,
     room_id: RoomId,
-    actor: Actor,
+    actor: &Actor,
     action: &str,
     target: &str,
 ) -> Result<(), DbError> {
-    audit_as(conn, room_id, actor.as_str(), action, target).await
+    audit_as(conn, room_id, &actor.audit_name(), action, target).await
 }
 
 pub(crate) async fn audit_as(
@@ -186,7 +187,11 @@ impl Moderator<'_> {
         let room = find_by_slug(&mut conn, slug)
             .await?
             .ok_or(ModerationError::RoomNotFound)?;
-        let actor = self.rooms().authorize(&room, bearer).ok_or(ModerationError::NotOwner)?;
+        let actor = self
+            .rooms()
+            .permit_on(&mut conn, &room, bearer, Capability::Moderate)
+            .await?
+            .ok_or(ModerationError::NotOwner)?;
         Ok((room.id, actor))
     }
 
@@ -239,7 +244,7 @@ impl Moderator<'_> {
                         return Ok((to_view(&row, &room.slug), false));
                     }
                     let emitted = delete_in_transaction(conn, &mut room, &mut row).await?;
-                    audit(conn, room.id, actor, "delete", &format!("message:{}", row.id)).await?;
+                    audit(conn, room.id, &actor, "delete", &format!("message:{}", row.id)).await?;
                     return Ok((to_view(&row, &room.slug), emitted));
                 }
                 // Only pending messages get here: approving shows one, rejecting drops it unseen.
@@ -271,7 +276,7 @@ impl Moderator<'_> {
                     event_log::append_with_id(conn, envelope_id, Some(room.id), None, rejected).await?;
                     emitted = true;
                 }
-                audit(conn, room.id, actor, action, &format!("message:{}", row.id)).await?;
+                audit(conn, room.id, &actor, action, &format!("message:{}", row.id)).await?;
                 Ok((to_view(&row, &room.slug), emitted))
             })
             .await?;
@@ -350,7 +355,7 @@ impl Moderator<'_> {
                 .await?;
             }
             let action = if muted { "mute" } else { "unmute" };
-            audit(conn, room_id, actor, action, &format!("participant:{participant}")).await?;
+            audit(conn, room_id, &actor, action, &format!("participant:{participant}")).await?;
             Ok(())
         })
         .await

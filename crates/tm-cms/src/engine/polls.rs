@@ -160,7 +160,7 @@ impl Polls<'_> {
                     poll: poll.clone(),
                 });
                 event_log::append(conn, Some(room_id), Some(seq), event).await?;
-                audit(conn, room_id, actor, "poll_open", &format!("poll:{id}")).await?;
+                audit(conn, room_id, &actor, "poll_open", &format!("poll:{id}")).await?;
                 Ok(poll)
             })
             .await?;
@@ -280,7 +280,7 @@ impl Polls<'_> {
                     poll: poll.clone(),
                 });
                 event_log::append(conn, Some(room_id), Some(seq), event).await?;
-                audit(conn, room_id, actor, "poll_close", &format!("poll:{id}")).await?;
+                audit(conn, room_id, &actor, "poll_close", &format!("poll:{id}")).await?;
                 Ok((poll, true))
             })
             .await?;
@@ -293,7 +293,11 @@ impl Polls<'_> {
     async fn owned_room(&self, slug: &str, bearer: Option<&str>) -> Result<(RoomId, super::rooms::Actor), PollError> {
         let mut conn = self.conn().await?;
         let room = find_by_slug(&mut conn, slug).await?.ok_or(AccessError::NotFound)?;
-        let actor = self.rooms().authorize(&room, bearer).ok_or(PollError::NotOwner)?;
+        let actor = self
+            .rooms()
+            .permit_on(&mut conn, &room, bearer, super::rooms::Capability::Manage)
+            .await?
+            .ok_or(PollError::NotOwner)?;
         Ok((room.id, actor))
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Order of checks: lock the room → idempotency on `client_id` (a resend returns the stored
 //! message) → rate limits (in memory) → room open → nickname and body rules → mute → slow mode
-//! → insert (visible, or pending in approve mode) → `message.created` with the next seq.
+//! → insert (visible, or pending in approve mode or when the room's word filter matches the
+//! nickname or the body) → `message.created` with the next seq.
 //!
 //! Time-based rules (rate limits, slow mode) are judged at the time the post was *received*
 //! (`PostSubmit.received_at` for posts from the queue, now for HTTP posts), and a queued post is
@@ -153,7 +154,8 @@ async fn store(
     let received_at = clock::to_db(received_at);
     check_slow_mode(conn, &room, &post.participant_id, received_at).await?;
     let tokens = serde_json::to_string(&parse_body(body.as_str())).map_err(anyhow::Error::from)?;
-    let pending = room.moderation == tm_core::event::Moderation::Approve;
+    let filtered = is_filtered(&room, nickname.as_str(), body.as_str());
+    let pending = room.moderation == tm_core::event::Moderation::Approve || filtered;
     let seq = if pending {
         None
     } else {
@@ -187,8 +189,28 @@ async fn store(
     if seq.is_some() {
         announce(conn, &room, &row).await?;
     }
+    if filtered {
+        record_hold(conn, &room, &row).await?;
+    }
     Ok((view(&row, &room), seq.is_some()))
 }
+
+/// Whether the room's word filter holds a post by `nickname` saying `body` for approval.
+pub(crate) fn is_filtered(room: &RoomRow, nickname: &str, body: &str) -> bool {
+    room.blocked_words.matches(body) || room.blocked_words.matches(nickname)
+}
+
+/// Notes in the audit log that the word filter held a message, so the owner sees why it waits.
+pub(crate) async fn record_hold(
+    conn: &mut AsyncMysqlConnection,
+    room: &RoomRow,
+    row: &MessageRow,
+) -> Result<(), DbError> {
+    super::moderation::audit_as(conn, room.id, WORD_FILTER_ACTOR, "hold", &format!("message:{}", row.id)).await
+}
+
+/// The audit log's actor for what the word filter does.
+pub const WORD_FILTER_ACTOR: &str = "word_filter";
 
 fn view(row: &MessageRow, room: &RoomRow) -> MessageView {
     super::messages::to_view(row, &room.slug)

@@ -17,7 +17,7 @@ use super::access::AccessError;
 use super::db::columns::StoredName;
 use super::messages::{to_message, to_view, MessageView};
 use super::moderation::audit;
-use super::rooms::find_by_slug;
+use super::rooms::{find_by_slug, Capability};
 use super::updates::{self, Subject};
 use super::{clock, event_log, from_diesel, Questions};
 use crate::engine::db::models::{MessageRow, RoomRow};
@@ -30,7 +30,7 @@ pub enum QuestionError {
     Access(#[from] AccessError),
     #[error("no such message in this room")]
     MessageNotFound,
-    #[error("this needs the room's owner token")]
+    #[error("this needs the room's owner token or a moderator token")]
     NotOwner,
     #[error("the room is closed")]
     Closed,
@@ -169,7 +169,7 @@ impl Questions<'_> {
         Ok(rows.iter().map(|row| to_view(row, &room.slug)).collect())
     }
 
-    /// The owner marks a visible message answered and/or pinned. Pinning unpins the room's
+    /// The owner (or a co-moderator) marks a visible message answered and/or pinned. Pinning unpins the room's
     /// other pinned message; each changed message gets a `message.updated`.
     #[tracing::instrument(skip(self, bearer))]
     pub async fn mark(
@@ -181,7 +181,11 @@ impl Questions<'_> {
     ) -> Result<MessageView, QuestionError> {
         let mut conn = self.conn().await?;
         let room = find_by_slug(&mut conn, slug).await?.ok_or(AccessError::NotFound)?;
-        let actor = self.rooms().authorize(&room, bearer).ok_or(QuestionError::NotOwner)?;
+        let actor = self
+            .rooms()
+            .permit_on(&mut conn, &room, bearer, Capability::Moderate)
+            .await?
+            .ok_or(QuestionError::NotOwner)?;
         let room_id = room.id;
         let (view, emitted) = conn
             .transaction::<_, QuestionError, _>(async move |conn| {
@@ -227,10 +231,10 @@ impl Questions<'_> {
                     let target = format!("message:{id}");
                     if let Some(answered) = marks.answered {
                         let action = if answered { "answer" } else { "unanswer" };
-                        audit(conn, room_id, actor, action, &target).await?;
+                        audit(conn, room_id, &actor, action, &target).await?;
                     }
                     if let Some(pinned) = marks.pinned {
-                        audit(conn, room_id, actor, if pinned { "pin" } else { "unpin" }, &target).await?;
+                        audit(conn, room_id, &actor, if pinned { "pin" } else { "unpin" }, &target).await?;
                     }
                 }
                 Ok((to_view(&row, &room.slug), emitted))

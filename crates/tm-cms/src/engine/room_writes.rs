@@ -3,12 +3,12 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use tm_core::event::{CloseReason, Moderation, RoomClosed, RoomId, RoomState, RoomUpdated, SourcesChanged};
-use tm_core::{Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
+use tm_core::{BlockedWords, Lifetime, RoomSlug, DEFAULT_MAX_BODY_CHARS, HARD_MAX_BODY_CHARS};
 
-use super::db::columns::{hashtags_json, reactions_json, StoredName};
+use super::db::columns::{blocked_words_json, hashtags_json, reactions_json, StoredName};
 use super::rooms::{
-    parse_hashtags, parse_reactions, parse_topic, tag_names, Actor, CreateRoom, CreatedRoom, Room, RoomError,
-    UpdateRoom, MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
+    parse_hashtags, parse_reactions, parse_topic, tag_names, Actor, Capability, CreateRoom, CreatedRoom, Room,
+    RoomError, UpdateRoom, MAX_PASSWORD_CHARS, MAX_SLOW_MODE_SECONDS,
 };
 use super::Rooms;
 use super::{clock, event_log, secrets};
@@ -22,6 +22,15 @@ pub struct RotatedOwnerToken {
 }
 
 impl Rooms<'_> {
+    /// Who may change `row` with this bearer token: the owner or an admin (a co-moderator's
+    /// token is refused like any other, with `not_owner`).
+    async fn manager(&self, row: &RoomRow, bearer: Option<&str>) -> Result<Actor, RoomError> {
+        self.rooms()
+            .permit(row, bearer, Capability::Manage)
+            .await?
+            .ok_or(RoomError::NotOwner)
+    }
+
     /// Creates a room for a client at `client_ip`. The cheap checks come first (validation,
     /// the address's creation limit, the name), the argon2 hash of a password last.
     #[tracing::instrument(skip_all, fields(name = %req.name))]
@@ -108,19 +117,21 @@ impl Rooms<'_> {
         tracing::info!(room_id = row.id, slug = %row.slug, "room created");
         Ok(CreatedRoom {
             owner_token,
-            room: self.rooms().view(&row),
+            room: self.rooms().owner_view(&row),
         })
     }
 
     /// Applies an owner's changes; emits `room.updated` and/or `sources.changed`. A new
     /// lifetime moves the closing time (the sweeper closes the room then); it emits nothing.
+    /// Nor does the word filter, which is private to the owner.
     #[tracing::instrument(skip_all, fields(slug = %slug))]
     pub async fn update(&self, slug: &str, bearer: Option<&str>, req: UpdateRoom) -> Result<Room, RoomError> {
         let found = self.rooms().find(slug).await?;
-        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let actor = self.rooms().manager(&found, bearer).await?;
         let topic = req.topic.as_deref().map(parse_topic).transpose()?;
         let hashtags = req.hashtags.as_deref().map(parse_hashtags).transpose()?;
         let reactions = req.reactions.as_deref().map(parse_reactions).transpose()?;
+        let blocked_words = req.blocked_words.as_deref().map(BlockedWords::parse).transpose()?;
         if matches!(req.state, Some(RoomState::Closed)) {
             return Err(RoomError::InvalidState);
         }
@@ -173,6 +184,12 @@ impl Rooms<'_> {
                     audit.push(("set_hashtags", tag_names(&tags).join(" ")));
                     room.hashtags = tags;
                 }
+                if let Some(words) = blocked_words.filter(|w| *w != room.blocked_words) {
+                    // The count, not the words: a list of up to 100 entries does not fit the
+                    // log's target column, and the owner's view of the room shows the list.
+                    audit.push(("set_blocked_words", format!("{} entries", words.len())));
+                    room.blocked_words = words;
+                }
                 diesel::update(rooms::table.find(room.id))
                     .set((
                         rooms::topic.eq(&room.topic),
@@ -182,6 +199,7 @@ impl Rooms<'_> {
                         rooms::hashtags.eq(hashtags_json(&room.hashtags)),
                         rooms::reactions.eq(reactions_json(&room.reactions)),
                         rooms::expires_at.eq(room.expires_at),
+                        rooms::blocked_words.eq(blocked_words_json(&room.blocked_words)),
                     ))
                     .execute(conn)
                     .await?;
@@ -206,7 +224,7 @@ impl Rooms<'_> {
                     event_log::append(conn, Some(room.id), None, changed).await?;
                 }
                 for (action, target) in &audit {
-                    super::moderation::audit(conn, room.id, actor, action, target).await?;
+                    super::moderation::audit(conn, room.id, &actor, action, target).await?;
                 }
                 Ok((room, room_changed || tags_changed))
             })
@@ -214,7 +232,7 @@ impl Rooms<'_> {
         if emitted {
             self.events_committed();
         }
-        Ok(self.rooms().view(&row))
+        Ok(self.rooms().owner_view(&row))
     }
 
     /// Replaces the room's owner token (owner or admin): the old token stops working at once
@@ -222,7 +240,7 @@ impl Rooms<'_> {
     #[tracing::instrument(skip_all, fields(slug = %slug))]
     pub async fn rotate_owner_token(&self, slug: &str, bearer: Option<&str>) -> Result<RotatedOwnerToken, RoomError> {
         let found = self.rooms().find(slug).await?;
-        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let actor = self.rooms().manager(&found, bearer).await?;
         let (owner_token, token_hash) = secrets::new_owner_token();
         let mut conn = self.conn().await?;
         conn.transaction::<_, RoomError, _>(async move |conn| {
@@ -236,7 +254,7 @@ impl Rooms<'_> {
                 .set(rooms::owner_token_hash.eq(&token_hash))
                 .execute(conn)
                 .await?;
-            super::moderation::audit(conn, room.id, actor, "rotate_owner_token", "").await?;
+            super::moderation::audit(conn, room.id, &actor, "rotate_owner_token", "").await?;
             Ok(())
         })
         .await?;
@@ -247,14 +265,14 @@ impl Rooms<'_> {
     /// Closes a room by its owner (or an admin). Closing a closed room changes nothing.
     pub async fn close_as(&self, slug: &str, bearer: Option<&str>) -> Result<Room, RoomError> {
         let found = self.rooms().find(slug).await?;
-        let actor = self.rooms().authorize(&found, bearer).ok_or(RoomError::NotOwner)?;
+        let actor = self.rooms().manager(&found, bearer).await?;
         let reason = if actor == Actor::Admin {
             CloseReason::Admin
         } else {
             CloseReason::Owner
         };
-        let row = self.rooms().close(found.id, reason, actor.as_str()).await?;
-        Ok(self.rooms().view(&row))
+        let row = self.rooms().close(found.id, reason, &actor.audit_name()).await?;
+        Ok(self.rooms().owner_view(&row))
     }
 
     /// Closes a room: frees its name, emits `room.closed` (and `sources.changed` with no tags).

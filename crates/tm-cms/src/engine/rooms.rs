@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tm_core::event::{CloseReason, Moderation, RoomId, RoomState};
 use tm_core::keys::constant_time_eq;
-use tm_core::{Hashtag, ReactionSet, RoomSlug, ValidationError, HARD_MAX_BODY_CHARS};
+use tm_core::{BlockedWordsError, Hashtag, ReactionSet, RoomSlug, ValidationError, HARD_MAX_BODY_CHARS};
 
 use super::Rooms;
 use super::{clock, from_diesel, secrets};
@@ -34,6 +34,8 @@ pub enum RoomError {
     InvalidSlowMode,
     #[error("a room follows at most {MAX_HASHTAGS} hashtags")]
     TooManyHashtags,
+    #[error("{0}")]
+    BlockedWords(#[from] BlockedWordsError),
     #[error("a room may only be set to open or paused; use /close to close it")]
     InvalidState,
     #[error("a room with this name is open")]
@@ -82,6 +84,10 @@ pub struct Room {
     /// Only on a closed room.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_reason: Option<CloseReason>,
+    /// The word filter, only in the owner's view ([`Rooms::owner_view`]): who reads the room
+    /// without the owner token must not learn what is held back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_words: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/rooms`.
@@ -118,6 +124,9 @@ pub struct UpdateRoom {
     /// `2h`, `1d`, `1w`, `1m` or `1y`, as at creation: the room now closes this long from now
     /// (later or sooner than before).
     pub lifetime: Option<String>,
+    /// The word filter: at most 100 words or phrases of at most 50 characters. Posts that match
+    /// one are held for approval. Replaces the list; `[]` clears it.
+    pub blocked_words: Option<Vec<String>>,
 }
 
 /// The answer to "may a new room take this name?".
@@ -137,18 +146,43 @@ pub struct CreatedRoom {
     pub room: Room,
 }
 
-/// Who is acting on a room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who is acting on a room, by the token they presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
+    /// The room's owner token.
     Owner,
+    /// The site's admin API token: the owner of every room.
     Admin,
+    /// A co-moderator's token ([`super::co_moderators`]): moderation, not the room itself.
+    Moderator { id: u64, label: String },
+}
+
+/// What an operation on a room needs its caller to be allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Judge messages and people: delete, approve, reject, mute and unmute, answer and pin, read
+    /// the approval queue and the audit log.
+    Moderate,
+    /// Run the room: its settings, pause and resume, close, polls, the owner token and the
+    /// co-moderators.
+    Manage,
 }
 
 impl Actor {
-    pub fn as_str(&self) -> &'static str {
+    /// Whether this actor may do what `capability` covers. The one place the roles differ.
+    pub fn may(&self, capability: Capability) -> bool {
         match self {
-            Actor::Owner => "owner",
-            Actor::Admin => "admin",
+            Actor::Owner | Actor::Admin => true,
+            Actor::Moderator { .. } => capability == Capability::Moderate,
+        }
+    }
+
+    /// How the audit log names the actor: `owner`, `admin`, or `moderator:<id> (<label>)`.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Actor::Owner => "owner".to_owned(),
+            Actor::Admin => "admin".to_owned(),
+            Actor::Moderator { id, label } => format!("moderator:{id} ({label})"),
         }
     }
 }
@@ -220,12 +254,23 @@ impl Rooms<'_> {
             password_required: row.password_hash.is_some(),
             created_at: clock::from_db(row.created_at),
             close_reason: row.close_reason,
+            blocked_words: None,
         }
     }
 
-    /// Who the bearer token makes the caller, if anyone. Both comparisons take the same time
-    /// wherever the strings differ (the admin token's is of SHA-256 digests, so not even its
-    /// length shows), so response times reveal nothing about either token.
+    /// The view for the room's owner (or an admin): the public view and the word filter.
+    pub fn owner_view(&self, row: &RoomRow) -> Room {
+        Room {
+            blocked_words: Some(row.blocked_words.entries()),
+            ..self.view(row)
+        }
+    }
+
+    /// Whether the bearer token is the room's owner token or the admin token: the credentials
+    /// that hold every [`Capability`] (and, unlike a co-moderator's, open a password room to
+    /// their holder). Both comparisons take the same time wherever the strings differ (the admin
+    /// token's is of SHA-256 digests, so not even its length shows), so response times reveal
+    /// nothing about either token. [`Rooms::permit`] also knows co-moderators.
     pub fn authorize(&self, row: &RoomRow, bearer: Option<&str>) -> Option<Actor> {
         let token = bearer?;
         let admin = self.settings.admin.api_token.expose();
@@ -234,6 +279,70 @@ impl Rooms<'_> {
             return Some(Actor::Admin);
         }
         constant_time_eq(token_hash.as_bytes(), row.owner_token_hash.as_bytes()).then_some(Actor::Owner)
+    }
+
+    /// Who the bearer token makes the caller in `row`: the owner or an admin
+    /// ([`Rooms::authorize`]), else one of the room's co-moderators whose token it is and who
+    /// is not revoked. Takes a pooled connection only for that last lookup.
+    pub async fn actor(&self, row: &RoomRow, bearer: Option<&str>) -> Result<Option<Actor>, DbError> {
+        if let Some(actor) = self.rooms().authorize(row, bearer) {
+            return Ok(Some(actor));
+        }
+        if bearer.is_none() {
+            return Ok(None);
+        }
+        let mut conn = self.conn().await?;
+        self.rooms().actor_on(&mut conn, row, bearer).await
+    }
+
+    /// [`Rooms::actor`] on a connection the caller already holds: taking a second one from the
+    /// pool while holding one could wait until the timeout when every worker does the same.
+    pub(crate) async fn actor_on(
+        &self,
+        conn: &mut AsyncMysqlConnection,
+        row: &RoomRow,
+        bearer: Option<&str>,
+    ) -> Result<Option<Actor>, DbError> {
+        if let Some(actor) = self.rooms().authorize(row, bearer) {
+            return Ok(Some(actor));
+        }
+        let Some(token) = bearer else { return Ok(None) };
+        let moderator = super::co_moderators::find_by_token(conn, row.id, token).await?;
+        Ok(moderator.map(|m| Actor::Moderator {
+            id: m.id,
+            label: m.label,
+        }))
+    }
+
+    /// The caller, if the bearer token allows `capability` in `row`; `None` otherwise (no
+    /// token, a token of nobody, or a co-moderator asking to manage the room). Every operation
+    /// that needs more than a join token asks here (or [`Rooms::permit_on`]).
+    pub async fn permit(
+        &self,
+        row: &RoomRow,
+        bearer: Option<&str>,
+        capability: Capability,
+    ) -> Result<Option<Actor>, DbError> {
+        Ok(self
+            .rooms()
+            .actor(row, bearer)
+            .await?
+            .filter(|actor| actor.may(capability)))
+    }
+
+    /// [`Rooms::permit`] on a connection the caller already holds.
+    pub(crate) async fn permit_on(
+        &self,
+        conn: &mut AsyncMysqlConnection,
+        row: &RoomRow,
+        bearer: Option<&str>,
+        capability: Capability,
+    ) -> Result<Option<Actor>, DbError> {
+        Ok(self
+            .rooms()
+            .actor_on(conn, row, bearer)
+            .await?
+            .filter(|actor| actor.may(capability)))
     }
 
     /// The room a slug names (open first, else the latest closed one).
@@ -274,7 +383,13 @@ impl Rooms<'_> {
         Ok(open > 0)
     }
 
-    pub async fn get(&self, slug: &str) -> Result<Room, RoomError> {
-        Ok(self.rooms().view(&self.rooms().find(slug).await?))
+    /// The room as `bearer` may see it: the owner's view for the owner token (or the admin
+    /// token), the public view for anyone else.
+    pub async fn get(&self, slug: &str, bearer: Option<&str>) -> Result<Room, RoomError> {
+        let row = self.rooms().find(slug).await?;
+        Ok(match self.rooms().authorize(&row, bearer) {
+            Some(_) => self.rooms().owner_view(&row),
+            None => self.rooms().view(&row),
+        })
     }
 }

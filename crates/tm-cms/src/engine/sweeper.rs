@@ -1,6 +1,6 @@
 //! The expiry sweep: closes rooms whose lifetime ended (reason `expired`) and, after the
-//! retention period, deletes closed rooms with their messages, events, mutes and audit log
-//! (foreign keys cascade).
+//! retention period, deletes closed rooms with their messages, events, mutes, moderators and
+//! audit log (foreign keys cascade).
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;

@@ -64,6 +64,15 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("owner.html", include_str!("../../templates/owner.html")),
     ("password.html", include_str!("../../templates/password.html")),
     ("owner_sign_in.html", include_str!("../../templates/owner_sign_in.html")),
+    ("moderate.html", include_str!("../../templates/moderate.html")),
+    (
+        "moderator_sign_in.html",
+        include_str!("../../templates/moderator_sign_in.html"),
+    ),
+    (
+        "moderator_link.html",
+        include_str!("../../templates/moderator_link.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
     ("confirm_close.html", include_str!("../../templates/confirm_close.html")),
     ("closed.html", include_str!("../../templates/closed.html")),

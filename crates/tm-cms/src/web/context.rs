@@ -27,6 +27,18 @@ pub fn is_owner(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> bool {
         .is_some()
 }
 
+/// Whether this browser holds a working co-moderator token for `room` (its `tm_mod_<room>`
+/// cookie): the room page then links the moderator page.
+pub async fn is_moderator(req: &HttpRequest, engine: &Engine, room: &RoomRow) -> bool {
+    let Some(token) = req.cookie(&cookies::moderator_cookie_name(room.id)) else {
+        return false;
+    };
+    matches!(
+        engine.rooms().actor(room, Some(token.value())).await,
+        Ok(Some(crate::engine::rooms::Actor::Moderator { .. }))
+    )
+}
+
 /// Whether this browser may read and join `room`: no password, owner, the password given
 /// (the signed access cookie), or a bearer join token of this room. Otherwise why not:
 /// `PasswordRequired` without a credential, `NotMember` with a token of another room.

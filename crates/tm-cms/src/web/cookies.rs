@@ -5,9 +5,11 @@
 //! | `tm_pid` | this browser's participant id (random, signed: see `web::participant`) | Lax |
 //! | `tm_nick` | the last nickname used | Lax |
 //! | `tm_owner_<room id>` | the room's owner token | Lax |
+//! | `tm_mod_<room id>` | a co-moderator's token for the room | Lax |
 //! | `tm_access_<room id>` | signed proof the password was given, with expiry | Lax |
 //! | `tm_flash_owner` | the owner link, shown once after creating a room | Strict |
 //! | `tm_flash_notice` | which confirmation the owner page shows once (e.g. settings saved) | Strict |
+//! | `tm_flash_moderator` | a new moderator link, shown once to the owner | Strict |
 //! | `tm_admin` | signed admin session with expiry | Strict |
 //!
 //! All are `HttpOnly` (the live module never needs them) and `Secure` when the request came
@@ -23,10 +25,15 @@ pub const PARTICIPANT: &str = "tm_pid";
 pub const NICKNAME: &str = "tm_nick";
 pub const FLASH_OWNER: &str = "tm_flash_owner";
 pub const FLASH_NOTICE: &str = "tm_flash_notice";
+pub const FLASH_MODERATOR: &str = "tm_flash_moderator";
 pub const ADMIN: &str = "tm_admin";
 
 pub fn owner_cookie_name(room_id: u64) -> String {
     format!("tm_owner_{room_id}")
+}
+
+pub fn moderator_cookie_name(room_id: u64) -> String {
+    format!("tm_mod_{room_id}")
 }
 
 pub fn access_cookie_name(room_id: u64) -> String {

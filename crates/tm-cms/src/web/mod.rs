@@ -6,11 +6,13 @@
 //! Routes (docs/protocol.md "HTML pages", and the forms behind them):
 //! `/` · `POST /rooms` · `/rooms/name-check` · `/join` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
 //! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
-//! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`) · `/p/{page}` · `/admin` (+ login, pages, rooms) · `/static/*` ·
-//! `/favicon.ico`.
+//! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`, `moderators`) · `/r/{slug}/moderate`
+//! (a co-moderator's page, + `sign-in` and message actions) · `/p/{page}` · `/admin` (+ login,
+//! pages, rooms) · `/static/*` · `/favicon.ico`.
 
 mod admin;
 mod assets;
+mod co_moderators;
 mod context;
 mod cookies;
 mod home;
@@ -72,6 +74,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/r/{slug}/owner/polls", web::post().to(owner::open_poll))
         .route("/r/{slug}/owner/polls/{id}/close", web::post().to(owner::close_poll))
         .route("/r/{slug}/owner/reactions", web::post().to(owner::reactions))
+        .route("/r/{slug}/owner/moderators", web::post().to(co_moderators::add))
+        .route("/r/{slug}/owner/moderators/new", web::get().to(co_moderators::new_link))
+        .route(
+            "/r/{slug}/owner/moderators/{id}/revoke",
+            web::post().to(co_moderators::revoke),
+        )
+        .route("/r/{slug}/moderate", web::get().to(co_moderators::page))
+        .route("/r/{slug}/moderate/sign-in", web::post().to(co_moderators::sign_in))
+        .route(
+            "/r/{slug}/moderate/messages/{id}/{action}",
+            web::post().to(co_moderators::message_action),
+        )
         .route("/r/{slug}/owner/{action}", web::post().to(owner::set_state))
         .route("/admin", web::get().to(admin::index))
         .route("/admin/login", web::post().to(admin::login))

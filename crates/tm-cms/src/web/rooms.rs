@@ -132,8 +132,11 @@ async fn room_page(
         Err(status) => return error_page(status, SITE_NAME),
     };
     let is_owner = context::is_owner(req, engine, &row);
-    if is_owner {
-        // The owner's buttons offer "Unmute" where the author is muted.
+    // A co-moderator gets the owner's buttons on messages (each is a moderation action), on
+    // routes of their own; the owner's own cookie wins when a browser holds both.
+    let is_moderator = !is_owner && context::is_moderator(req, engine, &row).await;
+    if is_owner || is_moderator {
+        // The buttons offer "Unmute" where the author is muted.
         let ids: Vec<u64> = messages.iter().map(|m| m.message.id).collect();
         match engine.moderation().muted_authors(&row, &ids).await {
             Ok(muted) => messages
@@ -150,6 +153,9 @@ async fn room_page(
     ctx.insert("polls", &polls);
     ctx.insert("pinned", &pinned);
     ctx.insert("is_owner", &is_owner);
+    ctx.insert("is_moderator", &is_moderator);
+    ctx.insert("can_moderate", &(is_owner || is_moderator));
+    ctx.insert("actions_base", if is_owner { "owner" } else { "moderate" });
     ctx.insert(
         "nickname",
         &req.cookie(cookies::NICKNAME)

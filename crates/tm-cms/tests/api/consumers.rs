@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::helpers::{next_envelope, spawn_app, spawn_app_with, Options, TestApp, PATIENCE};
 
-fn submit(room_id: u64, body: &str, client_id: Uuid) -> Envelope<PostSubmit> {
+pub(crate) fn submit(room_id: u64, body: &str, client_id: Uuid) -> Envelope<PostSubmit> {
     Envelope::new(
         "tm-gateway",
         PostSubmit {
@@ -27,7 +27,7 @@ fn submit(room_id: u64, body: &str, client_id: Uuid) -> Envelope<PostSubmit> {
     )
 }
 
-async fn publish<E: Event>(app: &TestApp, envelope: &Envelope<E>) {
+pub(crate) async fn publish<E: Event>(app: &TestApp, envelope: &Envelope<E>) {
     app.bus.publisher().await.unwrap().publish(envelope).await.unwrap();
 }
 
@@ -41,7 +41,7 @@ async fn stored_messages(app: &TestApp, room_id: u64) -> Vec<(Option<u64>, Strin
         .unwrap()
 }
 
-async fn wait_for_body(app: &TestApp, room_id: u64, body: &str) {
+pub(crate) async fn wait_for_body(app: &TestApp, room_id: u64, body: &str) {
     wait_until_async(PATIENCE, &format!("{body:?} is stored"), || async {
         stored_messages(app, room_id).await.iter().any(|(_, b)| b == body)
     })

@@ -31,11 +31,12 @@ async fn tables(url: &str) -> Vec<String> {
 }
 
 /// Every table the migrations create, sorted.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "admin_users",
     "message_votes",
     "messages",
     "moderation_log",
+    "moderators",
     "mutes",
     "pages",
     "pending_updates",

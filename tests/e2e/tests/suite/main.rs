@@ -18,6 +18,7 @@ mod faults;
 mod happy_path;
 mod ingest;
 mod make_run;
+mod moderators_browser;
 mod openapi_fuzz;
 mod privacy;
 mod qa_browser;

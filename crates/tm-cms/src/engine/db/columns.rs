@@ -1,15 +1,16 @@
 //! How typed values live in text columns, the one place rows convert: an enum is stored as its
-//! name (`open`, `pending`, …), a room's hashtags and its reactions as JSON arrays of strings.
+//! name (`open`, `pending`, …), a room's hashtags, its reactions and its blocked words as JSON
+//! arrays of strings.
 //!
 //! Rows read them through diesel's `deserialize_as` ([`Named`], [`StoredHashtags`],
-//! [`StoredReactions`]); writes store [`StoredName::stored_name`], [`hashtags_json`] and
-//! [`reactions_json`].
+//! [`StoredReactions`], [`StoredBlockedWords`]); writes store [`StoredName::stored_name`],
+//! [`hashtags_json`], [`reactions_json`] and [`blocked_words_json`].
 
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::mysql::{Mysql, MysqlValue};
 use diesel::sql_types::{Nullable, Text};
 use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, PollState, RoomState};
-use tm_core::{Hashtag, ReactionSet};
+use tm_core::{BlockedWords, Hashtag, ReactionSet};
 
 use crate::engine::updates::Subject;
 
@@ -89,6 +90,13 @@ impl Queryable<Text, Mysql> for StoredHashtags {
     }
 }
 
+impl Queryable<Text, Mysql> for StoredBlockedWords {
+    type Row = Self;
+    fn build(row: Self) -> deserialize::Result<Self> {
+        Ok(row)
+    }
+}
+
 impl<T: StoredName> FromSql<Nullable<Text>, Mysql> for Named<Option<T>> {
     fn from_sql(bytes: MysqlValue<'_>) -> deserialize::Result<Self> {
         parse_name(bytes).map(|value| Named(Some(value)))
@@ -158,6 +166,31 @@ pub fn reactions_json(reactions: &ReactionSet) -> String {
     serde_json::Value::from(reactions.to_strings()).to_string()
 }
 
+/// `rooms.blocked_words` read as the room's word filter (each entry checked again, as hashtags
+/// are: only what `BlockedWords::parse` accepts was ever stored).
+#[derive(Debug)]
+pub struct StoredBlockedWords(BlockedWords);
+
+impl StoredBlockedWords {
+    /// See [`Named::try_into`].
+    pub fn try_into(self) -> Result<BlockedWords, std::convert::Infallible> {
+        Ok(self.0)
+    }
+}
+
+impl FromSql<Text, Mysql> for StoredBlockedWords {
+    fn from_sql(bytes: MysqlValue<'_>) -> deserialize::Result<Self> {
+        let json = <String as FromSql<Text, Mysql>>::from_sql(bytes)?;
+        let entries: Vec<String> = serde_json::from_str(&json)?;
+        Ok(StoredBlockedWords(BlockedWords::parse(&entries)?))
+    }
+}
+
+/// The stored form of a room's blocked words: the entries as the owner wrote them.
+pub fn blocked_words_json(words: &BlockedWords) -> String {
+    serde_json::Value::from(words.entries()).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +235,12 @@ mod tests {
         let set = ReactionSet::parse(&["🎉", "👍"]).unwrap();
         assert_eq!(reactions_json(&set), r#"["🎉","👍"]"#);
         assert_eq!(serde_json::from_str::<ReactionSet>(&reactions_json(&set)).unwrap(), set);
+    }
+
+    #[test]
+    fn blocked_words_are_stored_as_a_json_array_of_what_the_owner_wrote() {
+        let words = BlockedWords::parse(&["Bad", "really  bad idea"]).unwrap();
+        assert_eq!(blocked_words_json(&words), r#"["Bad","really bad idea"]"#);
+        assert_eq!(blocked_words_json(&BlockedWords::default()), "[]");
     }
 }

@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use tm_core::event::{CloseReason, MessageKind, MessageState, Moderation, RoomState};
-use tm_core::{Hashtag, ReactionSet};
+use tm_core::{BlockedWords, Hashtag, ReactionSet};
 
-use super::columns::{Named, StoredHashtags, StoredReactions};
-use super::schema::{messages, moderation_log, room_events, rooms};
+use super::columns::{Named, StoredBlockedWords, StoredHashtags, StoredReactions};
+use super::schema::{messages, moderation_log, moderators, room_events, rooms};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rooms, check_for_backend(diesel::mysql::Mysql))]
@@ -35,6 +35,9 @@ pub struct RoomRow {
     pub reactions: ReactionSet,
     pub seq: u64,
     pub created_at: PrimitiveDateTime,
+    /// The word filter: posts matching it are held for approval. Only the owner sees it.
+    #[diesel(deserialize_as = StoredBlockedWords)]
+    pub blocked_words: BlockedWords,
 }
 
 #[derive(Debug, Insertable)]
@@ -136,4 +139,16 @@ pub struct AuditRow {
     pub action: String,
     pub target: String,
     pub created_at: PrimitiveDateTime,
+}
+
+/// A co-moderator of a room (its token only as a hash).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = moderators, check_for_backend(diesel::mysql::Mysql))]
+pub struct ModeratorRow {
+    pub id: u64,
+    pub room_id: u64,
+    pub label: String,
+    pub token_hash: String,
+    pub created_at: PrimitiveDateTime,
+    pub revoked_at: Option<PrimitiveDateTime>,
 }

@@ -19,6 +19,7 @@ diesel::table! {
         reactions -> Text,
         seq -> Unsigned<BigInt>,
         created_at -> Datetime,
+        blocked_words -> Text,
     }
 }
 
@@ -131,6 +132,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    moderators (id) {
+        id -> Unsigned<BigInt>,
+        room_id -> Unsigned<BigInt>,
+        label -> Varchar,
+        token_hash -> Char,
+        created_at -> Datetime,
+        revoked_at -> Nullable<Datetime>,
+    }
+}
+
+diesel::table! {
     pages (id) {
         id -> Unsigned<BigInt>,
         slug -> Varchar,
@@ -162,5 +174,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     pending_updates,
     room_events,
     mutes,
-    moderation_log
+    moderation_log,
+    moderators
 );

@@ -29,7 +29,11 @@ const OWNER_COOKIE_SECS: i64 = 366 * 24 * 3600;
 
 /// The room and the owner's token, or the page to answer instead (the sign-in form when the
 /// browser holds no valid owner token).
-async fn owned_room(req: &HttpRequest, engine: &EngineData, slug: &str) -> Result<(RoomRow, String), HttpResponse> {
+pub(super) async fn owned_room(
+    req: &HttpRequest,
+    engine: &EngineData,
+    slug: &str,
+) -> Result<(RoomRow, String), HttpResponse> {
     let row = engine
         .rooms()
         .find(slug)
@@ -258,7 +262,11 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
         Ok(list) => list.polls.into_iter().map(PollRow::from).collect(),
         Err(e) => return error_page(e.status(), SITE_NAME),
     };
-    let room = engine.rooms().view(row);
+    let moderators = match engine.co_moderators().active(row).await {
+        Ok(moderators) => moderators,
+        Err(e) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
+    };
+    let room = engine.rooms().owner_view(row);
     let embed_code = embed_code(&room);
     let settings = match shown.settings {
         Some(typed) => serde_json::to_value(typed),
@@ -275,6 +283,7 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
     ctx.insert("polls", &polls);
     ctx.insert("mutes", &mutes);
     ctx.insert("audit", &audit);
+    ctx.insert("moderators", &moderators);
     ctx.insert("owner_link", &shown.owner_link);
     ctx.insert("error", &shown.error.as_ref().map(|(_, message)| message));
     let status = shown.error.as_ref().map_or(StatusCode::OK, |(status, _)| *status);

@@ -26,6 +26,9 @@ pub struct SettingsForm {
     slow_mode_seconds: String,
     #[serde(default)]
     moderation: String,
+    /// The word filter, one word or phrase per line (blank lines are skipped).
+    #[serde(default)]
+    blocked_words: String,
 }
 
 impl SettingsForm {
@@ -40,6 +43,7 @@ impl SettingsForm {
                 Moderation::Post => "post",
             }
             .to_owned(),
+            blocked_words: room.blocked_words.as_deref().unwrap_or_default().join("\n"),
         }
     }
 
@@ -74,6 +78,7 @@ impl SettingsForm {
                     .map(str::to_owned)
                     .collect(),
             ),
+            blocked_words: Some(self.blocked_words.lines().map(str::to_owned).collect()),
             ..UpdateRoom::default()
         })
     }
