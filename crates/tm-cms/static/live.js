@@ -434,7 +434,7 @@ function start(root) {
     li.dataset.votes = String(message.votes || 0);
     li.classList.toggle('answered', !!message.answered);
     li.classList.toggle('pinned', !!message.pinned);
-    const count = li.querySelector('[data-votes]:not(li)');
+    const count = li.querySelector('.vote-count');
     if (count) count.textContent = String(message.votes || 0);
     const answered = li.querySelector('.badge.answered');
     if (answered) answered.hidden = !message.answered;
@@ -495,17 +495,17 @@ function start(root) {
   }
 
   // The projector's top questions: the five with the most votes, ties oldest first.
-  const top = new Map(); // id -> {id, votes, body, seq}
+  const top = new Map(); // id -> {id, votes, body}
   if (topEl) {
     for (const li of topEl.querySelectorAll('[data-top-id]')) {
-      const votes = Number((li.querySelector('.votes-badge')?.textContent || '0').replace(/\D/g, ''));
-      top.set(li.dataset.topId, { id: li.dataset.topId, votes, body: li.lastChild.textContent.trim(), seq: 0 });
+      top.set(li.dataset.topId, { id: li.dataset.topId, votes: Number(li.dataset.votes), body: li.dataset.body });
     }
   }
+
   function updateTop(message) {
     if (!topEl) return;
     if ((message.votes || 0) > 0) {
-      top.set(String(message.id), { id: String(message.id), votes: message.votes, body: message.body, seq: message.id });
+      top.set(String(message.id), { id: String(message.id), votes: message.votes, body: message.body });
     } else {
       top.delete(String(message.id));
     }
@@ -519,6 +519,8 @@ function start(root) {
     const items = ranked.map((q) => {
       const li = document.createElement('li');
       li.dataset.topId = q.id;
+      li.dataset.votes = String(q.votes);
+      li.dataset.body = q.body;
       const badge = document.createElement('span');
       badge.className = 'votes-badge';
       badge.textContent = '▲ ' + q.votes;
@@ -678,7 +680,7 @@ function start(root) {
     }
     const response = await api('POST', `/polls/${id}/votes`, { options: [...chosen].map(Number) });
     if (!response.ok) {
-      if (response.status === 410) showPoll({ ...(await response.json().catch(() => ({}))), ...readPoll(poll), state: 'closed' });
+      if (response.status === 410) markPollClosed(poll);
       return;
     }
     ballots[id] = [...chosen];
@@ -686,19 +688,11 @@ function start(root) {
     showPoll(await response.json());
   });
 
-  // What a rendered poll shows, for redrawing it closed after a 410.
-  function readPoll(poll) {
-    return {
-      id: Number(poll.dataset.poll),
-      question: poll.querySelector('.poll-question').textContent,
-      multiple: poll.dataset.multiple === 'true',
-      voters: Number(poll.querySelector('[data-poll-voters]').textContent),
-      options: [...poll.querySelectorAll('[data-option]')].map((li) => ({
-        id: Number(li.dataset.option),
-        text: li.querySelector('[data-choice]').textContent,
-        votes: Number(li.querySelector('[data-option-count]').textContent.split(' ')[0]),
-      })),
-    };
+  // A ballot refused with 410: the poll (or its room) closed before its poll.closed arrived.
+  function markPollClosed(poll) {
+    poll.dataset.state = 'closed';
+    poll.querySelector('[data-poll-state]').textContent = 'closed';
+    for (const choice of poll.querySelectorAll('[data-choice]')) choice.disabled = true;
   }
 
   // Posts waiting for approval have no event: the owner page asks for them every few seconds

@@ -131,6 +131,36 @@ async fn a_vote_moves_the_count_in_another_browser_and_the_owner_pins_the_questi
         "{projector}"
     );
     assert!(projector[1].as_str().unwrap().contains("▲ 1"), "{projector}");
+
+    // A vote while the projector is open moves its top questions live (message.updated).
+    let api = |path: &str| format!("{}/api/v1/rooms/browser-qa{path}", system.cms_url(0));
+    let join: serde_json::Value = system
+        .http
+        .post(api("/join"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let voted = system
+        .http
+        .post(api(&format!("/messages/{}/vote", &question[1..])))
+        .bearer_auth(join["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(voted.status().is_success());
+    wait_for(
+        &guest.client,
+        "the projector's top question at two votes",
+        &format!(
+            "const li = document.querySelector('[data-top-list] li'); return li?.dataset.topId === '{}' && li.textContent.includes('▲ 2')",
+            &question[1..]
+        ),
+    )
+    .await;
     guest.close().await.unwrap();
     owner.close().await.unwrap();
     system.shutdown().await.unwrap();
