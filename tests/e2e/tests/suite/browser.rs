@@ -43,6 +43,15 @@ pub(crate) async fn message_bodies(client: &Client) -> Vec<String> {
     serde_json::from_value(value).unwrap()
 }
 
+/// Writes the page as `target/screenshots/<name>.png` (`make screenshots`).
+pub(crate) async fn save_screenshot(client: &Client, name: &str) {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
 pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let field = client.find(Locator::Css(css)).await.unwrap();
     field.clear().await.unwrap();
@@ -537,8 +546,6 @@ async fn screenshots_of_the_main_pages() {
     ] {
         system.post_http(slug, nick, body).await.unwrap();
     }
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
     let shots: [(&str, String, u32, u32); 5] = [
         ("home", "/".into(), 1280, 900),
         ("room-desktop", format!("/r/{slug}"), 1280, 900),
@@ -563,9 +570,7 @@ async fn screenshots_of_the_main_pages() {
         if path == format!("/r/{slug}") {
             wait_live(&browser.client).await;
         }
-        let png = browser.client.screenshot().await.unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        save_screenshot(&browser.client, name).await;
         browser.close().await.unwrap();
     }
     system.shutdown().await.unwrap();

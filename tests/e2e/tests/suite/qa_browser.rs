@@ -7,7 +7,7 @@ use fantoccini::{Client, Locator};
 use tm_e2e::browser::{Browser, BrowserOptions};
 use tm_e2e::system::{System, Topology};
 
-use crate::browser::{click, create_through_form, fill, post_through_form, wait_for, wait_live};
+use crate::browser::{click, create_through_form, fill, post_through_form, save_screenshot, wait_for, wait_live};
 
 /// The element id (`m<id>`) of the message whose body is `body`, once it is shown.
 async fn message_element_id(client: &Client, body: &str) -> String {
@@ -341,8 +341,6 @@ async fn screenshots_of_qa_and_polls() {
         .unwrap();
     assert!(pinned.status().is_success());
 
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
     let base = system.cms_url(0);
     for (name, path, width, height) in [
         ("qa-room", format!("/r/{slug}"), 1280, 1000),
@@ -376,9 +374,7 @@ async fn screenshots_of_qa_and_polls() {
         if name == "qa-room" {
             wait_live(&browser.client).await;
         }
-        let png = browser.client.screenshot().await.unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        save_screenshot(&browser.client, name).await;
         browser.close().await.unwrap();
     }
     system.shutdown().await.unwrap();
