@@ -279,6 +279,34 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The room's audit log as (actor, action, target), oldest first.
+    pub async fn audit(&self, room: &TestRoom) -> Vec<(String, String, String)> {
+        let log: Value = self
+            .owner(
+                reqwest::Method::GET,
+                &format!("/api/v1/rooms/{}/audit", room.slug),
+                &room.owner_token,
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|e| {
+                (
+                    e["actor"].as_str().unwrap().to_owned(),
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["target"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
     pub async fn patch_room(&self, room: &TestRoom, body: Value) -> Response {
         self.owner(
             reqwest::Method::PATCH,

@@ -58,34 +58,6 @@ async fn listed_labels(app: &TestApp, room: &TestRoom) -> Vec<String> {
         .collect()
 }
 
-/// The room's audit log as (actor, action, target), oldest first.
-async fn audit(app: &TestApp, room: &TestRoom) -> Vec<(String, String, String)> {
-    let log: Value = app
-        .owner(
-            Method::GET,
-            &format!("/api/v1/rooms/{}/audit", room.slug),
-            &room.owner_token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .map(|e| {
-            (
-                e["actor"].as_str().unwrap().to_owned(),
-                e["action"].as_str().unwrap().to_owned(),
-                e["target"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 async fn post(app: &TestApp, slug: &str, body: &str) -> u64 {
     let response = app.post_message(slug, "Ada", body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -148,7 +120,7 @@ async fn the_owner_adds_lists_and_revokes_moderators() {
         .await;
     assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND, "another room's moderator");
 
-    let log = audit(&app, &room).await;
+    let log = app.audit(&room).await;
     let ada_name = format!("moderator:{} (Ada)", ada.id);
     assert_eq!(
         log[..2],
@@ -309,7 +281,8 @@ async fn a_moderator_moderates_and_the_audit_log_names_them() {
         .collect();
     assert_eq!(bodies, ["Why is the sky blue?", "please show me"]);
     let ada_name = format!("moderator:{} (Ada)", ada.id);
-    let by_ada: Vec<(String, String)> = audit(&app, &room)
+    let by_ada: Vec<(String, String)> = app
+        .audit(&room)
         .await
         .into_iter()
         .filter(|(actor, _, _)| *actor == ada_name)
@@ -390,7 +363,7 @@ async fn a_moderator_cannot_run_the_room() {
     assert_eq!(polls["polls"][0]["state"], "open");
     let owner_still = app.patch_room(&room, json!({"topic": "still mine"})).await;
     assert_eq!(owner_still.status(), StatusCode::OK, "the owner token was not rotated");
-    let log = audit(&app, &room).await;
+    let log = app.audit(&room).await;
     assert!(
         log.iter().all(|(actor, _, _)| !actor.starts_with("moderator:")),
         "nothing was done in the moderator's name: {log:?}"

@@ -30,34 +30,6 @@ async fn room_as(app: &TestApp, slug: &str, bearer: Option<&str>) -> Value {
     response.json().await.unwrap()
 }
 
-/// The room's audit log as (actor, action, target), oldest first.
-async fn audit(app: &TestApp, room: &TestRoom) -> Vec<(String, String, String)> {
-    let log: Value = app
-        .owner(
-            Method::GET,
-            &format!("/api/v1/rooms/{}/audit", room.slug),
-            &room.owner_token,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    log["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .map(|e| {
-            (
-                e["actor"].as_str().unwrap().to_owned(),
-                e["action"].as_str().unwrap().to_owned(),
-                e["target"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 /// Every message of the room as stored: (body, state), oldest first.
 async fn stored(app: &TestApp, room_id: u64) -> Vec<(String, String)> {
     messages::table
@@ -111,7 +83,7 @@ async fn the_owner_sets_the_word_filter_and_nobody_else_sees_it() {
         "the list is private: no room.updated carries it: {events}"
     );
     assert_eq!(
-        audit(&app, &room).await,
+        app.audit(&room).await,
         [(
             "owner".to_owned(),
             "set_blocked_words".to_owned(),
@@ -188,7 +160,8 @@ async fn a_post_using_a_blocked_word_is_held_until_the_owner_approves_it() {
         .await
         .unwrap();
     assert_eq!(pending["messages"].as_array().unwrap().len(), 3);
-    let holds: Vec<String> = audit(&app, &room)
+    let holds: Vec<String> = app
+        .audit(&room)
         .await
         .into_iter()
         .filter(|(actor, action, _)| actor == "word_filter" && action == "hold")
