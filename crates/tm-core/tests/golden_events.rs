@@ -46,6 +46,18 @@ fn check<E: Event + PartialEq + std::fmt::Debug>(payload: E) {
     assert_eq!(raw.kind, E::TYPE);
     let decoded: Envelope<E> = raw.decode().unwrap();
     assert_eq!(decoded, env);
+
+    // Read in place, as the gateway does: same payload, and its text is the wire's own bytes.
+    let borrowed = BorrowedEnvelope::from_slice(golden.as_bytes()).unwrap();
+    assert_eq!(borrowed.kind, E::TYPE);
+    assert_eq!(borrowed.decode::<E>().unwrap(), env.payload);
+    let wire_payload: serde_json::Value = serde_json::from_str(&golden).unwrap();
+    let forwarded: serde_json::Value = serde_json::from_str(borrowed.payload.get()).unwrap();
+    assert_eq!(forwarded, wire_payload["payload"]);
+    assert!(
+        golden.contains(borrowed.payload.get()),
+        "the payload text is a slice of the message"
+    );
 }
 
 fn sample_message(seq: u64) -> Message {
@@ -402,6 +414,19 @@ fn wrong_type_and_newer_version_are_refused() {
     newer.version = 2;
     assert!(matches!(
         newer.decode::<MessageDeleted>(),
+        Err(DecodeError::UnknownVersion { .. })
+    ));
+
+    let borrowed = BorrowedEnvelope::from_slice(golden.as_bytes()).unwrap();
+    assert!(matches!(
+        borrowed.decode::<RoomClosed>(),
+        Err(DecodeError::WrongType { .. })
+    ));
+    let newer = golden.replacen("\"version\": 1", "\"version\": 2", 1);
+    assert!(matches!(
+        BorrowedEnvelope::from_slice(newer.as_bytes())
+            .unwrap()
+            .decode::<MessageDeleted>(),
         Err(DecodeError::UnknownVersion { .. })
     ));
 }

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tm_core::event::Seq;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
@@ -97,17 +96,19 @@ impl ServerFrame<'_> {
 }
 
 #[derive(Serialize)]
-struct EventFrame<'a> {
+struct EventFrame<'a, D: ?Sized> {
     #[serde(rename = "type")]
     kind: &'static str,
     seq: Seq,
     event: &'a str,
-    data: &'a Value,
+    data: &'a D,
 }
 
 /// `{"type":"event","seq":n,"event":<envelope type>,"data":<payload>}`, built once per event
 /// and shared by every subscriber (cloning a text message clones a reference-counted buffer).
-pub fn event_frame(seq: Seq, event: &str, data: &Value) -> Message {
+/// `data` is usually the event's payload as it arrived ([`serde_json::value::RawValue`]), which
+/// is copied into the frame as it is.
+pub fn event_frame<D: Serialize + ?Sized>(seq: Seq, event: &str, data: &D) -> Message {
     text_message(&EventFrame {
         kind: "event",
         seq,
@@ -127,7 +128,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn json_of(message: Message) -> Value {
+    fn json_of(message: Message) -> serde_json::Value {
         serde_json::from_str(message.to_text().unwrap()).unwrap()
     }
 

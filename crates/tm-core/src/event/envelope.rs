@@ -1,6 +1,9 @@
 //! The envelope every bus message travels in.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -93,5 +96,42 @@ impl RawEnvelope {
             producer: self.producer,
             payload: serde_json::from_value(self.payload)?,
         })
+    }
+}
+
+/// An envelope read in place: the payload stays the JSON text it arrived in. A reader that
+/// forwards payloads (the gateway, to its sockets) reads only the fields it routes on and never
+/// re-encodes the rest.
+#[derive(Debug, Deserialize)]
+pub struct BorrowedEnvelope<'a> {
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
+    pub version: u32,
+    #[serde(borrow)]
+    pub payload: &'a RawValue,
+}
+
+impl<'a> BorrowedEnvelope<'a> {
+    /// Reads the envelope's type, version and payload text from `bytes`, which it borrows.
+    pub fn from_slice(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        Ok(serde_json::from_slice(bytes)?)
+    }
+
+    /// Decodes the payload as `E`, checking type and version as [`RawEnvelope::decode`] does.
+    pub fn decode<E: Event>(&self) -> Result<E, DecodeError> {
+        if self.kind != E::TYPE {
+            return Err(DecodeError::WrongType {
+                expected: E::TYPE,
+                found: self.kind.clone().into_owned(),
+            });
+        }
+        if self.version > E::VERSION {
+            return Err(DecodeError::UnknownVersion {
+                kind: self.kind.clone().into_owned(),
+                found: self.version,
+                known: E::VERSION,
+            });
+        }
+        Ok(serde_json::from_str(self.payload.get())?)
     }
 }

@@ -14,7 +14,7 @@ mod room;
 mod sources;
 
 pub use commands::{IngestItem, IngestRetract, IngestSource, PostSubmit, RoomHeadRequest, SourcesSnapshotRequest};
-pub use envelope::{DecodeError, Envelope, RawEnvelope};
+pub use envelope::{BorrowedEnvelope, DecodeError, Envelope, RawEnvelope};
 pub use message::{Message, MessageKind, MessageState};
 pub use poll::{Poll, PollClosed, PollEvent, PollOpened, PollOption, PollState, PollUpdated, POLL_OPTIONS};
 pub use reactions::Reactions;
