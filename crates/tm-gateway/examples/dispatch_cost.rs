@@ -10,6 +10,9 @@
 //! One subscriber keeps the room alive, so each event also goes into the replay buffer and one
 //! socket queue, as in a real room; the fan-out to many sockets is what S2 measures.
 
+// A measuring tool, not a service: a failure to build its input should stop it loudly.
+#![allow(clippy::expect_used)]
+
 use std::sync::Arc;
 
 use tm_gateway::hub::{outbox, Hub};
