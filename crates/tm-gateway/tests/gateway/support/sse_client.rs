@@ -1,25 +1,15 @@
-//! A server-sent events client reading `GET /sse` as a browser's `EventSource` would: fields
-//! parsed line by line, comments and the `retry:` hint kept so tests can look at them.
+//! A server-sent events client reading `GET /sse` as a browser's `EventSource` would.
 
 use serde_json::Value;
 use tm_core::event::Seq;
+pub use tm_testkit::sse::SseItem as Item;
+use tm_testkit::sse::SseParser;
 
 use super::{Gateway, PATIENCE};
 
-/// One thing read from the stream.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Item {
-    /// An event: its `id:` (if any), `event:` name and `data:` as JSON.
-    Event { id: Option<Seq>, name: String, data: Value },
-    /// A `:` comment line (the heartbeat).
-    Comment(String),
-    /// A `retry:` hint, in milliseconds.
-    Retry(u64),
-}
-
 pub struct SseClient {
     response: reqwest::Response,
-    buffer: String,
+    parser: SseParser,
     /// Items parsed but not read yet.
     parsed: std::collections::VecDeque<Item>,
 }
@@ -49,7 +39,7 @@ impl SseClient {
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         SseClient {
             response,
-            buffer: String::new(),
+            parser: SseParser::default(),
             parsed: Default::default(),
         }
     }
@@ -64,11 +54,7 @@ impl SseClient {
                 .await
                 .expect("something on the stream in time")
                 .ok()??;
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-            while let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                self.parsed.extend(parse_block(&block));
-            }
+            self.parsed.extend(self.parser.push(&chunk));
         }
     }
 
@@ -118,34 +104,4 @@ impl SseClient {
         }
         rest
     }
-}
-
-/// The items of one event block (the text up to a blank line).
-fn parse_block(block: &str) -> Vec<Item> {
-    let mut items = Vec::new();
-    let (mut id, mut name, mut data) = (None, None, Vec::new());
-    for line in block.lines() {
-        if let Some(comment) = line.strip_prefix(':') {
-            items.push(Item::Comment(comment.trim().to_owned()));
-            continue;
-        }
-        let (field, value) = line.split_once(':').unwrap_or((line, ""));
-        let value = value.strip_prefix(' ').unwrap_or(value);
-        match field {
-            "id" => id = Some(value.parse().unwrap()),
-            "event" => name = Some(value.to_owned()),
-            "data" => data.push(value.to_owned()),
-            "retry" => items.push(Item::Retry(value.parse().unwrap())),
-            "" => {}
-            other => panic!("unknown SSE field {other:?}"),
-        }
-    }
-    if !data.is_empty() {
-        items.push(Item::Event {
-            id,
-            name: name.unwrap_or_else(|| "message".to_owned()),
-            data: serde_json::from_str(&data.join("\n")).unwrap(),
-        });
-    }
-    items
 }
