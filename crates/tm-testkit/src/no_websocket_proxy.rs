@@ -8,7 +8,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -22,6 +22,8 @@ const MAX_HEAD: usize = 64 * 1024;
 struct Counts {
     refused_upgrades: AtomicUsize,
     passed: AtomicUsize,
+    /// Set by [`NoWebSocketProxy::allow_websockets`]: the network lets them through again.
+    allowing: AtomicBool,
 }
 
 /// A proxy on `127.0.0.1:<random port>`. Dropping it stops accepting.
@@ -49,6 +51,11 @@ impl NoWebSocketProxy {
     /// WebSocket upgrades refused so far.
     pub fn refused_upgrades(&self) -> usize {
         self.counts.refused_upgrades.load(Ordering::SeqCst)
+    }
+
+    /// From now on, upgrades pass too (the page's next try at a WebSocket gets through).
+    pub fn allow_websockets(&self) {
+        self.counts.allowing.store(true, Ordering::SeqCst);
     }
 
     /// Connections passed through so far.
@@ -84,7 +91,7 @@ async fn serve(mut client: TcpStream, target: SocketAddr, counts: &Counts) -> io
         }
         head.extend_from_slice(&buf[..n]);
     }
-    if asks_for_websocket(&head) {
+    if asks_for_websocket(&head) && !counts.allowing.load(Ordering::SeqCst) {
         counts.refused_upgrades.fetch_add(1, Ordering::SeqCst);
         tracing::info!("no-websocket proxy: upgrade refused");
         client

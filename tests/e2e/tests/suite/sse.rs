@@ -1,6 +1,7 @@
 //! The server-sent events fallback with the real binaries: a stream resumes across a gateway
 //! restart without a gap or a repeat, and a page behind a proxy that refuses WebSockets still
-//! goes live in real Chromium, and posts over HTTP.
+//! goes live in real Chromium, posts over HTTP, and moves back to the WebSocket once it gets
+//! through.
 
 use std::time::Duration;
 
@@ -240,6 +241,69 @@ async fn browser_behind_a_proxy_that_blocks_websockets_goes_live_over_sse_and_po
             .iter()
             .any(|e| e["data"]["body"] == "my own post over http" && e["data"]["nickname"] == "Me"),
         "the post is stored: {stored:?}"
+    );
+    browser.close().await.unwrap();
+    system.shutdown().await.unwrap();
+}
+
+/// The page on server-sent events tries the WebSocket again (every minute) and moves back to
+/// it once it gets through, without losing or repeating a message on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_on_sse_moves_back_to_the_websocket_once_it_gets_through() {
+    let options = Options {
+        websockets_blocked: true,
+        ..Options::default()
+    };
+    let system = System::start_with(Topology::default(), options).await.unwrap();
+    let slug = "browser-sse-back";
+    system.create_room(slug).await.unwrap();
+    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let client = &browser.client;
+    client.goto(&format!("{}/r/{slug}", system.cms_url(0))).await.unwrap();
+    wait_live(client).await;
+    let transports = || async {
+        let metrics = system
+            .http
+            .get(format!("http://{}/metrics", system.gateways[0].http_addr))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let open = |transport: &str| {
+            metrics.contains(&format!(
+                "tm_gateway_connections_by_transport{{transport=\"{transport}\"}} 1"
+            ))
+        };
+        (open("ws"), open("sse"))
+    };
+    assert_eq!(transports().await, (false, true), "on server-sent events first");
+    system.post_http(slug, "Other", "while on sse").await.unwrap();
+
+    system.no_websocket_proxy.as_ref().unwrap().allow_websockets();
+    // The page retries the WebSocket a minute after its stream joined.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while transports().await != (true, false) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the page never moved back to the WebSocket"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    system.post_http(slug, "Other", "back on the websocket").await.unwrap();
+    wait_for(
+        client,
+        "the post over the WebSocket",
+        "return [...document.querySelectorAll('li.message .body')].some(e => e.textContent === 'back on the websocket')",
+    )
+    .await;
+    let mut bodies = message_bodies(client).await;
+    bodies.reverse();
+    assert_eq!(
+        bodies,
+        ["while on sse", "back on the websocket"],
+        "nothing lost or repeated"
     );
     browser.close().await.unwrap();
     system.shutdown().await.unwrap();
