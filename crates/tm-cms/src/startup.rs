@@ -106,11 +106,15 @@ impl Application {
         };
         let ops = web::Data::new(Arc::new(Ops::new(registry, readiness)));
         let max_json = settings.http.max_json_bytes;
+        let csp = web::Data::new(crate::web::security::ContentSecurityPolicy::new(
+            &settings.http.gateway_url,
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::api::observe))
                 .wrap(from_fn(crate::web::security::headers))
                 .app_data(data.clone())
+                .app_data(csp.clone())
                 .app_data(ops.clone())
                 .configure(crate::web::configure)
                 .configure(|cfg| crate::api::configure(cfg, max_json))

@@ -22,6 +22,10 @@ function start(root) {
   const state = {
     lastSeq: Number(root.dataset.seq || 0),
     socket: null,
+    events: null, // the EventSource while on server-sent events
+    onSse: false, // WebSockets do not get through: use server-sent events until a probe joins
+    wsFailures: 0, // WebSockets that closed before they opened, in a row
+    probeTimer: null,
     joined: false,
     attempt: 0,
     closed: root.dataset.state === 'closed',
@@ -188,6 +192,7 @@ function start(root) {
         setRoomState('closed');
         state.closed = true;
         if (state.socket) state.socket.close(1000);
+        stopEvents();
         break;
       }
     }
@@ -249,6 +254,18 @@ function start(root) {
     return response.json();
   }
 
+  // ---- the transports ----------------------------------------------------------------------------
+  // The WebSocket first. Where it does not open within a few seconds, or fails twice before it
+  // opens (a proxy that refuses upgrades), the page falls back to server-sent events from the
+  // gateway's /sse and posts over the CMS's JSON API; every minute it tries the WebSocket again
+  // and moves back once that has joined. Both feeds carry the room's seqs and handleEvent drops
+  // what is already shown, so a switch neither skips nor repeats an event.
+  const WS_OPEN_TIMEOUT_MS = 4000;
+  const WS_FAILURES_BEFORE_SSE = 2;
+  const WS_RETRY_MS = 60000;
+  const ROOM_EVENTS = ['message.created', 'message.deleted', 'message.updated', 'room.updated', 'room.closed',
+    'poll.opened', 'poll.updated', 'poll.closed'];
+
   async function connect() {
     if (state.closed) return;
     setStatus(state.attempt === 0 ? 'connecting…' : 'reconnecting…', 'connecting');
@@ -260,43 +277,151 @@ function start(root) {
     }
     state.token = join.token;
     enableVoting();
+    if (state.onSse) openEvents(join); else openSocket(join, false);
+  }
+
+  // A WebSocket: the page's feed, or (probe) a trial while on server-sent events, which becomes
+  // the feed once it has joined.
+  function openSocket(join, probe) {
     const socket = new WebSocket(join.gateway_url);
-    state.socket = socket;
-    state.joined = false;
+    let opened = false;
+    let timedOut = false;
+    if (!probe) {
+      state.socket = socket;
+      state.joined = false;
+    }
+    const openTimer = setTimeout(() => {
+      if (opened) return;
+      timedOut = true;
+      socket.close();
+    }, WS_OPEN_TIMEOUT_MS);
     socket.addEventListener('open', () => {
+      opened = true;
+      clearTimeout(openTimer);
       socket.send(JSON.stringify({ type: 'join', token: join.token, since: state.lastSeq }));
     });
     socket.addEventListener('message', (message) => {
       let frame;
       try { frame = JSON.parse(message.data); } catch { return; }
+      if (probe && frame.type === 'joined' && state.onSse && !state.socket) {
+        stopEvents(); // the WebSocket gets through again
+        state.onSse = false;
+        state.socket = socket;
+      }
+      if (state.socket !== socket) return;
       switch (frame.type) {
         case 'joined':
-          state.joined = true;
-          state.attempt = 0;
-          setStatus('live', 'live');
-          if (frame.seq > state.lastSeq) catchUp();
-          flushUnsent();
+          state.wsFailures = 0;
+          joined(frame);
           showReactionButtons();
           break;
-        case 'event': handleEvent(frame); break;
         case 'reset':
           catchUp().then(() => socket.close(4000, 'resync')).catch(() => socket.close(4000, 'resync'));
           break;
-        case 'presence':
-          if (presenceEl) presenceEl.textContent = frame.count === 1 ? '1 here' : `${frame.count} here`;
-          break;
         case 'accepted': markAccepted(frame.client_id); break;
-        case 'rejected': markRejected(frame); break;
-        case 'reactions': showReactions(frame.counts); break;
         case 'error': if (!reactionError(frame)) handleError(frame); break;
+        default: handleFrame(frame);
       }
     });
     socket.addEventListener('close', (event) => {
-      if (state.socket !== socket) return;
+      clearTimeout(openTimer);
+      if (state.socket !== socket) {
+        if (probe && state.onSse) scheduleProbe();
+        return;
+      }
       state.socket = null;
       state.joined = false;
-      if (!state.closed) scheduleReconnect(event.code === 1001 || event.code === 4000);
+      if (state.closed) return;
+      if (!opened && (timedOut || ++state.wsFailures >= WS_FAILURES_BEFORE_SSE)) {
+        state.onSse = true;
+        state.wsFailures = 0;
+        return scheduleReconnect(true);
+      }
+      scheduleReconnect(event.code === 1001 || event.code === 4000);
     });
+  }
+
+  // Server-sent events: each event's data is the WebSocket's frame, room events named after
+  // the event and carrying their seq as the id, so the browser resumes with Last-Event-ID.
+  function openEvents(join) {
+    const url = new URL(join.gateway_url, location.href);
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    url.pathname = url.pathname.replace(/\/ws$/, '/sse');
+    url.search = '';
+    url.searchParams.set('token', join.token);
+    url.searchParams.set('since', String(state.lastSeq));
+    const source = new EventSource(url.href);
+    state.events = source;
+    state.joined = false;
+    const on = (name, handle) => source.addEventListener(name, (message) => {
+      if (state.events !== source) return;
+      let frame;
+      try { frame = JSON.parse(message.data); } catch { return; }
+      handle(frame);
+    });
+    on('joined', (frame) => {
+      joined(frame);
+      scheduleProbe();
+    });
+    for (const name of [...ROOM_EVENTS, 'presence', 'rejected', 'reactions']) on(name, handleFrame);
+    on('reset', () => { // the gateway ends the stream: catch up, then open a new one from there
+      stopEvents();
+      state.joined = false;
+      catchUp().finally(() => scheduleReconnect(true));
+    });
+    source.addEventListener('error', () => {
+      if (state.events !== source) return;
+      state.joined = false;
+      setStatus('reconnecting…', 'reconnecting');
+      // Open or reconnecting, the browser resumes by itself with Last-Event-ID; a refusal
+      // (an expired token, a draining gateway) closes it for good: start over.
+      if (source.readyState === EventSource.CLOSED) {
+        state.events = null;
+        scheduleReconnect(false);
+      }
+    });
+  }
+
+  function stopEvents() {
+    clearTimeout(state.probeTimer);
+    if (state.events) state.events.close();
+    state.events = null;
+  }
+
+  // While on server-sent events, tries the WebSocket again every WS_RETRY_MS.
+  function scheduleProbe() {
+    clearTimeout(state.probeTimer);
+    state.probeTimer = setTimeout(async () => {
+      if (!state.onSse || state.closed) return;
+      try {
+        const join = await joinToken();
+        state.token = join.token;
+        openSocket(join, true);
+      } catch {
+        scheduleProbe();
+      }
+    }, WS_RETRY_MS);
+  }
+
+  // Joined the room, over either transport.
+  function joined(frame) {
+    state.joined = true;
+    state.attempt = 0;
+    setStatus('live', 'live');
+    if (frame.seq > state.lastSeq) catchUp();
+    flushUnsent();
+  }
+
+  // The frames both transports carry alike.
+  function handleFrame(frame) {
+    switch (frame.type) {
+      case 'event': handleEvent(frame); break;
+      case 'presence':
+        if (presenceEl) presenceEl.textContent = frame.count === 1 ? '1 here' : `${frame.count} here`;
+        break;
+      case 'rejected': markRejected(frame); break;
+      case 'reactions': showReactions(frame.counts); break;
+    }
   }
 
   function scheduleReconnect(soon) {
@@ -359,7 +484,19 @@ function start(root) {
   }
 
   function send(post) {
-    state.socket.send(JSON.stringify({ type: 'post', ...post }));
+    if (state.socket) state.socket.send(JSON.stringify({ type: 'post', ...post }));
+    else postOverHttp(post);
+  }
+
+  // On server-sent events a post goes to the CMS's JSON API; its answer stands in for the
+  // socket's `accepted` or `error` (the post's message.created still replaces the entry).
+  async function postOverHttp(post) {
+    let response = null;
+    try { response = await api('POST', '/messages', post); } catch { /* offline: retried */ }
+    if (response?.ok) return markAccepted(post.client_id);
+    if (!response || response.status >= 500) return handleError({ client_id: post.client_id, code: 'unavailable' });
+    const error = (await response.json().catch(() => ({}))).error || {};
+    handleError({ client_id: post.client_id, code: error.code || String(response.status), message: error.message });
   }
 
   if (form && !readOnly) {

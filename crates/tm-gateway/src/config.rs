@@ -47,6 +47,7 @@ pub struct Settings {
     pub dev_mode: bool,
     pub http: HttpSettings,
     pub ws: WsSettings,
+    pub sse: SseSettings,
     pub rooms: RoomSettings,
     pub presence: PresenceSettings,
     pub tokens: TokenSettings,
@@ -75,6 +76,15 @@ pub struct WsSettings {
     pub posts_in_flight: usize,
     pub posts_per_address_per_minute: u32,
     pub post_burst_per_address: u32,
+}
+
+/// `GET /sse`, the server-sent events fallback (the queue, quotas and drain are `ws`'s and
+/// `http`'s: one policy for both transports).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SseSettings {
+    pub heartbeat_secs: u64,
+    pub retry_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -145,6 +155,12 @@ impl WsSettings {
 
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_secs.max(1))
+    }
+}
+
+impl SseSettings {
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_secs.max(1))
     }
 }
 

@@ -1,4 +1,5 @@
-//! tm-gateway: holds browsers' WebSockets for live rooms.
+//! tm-gateway: holds browsers' WebSockets (and, where those are blocked, server-sent event
+//! streams, `GET /sse`) for live rooms.
 //!
 //! * A client joins a room with a join token signed by tm-cms ([`tm_core::JoinClaims`]); the
 //!   gateway never needs the database.

@@ -1,14 +1,43 @@
 //! Prometheus metrics served at `/metrics`: what an operator needs to see fan-out health at a
 //! glance (sockets, rooms, events in and frames out, resets, slow clients, posts).
 
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+
+/// How a client is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `GET /ws`.
+    WebSocket,
+    /// `GET /sse`, the server-sent events fallback.
+    EventStream,
+}
+
+impl Transport {
+    fn label(self) -> TransportLabels {
+        let transport = match self {
+            Transport::WebSocket => "ws",
+            Transport::EventStream => "sse",
+        };
+        TransportLabels { transport }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TransportLabels {
+    transport: &'static str,
+}
 
 /// Every metric of the gateway. Cheap to update from any task (atomics).
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Open client connections, both transports.
     pub connections: Gauge,
+    /// The same, per transport (`transport="ws"|"sse"`).
+    pub connections_by_transport: Family<TransportLabels, Gauge>,
     pub rooms: Gauge,
     pub events_received: Counter,
     pub events_duplicate: Counter,
@@ -24,10 +53,26 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// A client connected over `transport`.
+    pub fn connection_opened(&self, transport: Transport) {
+        self.connections.inc();
+        self.connections_by_transport.get_or_create(&transport.label()).inc();
+    }
+
+    /// A client of `transport` is gone.
+    pub fn connection_closed(&self, transport: Transport) {
+        self.connections.dec();
+        self.connections_by_transport.get_or_create(&transport.label()).dec();
+    }
+
     /// Registers every metric (once, at startup); `registry` adds the `tm_gateway_` prefix.
     pub fn register(&self, registry: &mut Registry) {
         let gauges = [
-            ("connections", "Open WebSockets", &self.connections),
+            (
+                "connections",
+                "Open client connections (WebSockets and event streams)",
+                &self.connections,
+            ),
             (
                 "rooms",
                 "Rooms with local subscribers (or lingering after the last left)",
@@ -37,6 +82,11 @@ impl Metrics {
         for (name, help, gauge) in gauges {
             registry.register(name, help, gauge.clone());
         }
+        registry.register(
+            "connections_by_transport",
+            "Open client connections per transport (ws, sse)",
+            self.connections_by_transport.clone(),
+        );
         let counters = [
             (
                 "events_received",
@@ -56,7 +106,7 @@ impl Metrics {
             ),
             (
                 "slow_clients_closed",
-                "Sockets closed with 1013 for reading too slowly",
+                "Clients dropped for reading too slowly (WebSockets closed with 1013, event streams ended)",
                 &self.slow_clients_closed,
             ),
             ("posts_accepted", "Posts confirmed by the broker", &self.posts_accepted),
@@ -72,7 +122,7 @@ impl Metrics {
             ),
             (
                 "connections_refused",
-                "WebSocket upgrades refused (limit, draining)",
+                "Connections refused (limit, draining), both transports",
                 &self.connections_refused,
             ),
             (
@@ -102,9 +152,14 @@ mod tests {
         let mut registry = tm_runtime::MetricsRegistry::new(crate::SERVICE, env!("CARGO_PKG_VERSION"));
         metrics.register(registry.service());
         metrics.connections.set(3);
+        metrics.connection_opened(Transport::EventStream);
         metrics.posts_accepted.inc();
         let text = registry.encode();
-        assert!(text.contains("tm_gateway_connections 3"), "{text}");
+        assert!(text.contains("tm_gateway_connections 4"), "{text}");
+        assert!(
+            text.contains("tm_gateway_connections_by_transport{transport=\"sse\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("tm_gateway_posts_accepted_total 1"), "{text}");
         assert!(text.ends_with("# EOF\n"), "{text}");
         let build = format!(

@@ -1,8 +1,10 @@
-//! The WebSocket wire contract of docs/protocol.md: one JSON object per text frame, `type` first.
+//! The wire contract of docs/protocol.md: one JSON object per WebSocket text frame, `type`
+//! first, and the same JSON as server-sent events (`/sse`).
 //!
 //! Client frames are parsed leniently (unknown fields are ignored, so clients may send more);
 //! server frames are built here and nowhere else, so the contract lives in one file.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -117,6 +119,44 @@ pub fn event_frame<D: Serialize + ?Sized>(seq: Seq, event: &str, data: &D) -> Me
     })
 }
 
+/// The fields of a server frame that name its server-sent event.
+#[derive(Deserialize)]
+struct FrameHead<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    seq: Option<Seq>,
+    #[serde(borrow)]
+    event: Option<Cow<'a, str>>,
+}
+
+/// Appends a server frame to `out` as one server-sent event: a room event as `id: <seq>`,
+/// `event: <its name>` (`message.created`, ...), every other frame as `event: <its type>`
+/// (`joined`, `presence`, `reset`, ...) without an `id` (so `Last-Event-ID` stays the last
+/// room event's seq); `data:` is the frame's JSON, exactly as on the WebSocket.
+///
+/// The hub frames each event once, for WebSockets; an event stream re-reads the frame's head
+/// here rather than every queued frame carrying its SSE name too: event streams are the
+/// fallback few, and reading the head is cheap next to writing the frame out.
+pub fn append_sse_event(frame: &Message, out: &mut Vec<u8>) {
+    let Ok(text) = frame.to_text() else { return };
+    let Ok(head) = serde_json::from_str::<FrameHead<'_>>(text) else {
+        return;
+    };
+    match (head.kind.as_ref(), head.seq, head.event) {
+        ("event", Some(seq), Some(name)) => {
+            out.extend_from_slice(format!("id: {seq}\nevent: {name}\n").as_bytes());
+        }
+        (kind, ..) => out.extend_from_slice(format!("event: {kind}\n").as_bytes()),
+    }
+    // Compact JSON has no raw line breaks; split anyway, as a line break would end the field.
+    for line in text.split('\n') {
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+}
+
 fn text_message<T: Serialize>(frame: &T) -> Message {
     // Serialising these plain structs cannot fail (string keys, no maps with non-string keys);
     // an empty object is still a valid frame should it ever happen.
@@ -197,6 +237,18 @@ mod tests {
             json!({"type": "reactions", "counts": {"👍": 3, "❤️": 1}})
         );
         let event = event_frame(9, "message.deleted", &json!({"room_id": 1, "seq": 9, "id": 4}));
+        let mut sse = Vec::new();
+        append_sse_event(&event, &mut sse);
+        append_sse_event(&ServerFrame::Reset { seq: 12 }.to_message(), &mut sse);
+        assert_eq!(
+            String::from_utf8(sse).unwrap(),
+            format!(
+                "id: 9\nevent: message.deleted\ndata: {}\n\nevent: reset\ndata: {}\n\n",
+                event.to_text().unwrap(),
+                r#"{"type":"reset","seq":12}"#
+            ),
+            "room events carry their seq as the id, other frames none"
+        );
         assert!(event.to_text().unwrap().starts_with(r#"{"type":"event""#));
         assert_eq!(
             json_of(event),

@@ -2,8 +2,11 @@
 //!
 //! - [`ChaosProxy`]: a TCP proxy in front of a real server (RabbitMQ, MariaDB) whose link a
 //!   test can [`cut`](ChaosProxy::cut) and [`restore`](ChaosProxy::restore);
+//! - [`NoWebSocketProxy`]: an HTTP proxy that refuses WebSocket upgrades and passes everything
+//!   else, as school proxies do;
 //! - [`BrokerNode`]: a private `rabbitmq-server` node (own name, ports, data directory; plain
 //!   and optionally TLS listeners) that a test can kill -9 and restart;
+//! - [`sse::SseParser`]: reads a server-sent events stream as a browser's `EventSource` does;
 //! - [`wait_until`]: poll a condition with a deadline instead of sleeping;
 //! - [`fake_twitter`], [`fake_mastodon`] and [`fake_jetstream`]: local servers that speak the
 //!   Twitter v2 filtered stream, Mastodon streaming and Bluesky Jetstream protocols of
@@ -19,11 +22,14 @@ mod chaos;
 pub mod fake_jetstream;
 pub mod fake_mastodon;
 pub mod fake_twitter;
+mod no_websocket_proxy;
 mod servers;
+pub mod sse;
 mod wait;
 
 pub use broker_node::{BrokerNode, BrokerNodeOptions};
 pub use chaos::ChaosProxy;
+pub use no_websocket_proxy::NoWebSocketProxy;
 pub use servers::{
     amqp_addr, amqp_url, database_addr, database_url, database_url_for, init_test_tracing, url_via, DEFAULT_AMQP_URL,
     DEFAULT_DATABASE_URL,

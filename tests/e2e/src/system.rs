@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
-use tm_testkit::{BrokerNode, BrokerNodeOptions, ChaosProxy};
+use tm_testkit::{BrokerNode, BrokerNodeOptions, ChaosProxy, NoWebSocketProxy};
 
 use crate::db::TestDatabase;
 use crate::live::{Endpoints, LiveClient};
@@ -25,6 +25,9 @@ pub struct System {
     pub gateway_broker_proxy: ChaosProxy,
     /// The private broker node behind `broker_proxy`, with `Topology::private_broker`.
     pub broker: Option<BrokerNode>,
+    /// With [`Options::websockets_blocked`]: the proxy in front of gateway 0 that the pages
+    /// reach the gateway through.
+    pub no_websocket_proxy: Option<NoWebSocketProxy>,
     pub prefix: String,
     /// Shared by the CMS (signer) and the gateways (verifiers) of this test: random, like a
     /// production secret (the public development default is refused outside dev_mode).
@@ -43,6 +46,9 @@ pub struct Options {
     pub configured_limits: bool,
     /// `admin.api_token` of the CMS (a bearer that owns every room); none by default.
     pub admin_api_token: Option<String>,
+    /// Pages reach gateway 0 through a proxy that refuses WebSocket upgrades and passes plain
+    /// HTTP (as a school's proxy may): the CMS hands out the proxy's address as `gateway_url`.
+    pub websockets_blocked: bool,
 }
 
 /// How many of each service to run, on what, and whether the posting limits are the defaults.
@@ -114,6 +120,15 @@ impl System {
         let gateway_addrs = (0..topology.gateways)
             .map(|_| free_addr())
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let no_websocket_proxy = match options.websockets_blocked {
+            true => Some(NoWebSocketProxy::start(gateway_addrs[0]).await?),
+            false => None,
+        };
+        // What the pages are told: the gateways, or the proxy in front of gateway 0.
+        let page_gateways: Vec<SocketAddr> = match &no_websocket_proxy {
+            Some(proxy) => vec![proxy.addr()],
+            None => gateway_addrs.clone(),
+        };
         let mut system = System {
             cleaned: false,
             options,
@@ -122,6 +137,7 @@ impl System {
             broker_proxy,
             gateway_broker_proxy,
             broker,
+            no_websocket_proxy,
             prefix,
             join_secret: format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
             cms: vec![],
@@ -129,7 +145,7 @@ impl System {
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
         };
         for (i, addr) in cms_addrs.iter().enumerate() {
-            let gateway = gateway_addrs[i % gateway_addrs.len().max(1)];
+            let gateway = page_gateways[i % page_gateways.len().max(1)];
             let cms = system.cms_service(i, *addr, gateway, topology.raised_posting_limits);
             system.cms.push(cms);
         }

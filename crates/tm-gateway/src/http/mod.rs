@@ -1,20 +1,24 @@
-//! The gateway's HTTP listener: `/ws` plus the operational endpoints `/healthz` (alive),
+//! The gateway's HTTP listener: `/ws`, `/sse` (the server-sent events fallback) plus the
+//! operational endpoints `/healthz` (alive),
 //! `/readyz` (subscribed to the broker and not draining) and `/metrics` (Prometheus), which
 //! tm-runtime's [`Ops`] answers as on every service.
 //!
 //! hyper's HTTP/1 server with upgrades, rather than a web framework: the gateway serves four
 //! routes, and its per-connection footprint is what the benchmarks measure.
 
+mod admission;
 pub(crate) mod post_budget;
 pub(crate) mod quota;
+mod sse;
 mod upgrade;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::server::conn::http1;
@@ -27,7 +31,15 @@ use tokio_util::task::TaskTracker;
 
 use crate::context::Context;
 
-pub(crate) type Body = Full<Bytes>;
+/// A whole answer, or an open event stream (`/sse`).
+pub(crate) type Body = Either<Full<Bytes>, sse::StreamBody>;
+
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+/// A number for each client connection's tracing span, shared by both transports.
+pub(crate) fn next_connection_id() -> u64 {
+    NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed)
+}
 
 /// A client must send its request headers within this time (slowloris guard).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -60,8 +72,8 @@ pub(crate) async fn serve(listener: TcpListener, ctx: Arc<Context>, ops: Arc<Ops
                         _ => None,
                     };
                     let response = match ops_answer {
-                        Some(answer) => answer.into_hyper(),
-                        None => route(req, &ctx, &sessions, peer),
+                        Some(answer) => answer.into_hyper().map(Either::Left),
+                        None => route(req, &ctx, &sessions, peer).await,
                     };
                     Ok::<_, Infallible>(response)
                 }
@@ -76,18 +88,24 @@ pub(crate) async fn serve(listener: TcpListener, ctx: Arc<Context>, ops: Arc<Ops
     }
 }
 
-fn route(req: Request<Incoming>, ctx: &Arc<Context>, tasks: &TaskTracker, peer: SocketAddr) -> Response<Body> {
-    if req.method() != Method::GET {
-        return text(StatusCode::METHOD_NOT_ALLOWED, "GET only");
-    }
-    match req.uri().path() {
-        "/ws" => upgrade::accept(req, ctx, tasks, peer),
+async fn route(req: Request<Incoming>, ctx: &Arc<Context>, tasks: &TaskTracker, peer: SocketAddr) -> Response<Body> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/ws") => upgrade::accept(req, ctx, tasks, peer),
+        (&Method::GET, "/sse") => sse::accept(req, ctx, tasks, peer).await,
+        // A browser asks first before it sends `Last-Event-ID` to another origin.
+        (&Method::OPTIONS, "/sse") => sse::preflight(&req, ctx),
+        (_, "/ws" | "/sse") => text(StatusCode::METHOD_NOT_ALLOWED, "GET only"),
         _ => text(StatusCode::NOT_FOUND, "not found"),
     }
 }
 
+/// A whole answer.
+pub(crate) fn full(body: Bytes) -> Body {
+    Either::Left(Full::new(body))
+}
+
 pub(crate) fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(full(body.into()));
     *response.status_mut() = status;
     response
         .headers_mut()

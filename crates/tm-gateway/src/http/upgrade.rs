@@ -5,16 +5,14 @@
 //! as docs/protocol.md promises, so that the page learns why.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use hyper::body::Incoming;
+use hyper::body::{Bytes, Incoming};
 use hyper::header::{
     HeaderMap, HeaderValue, CONNECTION, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -22,12 +20,11 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::quota::{client_address, AddressPermit};
+use super::admission::{admit, origin_allowed};
 use super::{text, Body};
 use crate::context::Context;
+use crate::metrics::Transport;
 use crate::session;
-
-static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
 /// Read buffer per socket, which is also the most tungstenite reads in one call. Its default,
 /// 128 KiB up front, would be nearly all of an idle socket's cost (4 KiB still was 40 %).
@@ -58,19 +55,9 @@ pub(crate) fn accept(
     };
     let accept_key = derive_accept_key(key.as_bytes());
     let origin_ok = origin_allowed(&ctx.settings.http.allowed_origins, headers.get(ORIGIN));
-    if ctx.drain.is_cancelled() {
-        ctx.metrics.connections_refused.inc();
-        return text(StatusCode::SERVICE_UNAVAILABLE, "draining");
-    }
-    let Ok(permit) = Arc::clone(&ctx.connections).try_acquire_owned() else {
-        ctx.metrics.connections_refused.inc();
-        return text(StatusCode::SERVICE_UNAVAILABLE, "connection limit reached");
-    };
-    let client = client_address(peer.ip(), headers, &ctx.settings.http.trusted_proxies);
-    let Some(address_permit) = ctx.per_address.try_acquire(client) else {
-        ctx.metrics.connections_refused.inc();
-        tracing::info!(%client, "too many sockets from one address; refused with 429");
-        return text(StatusCode::TOO_MANY_REQUESTS, "too many connections from this address");
+    let (guard, client) = match admit(ctx, peer, headers, Transport::WebSocket) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal.into_response(),
     };
 
     let on_upgrade = hyper::upgrade::on(&mut req);
@@ -79,13 +66,8 @@ pub(crate) fn accept(
         .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(Some(max))
         .max_frame_size(Some(max));
-    let conn = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    let conn = super::next_connection_id();
     let span = tracing::info_span!("ws", conn, %peer);
-    ctx.metrics.connections.inc();
-    let guard = SocketGuard {
-        ctx: Arc::clone(ctx),
-        _permits: (permit, address_permit),
-    };
     let sessions = tasks.clone();
     // The handshake and the session are separate tasks: the handshake's state (hyper's pending
     // upgrade, the codec being set up) is freed once it is done instead of staying in the
@@ -101,13 +83,13 @@ pub(crate) fn accept(
                 tracing::info!("origin not allowed; closing with 1008");
                 return session::refuse(ws, CloseCode::Policy, "origin not allowed").await;
             }
-            let ctx = Arc::clone(&guard.ctx);
+            let ctx = Arc::clone(guard.ctx());
             sessions.spawn(session::run(ws, ctx, guard, client).in_current_span());
         }
         .instrument(span),
     );
 
-    let mut response = Response::new(Body::default());
+    let mut response = Response::new(super::full(Bytes::new()));
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = response.headers_mut();
     h.insert(UPGRADE, HeaderValue::from_static("websocket"));
@@ -116,19 +98,6 @@ pub(crate) fn accept(
         h.insert(SEC_WEBSOCKET_ACCEPT, value);
     }
     response
-}
-
-/// Held from the upgrade to the end of the socket's session: its slots in the global and
-/// per-address limits, and its place in the connections gauge.
-struct SocketGuard {
-    ctx: Arc<Context>,
-    _permits: (OwnedSemaphorePermit, AddressPermit),
-}
-
-impl Drop for SocketGuard {
-    fn drop(&mut self) {
-        self.ctx.metrics.connections.dec();
-    }
 }
 
 fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -141,33 +110,4 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
         })
     };
     has_token(CONNECTION, "upgrade") && has_token(UPGRADE, "websocket")
-}
-
-/// No `Origin` (not a browser) or an empty allow-list: allowed. Else an exact match.
-fn origin_allowed(allowed: &[String], origin: Option<&HeaderValue>) -> bool {
-    let Some(origin) = origin else { return true };
-    if allowed.is_empty() {
-        return true;
-    }
-    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-    allowed
-        .iter()
-        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_are_matched_exactly_and_scripts_without_one_are_let_in() {
-        let allowed = vec!["http://localhost:8080".to_owned()];
-        let check = |o: &'static str| origin_allowed(&allowed, Some(&HeaderValue::from_static(o)));
-        assert!(check("http://localhost:8080"));
-        assert!(check("HTTP://LOCALHOST:8080/"));
-        assert!(!check("http://evil.example"));
-        assert!(!check("http://localhost:8080.evil.example"));
-        assert!(origin_allowed(&allowed, None));
-        assert!(origin_allowed(&[], Some(&HeaderValue::from_static("http://any"))));
-    }
 }

@@ -5,15 +5,14 @@ use std::time::Instant;
 
 use futures_util::stream::FuturesUnordered;
 use futures_util::SinkExt;
-use time::OffsetDateTime;
-use tm_core::event::{Envelope, RoomHeadRequest};
-use tm_core::JoinClaims;
+use tm_core::event::Envelope;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::react::ReactionBudget;
+use super::subscribe::{self, Subscribed};
 use super::{bounded, check_post, Draft, End, Joined, PostResult, Rejection, Session};
-use crate::hub::{outbox, reaction_set_of, JoinOutcome, RoomPolicy};
+use crate::hub::RoomPolicy;
 use crate::protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 impl<S> Session<S>
@@ -67,95 +66,35 @@ where
         }
     }
 
-    #[tracing::instrument(skip_all, fields(room, since))]
     async fn join(&mut self, token: &str, since: Option<u64>) -> Result<(), End> {
-        let secret = self.ctx.settings.tokens.secret.expose().as_bytes();
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let claims = match JoinClaims::verify(token, secret, now) {
+        let claims = match subscribe::verify(&self.ctx, token) {
             Ok(claims) => claims,
             Err(err) => return self.error(ErrorCode::InvalidToken, &err.to_string(), None).await,
         };
-        tracing::Span::current()
-            .record("room", claims.room_id)
-            .record("since", since);
-        // Leave any previous room; a fresh queue so none of its frames follow the new `joined`.
+        // Leave any previous room, and its queue, so none of its frames follow the new `joined`.
         self.joined = None;
-        let (outbox, inbox) = outbox(self.ctx.settings.ws.outbound_frames);
-        self.inbox = Some(inbox);
-        let participant = Some(claims.participant_id.as_str());
-        let mut joined = self
-            .ctx
-            .hub
-            .join_as(claims.room_id, since, outbox.clone(), participant, false);
-        if matches!(joined.outcome, JoinOutcome::HeadUnknown) {
-            let known = self.learn_head(claims.room_id, &mut joined).await;
-            // Without an answer (no CMS consuming right now) `since` is trusted as before;
-            // the per-subscriber rule still resets the socket on the next event after a gap.
-            joined = self.ctx.hub.join_as(claims.room_id, since, outbox, participant, !known);
-        }
-        let (seq, replay) = match joined.outcome {
-            JoinOutcome::Reset { seq } => {
-                self.ctx.metrics.resets.inc();
-                return self.send(ServerFrame::Reset { seq }.to_message()).await;
-            }
-            JoinOutcome::Live { seq, replay } => (seq, replay),
-            JoinOutcome::HeadUnknown => unreachable!("a join that trusts `since` always answers"),
+        self.inbox = None;
+        let subscription = match subscribe::subscribe(&self.ctx, claims, since).await {
+            Subscribed::Live(subscription) => subscription,
+            Subscribed::Reset { seq } => return self.send(ServerFrame::Reset { seq }.to_message()).await,
         };
-        // A room new to this gateway: live events flow once its binding is in place.
-        let mut bound = joined.bound;
-        let wait = self.ctx.settings.rooms.bind_wait();
-        if tokio::time::timeout(wait, bound.wait_for(|b| *b)).await.is_err() {
-            tracing::warn!("room binding not confirmed in time; joining anyway");
-        }
-        tracing::debug!(seq, replayed = replay.len(), "joined");
-        let room = claims.slug.as_str();
-        let greeting = [
-            ServerFrame::Joined { room, seq }.to_message(),
-            ServerFrame::Presence { count: joined.presence }.to_message(),
-        ];
+        self.inbox = Some(subscription.inbox);
         let ws = &mut self.ws;
+        let greeting = subscription.greeting;
         let write = async move {
-            for frame in greeting.into_iter().chain(replay) {
+            for frame in greeting {
                 ws.feed(frame).await?;
             }
             ws.flush().await
         };
         bounded(self.inbox.as_ref(), write).await?;
-        if let Some(set) = reaction_set_of(&claims.reactions) {
-            self.ctx.hub.learn_reaction_set(claims.room_id, set);
-        }
-        self.joined = joined.membership.map(|m| Joined {
+        let claims = subscription.claims;
+        self.joined = subscription.membership.map(|m| Joined {
             claims,
             _membership: m,
             reactions: ReactionBudget::new(Instant::now()),
         });
         Ok(())
-    }
-
-    /// A room this gateway does not follow yet (or no longer trusts after a broker outage):
-    /// once its binding is in place, asks the CMS for the room's head (`room.head.request`;
-    /// one ask serves every joiner waiting) and waits for the `room.head`. True once known.
-    async fn learn_head(&mut self, room: tm_core::event::RoomId, joined: &mut crate::hub::Joined) -> bool {
-        let wait = self.ctx.settings.rooms.bind_wait();
-        if tokio::time::timeout(wait, joined.bound.wait_for(|b| *b)).await.is_err() {
-            tracing::warn!("room binding not confirmed in time; asking for the head anyway");
-        }
-        if self.ctx.hub.head_request_due(room, wait) {
-            let request = Envelope::new(crate::SERVICE, RoomHeadRequest { room_id: room });
-            if let Err(err) = self.ctx.publisher.publish(&request).await {
-                tracing::warn!(error = %err, "room.head.request not confirmed by the broker");
-            }
-        }
-        let known = tokio::time::timeout(wait, joined.head_known.wait_for(|k| *k))
-            .await
-            .is_ok_and(|r| r.is_ok());
-        if known {
-            self.ctx.metrics.heads_learned.inc();
-        } else {
-            self.ctx.metrics.heads_missing.inc();
-            tracing::warn!("no room.head within the wait; trusting the client's since");
-        }
-        known
     }
 
     #[tracing::instrument(skip_all, fields(client_id = %draft.client_id))]

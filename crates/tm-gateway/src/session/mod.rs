@@ -1,4 +1,5 @@
-//! One WebSocket, from upgrade to close.
+//! One client connection: a WebSocket from upgrade to close (this module), or a server-sent
+//! events stream ([`sse`]); joining a room ([`subscribe`]) is the same for both.
 //!
 //! A single task per socket `select!`s over: frames the hub queued (or its overflow), posts
 //! waiting for the broker's confirm, frames from the client, and the gateway-wide keepalive
@@ -9,6 +10,8 @@
 mod handle;
 mod post;
 mod react;
+pub(crate) mod sse;
+pub(crate) mod subscribe;
 
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -59,6 +62,9 @@ enum End {
     NotUtf8,
     /// No frame from the client within the idle timeout.
     Idle,
+    /// An event stream sent `reset`: its client is no longer in the room (a WebSocket stays
+    /// open to join again instead).
+    Reset,
 }
 
 /// What woke the session up. The `select!` only decides this; the work happens after it, so
@@ -96,7 +102,7 @@ struct Session<S> {
 /// Nearly every write completes at once (the kernel buffer has room), so the write is tried
 /// first and the timer and overflow watch are only set up for one that has to wait: arming a
 /// timer per write was a measurable part of each delivery's cost.
-async fn bounded(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), WsError>>) -> Result<(), End> {
+async fn bounded<E>(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), E>>) -> Result<(), End> {
     let mut write = std::pin::pin!(write);
     match (&mut write).now_or_never() {
         Some(written) => written.map_err(|_| End::Gone),
@@ -106,7 +112,7 @@ async fn bounded(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), W
 }
 
 /// Finishes a write that had to wait.
-async fn wait_for_write(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), WsError>>) -> Result<(), End> {
+async fn wait_for_write<E>(inbox: Option<&Inbox>, write: impl Future<Output = Result<(), E>>) -> Result<(), End> {
     let overflowed = async {
         match inbox {
             Some(inbox) => inbox.overflowed().await,
@@ -282,6 +288,7 @@ where
             End::TooBig => (CloseCode::Policy, "frame too large"),
             End::NotUtf8 => (CloseCode::Invalid, "text frame is not UTF-8"),
             End::Idle => (CloseCode::Away, "idle"),
+            End::Reset => return,
         };
         self.joined = None;
         let frame = CloseFrame {

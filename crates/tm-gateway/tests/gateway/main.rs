@@ -12,4 +12,5 @@ mod posts;
 mod presence;
 mod reactions;
 mod resume;
+mod sse;
 mod support;

@@ -24,3 +24,4 @@ mod privacy;
 mod qa_browser;
 mod reactions_browser;
 mod report;
+mod sse;

@@ -92,6 +92,7 @@ async fn schemathesis_finds_every_answer_documented_and_no_server_error() {
     let options = Options {
         configured_limits: true,
         admin_api_token: Some(ADMIN_TOKEN.to_owned()),
+        ..Options::default()
     };
     let system = System::start_with(Topology::default(), options).await.unwrap();
 

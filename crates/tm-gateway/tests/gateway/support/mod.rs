@@ -3,12 +3,14 @@
 
 mod client;
 mod cms;
+mod sse_client;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use client::Client;
 pub use cms::{Cms, Room};
+pub use sse_client::{sse_url, Item, SseClient};
 use tm_core::{JoinClaims, Role};
 use tm_gateway::context::Context;
 use tm_gateway::{Application, Settings};
