@@ -70,6 +70,20 @@ impl fmt::Display for Violation {
 
 /// Runs axe-core's WCAG 2.2 A/AA rules on the current page and returns what it found.
 pub async fn violations(client: &Client) -> anyhow::Result<Vec<Violation>> {
+    run_axe(client, serde_json::json!({ "type": "tag", "values": WCAG_AA_TAGS })).await
+}
+
+/// Runs only axe-core's WCAG AAA contrast rule (7:1, 4.5:1 for large text) on the current page.
+pub async fn enhanced_contrast_violations(client: &Client) -> anyhow::Result<Vec<Violation>> {
+    run_axe(
+        client,
+        serde_json::json!({ "type": "rule", "values": ["color-contrast-enhanced"] }),
+    )
+    .await
+}
+
+/// Injects axe-core once per page and runs the rules `run_only` selects (axe's `runOnly`).
+async fn run_axe(client: &Client, run_only: serde_json::Value) -> anyhow::Result<Vec<Violation>> {
     let loaded = client.execute("return typeof window.axe === 'object'", vec![]).await?;
     if loaded != serde_json::Value::Bool(true) {
         // Run as the body of a function: its `this`/`window` is the page's global object.
@@ -81,11 +95,11 @@ pub async fn violations(client: &Client) -> anyhow::Result<Vec<Violation>> {
     let result = client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: { type: 'tag', values: arguments[0] }, resultTypes: ['violations'] })
+             axe.run(document, { runOnly: arguments[0], resultTypes: ['violations'] })
                 .then(r => done({ ok: r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
                     nodes: v.nodes.map(n => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })) })) }))
                 .catch(e => done({ error: String(e) }));",
-            vec![serde_json::json!(WCAG_AA_TAGS)],
+            vec![run_only],
         )
         .await
         .context("running axe-core")?;
