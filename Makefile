@@ -12,8 +12,14 @@ NEXTEST_PROFILE := $(if $(filter-out 0 false,$(CI)),--profile ci)
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_VENV := target/schemathesis-venv
 SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed-$(SCHEMATHESIS_VERSION)
+# The accessibility checker the browser tests inject into every page (tests/e2e/src/a11y.rs), from
+# the npm registry. Pinned: a new version brings new rules.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE_DIR := target/axe-core
+AXE_CORE_JS := $(AXE_CORE_DIR)/node_modules/axe-core/axe.min.js
+AXE_CORE_STAMP := $(AXE_CORE_DIR)/.installed-$(AXE_CORE_VERSION)
 
-.PHONY: help services browser schemathesis-venv screenshots run build test test-rust lint fmt fmt-check clippy boundaries deny deploy-check bench bench-votes
+.PHONY: help services browser axe-core schemathesis-venv screenshots run build test test-rust lint fmt fmt-check clippy boundaries deny deploy-check bench bench-votes
 
 help: ## list the targets
 	@echo "tm: make <target>"
@@ -22,8 +28,18 @@ help: ## list the targets
 services: ## start (or install) MariaDB and RabbitMQ if they are not running: scripts/dev-services.sh
 	scripts/dev-services.sh
 
-browser: ## also install headless Chromium and chromedriver (browser tests)
+browser: ## also install headless Chromium, chromedriver and axe-core (browser tests)
 	scripts/dev-services.sh --with-browser
+	@$(MAKE) --no-print-directory axe-core
+
+axe-core: $(AXE_CORE_STAMP) ## install the pinned axe-core (accessibility checker) in target/axe-core, once
+
+$(AXE_CORE_STAMP):
+	@command -v npm >/dev/null || { echo "npm is missing: install the Debian package npm (scripts/dev-services.sh --with-browser does)"; exit 1; }
+	mkdir -p $(AXE_CORE_DIR)
+	npm install --silent --no-audit --no-fund --prefix $(AXE_CORE_DIR) 'axe-core@$(AXE_CORE_VERSION)'
+	test -f $(AXE_CORE_JS)
+	touch $@
 
 schemathesis-venv: $(SCHEMATHESIS_STAMP) ## install the pinned schemathesis (API fuzzer) in target/schemathesis-venv, once
 
@@ -84,7 +100,7 @@ boundaries: ## check which crate may depend on what (scripts/check-boundaries.sh
 	CARGO=$(CARGO) scripts/check-boundaries.sh --self-test
 	CARGO=$(CARGO) scripts/check-boundaries.sh
 
-screenshots: browser ## PNGs of home, room (desktop and 390 px), projector, transcript, and the room, projector and owner pages with Q&A and a poll in target/screenshots/
+screenshots: browser ## PNGs of home, room (desktop, 390 px and dark mode), projector, transcript, and the room, projector and owner pages with Q&A and a poll in target/screenshots/
 	$(CARGO) build --workspace --bins
 	@set -e; . ./$(DEV_ENV); $(CARGO) nextest run -p tm-e2e -E 'test(screenshots_of_the_main_pages) | test(screenshots_of_qa_and_polls)'
 	@ls -1 target/screenshots/*.png

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the services tm's tests and `make run` need are reachable:
-#   MariaDB  on 127.0.0.1:3306   RabbitMQ on 127.0.0.1:5672   (+ chromium/chromedriver with --with-browser)
+#   MariaDB  on 127.0.0.1:3306   RabbitMQ on 127.0.0.1:5672   (+ chromium/chromedriver/npm with --with-browser)
 #
 # For each service: if the port answers, use it (never start a second server);
 # else if it is installed, start it and wait (60 s MariaDB, 120 s RabbitMQ);
@@ -10,7 +10,7 @@
 #
 # Idempotent: running it again changes nothing. See docs/development.md.
 #
-# Options:   --with-browser   also ensure `chromium` and `chromedriver` (Debian: chromium, chromium-driver)
+# Options:   --with-browser   also ensure `chromium`, `chromedriver` and `npm` (Debian: chromium, chromium-driver, npm)
 #            -h, --help
 # Env:       TM_TEST_DATABASE_URL   use this MariaDB instead of finding one (checked, never started)
 #            TM_TEST_AMQP_URL       use this RabbitMQ instead of 127.0.0.1:5672 (checked, never started)
@@ -317,16 +317,18 @@ use_running_rabbitmq() {
 # ---------------------------------------------------------------- browser (optional)
 
 ensure_browser() {
-    if ! pretending no-browser && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
-        log "browser: chromium and chromedriver are installed"
+    # npm installs axe-core, the accessibility checker the browser tests inject (Makefile: axe-core).
+    if ! pretending no-browser && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 &&
+        command -v npm >/dev/null 2>&1; then
+        log "browser: chromium, chromedriver and npm are installed"
         return
     fi
     if is_root && have_apt; then
-        log "browser: installing chromium and chromium-driver with apt-get"
-        apt_install chromium chromium-driver
+        log "browser: installing chromium, chromium-driver and npm with apt-get"
+        apt_install chromium chromium-driver npm
     else
-        die "browser tests need chromium and chromedriver, which are not installed." \
-            "On Debian: sudo apt-get install chromium chromium-driver"
+        die "browser tests need chromium, chromedriver and npm, which are not all installed." \
+            "On Debian: sudo apt-get install chromium chromium-driver npm"
     fi
 }
 

@@ -33,11 +33,43 @@ function start(root) {
     token: null, // the join token: the credential for the CMS's /events too (password rooms)
   };
 
+  // ---- announcements ---------------------------------------------------------------------
+  // One polite live region says what a screen reader should hear: each new message once (one's
+  // own when the room confirms it, not while it is being sent), and the connection going away
+  // and coming back once each, never every retry. The message list (which re-sorts and catches
+  // up) and the status line are not live regions.
+  const announcer = document.createElement('div');
+  announcer.className = 'visually-hidden';
+  announcer.setAttribute('role', 'log');
+  announcer.dataset.announcer = '';
+  document.body.append(announcer);
+  function announce(text) {
+    const line = document.createElement('p');
+    line.textContent = text;
+    announcer.append(line);
+    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
+  }
+  const announceMessage = (message) => announce(`${message.nickname}: ${message.body || ''}`);
+  const connection = { wasLive: false, announcedLoss: false };
+
   const setStatus = (text, kind) => {
+    if (kind === 'live') {
+      if (connection.announcedLoss) announce(text);
+      connection.wasLive = true;
+      connection.announcedLoss = false;
+    } else if (connection.wasLive && !connection.announcedLoss) {
+      connection.announcedLoss = true;
+      announce(text);
+    }
     if (!statusEl) return;
     statusEl.textContent = text;
     statusEl.dataset.kind = kind;
   };
+
+  // The speaker colour as its class of tm.css (which has a light and a dark variant of each).
+  function colorNick(who, color) {
+    if (/^#[0-9a-f]{6}$/i.test(color || '')) who.classList.add('c-' + color.slice(1).toLowerCase());
+  }
 
   // ---- rendering -------------------------------------------------------------------------
   function renderTokens(target, message) {
@@ -75,7 +107,7 @@ function start(root) {
     if (waiting) li.classList.add('pending-approval');
     const who = document.createElement('span');
     who.className = 'nick';
-    who.style.color = /^#[0-9a-f]{6}$/i.test(message.color || '') ? message.color : '';
+    colorNick(who, message.color);
     who.textContent = message.nickname;
     const body = document.createElement('span');
     body.className = 'body';
@@ -152,8 +184,10 @@ function start(root) {
         if (pending) {
           pending.element.replaceWith(element);
           state.pending.delete(data.client_id);
+          if (!catchingUp) announceMessage(data);
         } else if (!shown) {
           insert(element);
+          if (!catchingUp) announceMessage(data);
         } else if (shown.classList.contains('pending-approval')) {
           shown.replaceWith(element); // approved (owner page): now visible
         }
@@ -545,7 +579,6 @@ function start(root) {
     button.className = 'vote';
     button.dataset.vote = String(message.id);
     button.setAttribute('aria-pressed', String(voted.has(String(message.id))));
-    button.setAttribute('aria-label', `Upvote the message by ${message.nickname}: ${(message.body || '').slice(0, 60)}`);
     button.disabled = readOnly || !state.token;
     const arrow = document.createElement('span');
     arrow.setAttribute('aria-hidden', 'true');
@@ -554,7 +587,11 @@ function start(root) {
     count.className = 'vote-count';
     count.dataset.votes = '';
     count.textContent = String(message.votes || 0);
-    button.append(arrow, ' ', count);
+    // The name says what the visible count is for (visible text first: WCAG 2.5.3).
+    const label = document.createElement('span');
+    label.className = 'visually-hidden';
+    label.textContent = `: Upvote the message by ${message.nickname}: ${(message.body || '').slice(0, 60)}`;
+    button.append(arrow, ' ', count, label);
     const answered = document.createElement('span');
     answered.className = 'badge answered';
     answered.dataset.answered = '';
@@ -612,7 +649,7 @@ function start(root) {
     label.textContent = 'Pinned:';
     const who = document.createElement('span');
     who.className = 'nick';
-    who.style.color = /^#[0-9a-f]{6}$/i.test(message.color || '') ? message.color : '';
+    colorNick(who, message.color);
     who.textContent = message.nickname;
     const body = document.createElement('span');
     body.dataset.pinnedBody = '';
@@ -917,5 +954,7 @@ function start(root) {
       || (recent && (frame.code === 'room_paused' || frame.code === 'room_closed'));
   }
 
+  // Oldest-first lists (the projector) show the newest message at the bottom: start there.
+  if (!newestFirst) list.lastElementChild?.scrollIntoView({ block: 'end' });
   connect();
 }

@@ -19,6 +19,8 @@ use crate::ports::free_port;
 /// A browser session and the chromedriver behind it.
 pub struct Browser {
     pub client: Client,
+    /// chromedriver's base URL, for the commands fantoccini has no method for (DevTools).
+    driver_url: String,
     driver: Child,
     _profile: TempDir,
 }
@@ -31,6 +33,25 @@ pub struct BrowserOptions {
     pub height: u32,
     /// The browser's time zone (an IANA name such as `Asia/Kolkata`); `None`: the machine's.
     pub timezone: Option<&'static str>,
+    /// What `prefers-color-scheme` reports to the pages (emulated over DevTools).
+    pub color_scheme: ColorScheme,
+}
+
+/// The colour scheme a page sees in `@media (prefers-color-scheme: ...)`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorScheme {
+    #[default]
+    Light,
+    Dark,
+}
+
+impl ColorScheme {
+    pub fn as_css(self) -> &'static str {
+        match self {
+            ColorScheme::Light => "light",
+            ColorScheme::Dark => "dark",
+        }
+    }
 }
 
 impl Default for BrowserOptions {
@@ -40,6 +61,7 @@ impl Default for BrowserOptions {
             width: 1280,
             height: 900,
             timezone: None,
+            color_scheme: ColorScheme::Light,
         }
     }
 }
@@ -115,11 +137,42 @@ impl Browser {
                 Err(error) => bail!("chromedriver did not start a session: {error}"),
             }
         };
-        Ok(Browser {
+        let browser = Browser {
             client,
+            driver_url: url,
             driver,
             _profile: profile,
-        })
+        };
+        // Emulated explicitly in both cases: the machine's own setting must not decide.
+        browser
+            .devtools(
+                "Emulation.setEmulatedMedia",
+                json!({"features": [{"name": "prefers-color-scheme", "value": options.color_scheme.as_css()}]}),
+            )
+            .await
+            .context("emulating the colour scheme")?;
+        Ok(browser)
+    }
+
+    /// Sends one Chrome DevTools Protocol command to the session's page through chromedriver
+    /// (`goog/cdp/execute`); its settings last for the session, across navigations.
+    pub async fn devtools(&self, command: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let session = self
+            .client
+            .session_id()
+            .await?
+            .context("the WebDriver session has no id")?;
+        let response = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.driver_url))
+            .json(&json!({"cmd": command, "params": params}))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await?;
+        if !status.is_success() {
+            bail!("DevTools {command} failed ({status}): {body}");
+        }
+        Ok(body["value"].clone())
     }
 
     /// Ends the session and the driver.

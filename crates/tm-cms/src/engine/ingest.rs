@@ -23,7 +23,7 @@ use tm_core::{parse_body, MessageBody, Nickname, HARD_MAX_BODY_CHARS};
 
 use super::db::columns::StoredName;
 use super::Messages;
-use super::{clock, event_log, moderation, posting, secrets};
+use super::{clock, event_log, moderation, posting, speaker_colors};
 use crate::engine::db::models::{MessageRow, NewMessage};
 use crate::engine::db::schema::messages;
 use crate::engine::db::DbError;
@@ -171,7 +171,7 @@ async fn store(conn: &mut AsyncMysqlConnection, room_id: RoomId, item: &IngestIt
             seq,
             nickname: if nickname.is_empty() { source } else { &nickname },
             participant_id: &participant,
-            color: secrets::speaker_color(&participant),
+            color: speaker_colors::speaker_color(&participant),
             body: body.as_str(),
             tokens: &tokens,
             kind: kind.stored_name(),

@@ -32,7 +32,7 @@
 //! * the site: [`pages`] (static pages) and [`admins`] (admin accounts and sessions; also what
 //!   `tm-cms admin create|delete` runs);
 //! * upkeep: [`sweeper`] (closing expired rooms, purging old ones), [`rate_limit`];
-//! * helpers: [`clock`], [`secrets`].
+//! * helpers: [`clock`], [`secrets`], [`speaker_colors`].
 
 pub mod access;
 pub mod admins;
@@ -54,6 +54,7 @@ pub mod room_writes;
 pub mod rooms;
 pub mod secrets;
 pub mod sources;
+pub mod speaker_colors;
 pub mod sweeper;
 pub mod updates;
 

@@ -25,7 +25,7 @@ use super::db::columns::StoredName;
 use super::messages::{to_message, MessageView};
 use super::rate_limit::Limiters;
 use super::Messages;
-use super::{clock, event_log, from_diesel, secrets};
+use super::{clock, event_log, from_diesel, speaker_colors};
 use crate::engine::db::models::{MessageRow, NewMessage, RoomRow};
 use crate::engine::db::schema::{messages, mutes, room_events};
 use crate::engine::db::DbError;
@@ -167,7 +167,7 @@ async fn store(
             seq,
             nickname: nickname.as_str(),
             participant_id: &post.participant_id,
-            color: secrets::speaker_color(&post.participant_id),
+            color: speaker_colors::speaker_color(&post.participant_id),
             body: body.as_str(),
             tokens: &tokens,
             kind: MessageKind::Post.stored_name(),

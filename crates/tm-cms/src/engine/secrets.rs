@@ -1,4 +1,4 @@
-//! Owner tokens, room passwords and speaker colours.
+//! Owner tokens and room passwords.
 //!
 //! Owner tokens are 256 random bits, base64url, shown once and stored as a SHA-256 hash (they
 //! are high-entropy, so a fast hash is enough). Passwords are low-entropy, so they get argon2id
@@ -113,18 +113,6 @@ impl PasswordWork {
     }
 }
 
-/// Colours that read well on light and dark backgrounds.
-const PALETTE: [&str; 12] = [
-    "#d1495b", "#00798c", "#edae49", "#30638e", "#6a4c93", "#2a9d8f", "#e76f51", "#8ab17d", "#b5179e", "#3a86ff",
-    "#8d6e63", "#ef476f",
-];
-
-/// The speaker colour of a participant: the same id always gets the same colour.
-pub fn speaker_color(participant_id: &str) -> &'static str {
-    let digest = Sha256::digest(participant_id.as_bytes());
-    PALETTE[usize::from(digest[0]) % PALETTE.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,12 +158,5 @@ mod tests {
         assert_eq!(work.permits.available_permits(), 1, "permits come back");
         assert_eq!(metrics.password_waiting.get(), 0);
         assert_eq!((metrics.password_hashes.get(), metrics.password_checks.get()), (2, 1));
-    }
-
-    #[test]
-    fn colours_are_stable_per_participant() {
-        assert_eq!(speaker_color("p-1"), speaker_color("p-1"));
-        let distinct: std::collections::HashSet<_> = (0..50).map(|i| speaker_color(&format!("p-{i}"))).collect();
-        assert!(distinct.len() > 4);
     }
 }

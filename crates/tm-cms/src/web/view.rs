@@ -116,7 +116,7 @@ pub fn excerpt(body: &str) -> String {
     cut
 }
 
-/// Speaker colours come from a fixed palette; templates use a class per colour (`c-d1495b`)
+/// Speaker colours come from a fixed palette; templates use a class per colour (`c-bf3043`, see engine::speaker_colors)
 /// so the CSP needs no inline styles. Anything that is not `#rrggbb` gets no class.
 pub fn color_class(color: &str) -> String {
     match color.strip_prefix('#') {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use serde_json::Value;
-use tm_e2e::browser::{Browser, BrowserOptions};
+use tm_e2e::browser::{Browser, BrowserOptions, ColorScheme};
 use tm_e2e::system::{System, Topology};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
@@ -532,8 +532,8 @@ async fn xss_payloads_are_shown_as_text_and_execute_nothing() {
     system.shutdown().await.unwrap();
 }
 
-/// `make screenshots`: home, room (desktop and 390 px), projector and transcript as PNGs in
-/// `target/screenshots/` for a person to look at.
+/// `make screenshots`: home, room (desktop, 390 px, and in dark mode), projector and transcript
+/// as PNGs in `target/screenshots/` for a person to look at.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_main_pages() {
     let system = System::start(Topology::default()).await.unwrap();
@@ -546,18 +546,21 @@ async fn screenshots_of_the_main_pages() {
     ] {
         system.post_http(slug, nick, body).await.unwrap();
     }
-    let shots: [(&str, String, u32, u32); 5] = [
-        ("home", "/".into(), 1280, 900),
-        ("room-desktop", format!("/r/{slug}"), 1280, 900),
-        ("room-390", format!("/r/{slug}"), 390, 844),
-        ("projector", format!("/r/{slug}/projector"), 1600, 900),
-        ("transcript", format!("/r/{slug}/transcript"), 1280, 900),
+    let light = ColorScheme::Light;
+    let shots: [(&str, String, u32, u32, ColorScheme); 6] = [
+        ("home", "/".into(), 1280, 900, light),
+        ("room-desktop", format!("/r/{slug}"), 1280, 900, light),
+        ("room-390", format!("/r/{slug}"), 390, 844, light),
+        ("room-dark", format!("/r/{slug}"), 1280, 900, ColorScheme::Dark),
+        ("projector", format!("/r/{slug}/projector"), 1600, 900, light),
+        ("transcript", format!("/r/{slug}/transcript"), 1280, 900, light),
     ];
-    for (name, path, width, height) in shots {
+    for (name, path, width, height, color_scheme) in shots {
         let browser = Browser::start(BrowserOptions {
             javascript: true,
             width,
             height,
+            color_scheme,
             ..Default::default()
         })
         .await

@@ -6,6 +6,7 @@
 // Helpers here are test code: a failed step should panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod a11y_browser;
 mod admin_cli;
 mod bluesky;
 mod browser;
