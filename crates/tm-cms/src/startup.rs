@@ -108,6 +108,7 @@ impl Application {
         let max_json = settings.http.max_json_bytes;
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::i18n::negotiate))
                 .wrap(from_fn(crate::api::observe))
                 .wrap(from_fn(crate::web::security::headers))
                 .app_data(data.clone())
