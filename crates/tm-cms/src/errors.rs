@@ -44,8 +44,13 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-/// Builds the typed error answer.
+/// Builds the typed error answer; `message` is the English one, translated to the request's
+/// language by `code` (`crate::i18n::error_message`).
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    json_error(status, code, &crate::i18n::error_message(code, message, None))
+}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(ErrorBody {
         error: ErrorDetail {
             code: code.to_owned(),
@@ -65,17 +70,8 @@ pub fn db_status(err: &DbError) -> (StatusCode, &'static str) {
 /// Renders any [`ApiErrorCode`], logging server-side failures.
 pub fn respond<E: ApiErrorCode>(err: &E) -> HttpResponse {
     let status = err.status();
-    let message = if status.is_server_error() {
-        tracing::error!(error = %err, cause = ?std::error::Error::source(err), "request failed");
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            "the service is temporarily unavailable; try again shortly".to_owned()
-        } else {
-            "an unexpected error occurred".to_owned()
-        }
-    } else {
-        err.to_string()
-    };
-    let mut response = error_response(status, err.code(), &message);
+    let message = message(err);
+    let mut response = json_error(status, err.code(), &message);
     if let Some(secs) = err.retry_after() {
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&secs.to_string()) {
             response
@@ -84,6 +80,26 @@ pub fn respond<E: ApiErrorCode>(err: &E) -> HttpResponse {
         }
     }
     response
+}
+
+/// The message of `err` in the request's language, logging server-side failures: those say
+/// only that something failed, never why.
+pub fn message<E: ApiErrorCode>(err: &E) -> String {
+    let status = err.status();
+    let (code, english) = if status.is_server_error() {
+        tracing::error!(error = %err, cause = ?std::error::Error::source(err), "request failed");
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            (
+                "unavailable",
+                "the service is temporarily unavailable; try again shortly".to_owned(),
+            )
+        } else {
+            ("internal", "an unexpected error occurred".to_owned())
+        }
+    } else {
+        (err.code(), err.to_string())
+    };
+    crate::i18n::error_message(code, &english, err.retry_after())
 }
 
 /// Implements actix's `ResponseError` for an [`ApiErrorCode`] enum.

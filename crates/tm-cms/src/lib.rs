@@ -5,6 +5,7 @@
 //! * [`workers`]: the relay (event log → RabbitMQ), the bus consumers and the expiry sweeper;
 //! * [`api`]: the JSON API of docs/protocol.md, with the engine's errors as HTTP answers
 //!   ([`errors`]) and OpenAPI; [`web`]: the server-rendered pages;
+//! * [`i18n`]: the languages pages and API messages speak (Fluent texts, negotiation);
 //! * [`startup`]: [`startup::Application`] wires it together; [`config`] and [`cli`] are the edge.
 
 pub mod api;
@@ -12,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod errors;
+pub mod i18n;
 pub mod metrics;
 pub mod startup;
 pub mod web;

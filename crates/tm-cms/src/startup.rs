@@ -111,6 +111,7 @@ impl Application {
         ));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::i18n::negotiate))
                 .wrap(from_fn(crate::api::observe))
                 .wrap(from_fn(crate::web::security::headers))
                 .app_data(data.clone())

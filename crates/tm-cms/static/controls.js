@@ -2,6 +2,9 @@
 // buttons. Progressive enhancement: without this file the server asks on a page of its own
 // (forms without confirmed=yes), and the text to copy is selectable by hand.
 
+// Texts in the page's language (src/i18n/client.rs).
+const texts = JSON.parse(document.getElementById('tm-strings')?.textContent || '{}').texts || {};
+
 // <form data-confirm="question"> with <input type="hidden" name="confirmed">: the browser's own
 // dialog asks; a yes tells the server it need not ask again.
 for (const form of document.querySelectorAll('form[data-confirm]')) {
@@ -32,6 +35,6 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
       source.select();
       copied = document.execCommand('copy');
     }
-    if (status) status.textContent = copied ? 'Copied.' : 'Press Ctrl+C (or ⌘C) to copy the selected code.';
+    if (status) status.textContent = copied ? texts['copy-done'] : texts['copy-by-hand'];
   });
 }

@@ -1,5 +1,8 @@
 // Live availability hint for the room name on the create form. The CMS answers with the same
 // rules as creation (reserved names too); a closed room's name is free again.
+// Texts in the page's language (src/i18n/client.rs), `{path}` filled in here.
+const texts = JSON.parse(document.getElementById('tm-strings')?.textContent || '{}').texts || {};
+const say = (key, path) => (texts[key] || '').replace('{path}', path);
 const input = document.querySelector('[data-name-check]');
 const hint = document.querySelector('[data-name-hint]');
 let timer;
@@ -26,8 +29,8 @@ async function check() {
   const answer = await response.json().catch(() => null);
   if (response.ok && answer) {
     hint.textContent = answer.available
-      ? `/r/${answer.name} is free.`
-      : `/r/${answer.name} is taken while that room is open.`;
+      ? say('name-check-free', `/r/${answer.name}`)
+      : say('name-check-taken', `/r/${answer.name}`);
   } else if (response.status === 422 && answer?.error) {
     hint.textContent = answer.error.message.charAt(0).toUpperCase() + answer.error.message.slice(1) + '.';
   } else {

@@ -2,6 +2,22 @@
 // Progressive enhancement only: without this file the page works through form posts.
 // User text is only ever set with textContent, never innerHTML.
 
+// The page's texts in its language (src/i18n/client.rs): this file has no words of its own.
+// `{name}` placeholders are filled in once each; plurals pick the language's form for a count.
+const strings = JSON.parse(document.getElementById('tm-strings')?.textContent || '{}');
+const lang = strings.lang || document.documentElement.lang || 'en';
+const numbers = new Intl.NumberFormat(lang);
+const plurals = new Intl.PluralRules(lang);
+const fmt = (n) => numbers.format(n);
+function t(key, values = {}) {
+  const text = strings.texts?.[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+function tn(key, count) {
+  const forms = strings.plurals?.[key] || {};
+  return (forms[plurals.select(count)] ?? forms.other ?? key).replaceAll('{count}', fmt(count));
+}
+
 const root = document.querySelector('[data-room]');
 if (root) start(root);
 
@@ -115,21 +131,21 @@ function start(root) {
     const meta = document.createElement('span');
     meta.className = 'meta';
     if (pending) {
-      meta.textContent = 'sending…';
+      meta.textContent = t('live-sending');
     } else {
       const time = document.createElement('time');
       time.dateTime = message.created_at;
-      time.textContent = new Date(message.created_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      time.textContent = new Date(message.created_at).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
       meta.append(time);
       if (message.source_url && /^https?:\/\//i.test(message.source_url)) {
         const src = document.createElement('a');
         src.href = message.source_url;
         src.rel = 'nofollow noopener noreferrer';
         src.target = '_blank';
-        src.textContent = ' via ' + message.kind;
+        src.textContent = ' ' + t('message-via', { kind: message.kind });
         meta.append(src);
       }
-      if (waiting) meta.append(' · waiting for approval');
+      if (waiting) meta.append(' · ' + t('message-waiting-for-approval'));
     }
     li.append(who, body, meta);
     if (!pending && !waiting && message.id != null) {
@@ -236,8 +252,8 @@ function start(root) {
     root.dataset.state = roomState;
     document.body.dataset.roomState = roomState;
     if (stateEl) {
-      stateEl.textContent = roomState === 'paused' ? 'This room is paused: posting is off for now.'
-        : roomState === 'closed' ? 'This room is closed.' : '';
+      stateEl.textContent = roomState === 'paused' ? t('room-state-paused')
+        : roomState === 'closed' ? t('room-state-closed') : '';
       stateEl.hidden = roomState === 'open';
     }
   }
@@ -302,7 +318,7 @@ function start(root) {
 
   async function connect() {
     if (state.closed) return;
-    setStatus(state.attempt === 0 ? 'connecting…' : 'reconnecting…', 'connecting');
+    setStatus(state.attempt === 0 ? t('live-connecting') : t('live-reconnecting'), 'connecting');
     let join;
     try {
       join = await joinToken();
@@ -406,7 +422,7 @@ function start(root) {
     source.addEventListener('error', () => {
       if (state.events !== source) return;
       state.joined = false;
-      setStatus('reconnecting…', 'reconnecting');
+      setStatus(t('live-reconnecting'), 'reconnecting');
       // Open or reconnecting, the browser resumes by itself with Last-Event-ID; a refusal
       // (an expired token, a draining gateway) closes it for good: start over.
       if (source.readyState === EventSource.CLOSED) {
@@ -441,7 +457,7 @@ function start(root) {
   function joined(frame) {
     state.joined = true;
     state.attempt = 0;
-    setStatus('live', 'live');
+    setStatus(t('live-live'), 'live');
     if (frame.seq > state.lastSeq) catchUp();
     flushUnsent();
   }
@@ -451,7 +467,7 @@ function start(root) {
     switch (frame.type) {
       case 'event': handleEvent(frame); break;
       case 'presence':
-        if (presenceEl) presenceEl.textContent = frame.count === 1 ? '1 here' : `${frame.count} here`;
+        if (presenceEl) presenceEl.textContent = tn('live-presence', frame.count);
         break;
       case 'rejected': markRejected(frame); break;
       case 'reactions': showReactions(frame.counts); break;
@@ -462,7 +478,7 @@ function start(root) {
     state.attempt += 1;
     const ceiling = soon ? 1000 : Math.min(30000, 500 * 2 ** Math.min(state.attempt, 6));
     const delay = Math.random() * ceiling; // full jitter: a restarted gateway is not stampeded
-    setStatus('reconnecting…', 'reconnecting');
+    setStatus(t('live-reconnecting'), 'reconnecting');
     setTimeout(connect, delay);
   }
 
@@ -471,7 +487,7 @@ function start(root) {
 
   function markAccepted(clientId) {
     const pending = state.pending.get(clientId);
-    if (pending) pending.element.querySelector('.meta').textContent = 'sent';
+    if (pending) pending.element.querySelector('.meta').textContent = t('live-sent');
   }
 
   // The CMS refused a post after the gateway accepted it (slow mode, muted, room paused…). The
@@ -486,7 +502,7 @@ function start(root) {
     element.classList.remove('pending');
     element.classList.add('rejected');
     element.dataset.rejected = frame.code || 'rejected';
-    element.querySelector('.meta').textContent = 'not sent: ' + (frame.message || frame.code);
+    element.querySelector('.meta').textContent = t('live-not-sent', { reason: frame.message || frame.code });
     const textarea = form && form.querySelector('textarea');
     if (textarea && !textarea.value) textarea.value = pending.post.body;
     showFormError(frame.message || frame.code);
@@ -497,7 +513,7 @@ function start(root) {
     if (pending) {
       if (frame.code === 'unavailable') {
         unsent.push(pending.post);
-        pending.element.querySelector('.meta').textContent = 'waiting to send…';
+        pending.element.querySelector('.meta').textContent = t('live-waiting-to-send');
         return;
       }
       pending.element.remove();
@@ -542,7 +558,7 @@ function start(root) {
       submit.preventDefault();
       const textarea = form.querySelector('textarea');
       const post = { nickname: nickname.value.trim(), body: textarea.value.trim(), client_id: crypto.randomUUID() };
-      if (!post.nickname || !post.body) { showFormError('Enter a nickname and a message.'); return; }
+      if (!post.nickname || !post.body) { showFormError(t('live-enter-nickname-and-message')); return; }
       localStorage.setItem('tm.nickname', post.nickname);
       showFormError('');
       const element = messageElement({ nickname: post.nickname, body: post.body, tokens: null, kind: 'post' }, true);
@@ -586,20 +602,20 @@ function start(root) {
     const count = document.createElement('span');
     count.className = 'vote-count';
     count.dataset.votes = '';
-    count.textContent = String(message.votes || 0);
+    count.textContent = fmt(message.votes || 0);
     // The name says what the visible count is for (visible text first: WCAG 2.5.3).
     const label = document.createElement('span');
     label.className = 'visually-hidden';
-    label.textContent = `: Upvote the message by ${message.nickname}: ${(message.body || '').slice(0, 60)}`;
+    label.textContent = ': ' + t('vote-label', { nickname: message.nickname, excerpt: (message.body || '').slice(0, 60) });
     button.append(arrow, ' ', count, label);
     const answered = document.createElement('span');
     answered.className = 'badge answered';
     answered.dataset.answered = '';
-    answered.textContent = 'answered';
+    answered.textContent = t('badge-answered');
     const pinned = document.createElement('span');
     pinned.className = 'badge pinned';
     pinned.dataset.pinned = '';
-    pinned.textContent = 'pinned';
+    pinned.textContent = t('badge-pinned');
     span.append(button, ' ', answered, ' ', pinned);
     return span;
   }
@@ -609,14 +625,14 @@ function start(root) {
     li.classList.toggle('answered', !!message.answered);
     li.classList.toggle('pinned', !!message.pinned);
     const count = li.querySelector('.vote-count');
-    if (count) count.textContent = String(message.votes || 0);
+    if (count) count.textContent = fmt(message.votes || 0);
     const answered = li.querySelector('.badge.answered');
     if (answered) answered.hidden = !message.answered;
     const pinned = li.querySelector('.badge.pinned');
     if (pinned) pinned.hidden = !message.pinned;
     // The owner's answer and pin buttons offer the opposite of what the message now is.
-    toggleMark(li, /\/(un)?answer(\?|$)/, message.answered, 'answer', 'unanswer', 'Mark answered', 'Mark unanswered');
-    toggleMark(li, /\/(un)?pin(\?|$)/, message.pinned, 'pin', 'unpin', 'Pin', 'Unpin');
+    toggleMark(li, /\/(un)?answer(\?|$)/, message.answered, 'answer', 'unanswer', t('action-mark-answered'), t('action-mark-unanswered'));
+    toggleMark(li, /\/(un)?pin(\?|$)/, message.pinned, 'pin', 'unpin', t('action-pin'), t('action-unpin'));
   }
 
   function toggleMark(li, pattern, on, set, unset, setLabel, unsetLabel) {
@@ -646,7 +662,7 @@ function start(root) {
     pinnedSlot.dataset.pinnedId = String(message.id);
     const p = document.createElement('p');
     const label = document.createElement('strong');
-    label.textContent = 'Pinned:';
+    label.textContent = t('pinned-label');
     const who = document.createElement('span');
     who.className = 'nick';
     colorNick(who, message.color);
@@ -697,7 +713,7 @@ function start(root) {
       li.dataset.body = q.body;
       const badge = document.createElement('span');
       badge.className = 'votes-badge';
-      badge.textContent = '▲ ' + q.votes;
+      badge.textContent = '▲ ' + fmt(q.votes);
       li.append(badge, ' ', document.createTextNode(q.body));
       return li;
     });
@@ -789,11 +805,11 @@ function start(root) {
     meta.className = 'poll-meta';
     const voters = document.createElement('span');
     voters.dataset.pollVoters = '';
-    voters.textContent = String(poll.voters);
+    voters.textContent = fmt(poll.voters);
     const status = document.createElement('span');
     status.dataset.pollState = '';
-    status.textContent = poll.state === 'open' ? (poll.multiple ? 'open, choose any' : 'open') : 'closed';
-    meta.append(voters, ' voted · ', status);
+    status.textContent = poll.state === 'open' ? (poll.multiple ? t('poll-state-open-any') : t('poll-state-open')) : t('poll-state-closed');
+    meta.append(voters, ' ' + tn('poll-voted', poll.voters) + ' · ', status);
     const options = document.createElement('ul');
     options.className = 'poll-options';
     for (const option of poll.options) {
@@ -810,11 +826,11 @@ function start(root) {
       const meter = document.createElement('meter');
       meter.min = 0; meter.max = 100; meter.value = share;
       meter.dataset.optionMeter = '';
-      meter.setAttribute('aria-label', `${option.text}: ${share}%`);
+      meter.setAttribute('aria-label', t('poll-option-share', { option: option.text, share: fmt(share) }));
       const count = document.createElement('span');
       count.className = 'poll-count';
       count.dataset.optionCount = '';
-      count.textContent = `${option.votes} (${share}%)`;
+      count.textContent = t('poll-option-count', { votes: fmt(option.votes), share: fmt(share) });
       li.append(choice, meter, count);
       options.append(li);
     }
@@ -865,7 +881,7 @@ function start(root) {
   // A ballot refused with 410: the poll (or its room) closed before its poll.closed arrived.
   function markPollClosed(poll) {
     poll.dataset.state = 'closed';
-    poll.querySelector('[data-poll-state]').textContent = 'closed';
+    poll.querySelector('[data-poll-state]').textContent = t('poll-state-closed');
     for (const choice of poll.querySelectorAll('[data-choice]')) choice.disabled = true;
   }
 
@@ -910,7 +926,7 @@ function start(root) {
       button.type = 'button';
       button.className = 'secondary';
       button.dataset.react = e;
-      button.setAttribute('aria-label', 'React with ' + e);
+      button.setAttribute('aria-label', t('react-with', { emoji: e }));
       button.textContent = e;
       return button;
     }));
@@ -936,7 +952,7 @@ function start(root) {
         reactionCounts.append(chip);
       }
       chip.dataset.count = String(Number(chip.dataset.count) + count);
-      chip.textContent = `${emoji} ${chip.dataset.count}`;
+      chip.textContent = `${emoji} ${fmt(Number(chip.dataset.count))}`;
       chip.classList.remove('fading');
       void chip.offsetWidth; // restart the fade
       chip.classList.add('fading');

@@ -16,16 +16,11 @@ use crate::errors::ApiErrorCode;
 
 /// The lifetimes a room may be given (creation) or given again (the owner page), with labels.
 pub(super) fn lifetimes() -> Vec<serde_json::Value> {
-    [
-        ("2h", "2 hours"),
-        ("1d", "1 day"),
-        ("1w", "1 week"),
-        ("1m", "1 month"),
-        ("1y", "1 year"),
-    ]
-    .iter()
-    .map(|(value, label)| serde_json::json!({"value": value, "label": label}))
-    .collect()
+    let locale = crate::i18n::current();
+    ["2h", "1d", "1w", "1m", "1y"]
+        .iter()
+        .map(|value| serde_json::json!({"value": value, "label": locale.simple(&format!("lifetime-{value}"))}))
+        .collect()
 }
 
 /// `GET /`.

@@ -4,7 +4,7 @@
 //! buttons), `home.js` (the name hint) and `owner.js` (the owner link's sign-in).
 //!
 //! Routes (docs/protocol.md "HTML pages", and the forms behind them):
-//! `/` · `POST /rooms` · `/rooms/name-check` · `/join` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
+//! `/` · `POST /rooms` · `/rooms/name-check` · `/join` · `/language` · `/r/{slug}` (+ `POST …/messages`, `POST …/unlock`, `POST …/token`) ·
 //! `/r/{slug}/projector` · `/r/{slug}/embed` · `/r/{slug}/transcript` (+ `.txt` `.json` `.csv`) ·
 //! `/r/{slug}/owner` (+ its actions, `sign-in` and `rotate`, `moderators`) · `/r/{slug}/moderate`
 //! (a co-moderator's page, + `sign-in` and message actions) · `/p/{page}` · `/admin` (+ login,
@@ -16,6 +16,7 @@ mod co_moderators;
 mod context;
 mod cookies;
 mod home;
+mod language;
 mod owner;
 pub mod participant;
 mod qr;
@@ -25,8 +26,10 @@ mod site_pages;
 mod source;
 mod times;
 mod transcript;
+mod translate;
 mod view;
 
+pub use assets::TEMPLATES;
 pub use view::tera;
 
 use actix_web::web;
@@ -47,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/rooms", web::post().to(home::create))
         .route("/rooms/name-check", web::get().to(home::name_check))
         .route("/join", web::get().to(home::join_by_name))
+        .route("/language", web::get().to(language::choose))
         .route("/static/{name}", web::get().to(assets::serve_static))
         .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/p/{slug}", web::get().to(site_pages::show))
@@ -100,6 +104,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 mod tests {
     #[test]
     fn every_template_compiles() {
-        super::tera().unwrap();
+        for locale in crate::i18n::Locale::ALL {
+            super::tera(locale).unwrap();
+        }
     }
 }

@@ -16,26 +16,65 @@ use super::assets;
 use tm_core::event::MessageState;
 
 use crate::engine::messages::MessageView;
+use crate::i18n::{self, Locale};
 
-/// The compiled templates (parsed once; a broken template fails the first render and tests).
-pub fn tera() -> Result<&'static Tera, tera::Error> {
-    static TERA: OnceLock<Result<Tera, String>> = OnceLock::new();
+/// The compiled templates of `locale` (parsed once; a broken template fails the first render
+/// and tests). Each language has its own instance, whose `t()` and date filters speak it.
+pub fn tera(locale: Locale) -> Result<&'static Tera, tera::Error> {
+    static TERA: OnceLock<Result<Vec<Tera>, String>> = OnceLock::new();
     let compiled = TERA.get_or_init(|| {
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html"]);
-        tera.register_function("static_url", assets::StaticUrl);
-        super::times::register(&mut tera);
-        tera.add_raw_templates(assets::TEMPLATES.to_vec())
+        let mut base = Tera::default();
+        base.autoescape_on(vec![".html"]);
+        base.register_function("static_url", assets::StaticUrl);
+        // Parsing checks that functions exist: the English ones stand in until each copy
+        // gets its own.
+        super::times::register(&mut base, Locale::En);
+        super::translate::register(&mut base, Locale::En);
+        base.add_raw_templates(assets::TEMPLATES.to_vec())
             .map_err(|e| format!("{e:?}"))?;
-        Ok(tera)
+        Ok(Locale::ALL
+            .into_iter()
+            .map(|locale| {
+                let mut tera = base.clone();
+                super::times::register(&mut tera, locale);
+                super::translate::register(&mut tera, locale);
+                tera
+            })
+            .collect())
     });
-    compiled.as_ref().map_err(|e| tera::Error::msg(e.clone()))
+    let instances = compiled.as_ref().map_err(|e| tera::Error::msg(e.clone()))?;
+    let index = Locale::ALL.iter().position(|l| *l == locale).unwrap_or(0);
+    instances
+        .get(index)
+        .ok_or_else(|| tera::Error::msg("no templates for this language"))
 }
 
-/// Renders `template` with `context` plus the site-wide values.
+/// A language as the switcher lists it.
+#[derive(Debug, Serialize)]
+struct LanguageOption {
+    tag: &'static str,
+    name: &'static str,
+    current: bool,
+}
+
+/// Renders `template` with `context` plus the site-wide values, in the request's language:
+/// `lang` and `dir` for `<html>`, the switcher's `languages` and `here` (the page to come back to).
 pub fn render(status: StatusCode, template: &str, mut context: Context, site_name: &str) -> HttpResponse {
+    let locale = i18n::current();
     context.insert("site_name", site_name);
-    match tera().and_then(|t| t.render(template, &context)) {
+    context.insert("lang", locale.tag());
+    context.insert("dir", locale.direction().as_str());
+    let languages: Vec<LanguageOption> = Locale::ALL
+        .into_iter()
+        .map(|l| LanguageOption {
+            tag: l.tag(),
+            name: l.native_name(),
+            current: l == locale,
+        })
+        .collect();
+    context.insert("languages", &languages);
+    context.insert("here", &i18n::request::current_path());
+    match tera(locale).and_then(|t| t.render(template, &context)) {
         Ok(html) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(html),
@@ -43,23 +82,23 @@ pub fn render(status: StatusCode, template: &str, mut context: Context, site_nam
             tracing::error!(template, error = ?error, "template failed");
             HttpResponse::InternalServerError()
                 .content_type("text/plain; charset=utf-8")
-                .body("This page could not be shown.")
+                .body(locale.simple("page-render-failed"))
         }
     }
 }
 
 /// A friendly error page.
 pub fn error_page(status: StatusCode, site_name: &str) -> HttpResponse {
-    let (heading, detail) = match status.as_u16() {
-        404 => ("Not found", "There is no room or page here. Rooms disappear some time after they close."),
-        410 => ("This room is closed", "Its owner closed it, or its time ran out."),
-        503 => ("Back in a moment", "The service cannot reach its database right now. Please try again shortly; nothing you already posted is lost."),
-        403 => ("Not allowed", "This needs the room owner's link or an admin sign-in."),
-        _ => ("Something went wrong", "Please try again."),
+    let kind = match status.as_u16() {
+        404 => "not-found",
+        410 => "closed",
+        503 => "unavailable",
+        403 => "forbidden",
+        _ => "other",
     };
     let mut context = Context::new();
-    context.insert("heading", heading);
-    context.insert("detail", detail);
+    context.insert("heading_key", &format!("error-page-{kind}-heading"));
+    context.insert("detail_key", &format!("error-page-{kind}-detail"));
     let mut response = render(status, "error.html", context, site_name);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str("5") {

@@ -10,6 +10,7 @@ mod consumers;
 mod helpers;
 mod home_page;
 mod join;
+mod languages;
 mod messages;
 mod migrations;
 mod moderation;
