@@ -191,7 +191,10 @@ mod tests {
         let down = include_str!("../../../../migrations/2026-12-13-000000_accessible_speaker_colors/down.sql");
         for (old, new) in BEFORE_CONTRAST.iter().zip(PALETTE) {
             if *old == new.light {
-                assert!(!up.contains(old), "{old} was already accessible and stays");
+                assert!(
+                    !up.contains(&format!("WHEN '{old}'")),
+                    "{old} was already accessible and stays"
+                );
                 continue;
             }
             assert!(up.contains(&format!("WHEN '{old}' THEN '{}'", new.light)), "up: {old}");

@@ -7,7 +7,7 @@ use diesel::QueryableByName;
 use diesel_async::RunQueryDsl;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tm_cms::engine::secrets::speaker_color;
+use tm_cms::engine::speaker_colors::speaker_color;
 
 use crate::helpers::{error_code, spawn_app, spawn_app_with, Options, TestApp, TestRoom};
 
