@@ -546,9 +546,12 @@ async fn screenshots_of_the_main_pages() {
     ] {
         system.post_http(slug, nick, body).await.unwrap();
     }
-    let shots: [(&str, String, u32, u32); 5] = [
+    let shots: [(&str, String, u32, u32); 7] = [
         ("home", "/".into(), 1280, 900),
         ("room-desktop", format!("/r/{slug}"), 1280, 900),
+        // Chosen with the language switcher's link, which then goes to the room.
+        ("room-de", format!("/language?lang=de&next=/r/{slug}"), 1280, 900),
+        ("room-ar", format!("/language?lang=ar&next=/r/{slug}"), 1280, 900),
         ("room-390", format!("/r/{slug}"), 390, 844),
         ("projector", format!("/r/{slug}/projector"), 1600, 900),
         ("transcript", format!("/r/{slug}/transcript"), 1280, 900),
@@ -567,7 +570,7 @@ async fn screenshots_of_the_main_pages() {
             .goto(&format!("{}{path}", system.cms_url(0)))
             .await
             .unwrap();
-        if path == format!("/r/{slug}") {
+        if path.ends_with(&format!("/r/{slug}")) {
             wait_live(&browser.client).await;
         }
         save_screenshot(&browser.client, name).await;
