@@ -100,7 +100,7 @@ boundaries: ## check which crate may depend on what (scripts/check-boundaries.sh
 	CARGO=$(CARGO) scripts/check-boundaries.sh --self-test
 	CARGO=$(CARGO) scripts/check-boundaries.sh
 
-screenshots: browser ## PNGs of home, room (desktop, 390 px and dark mode), projector, transcript, and the room, projector and owner pages with Q&A and a poll in target/screenshots/
+screenshots: browser ## PNGs of home, room (desktop, 390 px, dark mode, German, Arabic), projector, transcript, and the room, projector and owner pages with Q&A and a poll in target/screenshots/
 	$(CARGO) build --workspace --bins
 	@set -e; . ./$(DEV_ENV); $(CARGO) nextest run -p tm-e2e -E 'test(screenshots_of_the_main_pages) | test(screenshots_of_qa_and_polls)'
 	@ls -1 target/screenshots/*.png

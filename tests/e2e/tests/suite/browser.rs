@@ -532,7 +532,7 @@ async fn xss_payloads_are_shown_as_text_and_execute_nothing() {
     system.shutdown().await.unwrap();
 }
 
-/// `make screenshots`: home, room (desktop, 390 px, and in dark mode), projector and transcript
+/// `make screenshots`: home, room (desktop, German, Arabic, 390 px, and in dark mode), projector and transcript
 /// as PNGs in `target/screenshots/` for a person to look at.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_main_pages() {
@@ -547,9 +547,12 @@ async fn screenshots_of_the_main_pages() {
         system.post_http(slug, nick, body).await.unwrap();
     }
     let light = ColorScheme::Light;
-    let shots: [(&str, String, u32, u32, ColorScheme); 6] = [
+    let shots: [(&str, String, u32, u32, ColorScheme); 8] = [
         ("home", "/".into(), 1280, 900, light),
         ("room-desktop", format!("/r/{slug}"), 1280, 900, light),
+        // Chosen with the language switcher's link, which then goes to the room.
+        ("room-de", format!("/language?lang=de&next=/r/{slug}"), 1280, 900, light),
+        ("room-ar", format!("/language?lang=ar&next=/r/{slug}"), 1280, 900, light),
         ("room-390", format!("/r/{slug}"), 390, 844, light),
         ("room-dark", format!("/r/{slug}"), 1280, 900, ColorScheme::Dark),
         ("projector", format!("/r/{slug}/projector"), 1600, 900, light),
@@ -570,7 +573,7 @@ async fn screenshots_of_the_main_pages() {
             .goto(&format!("{}{path}", system.cms_url(0)))
             .await
             .unwrap();
-        if path == format!("/r/{slug}") {
+        if path.ends_with(&format!("/r/{slug}")) {
             wait_live(&browser.client).await;
         }
         save_screenshot(&browser.client, name).await;
