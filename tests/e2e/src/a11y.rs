@@ -1,9 +1,9 @@
 //! Accessibility checks in the real browser: axe-core (from the npm registry, installed by
 //! `make axe-core`, a prerequisite of `make browser`) injected into the page under test.
 //!
-//! [`assert_accessible`] runs every WCAG 2.0, 2.1 and 2.2 level A and AA rule of axe-core on the
-//! page as it is now (after scripts ran, in the colour scheme the browser emulates) and fails
-//! with one line per violation and element.
+//! [`violations`] runs every WCAG 2.0, 2.1 and 2.2 level A and AA rule of axe-core on the page
+//! as it is now (after scripts ran, in the colour scheme the browser emulates); each
+//! [`Violation`] displays as its rule and one line per element.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -107,18 +107,4 @@ async fn run_axe(client: &Client, run_only: serde_json::Value) -> anyhow::Result
         anyhow::bail!("axe.run failed: {error}");
     }
     Ok(serde_json::from_value(result["ok"].clone())?)
-}
-
-/// Fails, listing each violation, unless axe-core finds none on the current page. `page` names
-/// the page in the message (e.g. "room, dark").
-pub async fn assert_accessible(client: &Client, page: &str) {
-    let found = violations(client).await.expect("axe-core ran");
-    if !found.is_empty() {
-        let url = client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
-        let listed: String = found.iter().map(|v| v.to_string()).collect();
-        panic!(
-            "{page} ({url}): {} WCAG 2.2 AA violation(s) found by axe-core:\n{listed}",
-            found.len()
-        );
-    }
 }

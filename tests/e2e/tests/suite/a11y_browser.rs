@@ -169,7 +169,6 @@ async fn check_every_page(scheme: ColorScheme) {
     crate::admin_cli::sign_in(client, "grace", "correct horse battery staple").await;
     check("admin", "/admin", None).await;
     check("admin page edit", "/admin/pages/about", None).await;
-    drop(check);
     browser.close().await.unwrap();
     system.shutdown().await.unwrap();
     assert!(
