@@ -115,7 +115,7 @@ fn refused<E: ApiErrorCode>(row: &RoomRow, error: &E) -> HttpResponse {
     let mut ctx = Context::new();
     ctx.insert("slug", &row.slug);
     ctx.insert("link", &None::<String>);
-    ctx.insert("error", &Some(error.to_string()));
+    ctx.insert("error", &Some(crate::errors::message(error)));
     render(error.status(), "moderator_link.html", ctx, SITE_NAME)
 }
 
@@ -290,7 +290,7 @@ impl MessageAction {
 
 /// The error of an engine call, as the page shows it.
 fn refusal<T, E: ApiErrorCode>(result: Result<T, E>) -> Result<(), (StatusCode, String)> {
-    result.map(|_| ()).map_err(|e| (e.status(), e.to_string()))
+    result.map(|_| ()).map_err(|e| (e.status(), crate::errors::message(&e)))
 }
 
 /// `?from=room` on the buttons of the room page, which a co-moderator gets like the owner.

@@ -166,7 +166,7 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
             let mut context = Context::new();
             context.insert("lifetimes", &lifetimes());
             context.insert("join", &serde_json::json!({}));
-            context.insert("error", &error.to_string());
+            context.insert("error", &crate::errors::message(&error));
             context.insert(
                 "form",
                 &serde_json::json!({"name": form.name, "lifetime": form.lifetime, "topic": form.topic, "hashtags": form.hashtags}),

@@ -224,7 +224,7 @@ fn with_notice(req: &HttpRequest, mut response: HttpResponse, notice: Notice) ->
 impl Shown<'_> {
     fn refused<E: ApiErrorCode>(error: &E) -> Self {
         Shown {
-            error: Some((error.status(), error.to_string())),
+            error: Some((error.status(), crate::errors::message(error))),
             ..Shown::default()
         }
     }
