@@ -294,3 +294,11 @@ admin-page-address = العنوان على الموقع
 admin-page-text = النص
 admin-save = حفظ
 admin-back = رجوع
+
+## Messages of the pages' forms
+
+join-type-a-name = اكتب اسم الغرفة.
+join-not-a-name = هذا ليس اسم غرفة: { $reason }.
+join-no-such-room = لا توجد غرفة باسم { $slug }. تحقّق من كتابته مع من أعطاك الاسم.
+notice-settings-saved = حُفظت الإعدادات.
+notice-lifetime-set = حُفظ وقت الإغلاق الجديد: انظر «وقت الإغلاق».

@@ -290,3 +290,11 @@ admin-page-address = Adresse
 admin-page-text = Text
 admin-save = Speichern
 admin-back = Zurück
+
+## Messages of the pages' forms
+
+join-type-a-name = Bitte den Namen des Raums eingeben.
+join-not-a-name = Das ist kein Raumname: { $reason }.
+join-no-such-room = Es gibt keinen Raum namens { $slug }. Prüfen Sie die Schreibweise mit der Person, die Ihnen den Namen gegeben hat.
+notice-settings-saved = Einstellungen gespeichert.
+notice-lifetime-set = Neue Schließzeit gespeichert: siehe „Schließzeit“.

@@ -289,3 +289,11 @@ admin-page-address = Address
 admin-page-text = Text
 admin-save = Save
 admin-back = Back
+
+## Messages of the pages' forms
+
+join-type-a-name = Type the room's name.
+join-not-a-name = That is not a room name: { $reason }.
+join-no-such-room = There is no room named { $slug }. Check the spelling with whoever gave you the name.
+notice-settings-saved = Settings saved.
+notice-lifetime-set = New closing time saved: see “Closing time”.

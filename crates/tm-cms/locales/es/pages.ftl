@@ -290,3 +290,11 @@ admin-page-address = Dirección
 admin-page-text = Texto
 admin-save = Guardar
 admin-back = Volver
+
+## Messages of the pages' forms
+
+join-type-a-name = Escribe el nombre de la sala.
+join-not-a-name = Eso no es un nombre de sala: { $reason }.
+join-no-such-room = No hay ninguna sala llamada { $slug }. Comprueba cómo se escribe con quien te dio el nombre.
+notice-settings-saved = Ajustes guardados.
+notice-lifetime-set = Nueva hora de cierre guardada: consulta «Hora de cierre».

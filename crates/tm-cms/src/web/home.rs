@@ -55,12 +55,21 @@ pub async fn join_by_name(engine: EngineData, form: web::Query<JoinForm>) -> Htt
     let slug = match RoomSlug::parse(name) {
         Ok(slug) => slug,
         Err(_) if name.is_empty() => {
-            return refused(StatusCode::UNPROCESSABLE_ENTITY, "Type the room's name.".to_owned())
+            return refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                crate::i18n::current().simple("join-type-a-name"),
+            )
         }
         Err(error) => {
             return refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("That is not a room name: {error}."),
+                crate::i18n::current().text(
+                    "join-not-a-name",
+                    Some(&crate::i18n::args([(
+                        "reason",
+                        crate::i18n::error_message(error.code(), &error.to_string(), None).into(),
+                    )])),
+                ),
             )
         }
     };
@@ -70,9 +79,9 @@ pub async fn join_by_name(engine: EngineData, form: web::Query<JoinForm>) -> Htt
             .finish(),
         Err(RoomError::NotFound) => refused(
             StatusCode::NOT_FOUND,
-            format!(
-                "There is no room named {}. Check the spelling with whoever gave you the name.",
-                slug.as_str()
+            crate::i18n::current().text(
+                "join-no-such-room",
+                Some(&crate::i18n::args([("slug", slug.as_str().to_owned().into())])),
             ),
         ),
         Err(error) => error_page(error.status(), SITE_NAME),

@@ -200,11 +200,11 @@ impl Notice {
             .find(|n| n.key() == key)
     }
 
-    fn text(self) -> &'static str {
-        match self {
-            Notice::SettingsSaved => "Settings saved.",
-            Notice::LifetimeSet => "New closing time saved: see “Closing time”.",
-        }
+    fn text(self) -> String {
+        crate::i18n::current().simple(match self {
+            Notice::SettingsSaved => "notice-settings-saved",
+            Notice::LifetimeSet => "notice-lifetime-set",
+        })
     }
 }
 
