@@ -162,10 +162,11 @@ async fn moderator_of(engine: &EngineData, row: &RoomRow, token: &str) -> Result
 }
 
 /// 403 with the moderator sign-in form (and the script that submits the link's fragment).
+/// `error` is the key of its text in the locales.
 fn sign_in_page(slug: &str, error: Option<&str>) -> HttpResponse {
     let mut ctx = Context::new();
     ctx.insert("slug", slug);
-    ctx.insert("error", &error);
+    ctx.insert("error", &error.map(|key| crate::i18n::current().simple(key)));
     render(StatusCode::FORBIDDEN, "moderator_sign_in.html", ctx, SITE_NAME)
 }
 
@@ -192,12 +193,7 @@ pub async fn sign_in(
     let token = form.into_inner().token.trim().to_owned();
     match moderator_of(&engine, &row, &token).await {
         Ok(Some(_)) => {}
-        Ok(None) => {
-            return sign_in_page(
-                &row.slug,
-                Some("That is not a moderator link of this room, or it was revoked."),
-            )
-        }
+        Ok(None) => return sign_in_page(&row.slug, Some("moderator-wrong-token")),
         Err(page) => return page,
     }
     HttpResponse::SeeOther()

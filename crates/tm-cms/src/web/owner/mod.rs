@@ -46,10 +46,11 @@ pub(super) async fn owned_room(
 }
 
 /// 403 with the owner sign-in form (and the script that submits the link's fragment).
+/// `error` is the key of its text in the locales.
 fn sign_in_page(slug: &str, error: Option<&str>) -> HttpResponse {
     let mut ctx = Context::new();
     ctx.insert("slug", slug);
-    ctx.insert("error", &error);
+    ctx.insert("error", &error.map(|key| crate::i18n::current().simple(key)));
     render(StatusCode::FORBIDDEN, "owner_sign_in.html", ctx, SITE_NAME)
 }
 
@@ -115,7 +116,7 @@ pub async fn sign_in(
     };
     let token = form.into_inner().token.trim().to_owned();
     if engine.rooms().authorize(&row, Some(&token)).is_none() {
-        return sign_in_page(&row.slug, Some("That is not this room's owner token."));
+        return sign_in_page(&row.slug, Some("owner-wrong-token"));
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/r/{}/owner", row.slug)))
