@@ -127,6 +127,7 @@ function start(root) {
     who.textContent = message.nickname;
     const body = document.createElement('span');
     body.className = 'body';
+    body.dir = 'auto'; // a message runs in its own direction, whatever the page's
     renderTokens(body, message);
     const meta = document.createElement('span');
     meta.className = 'meta';

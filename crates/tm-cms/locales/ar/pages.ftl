@@ -295,3 +295,17 @@ admin-page-address = العنوان على الموقع
 admin-page-text = النص
 admin-save = حفظ
 admin-back = رجوع
+
+## Messages of the pages' forms
+
+join-type-a-name = اكتب اسم الغرفة.
+join-not-a-name = هذا ليس اسم غرفة: { $reason }.
+join-no-such-room = لا توجد غرفة باسم { $slug }. تحقّق من كتابته مع من أعطاك الاسم.
+notice-settings-saved = حُفظت الإعدادات.
+notice-lifetime-set = حُفظ وقت الإغلاق الجديد: انظر «وقت الإغلاق».
+admin-too-many-attempts = محاولات كثيرة جدًا؛ انتظر دقيقة.
+admin-wrong-login = اسم المستخدم أو كلمة المرور خاطئة.
+admin-page-invalid = العناوين من a–z و0–9 والشرطات؛ والعنوان مطلوب؛ والنصوص حتى 200 كيلوبايت.
+owner-wrong-token = هذا ليس رمز مالك هذه الغرفة.
+moderator-wrong-token = هذا ليس رابط مشرف لهذه الغرفة، أو سُحبت صلاحيته.
+owner-slow-mode-invalid = الوضع البطيء عدد صحيح من الثواني بين 0 و{ $max } (0 أو فارغ = معطّل).

@@ -291,3 +291,17 @@ admin-page-address = Adresse
 admin-page-text = Text
 admin-save = Speichern
 admin-back = Zurück
+
+## Messages of the pages' forms
+
+join-type-a-name = Bitte den Namen des Raums eingeben.
+join-not-a-name = Das ist kein Raumname: { $reason }.
+join-no-such-room = Es gibt keinen Raum namens { $slug }. Prüfen Sie die Schreibweise mit der Person, die Ihnen den Namen gegeben hat.
+notice-settings-saved = Einstellungen gespeichert.
+notice-lifetime-set = Neue Schließzeit gespeichert: siehe „Schließzeit“.
+admin-too-many-attempts = Zu viele Versuche; bitte eine Minute warten.
+admin-wrong-login = Falscher Benutzer oder falsches Passwort.
+admin-page-invalid = Adressen bestehen aus a–z, 0–9 und Bindestrichen; ein Titel ist nötig; Texte bis 200 kB.
+owner-wrong-token = Das ist nicht das Besitzer-Token dieses Raums.
+moderator-wrong-token = Das ist kein Moderator-Link dieses Raums, oder er wurde entzogen.
+owner-slow-mode-invalid = Der langsame Modus ist eine ganze Zahl von Sekunden zwischen 0 und { $max } (0 oder leer = aus).

@@ -290,3 +290,17 @@ admin-page-address = Address
 admin-page-text = Text
 admin-save = Save
 admin-back = Back
+
+## Messages of the pages' forms
+
+join-type-a-name = Type the room's name.
+join-not-a-name = That is not a room name: { $reason }.
+join-no-such-room = There is no room named { $slug }. Check the spelling with whoever gave you the name.
+notice-settings-saved = Settings saved.
+notice-lifetime-set = New closing time saved: see “Closing time”.
+admin-too-many-attempts = Too many attempts; wait a minute.
+admin-wrong-login = Wrong user or password.
+admin-page-invalid = Addresses are a-z, 0-9 and dashes; a title is required; bodies up to 200 kB.
+owner-wrong-token = That is not this room's owner token.
+moderator-wrong-token = That is not a moderator link of this room, or it was revoked.
+owner-slow-mode-invalid = Slow mode is a whole number of seconds from 0 to { $max } (0 or empty = off).

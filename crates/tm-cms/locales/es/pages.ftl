@@ -291,3 +291,17 @@ admin-page-address = Dirección
 admin-page-text = Texto
 admin-save = Guardar
 admin-back = Volver
+
+## Messages of the pages' forms
+
+join-type-a-name = Escribe el nombre de la sala.
+join-not-a-name = Eso no es un nombre de sala: { $reason }.
+join-no-such-room = No hay ninguna sala llamada { $slug }. Comprueba cómo se escribe con quien te dio el nombre.
+notice-settings-saved = Ajustes guardados.
+notice-lifetime-set = Nueva hora de cierre guardada: consulta «Hora de cierre».
+admin-too-many-attempts = Demasiados intentos; espera un minuto.
+admin-wrong-login = Usuario o contraseña incorrectos.
+admin-page-invalid = Las direcciones usan a–z, 0–9 y guiones; el título es obligatorio; textos de hasta 200 kB.
+owner-wrong-token = Ese no es el token de propietario de esta sala.
+moderator-wrong-token = Ese no es un enlace de moderador de esta sala, o se revocó.
+owner-slow-mode-invalid = El modo lento es un número entero de segundos entre 0 y { $max } (0 o vacío = desactivado).

@@ -2,7 +2,7 @@
 //! `Intl` in the page's language: `static/localtime.js`, `static/live.js`.)
 //!
 //! Numbers: the CLDR digits and grouping of each language (`1,234` · `1.234` · `1234` and
-//! `12.345` in Spanish, whose grouping starts at five digits · `١٬٢٣٤`). Dates: the pattern and
+//! `12.345` in Spanish, whose grouping starts at five digits · Arabic with Western digits). Dates: the pattern and
 //! month names come from the language's `date-*` messages, so a translator owns them.
 
 use fluent_bundle::FluentValue;
@@ -43,10 +43,12 @@ fn style(locale: Locale) -> NumberStyle {
             decimal: ',',
             min_grouping_digits: 5,
         },
+        // Western digits, as browsers' `Intl` writes Arabic (CLDR's default for `ar`), so the
+        // server's numbers match those the page's scripts write.
         Locale::Ar => NumberStyle {
-            digits: ['٠', '١', '٢', '٣', '٤', '٥', '٦', '٧', '٨', '٩'],
-            group: '٬',
-            decimal: '٫',
+            digits: LATIN,
+            group: ',',
+            decimal: '.',
             min_grouping_digits: 4,
         },
     }
@@ -149,7 +151,7 @@ mod tests {
         assert_eq!(number(Locale::De, 1234.0), "1.234");
         assert_eq!(number(Locale::Es, 1234.0), "1234");
         assert_eq!(number(Locale::Es, 12345.0), "12.345");
-        assert_eq!(number(Locale::Ar, 1234.0), "١٬٢٣٤");
+        assert_eq!(number(Locale::Ar, 1234.0), "1,234");
         assert_eq!(number(Locale::De, 2.5), "2,5");
         assert_eq!(number(Locale::En, 42.0), "42");
         assert_eq!(number(Locale::En, -3.0), "-3");
@@ -162,7 +164,7 @@ mod tests {
         assert_eq!(utc_datetime(Locale::En, at), "5 Dec 2026, 14:02 UTC");
         assert_eq!(utc_datetime(Locale::De, at), "5. Dez. 2026, 14:02 UTC");
         assert_eq!(utc_datetime(Locale::Es, at), "5 dic 2026, 14:02 UTC");
-        assert_eq!(utc_datetime(Locale::Ar, at), "٥ ديسمبر ٢٠٢٦، ١٤:٠٢ UTC");
+        assert_eq!(utc_datetime(Locale::Ar, at), "5 ديسمبر 2026، 14:02 UTC");
     }
 
     #[test]
@@ -171,7 +173,7 @@ mod tests {
         assert_eq!(Locale::De.text("live-presence", Some(&count)), "1.234 hier");
         assert_eq!(Locale::En.text("live-presence", Some(&count)), "1,234 here");
         assert_eq!(Locale::Es.text("live-presence", Some(&count)), "1234 personas aquí");
-        assert_eq!(Locale::Ar.text("live-presence", Some(&count)), "١٬٢٣٤ شخص هنا");
+        assert_eq!(Locale::Ar.text("live-presence", Some(&count)), "1,234 شخص هنا");
         let one = args([("count", FluentValue::from(1))]);
         assert_eq!(Locale::De.text("poll-voted", Some(&one)), "hat abgestimmt");
     }

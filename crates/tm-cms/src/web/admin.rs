@@ -41,9 +41,10 @@ async fn admin(req: &HttpRequest, engine: &EngineData) -> Option<String> {
     }
 }
 
+/// `error` is the key of its text in the locales.
 fn login_page(status: StatusCode, error: Option<&str>) -> HttpResponse {
     let mut ctx = Context::new();
-    ctx.insert("error", &error);
+    ctx.insert("error", &error.map(|key| crate::i18n::current().simple(key)));
     render(status, "admin/login.html", ctx, SITE_NAME)
 }
 
@@ -88,13 +89,13 @@ pub async fn login(req: HttpRequest, engine: EngineData, form: web::Form<LoginFo
         return security::forbidden_cross_site();
     }
     if engine.limiters.join_attempt(&client_ip(&req, &engine), 0).is_err() {
-        return login_page(StatusCode::TOO_MANY_REQUESTS, Some("Too many attempts; wait a minute."));
+        return login_page(StatusCode::TOO_MANY_REQUESTS, Some("admin-too-many-attempts"));
     }
     let form = form.into_inner();
     let user = form.username.trim();
     let nonce = match engine.admins().sign_in(user, &form.password).await {
         Ok(Some(nonce)) => nonce,
-        Ok(None) => return login_page(StatusCode::UNAUTHORIZED, Some("Wrong user or password.")),
+        Ok(None) => return login_page(StatusCode::UNAUTHORIZED, Some("admin-wrong-login")),
         Err(admins::AdminError::Db(e)) => return error_page(crate::errors::db_status(&e).0, SITE_NAME),
         Err(error) => {
             tracing::error!(%error, "admin sign-in failed");
@@ -184,10 +185,7 @@ pub async fn save_page(req: HttpRequest, engine: EngineData, form: web::Form<Pag
             "page",
             &serde_json::json!({"slug": form.slug, "title": form.title, "body": form.body}),
         );
-        ctx.insert(
-            "error",
-            "Addresses are a-z, 0-9 and dashes; a title is required; bodies up to 200 kB.",
-        );
+        ctx.insert("error", &crate::i18n::current().simple("admin-page-invalid"));
         return render(StatusCode::UNPROCESSABLE_ENTITY, "admin/page_edit.html", ctx, SITE_NAME);
     }
     match engine.pages().save(&slug, title, &form.body).await {

@@ -115,7 +115,7 @@ fn refused<E: ApiErrorCode>(row: &RoomRow, error: &E) -> HttpResponse {
     let mut ctx = Context::new();
     ctx.insert("slug", &row.slug);
     ctx.insert("link", &None::<String>);
-    ctx.insert("error", &Some(error.to_string()));
+    ctx.insert("error", &Some(crate::errors::message(error)));
     render(error.status(), "moderator_link.html", ctx, SITE_NAME)
 }
 
@@ -162,10 +162,11 @@ async fn moderator_of(engine: &EngineData, row: &RoomRow, token: &str) -> Result
 }
 
 /// 403 with the moderator sign-in form (and the script that submits the link's fragment).
+/// `error` is the key of its text in the locales.
 fn sign_in_page(slug: &str, error: Option<&str>) -> HttpResponse {
     let mut ctx = Context::new();
     ctx.insert("slug", slug);
-    ctx.insert("error", &error);
+    ctx.insert("error", &error.map(|key| crate::i18n::current().simple(key)));
     render(StatusCode::FORBIDDEN, "moderator_sign_in.html", ctx, SITE_NAME)
 }
 
@@ -192,12 +193,7 @@ pub async fn sign_in(
     let token = form.into_inner().token.trim().to_owned();
     match moderator_of(&engine, &row, &token).await {
         Ok(Some(_)) => {}
-        Ok(None) => {
-            return sign_in_page(
-                &row.slug,
-                Some("That is not a moderator link of this room, or it was revoked."),
-            )
-        }
+        Ok(None) => return sign_in_page(&row.slug, Some("moderator-wrong-token")),
         Err(page) => return page,
     }
     HttpResponse::SeeOther()
@@ -290,7 +286,7 @@ impl MessageAction {
 
 /// The error of an engine call, as the page shows it.
 fn refusal<T, E: ApiErrorCode>(result: Result<T, E>) -> Result<(), (StatusCode, String)> {
-    result.map(|_| ()).map_err(|e| (e.status(), e.to_string()))
+    result.map(|_| ()).map_err(|e| (e.status(), crate::errors::message(&e)))
 }
 
 /// `?from=room` on the buttons of the room page, which a co-moderator gets like the owner.

@@ -55,12 +55,21 @@ pub async fn join_by_name(engine: EngineData, form: web::Query<JoinForm>) -> Htt
     let slug = match RoomSlug::parse(name) {
         Ok(slug) => slug,
         Err(_) if name.is_empty() => {
-            return refused(StatusCode::UNPROCESSABLE_ENTITY, "Type the room's name.".to_owned())
+            return refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                crate::i18n::current().simple("join-type-a-name"),
+            )
         }
         Err(error) => {
             return refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("That is not a room name: {error}."),
+                crate::i18n::current().text(
+                    "join-not-a-name",
+                    Some(&crate::i18n::args([(
+                        "reason",
+                        crate::i18n::error_message(error.code(), &error.to_string(), None).into(),
+                    )])),
+                ),
             )
         }
     };
@@ -70,9 +79,9 @@ pub async fn join_by_name(engine: EngineData, form: web::Query<JoinForm>) -> Htt
             .finish(),
         Err(RoomError::NotFound) => refused(
             StatusCode::NOT_FOUND,
-            format!(
-                "There is no room named {}. Check the spelling with whoever gave you the name.",
-                slug.as_str()
+            crate::i18n::current().text(
+                "join-no-such-room",
+                Some(&crate::i18n::args([("slug", slug.as_str().to_owned().into())])),
             ),
         ),
         Err(error) => error_page(error.status(), SITE_NAME),
@@ -166,7 +175,7 @@ pub async fn create(req: HttpRequest, engine: EngineData, form: web::Form<Create
             let mut context = Context::new();
             context.insert("lifetimes", &lifetimes());
             context.insert("join", &serde_json::json!({}));
-            context.insert("error", &error.to_string());
+            context.insert("error", &crate::errors::message(&error));
             context.insert(
                 "form",
                 &serde_json::json!({"name": form.name, "lifetime": form.lifetime, "topic": form.topic, "hashtags": form.hashtags}),

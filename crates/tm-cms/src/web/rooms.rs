@@ -233,7 +233,17 @@ pub async fn post(
         }
         Err(PostError::Closed) => closed_page(&engine, &row, Shown::OnSite),
         Err(error) if error.status().is_server_error() => error_page(error.status(), SITE_NAME),
-        Err(error) => room_page(&req, &engine, row, error.status(), Some(error.to_string()), &form.body).await,
+        Err(error) => {
+            room_page(
+                &req,
+                &engine,
+                row,
+                error.status(),
+                Some(crate::errors::message(&error)),
+                &form.body,
+            )
+            .await
+        }
     }
 }
 
@@ -342,7 +352,7 @@ pub async fn unlock(
         Err(error) => {
             let mut ctx = Context::new();
             ctx.insert("slug", &row.slug);
-            ctx.insert("error", &error.to_string());
+            ctx.insert("error", &crate::errors::message(&error));
             render(error.status(), "password.html", ctx, SITE_NAME)
         }
     }

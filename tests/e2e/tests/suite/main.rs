@@ -17,6 +17,7 @@ mod contract;
 mod failures;
 mod faults;
 mod happy_path;
+mod i18n_browser;
 mod ingest;
 mod make_run;
 mod moderators_browser;

@@ -46,10 +46,11 @@ pub(super) async fn owned_room(
 }
 
 /// 403 with the owner sign-in form (and the script that submits the link's fragment).
+/// `error` is the key of its text in the locales.
 fn sign_in_page(slug: &str, error: Option<&str>) -> HttpResponse {
     let mut ctx = Context::new();
     ctx.insert("slug", slug);
-    ctx.insert("error", &error);
+    ctx.insert("error", &error.map(|key| crate::i18n::current().simple(key)));
     render(StatusCode::FORBIDDEN, "owner_sign_in.html", ctx, SITE_NAME)
 }
 
@@ -115,7 +116,7 @@ pub async fn sign_in(
     };
     let token = form.into_inner().token.trim().to_owned();
     if engine.rooms().authorize(&row, Some(&token)).is_none() {
-        return sign_in_page(&row.slug, Some("That is not this room's owner token."));
+        return sign_in_page(&row.slug, Some("owner-wrong-token"));
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/r/{}/owner", row.slug)))
@@ -200,11 +201,11 @@ impl Notice {
             .find(|n| n.key() == key)
     }
 
-    fn text(self) -> &'static str {
-        match self {
-            Notice::SettingsSaved => "Settings saved.",
-            Notice::LifetimeSet => "New closing time saved: see “Closing time”.",
-        }
+    fn text(self) -> String {
+        crate::i18n::current().simple(match self {
+            Notice::SettingsSaved => "notice-settings-saved",
+            Notice::LifetimeSet => "notice-lifetime-set",
+        })
     }
 }
 
@@ -224,7 +225,7 @@ fn with_notice(req: &HttpRequest, mut response: HttpResponse, notice: Notice) ->
 impl Shown<'_> {
     fn refused<E: ApiErrorCode>(error: &E) -> Self {
         Shown {
-            error: Some((error.status(), error.to_string())),
+            error: Some((error.status(), crate::errors::message(error))),
             ..Shown::default()
         }
     }

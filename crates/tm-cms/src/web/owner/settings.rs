@@ -58,8 +58,9 @@ impl SettingsForm {
                 .ok()
                 .filter(|secs| *secs <= MAX_SLOW_MODE_SECONDS)
                 .ok_or_else(|| {
-                    format!(
-                        "Slow mode is a whole number of seconds from 0 to {MAX_SLOW_MODE_SECONDS} (0 or empty = off)."
+                    crate::i18n::current().text(
+                        "owner-slow-mode-invalid",
+                        Some(&crate::i18n::args([("max", MAX_SLOW_MODE_SECONDS.to_string().into())])),
                     )
                 })?
         };
