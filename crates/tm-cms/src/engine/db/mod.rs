@@ -10,23 +10,23 @@
 //! of retrying it forever in front of the rest of the queue.
 
 pub mod columns;
+pub mod connections;
 pub mod models;
 pub mod schema;
 
 use std::time::Duration;
 
+use deadpool::managed::{Object, Pool, PoolError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::AsyncMysqlConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 /// Every migration in the repository's `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
-pub type DbPool = Pool<AsyncMysqlConnection>;
-pub type DbConn = Object<AsyncMysqlConnection>;
+pub type DbPool = Pool<connections::Connections>;
+pub type DbConn = Object<connections::Connections>;
 
 /// Why a database call failed.
 #[derive(Debug, thiserror::Error)]
@@ -110,16 +110,16 @@ fn is_connection_failure(message: &str) -> bool {
     MARKERS.iter().any(|m| message.contains(m))
 }
 
-impl From<PoolError> for DbError {
-    fn from(err: PoolError) -> Self {
+impl From<PoolError<diesel_async::pooled_connection::PoolError>> for DbError {
+    fn from(err: PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
         DbError::Unavailable(err.to_string())
     }
 }
 
-/// A small pool whose checkout fails after `connect_timeout` instead of hanging.
+/// A small pool whose checkout fails after `connect_timeout` instead of hanging. Connections
+/// in steady use are handed out without a check ([`connections`]).
 pub fn pool(url: &str, size: usize, connect_timeout: Duration) -> Result<DbPool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
-    Pool::builder(manager)
+    Pool::builder(connections::Connections::new(url))
         .max_size(size.max(1))
         .wait_timeout(Some(connect_timeout))
         .create_timeout(Some(connect_timeout))
