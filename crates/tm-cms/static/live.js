@@ -13,6 +13,12 @@ function t(key, values = {}) {
   const text = strings.texts?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
+// Why the gateway refused something, in the page's language when the page has a text for the
+// code, else the frame's own (English) message.
+function reasonOf(frame) {
+  const key = frame.code === 'slow_down' ? 'error-slow_down-soon' : `error-${frame.code}`;
+  return strings.texts?.[key] ?? frame.message ?? frame.code;
+}
 function tn(key, count) {
   const forms = strings.plurals?.[key] || {};
   return (forms[plurals.select(count)] ?? forms.other ?? key).replaceAll('{count}', fmt(count));
@@ -503,10 +509,10 @@ function start(root) {
     element.classList.remove('pending');
     element.classList.add('rejected');
     element.dataset.rejected = frame.code || 'rejected';
-    element.querySelector('.meta').textContent = t('live-not-sent', { reason: frame.message || frame.code });
+    element.querySelector('.meta').textContent = t('live-not-sent', { reason: reasonOf(frame) });
     const textarea = form && form.querySelector('textarea');
     if (textarea && !textarea.value) textarea.value = pending.post.body;
-    showFormError(frame.message || frame.code);
+    showFormError(reasonOf(frame));
   }
 
   function handleError(frame) {
@@ -522,7 +528,7 @@ function start(root) {
       const textarea = form && form.querySelector('textarea');
       if (textarea && !textarea.value) textarea.value = pending.post.body; // keep the text
     }
-    showFormError(frame.message || frame.code);
+    showFormError(reasonOf(frame));
   }
 
   function showFormError(text) {

@@ -24,6 +24,9 @@ error-not_pending = الرسالة ليست بانتظار الموافقة
 error-invalid_participant = معرّفات المشاركين من 1 إلى 128 حرفًا
 error-muted = أنت مكتوم في هذه الغرفة
 error-slow_down = تمهّل: حاول مرة أخرى بعد { $seconds } ث
+# The page's text for a refused live post (the refusal carries no number of seconds).
+error-slow_down-soon = تمهّل: انتظر قليلًا ثم حاول مرة أخرى
+error-not_approved = لم يوافق مالك الغرفة على هذه الرسالة
 error-invalid_name = أسماء الغرف من 3 إلى 64 حرفًا من a-z و0-9 وشرطات مفردة، لا في البداية ولا في النهاية، ولا تكون محجوزة
 error-invalid_nickname = الأسماء المستعارة من 1 إلى 32 حرفًا، بلا محارف تحكّم أو محارف غير مرئية
 error-body_empty = الرسالة فارغة

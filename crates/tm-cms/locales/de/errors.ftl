@@ -24,6 +24,9 @@ error-not_pending = die Nachricht wartet nicht auf Freigabe
 error-invalid_participant = Teilnehmer-IDs haben 1 bis 128 Zeichen
 error-muted = Sie sind in diesem Raum stummgeschaltet
 error-slow_down = langsamer, bitte: in { $seconds } s erneut versuchen
+# The page's text for a refused live post (the refusal carries no number of seconds).
+error-slow_down-soon = langsamer, bitte: kurz warten und erneut versuchen
+error-not_approved = die Raumleitung hat diese Nachricht nicht freigegeben
 error-invalid_name = Raumnamen haben 3 bis 64 Zeichen aus a–z, 0–9 und einzelnen Bindestrichen, nicht am Anfang oder Ende, und sind nicht reserviert
 error-invalid_nickname = Spitznamen haben 1 bis 32 Zeichen, ohne Steuer- oder unsichtbare Zeichen
 error-body_empty = die Nachricht ist leer

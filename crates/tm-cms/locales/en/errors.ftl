@@ -28,6 +28,9 @@ error-not_pending = the message is not waiting for approval
 error-invalid_participant = participant ids are 1 to 128 characters
 error-muted = you are muted in this room
 error-slow_down = slow down: try again in { $seconds } s
+# The page's text for a refused live post (the refusal carries no number of seconds).
+error-slow_down-soon = slow down: wait a moment and try again
+error-not_approved = the room's owner did not approve this message
 error-invalid_name = room names are 3 to 64 characters of a-z, 0-9 and single dashes, not at either end, and not reserved
 error-invalid_nickname = nicknames are 1 to 32 characters, without control or invisible characters
 error-body_empty = the message is empty

@@ -24,6 +24,9 @@ error-not_pending = el mensaje no está pendiente de aprobación
 error-invalid_participant = los identificadores de participante tienen de 1 a 128 caracteres
 error-muted = estás silenciado en esta sala
 error-slow_down = más despacio: vuelve a intentarlo dentro de { $seconds } s
+# The page's text for a refused live post (the refusal carries no number of seconds).
+error-slow_down-soon = más despacio: espera un momento y vuelve a intentarlo
+error-not_approved = quien administra la sala no aprobó este mensaje
 error-invalid_name = los nombres de sala tienen de 3 a 64 caracteres de a-z, 0-9 y guiones sueltos, no al principio ni al final, y no pueden estar reservados
 error-invalid_nickname = los apodos tienen de 1 a 32 caracteres, sin caracteres de control ni invisibles
 error-body_empty = el mensaje está vacío

@@ -53,6 +53,21 @@ pub const TEXTS: &[(&str, &[&str])] = &[
     ("copy-by-hand", &[]),
     ("name-check-free", &["path"]),
     ("name-check-taken", &["path"]),
+    // Why a live post or reaction was refused (`rejected` and `error` frames), by code: the
+    // frames' own `message` is English.
+    ("error-slow_down-soon", &[]),
+    ("error-muted", &[]),
+    ("error-room_paused", &[]),
+    ("error-room_closed", &[]),
+    ("error-room_not_found", &[]),
+    ("error-body_too_long", &[]),
+    ("error-body_empty", &[]),
+    ("error-invalid_nickname", &[]),
+    ("error-invalid_body", &[]),
+    ("error-not_approved", &[]),
+    ("error-invalid_token", &[]),
+    ("error-invalid_reaction", &[]),
+    ("error-unavailable", &[]),
 ];
 
 /// Texts with a `$count` whose form depends on the number.

@@ -156,3 +156,43 @@ fn the_scripts_get_every_plural_form_of_the_language() {
     let json = client::json(Locale::De);
     assert!(json.contains(r#""lang":"de""#) && !json.contains('<'), "{json}");
 }
+
+/// A refused live post shows its reason in the page's language: the page must hand its script a
+/// text for every code a `rejected` frame can carry (live.js asks for `error-<code>`, and for
+/// slow mode `error-slow_down-soon`, as the frame has no number of seconds to fill in).
+#[test]
+fn the_scripts_have_a_text_for_every_post_refusal() {
+    use tm_core::event::PostRejectionCode as Code;
+    let every_code = [
+        Code::SlowDown,
+        Code::Muted,
+        Code::RoomPaused,
+        Code::RoomClosed,
+        Code::RoomNotFound,
+        Code::BodyTooLong,
+        Code::BodyEmpty,
+        Code::InvalidNickname,
+        Code::InvalidBody,
+        Code::NotApproved,
+    ];
+    let german = client::strings(Locale::De);
+    for code in every_code {
+        // No wildcard: a new code fails to compile here until it is in the list above.
+        let key = match code {
+            Code::SlowDown => "error-slow_down-soon".to_owned(),
+            Code::Muted
+            | Code::RoomPaused
+            | Code::RoomClosed
+            | Code::RoomNotFound
+            | Code::BodyTooLong
+            | Code::BodyEmpty
+            | Code::InvalidNickname
+            | Code::InvalidBody
+            | Code::NotApproved => format!("error-{}", code.as_str()),
+        };
+        let english = client::strings(Locale::En).texts.get(key.as_str()).cloned();
+        let text = german.texts.get(key.as_str());
+        assert!(text.is_some(), "no script text {key}");
+        assert_ne!(text.cloned(), english, "{key} is not German");
+    }
+}
