@@ -309,3 +309,6 @@ admin-page-invalid = العناوين من a–z و0–9 والشرطات؛ وا
 owner-wrong-token = هذا ليس رمز مالك هذه الغرفة.
 moderator-wrong-token = هذا ليس رابط مشرف لهذه الغرفة، أو سُحبت صلاحيته.
 owner-slow-mode-invalid = الوضع البطيء عدد صحيح من الثواني بين 0 و{ $max } (0 أو فارغ = معطّل).
+
+# The plain-text answer to a form posted from another site.
+form-cross-site = يجب إرسال هذا النموذج من هذا الموقع.

@@ -305,3 +305,6 @@ admin-page-invalid = Adressen bestehen aus a–z, 0–9 und Bindestrichen; ein T
 owner-wrong-token = Das ist nicht das Besitzer-Token dieses Raums.
 moderator-wrong-token = Das ist kein Moderator-Link dieses Raums, oder er wurde entzogen.
 owner-slow-mode-invalid = Der langsame Modus ist eine ganze Zahl von Sekunden zwischen 0 und { $max } (0 oder leer = aus).
+
+# The plain-text answer to a form posted from another site.
+form-cross-site = Dieses Formular muss von dieser Website aus gesendet werden.

@@ -304,3 +304,6 @@ admin-page-invalid = Addresses are a-z, 0-9 and dashes; a title is required; bod
 owner-wrong-token = That is not this room's owner token.
 moderator-wrong-token = That is not a moderator link of this room, or it was revoked.
 owner-slow-mode-invalid = Slow mode is a whole number of seconds from 0 to { $max } (0 or empty = off).
+
+# The plain-text answer to a form posted from another site.
+form-cross-site = This form must be sent from this site.

@@ -305,3 +305,6 @@ admin-page-invalid = Las direcciones usan a–z, 0–9 y guiones; el título es 
 owner-wrong-token = Ese no es el token de propietario de esta sala.
 moderator-wrong-token = Ese no es un enlace de moderador de esta sala, o se revocó.
 owner-slow-mode-invalid = El modo lento es un número entero de segundos entre 0 y { $max } (0 o vacío = desactivado).
+
+# The plain-text answer to a form posted from another site.
+form-cross-site = Este formulario debe enviarse desde este sitio.

@@ -124,6 +124,7 @@ fn every_key_the_code_uses_exists_in_english() {
             "date-datetime-utc",
             "date-month-short",
             "page-render-failed",
+            "form-cross-site",
         ]
         .map(String::from),
     );

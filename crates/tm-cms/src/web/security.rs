@@ -106,11 +106,11 @@ pub fn same_origin(req: &actix_web::HttpRequest) -> bool {
     }
 }
 
-/// The answer to a cross-site form post.
+/// The answer to a cross-site form post, in the request's language.
 pub fn forbidden_cross_site() -> HttpResponse {
     HttpResponse::Forbidden()
         .content_type("text/plain; charset=utf-8")
-        .body("This form must be sent from this site.")
+        .body(crate::i18n::current().text("form-cross-site", None))
 }
 
 #[cfg(test)]

@@ -110,3 +110,33 @@ async fn api_error_messages_follow_the_request_language_and_codes_do_not() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_form_from_another_site_is_refused_in_the_readers_language_and_stores_nothing() {
+    let app = spawn_app().await;
+    let room = app.create_room("cross-site-form").await;
+    for (language, refusal) in [
+        ("de", "Dieses Formular muss von dieser Website aus gesendet werden."),
+        ("en", "This form must be sent from this site."),
+    ] {
+        let response = app
+            .client
+            .post(app.url(&format!("/r/{}/messages", room.slug)))
+            .header("origin", "https://elsewhere.example")
+            .header("accept-language", language)
+            .form(&[("nickname", "mallory"), ("body", "posted from elsewhere")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(response.text().await.unwrap(), refusal);
+    }
+    let messages: serde_json::Value = app
+        .get(&format!("/api/v1/rooms/{}/messages", room.slug))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(messages["messages"].as_array().unwrap().len(), 0, "{messages}");
+    app.stop().await;
+}
