@@ -60,10 +60,11 @@ async fn the_chosen_language_sticks_reaches_live_texts_and_arabic_is_mirrored() 
     let label = wait_for(
         client,
         "the live message's vote button, labelled by live.js",
-        "return document.querySelector('li.message button.vote')?.getAttribute('aria-label') || false",
+        "return document.querySelector('li.message button.vote .visually-hidden')?.textContent || false",
     )
     .await;
-    assert_eq!(label, "Nachricht von Grace hochstimmen: Guten Morgen");
+    // The button's name is its visible count, then this hidden text (WCAG 2.5.3).
+    assert_eq!(label, ": Nachricht von Grace hochstimmen: Guten Morgen");
     wait_for(
         client,
         "the presence count in German",
