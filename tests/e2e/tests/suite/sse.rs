@@ -190,15 +190,7 @@ async fn browser_behind_a_proxy_that_blocks_websockets_goes_live_over_sse_and_po
     wait_live(client).await;
     let proxy = system.no_websocket_proxy.as_ref().unwrap();
     assert!(proxy.refused_upgrades() >= 2, "the page tried the WebSocket first");
-    let metrics = system
-        .http
-        .get(format!("http://{}/metrics", system.gateways[0].http_addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gateway_metrics(&system).await;
     assert!(
         metrics.contains("tm_gateway_connections_by_transport{transport=\"sse\"} 1"),
         "the page's feed is an event stream: {metrics}"
@@ -262,15 +254,7 @@ async fn browser_on_sse_moves_back_to_the_websocket_once_it_gets_through() {
     client.goto(&format!("{}/r/{slug}", system.cms_url(0))).await.unwrap();
     wait_live(client).await;
     let transports = || async {
-        let metrics = system
-            .http
-            .get(format!("http://{}/metrics", system.gateways[0].http_addr))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = gateway_metrics(&system).await;
         let open = |transport: &str| {
             metrics.contains(&format!(
                 "tm_gateway_connections_by_transport{{transport=\"{transport}\"}} 1"
@@ -307,4 +291,10 @@ async fn browser_on_sse_moves_back_to_the_websocket_once_it_gets_through() {
     );
     browser.close().await.unwrap();
     system.shutdown().await.unwrap();
+}
+
+/// The first gateway's Prometheus text.
+async fn gateway_metrics(system: &System) -> String {
+    let url = format!("http://{}/metrics", system.gateways[0].http_addr);
+    system.http.get(url).send().await.unwrap().text().await.unwrap()
 }
