@@ -18,7 +18,7 @@
 #            DEV_SERVICES_DRY_RUN=1 print what would be changed (start, install, CREATE USER) instead of doing it
 #            DEV_SERVICES_PRETEND   (dry run only, for testing this script) comma list of:
 #                                   mariadb-down, rabbitmq-down, not-installed, not-root, no-apt,
-#                                   no-browser, root-tcp-denied
+#                                   no-browser, no-chromium (npm present), root-tcp-denied
 set -euo pipefail
 
 readonly MARIADB_WAIT_SECS=60
@@ -318,17 +318,28 @@ use_running_rabbitmq() {
 
 ensure_browser() {
     # npm installs axe-core, the accessibility checker the browser tests inject (Makefile: axe-core).
-    if ! pretending no-browser && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 &&
-        command -v npm >/dev/null 2>&1; then
+    # Only what is missing is installed: Debian's npm conflicts with a Node.js from elsewhere
+    # (NodeSource's nodejs brings its own npm), so asking for it when `npm` exists breaks apt.
+    local missing=()
+    if pretending no-browser; then
+        missing=(chromium chromium-driver npm)
+    elif pretending no-chromium; then
+        missing=(chromium chromium-driver)
+    else
+        command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+        command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+        command -v npm >/dev/null 2>&1 || missing+=(npm)
+    fi
+    if [[ ${#missing[@]} -eq 0 ]]; then
         log "browser: chromium, chromedriver and npm are installed"
         return
     fi
     if is_root && have_apt; then
-        log "browser: installing chromium, chromium-driver and npm with apt-get"
-        apt_install chromium chromium-driver npm
+        log "browser: installing ${missing[*]} with apt-get"
+        apt_install "${missing[@]}"
     else
-        die "browser tests need chromium, chromedriver and npm, which are not all installed." \
-            "On Debian: sudo apt-get install chromium chromium-driver npm"
+        die "browser tests need chromium, chromedriver and npm; missing: ${missing[*]}." \
+            "On Debian: sudo apt-get install ${missing[*]}"
     fi
 }
 

@@ -14,6 +14,7 @@ mod browser_home;
 mod browser_owner;
 mod browser_times;
 mod contract;
+mod dev_services;
 mod failures;
 mod faults;
 mod happy_path;
