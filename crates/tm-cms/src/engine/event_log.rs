@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::clock;
 use crate::engine::db::models::{EventRow, NewEvent, RoomRow};
+use crate::engine::db::reuse::Reuse;
 use crate::engine::db::schema::{room_events, rooms};
 use crate::engine::db::DbError;
 
@@ -27,8 +28,7 @@ pub async fn lock_room(conn: &mut AsyncMysqlConnection, id: RoomId) -> Result<Op
 /// Takes the room's next `seq` (the room row must be locked).
 pub async fn next_seq(conn: &mut AsyncMysqlConnection, room: &mut RoomRow) -> Result<Seq, DbError> {
     room.seq += 1;
-    diesel::update(rooms::table.find(room.id))
-        .set(rooms::seq.eq(room.seq))
+    Reuse(diesel::update(rooms::table.find(room.id)).set(rooms::seq.eq(room.seq)))
         .execute(conn)
         .await?;
     Ok(room.seq)
@@ -62,19 +62,18 @@ pub async fn append_with_id<E: Event>(
     let id = envelope.id.to_string();
     let routing_key = envelope.routing_key();
     let message_id = envelope.payload.message_id();
-    diesel::insert_into(room_events::table)
-        .values(NewEvent {
-            room_id,
-            seq,
-            event_type: E::TYPE,
-            routing_key: &routing_key,
-            envelope_id: &id,
-            envelope: &json,
-            created_at: now,
-            message_id,
-        })
-        .execute(conn)
-        .await?;
+    Reuse(diesel::insert_into(room_events::table).values(NewEvent {
+        room_id,
+        seq,
+        event_type: E::TYPE,
+        routing_key: &routing_key,
+        envelope_id: &id,
+        envelope: &json,
+        created_at: now,
+        message_id,
+    }))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

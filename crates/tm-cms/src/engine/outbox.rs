@@ -8,6 +8,7 @@ use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 
 use super::clock;
 use super::db::models::EventRow;
+use super::db::reuse::{padded_to_power_of_two, Reuse};
 use super::db::schema::room_events;
 use super::db::DbError;
 
@@ -42,7 +43,8 @@ impl Outbox {
     }
 
     async fn ask(&mut self, sql: &str) -> Result<Option<i64>, DbError> {
-        let row: LockAnswer = diesel::sql_query(sql).get_result(&mut self.conn).await?;
+        // Two fixed texts: kept prepared on this connection.
+        let row: LockAnswer = Reuse(diesel::sql_query(sql)).get_result(&mut self.conn).await?;
         Ok(row.answer)
     }
 
@@ -71,10 +73,14 @@ impl Outbox {
     }
 
     pub async fn mark_published(&mut self, ids: &[u64]) -> Result<(), DbError> {
-        diesel::update(room_events::table.filter(room_events::id.eq_any(ids)))
-            .set(room_events::published_at.eq(clock::now()))
-            .execute(&mut self.conn)
-            .await?;
+        // Padded: one prepared statement per power of two up to the batch size.
+        let ids = padded_to_power_of_two(ids);
+        Reuse(
+            diesel::update(room_events::table.filter(room_events::id.eq_any(ids)))
+                .set(room_events::published_at.eq(clock::now())),
+        )
+        .execute(&mut self.conn)
+        .await?;
         Ok(())
     }
 

@@ -27,6 +27,7 @@ use super::rate_limit::Limiters;
 use super::Messages;
 use super::{clock, event_log, from_diesel, speaker_colors};
 use crate::engine::db::models::{MessageRow, NewMessage, RoomRow};
+use crate::engine::db::reuse::Reuse;
 use crate::engine::db::schema::{messages, mutes, room_events};
 use crate::engine::db::DbError;
 
@@ -161,8 +162,8 @@ async fn store(
     } else {
         Some(event_log::next_seq(conn, &mut room).await?)
     };
-    diesel::insert_into(messages::table)
-        .values(NewMessage {
+    Reuse(
+        diesel::insert_into(messages::table).values(NewMessage {
             room_id: room.id,
             seq,
             nickname: nickname.as_str(),
@@ -182,9 +183,10 @@ async fn store(
             }
             .stored_name(),
             created_at: received_at,
-        })
-        .execute(conn)
-        .await?;
+        }),
+    )
+    .execute(conn)
+    .await?;
     let row = last_inserted(conn).await?;
     if seq.is_some() {
         announce(conn, &room, &row).await?;
@@ -225,17 +227,17 @@ pub(crate) async fn announce(conn: &mut AsyncMysqlConnection, room: &RoomRow, ro
     event_log::append(conn, Some(room.id), row.seq, created).await
 }
 
-/// The row this connection inserted last.
+/// The row this connection inserted last, read in the same statement that asks for its id.
 pub(crate) async fn last_inserted(conn: &mut AsyncMysqlConnection) -> Result<MessageRow, DbError> {
-    let id: u64 =
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::Unsigned<diesel::sql_types::BigInt>>("LAST_INSERT_ID()"))
-            .get_result(conn)
-            .await?;
-    Ok(messages::table
-        .find(id)
-        .select(MessageRow::as_select())
-        .first(conn)
-        .await?)
+    let last_id = diesel::dsl::sql::<diesel::sql_types::Unsigned<diesel::sql_types::BigInt>>("LAST_INSERT_ID()");
+    Ok(Reuse(
+        messages::table
+            .filter(messages::id.eq(last_id))
+            .select(MessageRow::as_select())
+            .limit(1),
+    )
+    .get_result(conn)
+    .await?)
 }
 
 async fn find_by_client_id(

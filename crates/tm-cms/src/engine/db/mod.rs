@@ -12,6 +12,7 @@
 pub mod columns;
 pub mod connections;
 pub mod models;
+pub mod reuse;
 pub mod schema;
 
 use std::time::Duration;
