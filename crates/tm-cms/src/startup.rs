@@ -99,7 +99,7 @@ impl Application {
         };
         let listener = TcpListener::bind(&bind).map_err(listen_error)?;
         let port = listener.local_addr().map_err(listen_error)?.port();
-        let data = web::Data::new(engine.clone());
+        let shared = engine.clone();
         let readiness = DependenciesReachable {
             engine: engine.clone(),
             bus: bus.clone(),
@@ -110,6 +110,12 @@ impl Application {
             &settings.http.gateway_url,
         ));
         let server = HttpServer::new(move || {
+            // Runs on each worker's thread: its pool's connections are opened on its runtime.
+            let engine = shared.with_own_pool().unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "this HTTP worker shares the background workers' pool");
+                shared.clone()
+            });
+            let data = web::Data::new(engine);
             App::new()
                 .wrap(from_fn(crate::i18n::negotiate))
                 .wrap(from_fn(crate::api::observe))

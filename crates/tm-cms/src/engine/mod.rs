@@ -98,6 +98,21 @@ impl Engine {
         })
     }
 
+    /// The same engine with a connection pool of its own, for one HTTP worker thread. Each actix
+    /// worker runs its own runtime, and a connection's socket is driven by the runtime that
+    /// opened it: a connection shared with another worker costs two thread wake-ups per
+    /// statement (measured: `docs/benchmarks.md`, issue 18). The rest (limiters, the relay's
+    /// wake-up, metrics, keys) stays shared.
+    pub fn with_own_pool(&self) -> Result<Engine, DbError> {
+        let db = &self.settings.database;
+        let pool = db::pool(
+            db.url.expose(),
+            db.pool_size,
+            std::time::Duration::from_millis(db.connect_timeout_ms),
+        )?;
+        Ok(Engine { pool, ..self.clone() })
+    }
+
     /// The keys the CMS signs with (each derived from the join secret for one purpose).
     pub fn keys(&self) -> &DerivedKeys {
         &self.keys

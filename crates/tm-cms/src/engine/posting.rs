@@ -1,9 +1,11 @@
 //! Posting a message: one code path for HTTP posts and `post.submit` commands.
 //!
-//! Order of checks: lock the room → idempotency on `client_id` (a resend returns the stored
-//! message) → rate limits (in memory) → room open → nickname and body rules → mute → slow mode
-//! → insert (visible, or pending in approve mode or when the room's word filter matches the
-//! nickname or the body) → `message.created` with the next seq.
+//! Order of checks: lock the room, reading in the same statement whether the poster is muted,
+//! whether a message has the post's `client_id` and whether the post was already refused →
+//! refused before (queued posts): nothing to do → idempotency on `client_id` (a resend returns
+//! the stored message) → rate limits (in memory) → room open → nickname and body rules → mute →
+//! slow mode → insert (visible, or pending in approve mode or when the room's word filter
+//! matches the nickname or the body) → `message.created` with the next seq.
 //!
 //! Time-based rules (rate limits, slow mode) are judged at the time the post was *received*
 //! (`PostSubmit.received_at` for posts from the queue, now for HTTP posts), and a queued post is
@@ -28,7 +30,7 @@ use super::Messages;
 use super::{clock, event_log, from_diesel, speaker_colors};
 use crate::engine::db::models::{MessageRow, NewMessage, RoomRow};
 use crate::engine::db::reuse::Reuse;
-use crate::engine::db::schema::{messages, mutes, room_events};
+use crate::engine::db::schema::{messages, mutes, room_events, rooms};
 use crate::engine::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +98,26 @@ impl Messages<'_> {
     /// Stores a post (or returns the one already stored under its `client_id`).
     #[tracing::instrument(skip_all, fields(room = ?post.room, participant = %post.participant_id, client_id = ?post.client_id))]
     pub async fn post(&self, post: NewPost) -> Result<MessageView, PostError> {
+        match self.store_post(post, None).await? {
+            Stored::Message(view) => Ok(*view),
+            Stored::AlreadyRefused => Err(PostError::Unexpected(anyhow::anyhow!(
+                "a post without a refusal to look for was found refused"
+            ))),
+        }
+    }
+
+    /// Stores a post from the queue, unless its refusal was already recorded: a redelivered
+    /// post whose poster was told it is refused is not judged again.
+    #[tracing::instrument(skip_all, fields(room = ?post.room, participant = %post.participant_id, client_id = ?post.client_id))]
+    pub async fn post_queued(&self, post: NewPost) -> Result<Stored, PostError> {
+        let refusal = match (&post.room, post.client_id) {
+            (RoomRef::Id(room_id), Some(client_id)) => Some(rejection_envelope_id(*room_id, client_id)),
+            _ => None,
+        };
+        self.store_post(post, refusal).await
+    }
+
+    async fn store_post(&self, post: NewPost, refusal: Option<Uuid>) -> Result<Stored, PostError> {
         let mut conn = self.conn().await?;
         let room_id = match &post.room {
             RoomRef::Id(id) => *id,
@@ -107,27 +129,59 @@ impl Messages<'_> {
             }
         };
         let limiters = self.limiters.clone();
-        let (view, created) = conn
-            .transaction::<_, PostError, _>(async move |conn| store(conn, room_id, post, &limiters).await)
+        let (stored, created) = conn
+            .transaction::<_, PostError, _>(async move |conn| store(conn, room_id, post, refusal, &limiters).await)
             .await?;
         if created {
             self.events_committed();
         }
-        Ok(view)
+        Ok(stored)
     }
 }
 
-/// The transaction body. Returns the message and whether an event was appended.
+/// What became of a post.
+#[derive(Debug)]
+pub enum Stored {
+    /// Stored now, or earlier under the same `client_id`.
+    Message(Box<MessageView>),
+    /// Refused earlier (queued posts only): nothing was done.
+    AlreadyRefused,
+}
+
+/// The transaction body. Returns what became of the post and whether an event was appended.
 async fn store(
     conn: &mut AsyncMysqlConnection,
     room_id: RoomId,
     post: NewPost,
+    refusal: Option<Uuid>,
     limiters: &Limiters,
-) -> Result<(MessageView, bool), PostError> {
-    let mut room = event_log::lock_room(conn, room_id).await?.ok_or(PostError::NotFound)?;
+) -> Result<(Stored, bool), PostError> {
     let client_id = post.client_id.map(|c| c.to_string());
-    if let Some(existing) = find_by_client_id(conn, room.id, client_id.as_deref()).await? {
-        return Ok((view(&existing, &room), false));
+    let refusal = refusal.map(|id| id.to_string());
+    let PostContext {
+        mut room,
+        muted,
+        resent,
+        refused,
+    } = lock_for_post(
+        conn,
+        room_id,
+        &post.participant_id,
+        client_id.as_deref(),
+        refusal.as_deref(),
+    )
+    .await?
+    .ok_or(PostError::NotFound)?;
+    if refused {
+        return Ok((Stored::AlreadyRefused, false));
+    }
+    if let Some(existing) = resent {
+        let existing = messages::table
+            .find(existing)
+            .select(MessageRow::as_select())
+            .first(conn)
+            .await?;
+        return Ok((Stored::Message(Box::new(view(&existing, &room))), false));
     }
     // Rate limits are checked once the database answered and the post is not a resend, so a
     // delivery retried through a database outage, or redelivered, spends no allowance.
@@ -149,7 +203,7 @@ async fn store(
     }
     let nickname = Nickname::parse(&post.nickname)?;
     let body = MessageBody::parse(&post.body, room.max_length as usize)?;
-    if is_muted(conn, room.id, &post.participant_id).await? {
+    if muted {
         return Err(PostError::Muted);
     }
     let received_at = clock::to_db(received_at);
@@ -194,7 +248,7 @@ async fn store(
     if filtered {
         record_hold(conn, &room, &row).await?;
     }
-    Ok((view(&row, &room), seq.is_some()))
+    Ok((Stored::Message(Box::new(view(&row, &room))), seq.is_some()))
 }
 
 /// Whether the room's word filter holds a post by `nickname` saying `body` for approval.
@@ -240,19 +294,55 @@ pub(crate) async fn last_inserted(conn: &mut AsyncMysqlConnection) -> Result<Mes
     .await?)
 }
 
-async fn find_by_client_id(
+/// The room, locked for the rest of the transaction, with what a post's checks need from other
+/// tables, read in the same statement (one round trip instead of four): whether the poster is
+/// muted, the message already stored under the post's `client_id` (a resend), and whether the
+/// post's refusal is already in the event log (a redelivered queued post).
+struct PostContext {
+    room: RoomRow,
+    muted: bool,
+    resent: Option<u64>,
+    refused: bool,
+}
+
+async fn lock_for_post(
     conn: &mut AsyncMysqlConnection,
     room_id: RoomId,
+    participant: &str,
     client_id: Option<&str>,
-) -> Result<Option<MessageRow>, DbError> {
-    let Some(client_id) = client_id else { return Ok(None) };
-    Ok(messages::table
+    refusal_envelope_id: Option<&str>,
+) -> Result<Option<PostContext>, DbError> {
+    // The subqueries read after the room's row is locked: a mute or a post of the same
+    // `client_id` committed by a writer holding that lock before is seen.
+    let muted = diesel::dsl::exists(
+        mutes::table
+            .filter(mutes::room_id.eq(room_id))
+            .filter(mutes::participant_id.eq(participant)),
+    );
+    let resent = messages::table
         .filter(messages::room_id.eq(room_id))
         .filter(messages::client_id.eq(client_id))
-        .select(MessageRow::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+        .select(messages::id)
+        .limit(1)
+        .single_value();
+    // `= NULL` matches nothing: no refusal to look for.
+    let refused =
+        diesel::dsl::exists(room_events::table.filter(room_events::envelope_id.nullable().eq(refusal_envelope_id)));
+    let found: Option<(RoomRow, bool, Option<u64>, bool)> = Reuse(
+        rooms::table
+            .find(room_id)
+            .select((RoomRow::as_select(), muted, resent, refused))
+            .for_update(),
+    )
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(found.map(|(room, muted, resent, refused)| PostContext {
+        room,
+        muted,
+        resent,
+        refused,
+    }))
 }
 
 pub(crate) async fn is_muted(
@@ -320,19 +410,6 @@ pub struct Refusal {
 }
 
 impl Messages<'_> {
-    /// Whether the post `client_id` in `room_id` was already refused (its redelivery must not be
-    /// judged again: its poster was told it is refused).
-    pub async fn was_rejected(&self, room_id: RoomId, client_id: Uuid) -> Result<bool, DbError> {
-        let mut conn = self.conn().await?;
-        let id = rejection_envelope_id(room_id, client_id).to_string();
-        let count: i64 = room_events::table
-            .filter(room_events::envelope_id.eq(id))
-            .count()
-            .get_result(&mut conn)
-            .await?;
-        Ok(count > 0)
-    }
-
     /// Writes `post.rejected` through the outbox (the relay publishes it to the gateways, which
     /// tell the poster). Recording the same refusal again does nothing.
     #[tracing::instrument(skip_all, fields(room_id = refusal.room_id, client_id = %refusal.client_id, code = refusal.code.as_str()))]

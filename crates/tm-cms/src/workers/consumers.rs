@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::engine::db::DbError;
-use crate::engine::posting::{NewPost, PostError, Refusal, RoomRef};
+use crate::engine::posting::{NewPost, PostError, Refusal, RoomRef, Stored};
 use crate::engine::Engine;
 
 /// A database failure: retried when it can go away (in place while the database is unreachable;
@@ -50,16 +50,6 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
     let envelope_id = env.id;
     let cmd = env.decode::<PostSubmit>().map_err(HandleError::poison)?.payload;
     let span = tracing::info_span!("post.submit", %envelope_id, room_id = cmd.room_id, client_id = %cmd.client_id);
-    let already_rejected = engine
-        .messages()
-        .was_rejected(cmd.room_id, cmd.client_id)
-        .instrument(span.clone())
-        .await
-        .map_err(|err| db_failure(QUEUE, &engine, &err))?;
-    if already_rejected {
-        engine.metrics().consumed(QUEUE, "duplicate");
-        return Ok(());
-    }
     let post = NewPost {
         room: RoomRef::Id(cmd.room_id),
         nickname: cmd.nickname,
@@ -69,9 +59,13 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
         client_ip: None,
         received_at: Some(cmd.received_at),
     };
-    let refused = match engine.messages().post(post).instrument(span.clone()).await {
-        Ok(_) => {
+    let refused = match engine.messages().post_queued(post).instrument(span.clone()).await {
+        Ok(Stored::Message(_)) => {
             engine.metrics().consumed(QUEUE, "stored");
+            return Ok(());
+        }
+        Ok(Stored::AlreadyRefused) => {
+            engine.metrics().consumed(QUEUE, "duplicate");
             return Ok(());
         }
         Err(PostError::Db(err)) => return Err(db_failure(QUEUE, &engine, &err)),

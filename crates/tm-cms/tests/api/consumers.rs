@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tm_bus::CommandQueue;
@@ -149,6 +150,45 @@ async fn a_post_submit_that_breaks_a_rule_is_rejected_to_its_poster_once_not_dro
         "a rejection is not room state: {events}"
     );
     assert_eq!(app.bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
+    app.stop().await;
+}
+
+/// A refused post's poster was told so: a redelivery after the rule stopped applying (the room
+/// was resumed) is not judged again, so the message the poster was told is refused never
+/// appears.
+#[tokio::test]
+async fn a_refused_post_redelivered_after_the_room_reopened_stays_refused() {
+    let app = spawn_app().await;
+    let room = app.create_room("bus-paused").await;
+    assert_eq!(
+        app.patch_room(&room, json!({"state": "paused"})).await.status(),
+        StatusCode::OK
+    );
+    let mut watch = app.watch_room(room.id).await;
+    let refused = submit(room.id, "while paused", Uuid::new_v4());
+    publish(&app, &refused).await;
+    assert_eq!(
+        rejections(&mut watch, 1).await,
+        [(
+            refused.payload.client_id.to_string(),
+            "room_paused".to_owned(),
+            "browser-ada-1".to_owned()
+        )]
+    );
+
+    assert_eq!(
+        app.patch_room(&room, json!({"state": "open"})).await.status(),
+        StatusCode::OK
+    );
+    publish(&app, &refused).await; // the redelivery
+    publish(&app, &submit(room.id, "marker", Uuid::new_v4())).await;
+    wait_for_body(&app, room.id, "marker").await;
+    let bodies: Vec<String> = stored_messages(&app, room.id)
+        .await
+        .into_iter()
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(bodies, ["marker"], "the refused post was not stored on its redelivery");
     app.stop().await;
 }
 
