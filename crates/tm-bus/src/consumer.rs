@@ -20,6 +20,13 @@
 //!   once the bus has reconnected. The handler may therefore see a message twice (at least
 //!   once delivery): it must be idempotent on the envelope id.
 //!
+//! Batches: a handler whose [`Handler::max_batch`] is above 1 gets the deliveries that are
+//! ready together (already received, up to that many, never waiting for more) in one call to
+//! [`Handler::handle_batch`]. It does all of them or none: on `true` they are acked with one
+//! `basic.ack` (multiple); on `false` each is handled on its own as above, in order. So a
+//! backlog costs one transaction per batch, and a failure inside a batch still ends with each
+//! message retried, dead-lettered or acked for its own reason.
+//!
 //! Nothing waits on the broker without a bound: the subscription's setup and each ack give up
 //! after `confirm_timeout_secs` and start a new session, and a consumer left idle while its
 //! queue holds ready messages re-subscribes (see [`StallWatchdog`]).
@@ -27,7 +34,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
@@ -52,6 +59,20 @@ pub const DEAD_REASON_HEADER: &str = "x-tm-dead-reason";
 /// Processes one command. Called again with the same envelope after a transient error.
 pub trait Handler: Send + Sync + 'static {
     fn handle(&self, env: RawEnvelope) -> impl Future<Output = Result<(), HandleError>> + Send;
+
+    /// How many ready deliveries [`Handler::handle_batch`] takes at once; 1 (the default): it
+    /// is never called.
+    fn max_batch(&self) -> usize {
+        1
+    }
+
+    /// Handles deliveries that were ready together, all or none: `true` when every one is done
+    /// (they are acked together), `false` when none was kept, to have each handled on its own
+    /// with [`Handler::handle`].
+    fn handle_batch(&self, envs: &[RawEnvelope]) -> impl Future<Output = bool> + Send {
+        let _ = envs;
+        std::future::ready(false)
+    }
 }
 
 impl<F, Fut> Handler for F
@@ -200,12 +221,57 @@ impl Bus {
                 Some(Err(err)) => return Ok(SessionEnd::Lost(err.to_string())),
                 None => return Ok(SessionEnd::Lost("consumer cancelled".to_owned())),
             };
-            match self.process(&ch, queue, &delivery, handler, shutdown).await {
+            // Whatever else has arrived already joins it, without waiting for more.
+            let mut batch = vec![delivery];
+            let mut ended = None;
+            while ended.is_none() && batch.len() < handler.max_batch() {
+                match deliveries.next().now_or_never() {
+                    Some(Some(Ok(delivery))) => batch.push(delivery),
+                    Some(Some(Err(err))) => ended = Some(err.to_string()),
+                    Some(None) => ended = Some("consumer cancelled".to_owned()),
+                    None => break,
+                }
+            }
+            match self.process_batch(&ch, queue, &batch, handler, shutdown).await {
                 Ok(true) => {}
                 Ok(false) => return Ok(close(&ch).await),
                 Err(why) => return Ok(SessionEnd::Lost(why)),
             }
+            if let Some(why) = ended {
+                return Ok(SessionEnd::Lost(why));
+            }
         }
+    }
+
+    /// Handles deliveries that arrived together: one by one, or as one batch when the handler
+    /// takes batches and every one is an envelope. `Ok(false)` on shutdown.
+    async fn process_batch<H: Handler>(
+        &self,
+        ch: &Channel,
+        queue: CommandQueue,
+        batch: &[Delivery],
+        handler: &H,
+        shutdown: &CancellationToken,
+    ) -> Result<bool, String> {
+        if let [delivery] = batch {
+            return self.process(ch, queue, delivery, handler, shutdown).await;
+        }
+        let envs: Option<Vec<RawEnvelope>> = batch
+            .iter()
+            .map(|delivery| RawEnvelope::from_slice(&delivery.data).ok())
+            .collect();
+        if let (Some(envs), Some(last)) = (envs, batch.last()) {
+            let span = tracing::info_span!("handle_batch", count = envs.len());
+            if handler.handle_batch(&envs).instrument(span).await {
+                return self.ack_up_to(ch, last).await.map(|()| true);
+            }
+        }
+        for delivery in batch {
+            if !self.process(ch, queue, delivery, handler, shutdown).await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Messages ready in `queue`, asked on a channel of its own; `None` when the broker does
@@ -306,6 +372,20 @@ impl Bus {
     async fn ack(&self, ch: &Channel, delivery: &Delivery) -> Result<(), String> {
         let after = self.inner.cfg.confirm_timeout();
         match tokio::time::timeout(after, delivery.acker.ack(BasicAckOptions::default())).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) if ch.status().connected() => Ok(()),
+            Ok(Ok(false)) => Err("ack dropped: the channel is gone".to_owned()),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err(format!("ack not sent within {after:?}")),
+        }
+    }
+
+    /// Acks `last` and every delivery before it on this channel (`multiple`): a batch handled
+    /// as one. Failures end the session as for [`Bus::ack`].
+    async fn ack_up_to(&self, ch: &Channel, last: &Delivery) -> Result<(), String> {
+        let after = self.inner.cfg.confirm_timeout();
+        let multiple = BasicAckOptions { multiple: true };
+        match tokio::time::timeout(after, last.acker.ack(multiple)).await {
             Ok(Ok(true)) => Ok(()),
             Ok(Ok(false)) if ch.status().connected() => Ok(()),
             Ok(Ok(false)) => Err("ack dropped: the channel is gone".to_owned()),

@@ -38,6 +38,9 @@ pub struct Metrics {
     /// 1 while this instance holds the relay lock.
     pub relay_active: Gauge,
     pub consumed: Family<ConsumerLabels, Counter>,
+    /// Queued posts judged together in one transaction: batches, and the posts in them.
+    pub post_batches: Counter,
+    pub batched_posts: Counter,
     /// argon2 hashes of new passwords.
     pub password_hashes: Counter,
     /// argon2 password checks (joins, admin sign-ins, the dummy check of unknown admin names).
@@ -67,6 +70,8 @@ impl Metrics {
             relay_publish_failures: Counter::default(),
             relay_active: Gauge::default(),
             consumed: Family::default(),
+            post_batches: Counter::default(),
+            batched_posts: Counter::default(),
             password_hashes: Counter::default(),
             password_checks: Counter::default(),
             password_waiting: Gauge::default(),
@@ -111,6 +116,16 @@ impl Metrics {
             "consumed_messages",
             "Bus commands handled, by queue and outcome",
             m.consumed.clone(),
+        );
+        registry.register(
+            "post_batches",
+            "Batches of queued posts judged in one transaction",
+            m.post_batches.clone(),
+        );
+        registry.register(
+            "batched_posts",
+            "Queued posts judged in a batch",
+            m.batched_posts.clone(),
         );
         registry.register(
             "password_hashes",

@@ -242,3 +242,116 @@ async fn a_contended_message_moves_to_the_back_and_holds_up_nothing() {
     assert_eq!(bus.dead_letter_depth(CommandQueue::CmsPosts).await.unwrap(), 0);
     broker.teardown().await;
 }
+
+/// A handler that takes batches: records each call's envelopes; `accept` says whether it keeps a
+/// batch (true) or hands it back to be handled one by one (false).
+#[derive(Clone)]
+struct Batching {
+    batches: Arc<std::sync::Mutex<Vec<Vec<uuid::Uuid>>>>,
+    one_by_one: Seen,
+    accept: bool,
+}
+
+impl tm_bus::Handler for Batching {
+    async fn handle(&self, env: RawEnvelope) -> Result<(), HandleError> {
+        let post = env.decode::<PostSubmit>().map_err(HandleError::poison)?;
+        if post.payload.body == "POISON" {
+            return Err(HandleError::poison("body is not acceptable"));
+        }
+        self.one_by_one.push(post.id);
+        Ok(())
+    }
+
+    fn max_batch(&self) -> usize {
+        8
+    }
+
+    async fn handle_batch(&self, envs: &[RawEnvelope]) -> bool {
+        self.batches
+            .lock()
+            .unwrap()
+            .push(envs.iter().map(|env| env.id).collect());
+        self.accept
+    }
+}
+
+/// Starts consuming `cms.posts` with `handler` once 20 posts (and `extra`) wait in the queue.
+async fn consume_backlog(handler: Batching, extra: Option<tm_core::event::Envelope<PostSubmit>>) -> Vec<uuid::Uuid> {
+    let broker = TestBroker::new().await;
+    let bus = broker.direct.clone();
+    let publisher = bus.publisher().await.unwrap();
+    let mut sent: Vec<_> = (0..20).map(post).collect();
+    if let Some(extra) = extra {
+        sent.insert(10, extra);
+    }
+    for env in &sent {
+        publisher.publish(env).await.unwrap();
+    }
+    let shutdown = CancellationToken::new();
+    let consumer = tokio::spawn({
+        let (bus, handler, shutdown) = (bus.clone(), handler.clone(), shutdown.clone());
+        async move { bus.consume(CommandQueue::CmsPosts, handler, shutdown).await }
+    });
+    wait_until_async(PATIENCE, "the queue is drained and acked", || async {
+        bus.queue_depth(CommandQueue::CmsPosts).await.unwrap() == 0
+            && (handler.accept || handler.one_by_one.count() >= 20)
+    })
+    .await;
+    // Nothing comes back: a batch acked with `multiple` acked every delivery in it.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    shutdown.cancel();
+    tokio::time::timeout(PATIENCE, consumer)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let unacked = bus.queue_depth(CommandQueue::CmsPosts).await.unwrap();
+    assert_eq!(unacked, 0, "every delivery was acked");
+    broker.teardown().await;
+    sent.iter().map(|e| e.id).collect()
+}
+
+/// A backlog reaches a batching handler in batches of what was ready (never above its maximum),
+/// in queue order, each message once; the acks of a kept batch cover all of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_is_handed_over_in_batches_in_order_and_acked_once() {
+    let handler = Batching {
+        batches: Arc::default(),
+        one_by_one: Seen::default(),
+        accept: true,
+    };
+    let sent = consume_backlog(handler.clone(), None).await;
+    let batches = handler.batches.lock().unwrap().clone();
+    let handled: Vec<_> = batches
+        .iter()
+        .flatten()
+        .copied()
+        .chain(handler.one_by_one.all())
+        .collect();
+    let mut in_order = handled.clone();
+    in_order.sort_by_key(|id| sent.iter().position(|s| s == id));
+    assert_eq!(handled.len(), 20, "each once: {batches:?}");
+    assert_eq!(handled, in_order, "queue order");
+    assert!(batches.iter().all(|b| b.len() > 1 && b.len() <= 8), "{batches:?}");
+    assert!(!batches.is_empty(), "a backlog of 20 came in batches");
+}
+
+/// A batch the handler does not keep is handled one delivery at a time, each for its own
+/// reason: the good ones handled, the poison one dead-lettered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_handed_back_is_handled_one_by_one() {
+    let handler = Batching {
+        batches: Arc::default(),
+        one_by_one: Seen::default(),
+        accept: false,
+    };
+    let mut poison = post(99);
+    poison.payload.body = "POISON".to_owned();
+    let sent = consume_backlog(handler.clone(), Some(poison.clone())).await;
+    let good: Vec<_> = sent.into_iter().filter(|id| *id != poison.id).collect();
+    assert_eq!(handler.one_by_one.all(), good, "each good one once, in order");
+    assert!(
+        !handler.batches.lock().unwrap().is_empty(),
+        "the batch was offered first"
+    );
+}

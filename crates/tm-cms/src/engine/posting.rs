@@ -415,33 +415,98 @@ impl Messages<'_> {
     #[tracing::instrument(skip_all, fields(room_id = refusal.room_id, client_id = %refusal.client_id, code = refusal.code.as_str()))]
     pub async fn reject_post(&self, refusal: Refusal) -> Result<(), DbError> {
         let mut conn = self.conn().await?;
-        let envelope_id = rejection_envelope_id(refusal.room_id, refusal.client_id);
         let stored = conn
-            .transaction::<_, DbError, _>(async move |conn| {
-                let exists: i64 = room_events::table
-                    .filter(room_events::envelope_id.eq(envelope_id.to_string()))
-                    .count()
-                    .get_result(conn)
-                    .await?;
-                if exists > 0 {
-                    return Ok(false);
-                }
-                // A room that no longer exists has no row to refer to (the event still names it).
-                let room_row = event_log::lock_room(conn, refusal.room_id).await?.map(|r| r.id);
-                let event = PostRejected {
-                    room_id: refusal.room_id,
-                    client_id: refusal.client_id,
-                    participant_id: refusal.participant_id,
-                    code: refusal.code,
-                    message: refusal.message,
-                };
-                event_log::append_with_id(conn, envelope_id, room_row, None, event).await?;
-                Ok(true)
-            })
+            .transaction::<_, DbError, _>(async move |conn| record_refusal(conn, refusal).await)
             .await?;
         if stored {
             self.events_committed();
         }
         Ok(())
     }
+
+    /// Judges posts from the queue that were ready together, in one transaction (group commit:
+    /// one `BEGIN`/`COMMIT` and one wake-up of the relay for all of them), in order. Each post
+    /// ends as with [`Messages::post_queued`], and a refused one gets its `post.rejected` in the
+    /// same transaction. A failure of the database fails them all and keeps none: the caller
+    /// then handles each on its own. (Their rate-limit allowance was spent; a post judged again
+    /// after such a failure spends it twice.)
+    #[tracing::instrument(skip_all, fields(count = posts.len()))]
+    pub async fn post_queued_batch(&self, posts: Vec<NewPost>) -> Result<Vec<Judged>, PostError> {
+        let mut conn = self.conn().await?;
+        let limiters = self.limiters.clone();
+        let (judged, created) = conn
+            .transaction::<_, PostError, _>(async move |conn| {
+                let mut judged = Vec::with_capacity(posts.len());
+                let mut created = false;
+                for post in posts {
+                    let (RoomRef::Id(room_id), Some(client_id)) = (&post.room, post.client_id) else {
+                        return Err(PostError::Unexpected(anyhow::anyhow!(
+                            "a queued post names its room by id and has a client_id"
+                        )));
+                    };
+                    let room_id = *room_id;
+                    let participant_id = post.participant_id.clone();
+                    let refusal = rejection_envelope_id(room_id, client_id);
+                    match store(conn, room_id, post, Some(refusal), &limiters).await {
+                        Ok((Stored::Message(_), appended)) => {
+                            created |= appended;
+                            judged.push(Judged::Stored);
+                        }
+                        Ok((Stored::AlreadyRefused, _)) => judged.push(Judged::AlreadyRefused),
+                        Err(rule) => {
+                            let Some(code) = rule.rejection_code() else {
+                                return Err(rule);
+                            };
+                            let refusal = Refusal {
+                                room_id,
+                                client_id,
+                                participant_id,
+                                code,
+                                message: rule.to_string(),
+                            };
+                            created |= record_refusal(conn, refusal).await?;
+                            judged.push(Judged::Refused(code));
+                        }
+                    }
+                }
+                Ok((judged, created))
+            })
+            .await?;
+        if created {
+            self.events_committed();
+        }
+        Ok(judged)
+    }
+}
+
+/// What became of one post of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judged {
+    Stored,
+    AlreadyRefused,
+    Refused(PostRejectionCode),
+}
+
+/// Appends `post.rejected` unless this refusal is already logged; true if it appended.
+async fn record_refusal(conn: &mut AsyncMysqlConnection, refusal: Refusal) -> Result<bool, DbError> {
+    let envelope_id = rejection_envelope_id(refusal.room_id, refusal.client_id);
+    let exists: i64 = room_events::table
+        .filter(room_events::envelope_id.eq(envelope_id.to_string()))
+        .count()
+        .get_result(conn)
+        .await?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    // A room that no longer exists has no row to refer to (the event still names it).
+    let room_row = event_log::lock_room(conn, refusal.room_id).await?.map(|r| r.id);
+    let event = PostRejected {
+        room_id: refusal.room_id,
+        client_id: refusal.client_id,
+        participant_id: refusal.participant_id,
+        code: refusal.code,
+        message: refusal.message,
+    };
+    event_log::append_with_id(conn, envelope_id, room_row, None, event).await?;
+    Ok(true)
 }

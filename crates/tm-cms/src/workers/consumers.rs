@@ -15,7 +15,9 @@
 //! refusal is stored under an id derived from the post, so a redelivery of a refused post is
 //! acked without being judged again.
 
-use tm_bus::{Bus, CommandQueue, HandleError};
+use std::future::Future;
+
+use tm_bus::{Bus, CommandQueue, HandleError, Handler};
 use tm_core::event::{IngestItem, IngestRetract, PostSubmit, RawEnvelope, RoomHeadRequest, SourcesSnapshotRequest};
 use tm_core::Event;
 use tokio::task::JoinHandle;
@@ -23,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::engine::db::DbError;
-use crate::engine::posting::{NewPost, PostError, Refusal, RoomRef, Stored};
+use crate::engine::posting::{Judged, NewPost, PostError, Refusal, RoomRef, Stored};
 use crate::engine::Engine;
 
 /// A database failure: retried when it can go away (in place while the database is unreachable;
@@ -45,20 +47,87 @@ fn db_failure(queue: &str, engine: &Engine, err: &DbError) -> HandleError {
     }
 }
 
-async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
-    const QUEUE: &str = "cms.posts";
-    let envelope_id = env.id;
-    let cmd = env.decode::<PostSubmit>().map_err(HandleError::poison)?.payload;
-    let span = tracing::info_span!("post.submit", %envelope_id, room_id = cmd.room_id, client_id = %cmd.client_id);
-    let post = NewPost {
+const POSTS: &str = "cms.posts";
+
+/// At most this many posts that were ready together are judged in one transaction. The bus's
+/// prefetch (32 by default) bounds it too: a batch is what has already arrived.
+const POST_BATCH: usize = 64;
+
+/// `cms.posts`: a post on its own, or the posts that were ready together in one transaction.
+struct PostHandler {
+    engine: Engine,
+}
+
+impl Handler for PostHandler {
+    fn handle(&self, env: RawEnvelope) -> impl Future<Output = Result<(), HandleError>> + Send {
+        handle_post(self.engine.clone(), env)
+    }
+
+    fn max_batch(&self) -> usize {
+        POST_BATCH
+    }
+
+    fn handle_batch(&self, envs: &[RawEnvelope]) -> impl Future<Output = bool> + Send {
+        handle_post_batch(self.engine.clone(), envs.to_vec())
+    }
+}
+
+fn queued_post(cmd: PostSubmit) -> NewPost {
+    NewPost {
         room: RoomRef::Id(cmd.room_id),
         nickname: cmd.nickname,
         body: cmd.body,
-        participant_id: cmd.participant_id.clone(),
+        participant_id: cmd.participant_id,
         client_id: Some(cmd.client_id),
         client_ip: None,
         received_at: Some(cmd.received_at),
+    }
+}
+
+/// All the batch's posts judged and committed (true), or none kept (false: the bus then hands
+/// each over on its own, where a bad one is dead-lettered or retried for its own reason).
+async fn handle_post_batch(engine: Engine, envs: Vec<RawEnvelope>) -> bool {
+    let count = envs.len();
+    let Ok(cmds) = envs
+        .into_iter()
+        .map(|env| env.decode::<PostSubmit>().map(|e| e.payload))
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return false;
     };
+    let posts = cmds.into_iter().map(queued_post).collect();
+    match engine.messages().post_queued_batch(posts).await {
+        Ok(judged) => {
+            engine.metrics().post_batches.inc();
+            engine.metrics().batched_posts.inc_by(count as u64);
+            for outcome in judged {
+                let outcome = match outcome {
+                    Judged::Stored => "stored",
+                    Judged::AlreadyRefused => "duplicate",
+                    Judged::Refused(code) => {
+                        tracing::info!(reason = code.as_str(), "post.submit rejected");
+                        "rejected"
+                    }
+                };
+                engine.metrics().consumed(POSTS, outcome);
+            }
+            tracing::debug!(count, "batch of posts committed");
+            true
+        }
+        Err(err) => {
+            tracing::warn!(count, error = %err, "a batch of posts failed; judging them one by one");
+            false
+        }
+    }
+}
+
+async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError> {
+    const QUEUE: &str = POSTS;
+    let envelope_id = env.id;
+    let cmd = env.decode::<PostSubmit>().map_err(HandleError::poison)?.payload;
+    let span = tracing::info_span!("post.submit", %envelope_id, room_id = cmd.room_id, client_id = %cmd.client_id);
+    let (room_id, client_id, participant_id) = (cmd.room_id, cmd.client_id, cmd.participant_id.clone());
+    let post = queued_post(cmd);
     let refused = match engine.messages().post_queued(post).instrument(span.clone()).await {
         Ok(Stored::Message(_)) => {
             engine.metrics().consumed(QUEUE, "stored");
@@ -79,9 +148,9 @@ async fn handle_post(engine: Engine, env: RawEnvelope) -> Result<(), HandleError
         return Err(HandleError::poison(refused));
     };
     let refusal = Refusal {
-        room_id: cmd.room_id,
-        client_id: cmd.client_id,
-        participant_id: cmd.participant_id,
+        room_id,
+        client_id,
+        participant_id,
         code,
         message: refused.to_string(),
     };
@@ -184,10 +253,7 @@ pub fn spawn(bus: &Bus, engine: &Engine, shutdown: &CancellationToken) -> Vec<Jo
     let (b, e, s) = (bus.clone(), engine.clone(), shutdown.clone());
     tasks.push(start(
         CommandQueue::CmsPosts,
-        tokio::spawn(async move {
-            b.consume(CommandQueue::CmsPosts, move |env| handle_post(e.clone(), env), s)
-                .await
-        }),
+        tokio::spawn(async move { b.consume(CommandQueue::CmsPosts, PostHandler { engine: e }, s).await }),
     ));
     let (b, e, s) = (bus.clone(), engine.clone(), shutdown.clone());
     tasks.push(start(
