@@ -47,6 +47,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pages;
 pub mod polls;
+pub mod post_writer;
 pub mod posting;
 pub mod questions;
 pub mod rate_limit;
@@ -80,6 +81,8 @@ pub struct Engine {
     pub(crate) keys: Arc<DerivedKeys>,
     /// Bounded argon2 work (room passwords, admin sign-in).
     pub(crate) passwords: secrets::PasswordWork,
+    /// An HTTP worker's group commit of posts; `None` elsewhere (posts then store alone).
+    pub(crate) writer: Option<post_writer::PostWriter>,
 }
 
 impl Engine {
@@ -95,14 +98,16 @@ impl Engine {
             metrics,
             keys,
             passwords,
+            writer: None,
         })
     }
 
     /// The same engine with a connection pool of its own, for one HTTP worker thread. Each actix
     /// worker runs its own runtime, and a connection's socket is driven by the runtime that
     /// opened it: a connection shared with another worker costs two thread wake-ups per
-    /// statement (measured: `docs/benchmarks.md`, issue 18). The rest (limiters, the relay's
-    /// wake-up, metrics, keys) stays shared.
+    /// statement (measured: `docs/benchmarks.md`, issue 18). It also starts the worker's post
+    /// writers ([`post_writer`]). The rest (limiters, the relay's wake-up, metrics, keys) stays
+    /// shared.
     pub fn with_own_pool(&self) -> Result<Engine, DbError> {
         let db = &self.settings.database;
         let pool = db::pool(
@@ -110,7 +115,17 @@ impl Engine {
             db.pool_size,
             std::time::Duration::from_millis(db.connect_timeout_ms),
         )?;
-        Ok(Engine { pool, ..self.clone() })
+        let engine = Engine {
+            pool,
+            writer: None,
+            ..self.clone()
+        };
+        // Posts that reach this worker together are stored together (`post_writer`). Its
+        // writers run on this worker's runtime; outside a runtime posts are stored alone.
+        let writer = tokio::runtime::Handle::try_current()
+            .ok()
+            .map(|_| post_writer::PostWriter::start(engine.clone(), db.pool_size.div_ceil(2)));
+        Ok(Engine { writer, ..engine })
     }
 
     /// The keys the CMS signs with (each derived from the join secret for one purpose).

@@ -95,9 +95,18 @@ pub struct NewPost {
 }
 
 impl Messages<'_> {
-    /// Stores a post (or returns the one already stored under its `client_id`).
+    /// Stores a post (or returns the one already stored under its `client_id`). On an HTTP
+    /// worker it goes through the worker's group commit ([`super::post_writer`]).
     #[tracing::instrument(skip_all, fields(room = ?post.room, participant = %post.participant_id, client_id = ?post.client_id))]
     pub async fn post(&self, post: NewPost) -> Result<MessageView, PostError> {
+        match &self.writer {
+            Some(writer) => writer.submit(post).await,
+            None => self.post_alone(post).await,
+        }
+    }
+
+    /// [`Messages::post`] in a transaction of its own.
+    pub async fn post_alone(&self, post: NewPost) -> Result<MessageView, PostError> {
         match self.store_post(post, None).await? {
             Stored::Message(view) => Ok(*view),
             Stored::AlreadyRefused => Err(PostError::Unexpected(anyhow::anyhow!(
@@ -115,6 +124,59 @@ impl Messages<'_> {
             _ => None,
         };
         self.store_post(post, refusal).await
+    }
+
+    /// Stores posts in one transaction, in order within each room; each post gets what
+    /// [`Messages::post_alone`] would answer. `Err` when the database failed: nothing of the
+    /// batch was kept.
+    #[tracing::instrument(skip_all, fields(count = posts.len()))]
+    pub async fn post_batch(&self, posts: Vec<NewPost>) -> Result<Vec<Result<MessageView, PostError>>, PostError> {
+        let mut conn = self.conn().await?;
+        let mut rooms = Vec::with_capacity(posts.len());
+        for post in &posts {
+            rooms.push(match &post.room {
+                RoomRef::Id(id) => Some(*id),
+                RoomRef::Slug(slug) => super::rooms::find_by_slug(&mut conn, slug).await?.map(|room| room.id),
+            });
+        }
+        let limiters = self.limiters.clone();
+        let (results, created) = conn
+            .transaction::<_, PostError, _>(async move |conn| {
+                let mut results: Vec<Option<Result<MessageView, PostError>>> = posts.iter().map(|_| None).collect();
+                let mut created = false;
+                let mut posts: Vec<Option<NewPost>> = posts.into_iter().map(Some).collect();
+                for index in lock_order(&rooms) {
+                    let (Some(room_id), Some(post)) = (rooms[index], posts[index].take()) else {
+                        results[index] = Some(Err(PostError::NotFound));
+                        continue;
+                    };
+                    results[index] = Some(match store(conn, room_id, post, None, &limiters).await {
+                        Ok((Stored::Message(view), appended)) => {
+                            created |= appended;
+                            Ok(*view)
+                        }
+                        Ok((Stored::AlreadyRefused, _)) => {
+                            return Err(PostError::Unexpected(anyhow::anyhow!(
+                                "a post without a refusal to look for was found refused"
+                            )))
+                        }
+                        Err(rule) if rule.rejection_code().is_some() => Err(rule),
+                        Err(failure) => return Err(failure),
+                    });
+                }
+                let results: Vec<Result<MessageView, PostError>> = results
+                    .into_iter()
+                    .map(|result| result.unwrap_or(Err(PostError::NotFound)))
+                    .collect();
+                Ok((results, created))
+            })
+            .await?;
+        if created {
+            self.events_committed();
+        }
+        self.metrics.post_batches.inc();
+        self.metrics.batched_posts.inc_by(results.len() as u64);
+        Ok(results)
     }
 
     async fn store_post(&self, post: NewPost, refusal: Option<Uuid>) -> Result<Stored, PostError> {
@@ -436,23 +498,33 @@ impl Messages<'_> {
         let limiters = self.limiters.clone();
         let (judged, created) = conn
             .transaction::<_, PostError, _>(async move |conn| {
-                let mut judged = Vec::with_capacity(posts.len());
+                let rooms: Vec<Option<RoomId>> = posts
+                    .iter()
+                    .map(|post| match post.room {
+                        RoomRef::Id(id) => Some(id),
+                        RoomRef::Slug(_) => None,
+                    })
+                    .collect();
+                let mut judged = vec![Judged::AlreadyRefused; posts.len()];
+                let mut posts: Vec<Option<NewPost>> = posts.into_iter().map(Some).collect();
                 let mut created = false;
-                for post in posts {
-                    let (RoomRef::Id(room_id), Some(client_id)) = (&post.room, post.client_id) else {
+                for index in lock_order(&rooms) {
+                    let (Some(room_id), Some(post)) = (rooms[index], posts[index].take()) else {
                         return Err(PostError::Unexpected(anyhow::anyhow!(
-                            "a queued post names its room by id and has a client_id"
+                            "a queued post names its room by id"
                         )));
                     };
-                    let room_id = *room_id;
+                    let Some(client_id) = post.client_id else {
+                        return Err(PostError::Unexpected(anyhow::anyhow!("a queued post has a client_id")));
+                    };
                     let participant_id = post.participant_id.clone();
                     let refusal = rejection_envelope_id(room_id, client_id);
                     match store(conn, room_id, post, Some(refusal), &limiters).await {
                         Ok((Stored::Message(_), appended)) => {
                             created |= appended;
-                            judged.push(Judged::Stored);
+                            judged[index] = Judged::Stored;
                         }
-                        Ok((Stored::AlreadyRefused, _)) => judged.push(Judged::AlreadyRefused),
+                        Ok((Stored::AlreadyRefused, _)) => judged[index] = Judged::AlreadyRefused,
                         Err(rule) => {
                             let Some(code) = rule.rejection_code() else {
                                 return Err(rule);
@@ -465,7 +537,7 @@ impl Messages<'_> {
                                 message: rule.to_string(),
                             };
                             created |= record_refusal(conn, refusal).await?;
-                            judged.push(Judged::Refused(code));
+                            judged[index] = Judged::Refused(code);
                         }
                     }
                 }
@@ -477,6 +549,15 @@ impl Messages<'_> {
         }
         Ok(judged)
     }
+}
+
+/// The order in which a batch's posts are stored: by room id, and within a room as they came.
+/// Every batch locks its rooms in ascending order, so two batches never wait for each other in
+/// a cycle (a deadlock). Posts whose room is unknown (`None`) come first.
+fn lock_order(rooms: &[Option<RoomId>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rooms.len()).collect();
+    order.sort_by_key(|&index| rooms[index]);
+    order
 }
 
 /// What became of one post of a batch.
@@ -509,4 +590,19 @@ async fn record_refusal(conn: &mut AsyncMysqlConnection, refusal: Refusal) -> Re
     };
     event_log::append_with_id(conn, envelope_id, room_row, None, event).await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_order;
+
+    #[test]
+    fn a_batch_locks_its_rooms_in_ascending_order_and_keeps_each_rooms_posts_in_order() {
+        assert_eq!(
+            lock_order(&[Some(3), Some(1), Some(3), Some(2), Some(1)]),
+            [1, 4, 3, 0, 2]
+        );
+        assert_eq!(lock_order(&[Some(2), None, Some(1)]), [1, 2, 0]);
+        assert!(lock_order(&[]).is_empty());
+    }
 }

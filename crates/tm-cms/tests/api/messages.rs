@@ -234,3 +234,77 @@ async fn the_same_participant_keeps_the_same_colour() {
     assert_eq!(colours[0], colours[1]);
     app.stop().await;
 }
+
+/// Issue 18 (group commit over HTTP): posts that reach the CMS together are stored in one
+/// transaction and each gets the answer it would get alone: 201 with its message, in order
+/// with gap-free seq, or its own refusal (422 for a body too long) without holding up the
+/// others. The room's row is held locked by the test while the posts arrive, so they queue up.
+#[tokio::test]
+async fn posts_arriving_together_are_stored_together_each_with_its_own_answer() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = spawn_app().await;
+    let room = app.create_room("together").await;
+    let mut holder = app.db().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT id FROM rooms WHERE id = {} FOR UPDATE",
+            room.id
+        ))
+        .await
+        .unwrap();
+
+    let posts = (0..9).map(|i| {
+        let body = if i == 4 {
+            "x".repeat(281)
+        } else {
+            format!("together {i}")
+        };
+        let app = &app;
+        async move { app.post_message("together", &format!("poster{i}"), &body).await }
+    });
+    let answers = async {
+        let answers = futures_util::future::join_all(posts).await;
+        let mut out = Vec::new();
+        for answer in answers {
+            let status = answer.status();
+            let body: Value = answer.json().await.unwrap();
+            out.push((status, body));
+        }
+        out
+    };
+    let release = async {
+        // Long enough for every request to reach the writers' queue behind the lock.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        holder.batch_execute("COMMIT").await.unwrap();
+    };
+    let (answers, ()) = tokio::join!(answers, release);
+
+    let mut seqs = Vec::new();
+    for (i, (status, body)) in answers.iter().enumerate() {
+        if i == 4 {
+            assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(body["error"]["code"], "body_too_long", "{body}");
+        } else {
+            assert_eq!(*status, StatusCode::CREATED, "{body}");
+            assert_eq!(body["body"], format!("together {i}"));
+            seqs.push(body["seq"].as_u64().unwrap());
+        }
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=8).collect::<Vec<u64>>(), "gap-free, each once");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let batched = metrics
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("tm_cms_batched_posts_total ")?
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .unwrap_or(0.0);
+    assert!(
+        batched >= 2.0,
+        "posts that waited together were stored together: {batched}"
+    );
+    app.stop().await;
+}

@@ -1,0 +1,97 @@
+//! Group commit for HTTP posts: the posts that reach one HTTP worker at the same time are stored
+//! in one transaction.
+//!
+//! Each HTTP worker runs a few writer tasks on its own runtime (so the hand-over costs no
+//! thread wake-up). A post waits in the worker's queue; a writer that is free takes it and
+//! every post queued behind it (up to [`MAX_BATCH`]) and stores them in one transaction
+//! ([`Messages::post_batch`](super::Messages::post_batch)), in order within each room. With one
+//! post waiting that is the ordinary one-post transaction; under load one `BEGIN`/`COMMIT` and
+//! one wake-up of the relay serve many posts. Several writers keep transactions running in
+//! parallel, as the pool allowed before; a batch locks its rooms in ascending id order, so two
+//! writers cannot deadlock each other. A batch the database fails is stored again one post at a
+//! time, so each post gets its own answer.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::messages::MessageView;
+use super::posting::{NewPost, PostError};
+use super::Engine;
+
+/// The most posts one transaction stores.
+pub const MAX_BATCH: usize = 32;
+
+type Job = (NewPost, oneshot::Sender<Result<MessageView, PostError>>);
+
+/// The queue of one HTTP worker's writers.
+#[derive(Clone)]
+pub struct PostWriter {
+    queue: mpsc::UnboundedSender<Job>,
+}
+
+impl PostWriter {
+    /// Starts `writers` writer tasks on the current runtime, storing through `engine` (which
+    /// must not itself have a writer).
+    pub fn start(engine: Engine, writers: usize) -> PostWriter {
+        let (queue, jobs) = mpsc::unbounded_channel();
+        let jobs = Arc::new(Mutex::new(jobs));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(write(engine.clone(), jobs.clone()));
+        }
+        PostWriter { queue }
+    }
+
+    /// Stores `post` with the posts queued alongside it.
+    pub async fn submit(&self, post: NewPost) -> Result<MessageView, PostError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((post, reply))
+            .map_err(|_| PostError::Unexpected(anyhow::anyhow!("the post writer has stopped")))?;
+        answer
+            .await
+            .map_err(|_| PostError::Unexpected(anyhow::anyhow!("the post writer dropped the post")))?
+    }
+}
+
+/// One writer: takes what is queued, stores it, answers each post.
+async fn write(engine: Engine, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
+    loop {
+        let batch = {
+            let mut jobs = jobs.lock().await;
+            let Some(first) = jobs.recv().await else { return };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        store(&engine, batch).await;
+    }
+}
+
+async fn store(engine: &Engine, mut batch: Vec<Job>) {
+    if batch.len() == 1 {
+        if let Some((post, reply)) = batch.pop() {
+            let _ = reply.send(engine.messages().post_alone(post).await);
+        }
+        return;
+    }
+    let posts: Vec<NewPost> = batch.iter().map(|(post, _)| post.clone()).collect();
+    match engine.messages().post_batch(posts).await {
+        Ok(results) => {
+            for ((_, reply), result) in batch.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(err) => {
+            tracing::warn!(count = batch.len(), error = %err, "a batch of posts failed; storing them one by one");
+            for (post, reply) in batch {
+                let _ = reply.send(engine.messages().post_alone(post).await);
+            }
+        }
+    }
+}
