@@ -92,6 +92,10 @@ pub struct PostingSettings {
     /// Sustained posts per minute per participant (and per client address over HTTP).
     pub per_minute: u32,
     pub burst: u32,
+    /// HTTP posts that reach a worker together are stored in one transaction
+    /// (`engine::post_writer`); off: each HTTP post in a transaction of its own. Queued posts
+    /// that arrive together are batched either way.
+    pub group_commit: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

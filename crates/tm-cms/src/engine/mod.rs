@@ -124,6 +124,7 @@ impl Engine {
         // writers run on this worker's runtime; outside a runtime posts are stored alone.
         let writer = tokio::runtime::Handle::try_current()
             .ok()
+            .filter(|_| self.settings.posting.group_commit)
             .map(|_| post_writer::PostWriter::start(engine.clone(), db.pool_size.div_ceil(2)));
         Ok(Engine { writer, ..engine })
     }
