@@ -42,12 +42,14 @@ impl PostWriter {
         PostWriter { queue }
     }
 
-    /// Stores `post` with the posts queued alongside it.
-    pub async fn submit(&self, post: NewPost) -> Result<MessageView, PostError> {
+    /// Stores `post` with the posts queued alongside it; alone through `engine` if the writers
+    /// are gone (they only end with their runtime, or by a panic).
+    pub async fn submit(&self, engine: &Engine, post: NewPost) -> Result<MessageView, PostError> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((post, reply))
-            .map_err(|_| PostError::Unexpected(anyhow::anyhow!("the post writer has stopped")))?;
+        if let Err(mpsc::error::SendError((post, _))) = self.queue.send((post, reply)) {
+            tracing::error!("the post writers have stopped; storing the post alone");
+            return engine.messages().post_alone(post).await;
+        }
         answer
             .await
             .map_err(|_| PostError::Unexpected(anyhow::anyhow!("the post writer dropped the post")))?

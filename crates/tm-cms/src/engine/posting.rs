@@ -100,7 +100,7 @@ impl Messages<'_> {
     #[tracing::instrument(skip_all, fields(room = ?post.room, participant = %post.participant_id, client_id = ?post.client_id))]
     pub async fn post(&self, post: NewPost) -> Result<MessageView, PostError> {
         match &self.writer {
-            Some(writer) => writer.submit(post).await,
+            Some(writer) => writer.submit(self, post).await,
             None => self.post_alone(post).await,
         }
     }
