@@ -68,51 +68,56 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_json_bytes: usize) {
     .app_data(web::PathConfig::default().error_handler(|err, _| path_error(err)))
     .app_data(web::QueryConfig::default().error_handler(|err, _| query_error(err)))
     .app_data(web::PayloadConfig::default().limit(max_json_bytes))
-    .service(resource("/api/v1/rooms").route(web::post().to(rooms::create)))
+    // One prefix check keeps every other path from being matched against the API's routes
+    // (each a regex), and keeps API requests from walking the site's routes (registered after).
     .service(
-        resource("/api/v1/rooms/{slug}")
-            .route(web::get().to(rooms::get))
-            .route(web::patch().to(rooms::update)),
+        web::scope("/api/v1")
+            .service(resource("/rooms").route(web::post().to(rooms::create)))
+            .service(
+                resource("/rooms/{slug}")
+                    .route(web::get().to(rooms::get))
+                    .route(web::patch().to(rooms::update)),
+            )
+            .service(resource("/rooms/{slug}/close").route(web::post().to(rooms::close)))
+            .service(resource("/rooms/{slug}/owner_token").route(web::post().to(rooms::rotate_owner_token)))
+            .service(
+                resource("/rooms/{slug}/messages")
+                    .route(web::get().to(messages::list))
+                    .route(web::post().to(messages::post)),
+            )
+            .service(
+                resource("/rooms/{slug}/messages/{id}")
+                    .route(web::delete().to(messages::delete))
+                    .route(web::patch().to(questions::mark)),
+            )
+            .service(
+                resource("/rooms/{slug}/messages/{id}/vote")
+                    .route(web::post().to(questions::vote))
+                    .route(web::delete().to(questions::unvote)),
+            )
+            .service(
+                resource("/rooms/{slug}/polls")
+                    .route(web::get().to(polls::list))
+                    .route(web::post().to(polls::open)),
+            )
+            .service(resource("/rooms/{slug}/polls/{id}/votes").route(web::post().to(polls::vote)))
+            .service(resource("/rooms/{slug}/polls/{id}/close").route(web::post().to(polls::close)))
+            .service(resource("/rooms/{slug}/messages/{id}/approve").route(web::post().to(moderation::approve)))
+            .service(resource("/rooms/{slug}/messages/{id}/reject").route(web::post().to(moderation::reject)))
+            .service(resource("/rooms/{slug}/events").route(web::get().to(messages::events)))
+            .service(resource("/rooms/{slug}/join").route(web::post().to(join::join)))
+            .service(resource("/rooms/{slug}/pending").route(web::get().to(moderation::pending)))
+            .service(resource("/rooms/{slug}/mutes").route(web::post().to(moderation::mute)))
+            .service(resource("/rooms/{slug}/mutes/{participant_id}").route(web::delete().to(moderation::unmute)))
+            .service(resource("/rooms/{slug}/audit").route(web::get().to(moderation::audit)))
+            .service(
+                resource("/rooms/{slug}/moderators")
+                    .route(web::post().to(moderators::create))
+                    .route(web::get().to(moderators::list)),
+            )
+            .service(resource("/rooms/{slug}/moderators/{id}").route(web::delete().to(moderators::revoke)))
+            .service(resource("/openapi.json").route(web::get().to(openapi::serve)))
     )
-    .service(resource("/api/v1/rooms/{slug}/close").route(web::post().to(rooms::close)))
-    .service(resource("/api/v1/rooms/{slug}/owner_token").route(web::post().to(rooms::rotate_owner_token)))
-    .service(
-        resource("/api/v1/rooms/{slug}/messages")
-            .route(web::get().to(messages::list))
-            .route(web::post().to(messages::post)),
-    )
-    .service(
-        resource("/api/v1/rooms/{slug}/messages/{id}")
-            .route(web::delete().to(messages::delete))
-            .route(web::patch().to(questions::mark)),
-    )
-    .service(
-        resource("/api/v1/rooms/{slug}/messages/{id}/vote")
-            .route(web::post().to(questions::vote))
-            .route(web::delete().to(questions::unvote)),
-    )
-    .service(
-        resource("/api/v1/rooms/{slug}/polls")
-            .route(web::get().to(polls::list))
-            .route(web::post().to(polls::open)),
-    )
-    .service(resource("/api/v1/rooms/{slug}/polls/{id}/votes").route(web::post().to(polls::vote)))
-    .service(resource("/api/v1/rooms/{slug}/polls/{id}/close").route(web::post().to(polls::close)))
-    .service(resource("/api/v1/rooms/{slug}/messages/{id}/approve").route(web::post().to(moderation::approve)))
-    .service(resource("/api/v1/rooms/{slug}/messages/{id}/reject").route(web::post().to(moderation::reject)))
-    .service(resource("/api/v1/rooms/{slug}/events").route(web::get().to(messages::events)))
-    .service(resource("/api/v1/rooms/{slug}/join").route(web::post().to(join::join)))
-    .service(resource("/api/v1/rooms/{slug}/pending").route(web::get().to(moderation::pending)))
-    .service(resource("/api/v1/rooms/{slug}/mutes").route(web::post().to(moderation::mute)))
-    .service(resource("/api/v1/rooms/{slug}/mutes/{participant_id}").route(web::delete().to(moderation::unmute)))
-    .service(resource("/api/v1/rooms/{slug}/audit").route(web::get().to(moderation::audit)))
-    .service(
-        resource("/api/v1/rooms/{slug}/moderators")
-            .route(web::post().to(moderators::create))
-            .route(web::get().to(moderators::list)),
-    )
-    .service(resource("/api/v1/rooms/{slug}/moderators/{id}").route(web::delete().to(moderators::revoke)))
-    .service(resource("/api/v1/openapi.json").route(web::get().to(openapi::serve)))
     .service(resource("/healthz").route(web::get().to(health::respond)))
     .service(resource("/readyz").route(web::get().to(health::respond)))
     .service(resource("/metrics").route(web::get().to(health::respond)))
