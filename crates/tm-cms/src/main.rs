@@ -6,6 +6,11 @@ use tm_cms::config::Settings;
 use tm_cms::startup::Application;
 use tm_runtime::systemd;
 
+/// glibc's malloc and free were 28 % of tm-cms's instructions per post (callgrind,
+/// docs/benchmarks.md); mimalloc's thread-local free lists cost a fraction of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

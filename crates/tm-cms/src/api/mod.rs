@@ -116,7 +116,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_json_bytes: usize) {
                     .route(web::get().to(moderators::list)),
             )
             .service(resource("/rooms/{slug}/moderators/{id}").route(web::delete().to(moderators::revoke)))
-            .service(resource("/openapi.json").route(web::get().to(openapi::serve)))
+            .service(resource("/openapi.json").route(web::get().to(openapi::serve))),
     )
     .service(resource("/healthz").route(web::get().to(health::respond)))
     .service(resource("/readyz").route(web::get().to(health::respond)))
