@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Mutex};
+use tracing::Instrument;
 
 use super::messages::MessageView;
 use super::posting::{NewPost, PostError};
@@ -22,7 +23,9 @@ use super::Engine;
 /// The most posts one transaction stores.
 pub const MAX_BATCH: usize = 32;
 
-type Job = (NewPost, oneshot::Sender<Result<MessageView, PostError>>);
+/// A post, where to answer it, and the span of the request it came in (the writer's work is
+/// logged in it, or in a batch span that follows from it).
+type Job = (NewPost, oneshot::Sender<Result<MessageView, PostError>>, tracing::Span);
 
 /// The queue of one HTTP worker's writers.
 #[derive(Clone)]
@@ -46,7 +49,7 @@ impl PostWriter {
     /// are gone (they only end with their runtime, or by a panic).
     pub async fn submit(&self, engine: &Engine, post: NewPost) -> Result<MessageView, PostError> {
         let (reply, answer) = oneshot::channel();
-        if let Err(mpsc::error::SendError((post, _))) = self.queue.send((post, reply)) {
+        if let Err(mpsc::error::SendError((post, _, _))) = self.queue.send((post, reply, tracing::Span::current())) {
             tracing::error!("the post writers have stopped; storing the post alone");
             return engine.messages().post_alone(post).await;
         }
@@ -77,22 +80,28 @@ async fn write(engine: Engine, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>) {
 
 async fn store(engine: &Engine, mut batch: Vec<Job>) {
     if batch.len() == 1 {
-        if let Some((post, reply)) = batch.pop() {
-            let _ = reply.send(engine.messages().post_alone(post).await);
+        if let Some((post, reply, span)) = batch.pop() {
+            let _ = reply.send(engine.messages().post_alone(post).instrument(span).await);
         }
         return;
     }
-    let posts: Vec<NewPost> = batch.iter().map(|(post, _)| post.clone()).collect();
-    match engine.messages().post_batch(posts).await {
+    let span = tracing::info_span!("post_batch", count = batch.len());
+    for (_, _, request) in &batch {
+        span.follows_from(request);
+    }
+    let posts: Vec<NewPost> = batch.iter().map(|(post, _, _)| post.clone()).collect();
+    match engine.messages().post_batch(posts).instrument(span.clone()).await {
         Ok(results) => {
-            for ((_, reply), result) in batch.into_iter().zip(results) {
+            for ((_, reply, _), result) in batch.into_iter().zip(results) {
                 let _ = reply.send(result);
             }
         }
         Err(err) => {
-            tracing::warn!(count = batch.len(), error = %err, "a batch of posts failed; storing them one by one");
-            for (post, reply) in batch {
-                let _ = reply.send(engine.messages().post_alone(post).await);
+            span.in_scope(|| {
+                tracing::warn!(count = batch.len(), error = %err, "a batch of posts failed; storing them one by one");
+            });
+            for (post, reply, request) in batch {
+                let _ = reply.send(engine.messages().post_alone(post).instrument(request).await);
             }
         }
     }
