@@ -370,22 +370,18 @@ impl Bus {
     /// does not go out in time ends the session: the broker requeues the message and it is
     /// redelivered on the next one, where the idempotent handler acks it again.
     async fn ack(&self, ch: &Channel, delivery: &Delivery) -> Result<(), String> {
-        let after = self.inner.cfg.confirm_timeout();
-        match tokio::time::timeout(after, delivery.acker.ack(BasicAckOptions::default())).await {
-            Ok(Ok(true)) => Ok(()),
-            Ok(Ok(false)) if ch.status().connected() => Ok(()),
-            Ok(Ok(false)) => Err("ack dropped: the channel is gone".to_owned()),
-            Ok(Err(err)) => Err(err.to_string()),
-            Err(_) => Err(format!("ack not sent within {after:?}")),
-        }
+        self.ack_with(ch, delivery, BasicAckOptions::default()).await
     }
 
     /// Acks `last` and every delivery before it on this channel (`multiple`): a batch handled
     /// as one. Failures end the session as for [`Bus::ack`].
     async fn ack_up_to(&self, ch: &Channel, last: &Delivery) -> Result<(), String> {
+        self.ack_with(ch, last, BasicAckOptions { multiple: true }).await
+    }
+
+    async fn ack_with(&self, ch: &Channel, delivery: &Delivery, options: BasicAckOptions) -> Result<(), String> {
         let after = self.inner.cfg.confirm_timeout();
-        let multiple = BasicAckOptions { multiple: true };
-        match tokio::time::timeout(after, last.acker.ack(multiple)).await {
+        match tokio::time::timeout(after, delivery.acker.ack(options)).await {
             Ok(Ok(true)) => Ok(()),
             Ok(Ok(false)) if ch.status().connected() => Ok(()),
             Ok(Ok(false)) => Err("ack dropped: the channel is gone".to_owned()),

@@ -86,21 +86,24 @@ async fn store(engine: &Engine, mut batch: Vec<Job>) {
         return;
     }
     let span = tracing::info_span!("post_batch", count = batch.len());
-    for (_, _, request) in &batch {
-        span.follows_from(request);
+    let mut posts = Vec::with_capacity(batch.len());
+    let mut answers = Vec::with_capacity(batch.len());
+    for (post, reply, request) in batch {
+        span.follows_from(&request);
+        posts.push(post);
+        answers.push((reply, request));
     }
-    let posts: Vec<NewPost> = batch.iter().map(|(post, _, _)| post.clone()).collect();
-    match engine.messages().post_batch(posts).instrument(span.clone()).await {
+    match engine.messages().post_batch(&posts).instrument(span.clone()).await {
         Ok(results) => {
-            for ((_, reply, _), result) in batch.into_iter().zip(results) {
+            for ((reply, _), result) in answers.into_iter().zip(results) {
                 let _ = reply.send(result);
             }
         }
         Err(err) => {
             span.in_scope(|| {
-                tracing::warn!(count = batch.len(), error = %err, "a batch of posts failed; storing them one by one");
+                tracing::warn!(count = posts.len(), error = %err, "a batch of posts failed; storing them one by one");
             });
-            for (post, reply, request) in batch {
+            for (post, (reply, request)) in posts.into_iter().zip(answers) {
                 let _ = reply.send(engine.messages().post_alone(post).instrument(request).await);
             }
         }

@@ -129,54 +129,93 @@ impl Messages<'_> {
     /// Stores posts in one transaction, in order within each room; each post gets what
     /// [`Messages::post_alone`] would answer. `Err` when the database failed: nothing of the
     /// batch was kept.
-    #[tracing::instrument(skip_all, fields(count = posts.len()))]
-    pub async fn post_batch(&self, posts: Vec<NewPost>) -> Result<Vec<Result<MessageView, PostError>>, PostError> {
+    pub async fn post_batch(&self, posts: &[NewPost]) -> Result<Vec<Result<MessageView, PostError>>, PostError> {
+        let outcomes = self.store_together(posts, false).await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| match outcome? {
+                Stored::Message(view) => Ok(*view),
+                Stored::AlreadyRefused => Err(PostError::Unexpected(anyhow::anyhow!(
+                    "a post without a refusal to look for was found refused"
+                ))),
+            })
+            .collect())
+    }
+
+    /// Judges posts from the queue that were ready together, in one transaction: each ends as
+    /// with [`Messages::post_queued`], and one the rules refuse gets its `post.rejected` in the
+    /// same transaction (the `Err` in its place says why). `Err` when the database failed:
+    /// nothing of the batch was kept, and the caller judges each on its own.
+    pub async fn post_queued_batch(&self, posts: &[NewPost]) -> Result<Vec<Result<Stored, PostError>>, PostError> {
+        self.store_together(posts, true).await
+    }
+
+    /// Group commit: one transaction (one `BEGIN`/`COMMIT`, one wake-up of the relay) for all of
+    /// `posts`, rooms locked in ascending id order, each room's posts in the order given. Each
+    /// post's outcome, in the order given: what [`store`] made of it, or the rule that refused
+    /// it. `queued`: a post's earlier refusal is looked up, and a refusal is recorded as
+    /// `post.rejected`. (A batch that fails has spent its posts' rate-limit allowance; judged
+    /// again one by one, they spend it twice.)
+    #[tracing::instrument(skip_all, fields(count = posts.len(), queued))]
+    async fn store_together(
+        &self,
+        posts: &[NewPost],
+        queued: bool,
+    ) -> Result<Vec<Result<Stored, PostError>>, PostError> {
         let mut conn = self.conn().await?;
         let mut rooms = Vec::with_capacity(posts.len());
-        for post in &posts {
+        for post in posts {
             rooms.push(match &post.room {
                 RoomRef::Id(id) => Some(*id),
                 RoomRef::Slug(slug) => super::rooms::find_by_slug(&mut conn, slug).await?.map(|room| room.id),
             });
         }
+        let count = posts.len();
         let limiters = self.limiters.clone();
-        let (results, created) = conn
+        let (outcomes, created) = conn
             .transaction::<_, PostError, _>(async move |conn| {
-                let mut results: Vec<Option<Result<MessageView, PostError>>> = posts.iter().map(|_| None).collect();
+                let mut outcomes: Vec<Result<Stored, PostError>> =
+                    posts.iter().map(|_| Err(PostError::NotFound)).collect();
                 let mut created = false;
-                let mut posts: Vec<Option<NewPost>> = posts.into_iter().map(Some).collect();
                 for index in lock_order(&rooms) {
-                    let (Some(room_id), Some(post)) = (rooms[index], posts[index].take()) else {
-                        results[index] = Some(Err(PostError::NotFound));
+                    let (Some(room_id), post) = (rooms[index], &posts[index]) else {
                         continue;
                     };
-                    results[index] = Some(match store(conn, room_id, post, None, &limiters).await {
-                        Ok((Stored::Message(view), appended)) => {
+                    let client_id = post.client_id.filter(|_| queued);
+                    let refusal = client_id.map(|client_id| rejection_envelope_id(room_id, client_id));
+                    let participant_id = post.participant_id.clone();
+                    outcomes[index] = match store(conn, room_id, post, refusal, &limiters).await {
+                        Ok((stored, appended)) => {
                             created |= appended;
-                            Ok(*view)
+                            Ok(stored)
                         }
-                        Ok((Stored::AlreadyRefused, _)) => {
-                            return Err(PostError::Unexpected(anyhow::anyhow!(
-                                "a post without a refusal to look for was found refused"
-                            )))
+                        Err(rule) => {
+                            let Some(code) = rule.rejection_code() else {
+                                return Err(rule);
+                            };
+                            if let Some(client_id) = client_id {
+                                let refusal = Refusal {
+                                    room_id,
+                                    client_id,
+                                    participant_id,
+                                    code,
+                                    message: rule.to_string(),
+                                };
+                                created |= record_refusal(conn, refusal).await?;
+                            }
+                            Err(rule)
                         }
-                        Err(rule) if rule.rejection_code().is_some() => Err(rule),
-                        Err(failure) => return Err(failure),
-                    });
+                    };
                 }
-                let results: Vec<Result<MessageView, PostError>> = results
-                    .into_iter()
-                    .map(|result| result.unwrap_or(Err(PostError::NotFound)))
-                    .collect();
-                Ok((results, created))
+                Ok((outcomes, created))
             })
             .await?;
         if created {
             self.events_committed();
         }
         self.metrics.post_batches.inc();
-        self.metrics.batched_posts.inc_by(results.len() as u64);
-        Ok(results)
+        self.metrics.batched_posts.inc_by(count as u64);
+        Ok(outcomes)
     }
 
     async fn store_post(&self, post: NewPost, refusal: Option<Uuid>) -> Result<Stored, PostError> {
@@ -192,7 +231,7 @@ impl Messages<'_> {
         };
         let limiters = self.limiters.clone();
         let (stored, created) = conn
-            .transaction::<_, PostError, _>(async move |conn| store(conn, room_id, post, refusal, &limiters).await)
+            .transaction::<_, PostError, _>(async move |conn| store(conn, room_id, &post, refusal, &limiters).await)
             .await?;
         if created {
             self.events_committed();
@@ -214,7 +253,7 @@ pub enum Stored {
 async fn store(
     conn: &mut AsyncMysqlConnection,
     room_id: RoomId,
-    post: NewPost,
+    post: &NewPost,
     refusal: Option<Uuid>,
     limiters: &Limiters,
 ) -> Result<(Stored, bool), PostError> {
@@ -485,70 +524,6 @@ impl Messages<'_> {
         }
         Ok(())
     }
-
-    /// Judges posts from the queue that were ready together, in one transaction (group commit:
-    /// one `BEGIN`/`COMMIT` and one wake-up of the relay for all of them), in order. Each post
-    /// ends as with [`Messages::post_queued`], and a refused one gets its `post.rejected` in the
-    /// same transaction. A failure of the database fails them all and keeps none: the caller
-    /// then handles each on its own. (Their rate-limit allowance was spent; a post judged again
-    /// after such a failure spends it twice.)
-    #[tracing::instrument(skip_all, fields(count = posts.len()))]
-    pub async fn post_queued_batch(&self, posts: Vec<NewPost>) -> Result<Vec<Judged>, PostError> {
-        let mut conn = self.conn().await?;
-        let limiters = self.limiters.clone();
-        let (judged, created) = conn
-            .transaction::<_, PostError, _>(async move |conn| {
-                let rooms: Vec<Option<RoomId>> = posts
-                    .iter()
-                    .map(|post| match post.room {
-                        RoomRef::Id(id) => Some(id),
-                        RoomRef::Slug(_) => None,
-                    })
-                    .collect();
-                let mut judged = vec![Judged::AlreadyRefused; posts.len()];
-                let mut posts: Vec<Option<NewPost>> = posts.into_iter().map(Some).collect();
-                let mut created = false;
-                for index in lock_order(&rooms) {
-                    let (Some(room_id), Some(post)) = (rooms[index], posts[index].take()) else {
-                        return Err(PostError::Unexpected(anyhow::anyhow!(
-                            "a queued post names its room by id"
-                        )));
-                    };
-                    let Some(client_id) = post.client_id else {
-                        return Err(PostError::Unexpected(anyhow::anyhow!("a queued post has a client_id")));
-                    };
-                    let participant_id = post.participant_id.clone();
-                    let refusal = rejection_envelope_id(room_id, client_id);
-                    match store(conn, room_id, post, Some(refusal), &limiters).await {
-                        Ok((Stored::Message(_), appended)) => {
-                            created |= appended;
-                            judged[index] = Judged::Stored;
-                        }
-                        Ok((Stored::AlreadyRefused, _)) => judged[index] = Judged::AlreadyRefused,
-                        Err(rule) => {
-                            let Some(code) = rule.rejection_code() else {
-                                return Err(rule);
-                            };
-                            let refusal = Refusal {
-                                room_id,
-                                client_id,
-                                participant_id,
-                                code,
-                                message: rule.to_string(),
-                            };
-                            created |= record_refusal(conn, refusal).await?;
-                            judged[index] = Judged::Refused(code);
-                        }
-                    }
-                }
-                Ok((judged, created))
-            })
-            .await?;
-        if created {
-            self.events_committed();
-        }
-        Ok(judged)
-    }
 }
 
 /// The order in which a batch's posts are stored: by room id, and within a room as they came.
@@ -558,14 +533,6 @@ fn lock_order(rooms: &[Option<RoomId>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..rooms.len()).collect();
     order.sort_by_key(|&index| rooms[index]);
     order
-}
-
-/// What became of one post of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Judged {
-    Stored,
-    AlreadyRefused,
-    Refused(PostRejectionCode),
 }
 
 /// Appends `post.rejected` unless this refusal is already logged; true if it appended.

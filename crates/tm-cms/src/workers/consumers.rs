@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::engine::db::DbError;
-use crate::engine::posting::{Judged, NewPost, PostError, Refusal, RoomRef, Stored};
+use crate::engine::posting::{NewPost, PostError, Refusal, RoomRef, Stored};
 use crate::engine::Engine;
 
 /// A database failure: retried when it can go away (in place while the database is unreachable;
@@ -95,17 +95,16 @@ async fn handle_post_batch(engine: Engine, envs: Vec<RawEnvelope>) -> bool {
     else {
         return false;
     };
-    let posts = cmds.into_iter().map(queued_post).collect();
-    match engine.messages().post_queued_batch(posts).await {
-        Ok(judged) => {
-            engine.metrics().post_batches.inc();
-            engine.metrics().batched_posts.inc_by(count as u64);
-            for outcome in judged {
+    let posts: Vec<NewPost> = cmds.into_iter().map(queued_post).collect();
+    match engine.messages().post_queued_batch(&posts).await {
+        Ok(outcomes) => {
+            for outcome in outcomes {
                 let outcome = match outcome {
-                    Judged::Stored => "stored",
-                    Judged::AlreadyRefused => "duplicate",
-                    Judged::Refused(code) => {
-                        tracing::info!(reason = code.as_str(), "post.submit rejected");
+                    Ok(Stored::Message(_)) => "stored",
+                    Ok(Stored::AlreadyRefused) => "duplicate",
+                    Err(refused) => {
+                        let reason = refused.rejection_code().map(|code| code.as_str());
+                        tracing::info!(reason, "post.submit rejected: {refused}");
                         "rejected"
                     }
                 };

@@ -174,26 +174,35 @@ async fn an_event_stream_resumes_after_a_gateway_restart_with_no_gap_and_no_repe
     system.shutdown().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_behind_a_proxy_that_blocks_websockets_goes_live_over_sse_and_posts_over_http() {
+/// The system behind a proxy that refuses WebSocket upgrades, and a browser live in `slug`.
+async fn live_behind_a_proxy_that_blocks_websockets(slug: &str) -> (System, Browser) {
     let options = Options {
         websockets_blocked: true,
         ..Options::default()
     };
     let system = System::start_with(Topology::default(), options).await.unwrap();
-    let slug = "browser-sse";
     system.create_room(slug).await.unwrap();
     let browser = Browser::start(BrowserOptions::default()).await.unwrap();
-    let client = &browser.client;
-    client.goto(&format!("{}/r/{slug}", system.cms_url(0))).await.unwrap();
+    browser
+        .client
+        .goto(&format!("{}/r/{slug}", system.cms_url(0)))
+        .await
+        .unwrap();
+    wait_live(&browser.client).await;
+    (system, browser)
+}
 
-    wait_live(client).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_behind_a_proxy_that_blocks_websockets_goes_live_over_sse_and_posts_over_http() {
+    let slug = "browser-sse";
+    let (system, browser) = live_behind_a_proxy_that_blocks_websockets(slug).await;
+    let client = &browser.client;
     let proxy = system.no_websocket_proxy.as_ref().unwrap();
     assert!(proxy.refused_upgrades() >= 2, "the page tried the WebSocket first");
-    let metrics = gateway_metrics(&system).await;
-    assert!(
-        metrics.contains("tm_gateway_connections_by_transport{transport=\"sse\"} 1"),
-        "the page's feed is an event stream: {metrics}"
+    assert_eq!(
+        open_transports(&system).await,
+        (false, true),
+        "the page's feed is an event stream"
     );
 
     system
@@ -242,33 +251,20 @@ async fn browser_behind_a_proxy_that_blocks_websockets_goes_live_over_sse_and_po
 /// it once it gets through, without losing or repeating a message on the way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_on_sse_moves_back_to_the_websocket_once_it_gets_through() {
-    let options = Options {
-        websockets_blocked: true,
-        ..Options::default()
-    };
-    let system = System::start_with(Topology::default(), options).await.unwrap();
     let slug = "browser-sse-back";
-    system.create_room(slug).await.unwrap();
-    let browser = Browser::start(BrowserOptions::default()).await.unwrap();
+    let (system, browser) = live_behind_a_proxy_that_blocks_websockets(slug).await;
     let client = &browser.client;
-    client.goto(&format!("{}/r/{slug}", system.cms_url(0))).await.unwrap();
-    wait_live(client).await;
-    let transports = || async {
-        let metrics = gateway_metrics(&system).await;
-        let open = |transport: &str| {
-            metrics.contains(&format!(
-                "tm_gateway_connections_by_transport{{transport=\"{transport}\"}} 1"
-            ))
-        };
-        (open("ws"), open("sse"))
-    };
-    assert_eq!(transports().await, (false, true), "on server-sent events first");
+    assert_eq!(
+        open_transports(&system).await,
+        (false, true),
+        "on server-sent events first"
+    );
     system.post_http(slug, "Other", "while on sse").await.unwrap();
 
     system.no_websocket_proxy.as_ref().unwrap().allow_websockets();
     // The page retries the WebSocket a minute after its stream joined.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    while transports().await != (true, false) {
+    while open_transports(&system).await != (true, false) {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the page never moved back to the WebSocket"
@@ -293,8 +289,15 @@ async fn browser_on_sse_moves_back_to_the_websocket_once_it_gets_through() {
     system.shutdown().await.unwrap();
 }
 
-/// The first gateway's Prometheus text.
-async fn gateway_metrics(system: &System) -> String {
+/// Whether the first gateway holds exactly one WebSocket and exactly one event stream (the
+/// one page of these tests), from its Prometheus text.
+async fn open_transports(system: &System) -> (bool, bool) {
     let url = format!("http://{}/metrics", system.gateways[0].http_addr);
-    system.http.get(url).send().await.unwrap().text().await.unwrap()
+    let metrics = system.http.get(url).send().await.unwrap().text().await.unwrap();
+    let open = |transport: &str| {
+        metrics.contains(&format!(
+            "tm_gateway_connections_by_transport{{transport=\"{transport}\"}} 1"
+        ))
+    };
+    (open("ws"), open("sse"))
 }
