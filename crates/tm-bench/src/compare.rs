@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use anyhow::Context as _;
 
+use crate::limits::{check_limits, Limit};
 use crate::output::Record;
 
 /// Median of `xs` (mean of the middle two for an even count); `None` when empty.
@@ -147,6 +148,11 @@ pub struct CompareOpts {
     /// worse than the baseline by more than FACTOR, or when the gate matches no measurement.
     #[arg(long = "gate")]
     pub gates: Vec<Gate>,
+    /// A hard bound on one target's figure, `TARGET:SCENARIO:METRIC=BOUND` (repeatable): a
+    /// ceiling, or a floor where higher is better; exit non-zero when a case is past it, or when
+    /// the limit matches no measurement.
+    #[arg(long = "limit")]
+    pub limits: Vec<Limit>,
 }
 
 /// A limit on one metric's ratio to the baseline, in one scenario or in all of them:
@@ -233,7 +239,7 @@ pub struct Report {
     pub markdown: String,
     /// Gross regressions found, one line each.
     pub flags: Vec<String>,
-    /// Gates that failed, one line each (empty when every gate held).
+    /// Gates and limits that failed, one line each (empty when every one held).
     pub gate_failures: Vec<String>,
 }
 
@@ -371,6 +377,21 @@ pub fn render(records: &[Record], opts: &CompareOpts) -> anyhow::Result<Report> 
             writeln!(md, "- **FAILED** {f}")?;
         }
     }
+    let limit_failures = check_limits(&med, &opts.limits);
+    if !opts.limits.is_empty() {
+        writeln!(md, "\n## Limits\n")?;
+        for limit in &opts.limits {
+            writeln!(md, "- {limit}")?;
+        }
+        writeln!(md)?;
+        if limit_failures.is_empty() {
+            writeln!(md, "All limits held.")?;
+        }
+        for f in &limit_failures {
+            writeln!(md, "- **FAILED** {f}")?;
+        }
+    }
+    report.gate_failures.extend(limit_failures);
     report.markdown = md;
     Ok(report)
 }
@@ -409,6 +430,7 @@ mod tests {
             flag_factor: Some(10.0),
             all_metrics: false,
             gates: Vec::new(),
+            limits: Vec::new(),
         }
     }
 
@@ -545,6 +567,19 @@ mod tests {
         );
         assert_has(md, "| s8 | page,conns=16 | requests_per_s ↑ | – | 800 | – |");
         assert_has(md, "| amqp-baseline | window=64 | msgs_per_s ↑ | 5000 |");
+
+        // A limit fails the report like a gate, and is listed with its outcome.
+        let limited = CompareOpts {
+            limits: vec!["tm-cms:s8:requests_per_s=1000".parse().unwrap()],
+            ..opts(Some("e2e"))
+        };
+        let rep = render(&recs, &limited).unwrap();
+        assert_eq!(rep.gate_failures.len(), 1, "{:?}", rep.gate_failures);
+        assert_has(&rep.markdown, "- tm-cms in s8: `requests_per_s` at least 1000");
+        assert_has(
+            &rep.markdown,
+            "- **FAILED** s8 page,conns=16 requests_per_s: tm-cms measured 800.00",
+        );
     }
 
     #[test]

@@ -11,9 +11,10 @@
 //! Modules are small: [`frame`] (WebSocket frames read by header), [`handshake`] (the HTTP
 //! upgrade through hyper, handing back the raw socket), [`conn`] (sink/probe connection loops
 //! and the fleet that opens them), [`hist`] (HDR latency histograms), [`sched`] (open-loop
-//! schedule), [`publisher`], [`sampler`], [`output`], [`compare`], [`scenario`]
+//! schedule), [`publisher`], [`sampler`], [`output`], [`compare`] (with [`limits`]), [`scenario`]
 //! (S1–S8) and [`cli`]. S7 and S8 also drive tm-cms over HTTP: [`http`] (a keep-alive HTTP/1.1
-//! client), [`cms`] (its JSON API) and [`pool`] (requests in parallel, open or closed loop).
+//! client), [`cms`] (its JSON API) and [`pool`] (requests in parallel, open or closed loop);
+//! S7 can post over the gateway's WebSocket instead ([`ws_post`]).
 
 pub mod cli;
 pub mod cms;
@@ -23,6 +24,7 @@ pub mod frame;
 pub mod handshake;
 pub mod hist;
 pub mod http;
+pub mod limits;
 pub mod output;
 pub mod pool;
 pub mod publisher;
@@ -30,6 +32,7 @@ pub mod sampler;
 pub mod scenario;
 pub mod sched;
 pub mod target;
+pub mod ws_post;
 
 /// Nanoseconds since the Unix epoch (CLOCK_REALTIME): the clock shared by publisher and probes.
 pub fn wall_ns() -> u64 {

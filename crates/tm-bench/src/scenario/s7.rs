@@ -15,6 +15,11 @@
 //! the CMS's answer (`post_*_us`: written → answered; `post_sched_*_us`: intended → answered,
 //! which includes waiting for a free connection).
 //!
+//! With `--post-via ws` the posts go over tm-gateway's WebSocket instead, as the room page
+//! sends them: one joined poster socket per room ([`crate::ws_post`]); the gateway forwards each
+//! as a command to tm-cms's post consumer, and `post_*_us` is then the time to the gateway's
+//! `accepted` (the broker has the command), not to the stored message.
+//!
 //! With several `--rates`, one case per rate and then a `ramp` record whose
 //! `sustained_posts_per_s` is the highest rate that kept p99 ≤ `--p99-limit-ms`, delivered
 //! ≥ 99 % and had no failed post. The rooms are closed at the end.
@@ -32,10 +37,11 @@ use super::{
 };
 use crate::cms::{messages_path, post_body, room_names, setup_rooms, BenchRoom, Cms, MAX_LENGTH_LIMIT};
 use crate::conn::ProbeGroup;
-use crate::pool::{Job, PostPool};
+use crate::pool::{Job, PostPool, Tally};
 use crate::publisher::make_body;
 use crate::sched::{run_open_loop, Schedule};
 use crate::target::{Endpoint, TargetKind};
+use crate::ws_post::{WsJob, WsPosters};
 
 /// S7 flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -84,6 +90,81 @@ pub struct Args {
     /// The p99 end-to-end latency a rate must keep to count as sustained (ramp), ms.
     #[arg(long, default_value_t = 50.0)]
     pub p99_limit_ms: f64,
+    /// How posts reach the system: tm-cms's HTTP API, or tm-gateway's WebSocket.
+    #[arg(long, value_enum, default_value_t = PostVia::Http)]
+    pub post_via: PostVia,
+}
+
+/// The way S7 posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PostVia {
+    /// `POST /api/v1/rooms/{slug}/messages` over a pool of keep-alive connections.
+    Http,
+    /// `{"type":"post"}` frames on one joined WebSocket per room.
+    Ws,
+}
+
+impl PostVia {
+    fn as_str(self) -> &'static str {
+        match self {
+            PostVia::Http => "http",
+            PostVia::Ws => "ws",
+        }
+    }
+}
+
+/// The posters of one S7 run, either way.
+enum Posters {
+    Http { pool: PostPool, paths: Vec<String> },
+    Ws(WsPosters),
+}
+
+impl Posters {
+    fn dispatch(&self, room: usize, intended_ns: u64, body: Vec<u8>) -> anyhow::Result<()> {
+        match self {
+            Posters::Http { pool, paths } => pool.dispatch(Job {
+                room,
+                intended_ns,
+                method: hyper::Method::POST,
+                path: paths[room].clone(),
+                body: Some(post_body(&body)?),
+            }),
+            Posters::Ws(ws) => ws.dispatch(WsJob {
+                room,
+                intended_ns,
+                body,
+            }),
+        }
+    }
+
+    async fn drain(&self, timeout: Duration) -> u64 {
+        match self {
+            Posters::Http { pool, .. } => pool.drain(timeout).await,
+            Posters::Ws(ws) => ws.drain(timeout).await,
+        }
+    }
+
+    fn take(&self) -> anyhow::Result<Tally> {
+        match self {
+            Posters::Http { pool, .. } => pool.take(),
+            Posters::Ws(ws) => ws.take(),
+        }
+    }
+
+    /// Posts refused after they were answered as accepted (WebSocket posts only).
+    fn take_rejected_after_accept(&self) -> u64 {
+        match self {
+            Posters::Http { .. } => 0,
+            Posters::Ws(ws) => ws.take_rejected_after_accept(),
+        }
+    }
+
+    async fn close(self) {
+        match self {
+            Posters::Http { pool, .. } => pool.close(secs(5.0)).await,
+            Posters::Ws(ws) => drop(ws),
+        }
+    }
 }
 
 /// The highest of the rates (each with the metrics measured at it) that kept `all_p99_us` ≤
@@ -159,8 +240,16 @@ async fn measure(
         subs.push(args.per_room as u64 - failed);
     }
     tracing::info!(subscribers = fleet.len(), conns_failed, "subscribers joined");
-    let paths: Vec<String> = rooms.iter().map(|r| messages_path(&r.slug)).collect();
-    let pool = PostPool::start(cms_endpoint, args.http_conns, rooms.len(), secs(args.http_timeout)).await?;
+    let posters = match args.post_via {
+        PostVia::Http => Posters::Http {
+            pool: PostPool::start(cms_endpoint, args.http_conns, rooms.len(), secs(args.http_timeout)).await?,
+            paths: rooms.iter().map(|r| messages_path(&r.slug)).collect(),
+        },
+        PostVia::Ws => {
+            let slugs: Vec<String> = rooms.iter().map(|r| r.slug.clone()).collect();
+            Posters::Ws(WsPosters::open(&ctx.target, &slugs, secs(args.http_timeout)).await?)
+        }
+    };
     tokio::time::sleep(secs(args.settle)).await;
     // A gateway that refuses the joins (another secret, another server on the port) answers
     // each socket once and closes it: measuring that would report nothing but zeros.
@@ -184,21 +273,14 @@ async fn measure(
         let t0 = Instant::now();
         let sched = Schedule::starting_now(rate, args.warmup + args.duration);
         let deadline = tokio::time::Instant::now() + secs((args.warmup + args.duration) * 3.0 + 10.0);
-        let n = paths.len();
+        let n = rooms.len();
         let st = run_open_loop(&sched, deadline, 5, async |k, t| {
-            let room = k as usize % n;
-            pool.dispatch(Job {
-                room,
-                intended_ns: t,
-                method: hyper::Method::POST,
-                path: paths[room].clone(),
-                body: Some(post_body(&make_body(t, args.size))?),
-            })
+            posters.dispatch(k as usize % n, t, make_body(t, args.size))
         })
         .await;
-        let left = pool.drain(secs(args.http_timeout + 5.0)).await;
+        let left = posters.drain(secs(args.http_timeout + 5.0)).await;
         let posting = t0.elapsed();
-        let tally = pool.take()?;
+        let tally = posters.take()?;
         let expected = tally.expected_deliveries(&subs);
         let got = fleet.wait_frames(f0 + expected, secs(args.drain)).await - f0;
         let wall = t0.elapsed();
@@ -206,9 +288,11 @@ async fn measure(
         let mut m = BTreeMap::new();
         put_loop(&mut m, &st);
         tally.put("post_", &mut m);
-        let posts_failed = tally.non_2xx + tally.failed + left;
+        let rejected_later = posters.take_rejected_after_accept();
+        let posts_failed = tally.non_2xx + tally.failed + left + rejected_later;
         m.insert("posts_failed".into(), posts_failed as f64);
         m.insert("posts_in_flight_at_end".into(), left as f64);
+        m.insert("posts_rejected_after_accept".into(), rejected_later as f64);
         m.insert("posts_per_s".into(), tally.ok as f64 / posting.as_secs_f64().max(1e-9));
         m.insert("offered_posts_per_s".into(), rate);
         m.insert("subscribers".into(), fleet.len() as f64);
@@ -232,11 +316,17 @@ async fn measure(
         let mut info = json!({
             "size": args.size, "duration": args.duration, "warmup": args.warmup,
             "http_conns": args.http_conns, "cms_url": args.cms_url, "post_statuses": tally.statuses(),
+            "post_via": args.post_via.as_str(),
         });
         if let Some(p) = &tally.first_problem {
             info["first_post_problem"] = p.clone().into();
         }
-        let case = format!("rooms={},per_room={},rate={rate}", rooms.len(), args.per_room);
+        let case = format!(
+            "rooms={},per_room={},rate={rate}{}",
+            rooms.len(),
+            args.per_room,
+            via_suffix(args.post_via)
+        );
         ctx.emit("s7", &case, m, info)?;
     }
     if rates.len() > 1 {
@@ -248,12 +338,25 @@ async fn measure(
             rates.iter().copied().fold(0.0, f64::max),
         );
         let info = json!({"p99_limit_ms": args.p99_limit_ms, "rates": rates});
-        let case = format!("rooms={},per_room={},ramp", rooms.len(), args.per_room);
+        let case = format!(
+            "rooms={},per_room={},ramp{}",
+            rooms.len(),
+            args.per_room,
+            via_suffix(args.post_via)
+        );
         ctx.emit("s7", &case, m, info)?;
     }
-    pool.close(secs(5.0)).await;
+    posters.close().await;
     fleet.close_all(secs(10.0)).await;
     Ok(())
+}
+
+/// The case name's mark for WebSocket posts (HTTP posts keep the names they always had).
+fn via_suffix(via: PostVia) -> &'static str {
+    match via {
+        PostVia::Http => "",
+        PostVia::Ws => ",via=ws",
+    }
 }
 
 /// Messages in every dead-letter queue under the bus prefix, when one was given (the empty,
