@@ -7,7 +7,8 @@
 # Starts a release tm-cms (pinned to core 0) on 127.0.0.1:9054 with a private database
 # tm_cost_<pid> (dropped on exit) and the bus prefix tm-cost., creates R rooms, warms up with
 # 200 posts, then sends N posts round-robin over the rooms with curl (one connection, closed
-# loop, core 1). It reports tm-cms's CPU per post and the MariaDB server's statement counters
+# loop, core 1). It reports tm-cms's CPU per post, its threads' context switches per post (each a
+# thread that slept and was woken, or was preempted), and the MariaDB server's statement counters
 # (global `Com_*`) per post; the counters are the whole server's, so the same interval is
 # measured once with tm-cms idle first, and that background is subtracted.
 # --no-build runs target/release/tm-cms as it is. --perf FILE also records `perf record -g` of tm-cms during the measured posts.
@@ -49,6 +50,16 @@ cleanup() {
 trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Context switches of all of a process's threads: each is a thread that slept and was woken
+# (voluntary) or was preempted, the cost the profile attributes to round trips.
+ctx_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/_ctxt_switches/ {n += $2} END {print n}'; }
+# The same per thread, as "tid name voluntary involuntary" lines.
+ctx_by_thread() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        awk -v tid="${t##*/}" '/^Name:/ {name = $2} /^voluntary/ {v = $2} /^nonvoluntary/ {nv = $2} END {print tid, name, v, nv}' "$t/status" 2>/dev/null
+    done | sort
+}
 # The server's statement counters, as "name value" lines.
 counters() {
     sql "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_stmt_prepare','Com_stmt_execute',
@@ -98,10 +109,10 @@ timeout 120 taskset -c 1 curl -sS -K "$WORK/warm.cfg" >/dev/null
 sleep 1
 
 # Background: the same length of time with tm-cms idle.
-b0=$(counters); c0=$(cpu_ticks "$CMS_PID"); t0=$(date +%s.%N)
+b0=$(counters); c0=$(cpu_ticks "$CMS_PID"); x0=$(ctx_switches "$CMS_PID"); xt0=$(ctx_by_thread "$CMS_PID"); t0=$(date +%s.%N)
 timeout 600 taskset -c 1 curl -sS -K "$WORK/posts.cfg" >"$WORK/codes"
 sleep 0.5
-t1=$(date +%s.%N); c1=$(cpu_ticks "$CMS_PID"); b1=$(counters)
+t1=$(date +%s.%N); c1=$(cpu_ticks "$CMS_PID"); x1=$(ctx_switches "$CMS_PID"); xt1=$(ctx_by_thread "$CMS_PID"); b1=$(counters)
 elapsed=$(echo "$t1 - $t0" | bc)
 idle0=$(counters); ic0=$(cpu_ticks "$CMS_PID")
 if [ -n "$PERF_OUT" ]; then
@@ -120,6 +131,8 @@ ok=$(grep -c '^201$' "$WORK/codes" || true)
 hz=$(getconf CLK_TCK)
 echo "posts: $POSTS sent, $ok answered 201, in ${elapsed} s ($(echo "scale=0; $POSTS / $elapsed" | bc) posts/s); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tm-cms CPU per post: $(echo "scale=1; ($c1 - $c0) * 1000000 / $hz / $POSTS" | bc) us (idle interval: $(echo "scale=1; ($ic1 - $ic0) * 1000000 / $hz / $POSTS" | bc) us per post-equivalent)"
+echo "tm-cms context switches per post (all threads): $(echo "scale=1; ($x1 - $x0) / $POSTS" | bc); threads: $(ls /proc/"$CMS_PID"/task | wc -l)"
+join <(echo "$xt0") <(echo "$xt1") | awk -v n="$POSTS" '{ printf "  thread %-16s %6.2f per post (%.2f voluntary, %.2f preempted)\n", $2, ($6 - $3 + $7 - $4) / n, ($6 - $3) / n, ($7 - $4) / n }'
 echo "MariaDB statements per post (measured minus idle background):"
 join <(echo "$b0") <(echo "$b1") | join - <(echo "$idle0") | join - <(echo "$idle1") |
     awk -v n="$POSTS" '{ printf "  %-18s %6.2f   (background %.2f)\n", $1, (($3 - $2) - ($5 - $4)) / n, ($5 - $4) / n }'
