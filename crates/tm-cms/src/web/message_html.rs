@@ -155,7 +155,9 @@ impl<'a> Writer<'a> {
         out.push_str("<time datetime=\"");
         // RFC 3339 has no character to escape, but the template escaped it: so do we.
         if at.format_into(&mut self.rfc3339, &Rfc3339).is_ok() {
-            escape_into(out, &String::from_utf8_lossy(&self.rfc3339));
+            if let Ok(text) = std::str::from_utf8(&self.rfc3339) {
+                escape_into(out, text);
+            }
         }
         out.push_str(if self.options.dated {
             "\" data-local=\"datetime\">"
@@ -213,7 +215,9 @@ impl<'a> Writer<'a> {
     /// The `owner_actions` macro, for a stored message.
     fn owner_actions(&mut self, out: &mut String, row: &MessageRow) {
         let m = &row.message;
-        let (nickname, excerpt) = (m.nickname.as_str(), row.excerpt.as_str());
+        // Computed here, not for every MessageRow: only the owner's views name messages so.
+        let excerpt = super::view::excerpt(&m.body);
+        let (nickname, excerpt) = (m.nickname.as_str(), excerpt.as_str());
         let named = [
             ("nickname", FluentValue::from(nickname)),
             ("excerpt", FluentValue::from(excerpt)),
@@ -380,6 +384,17 @@ fn named_excerpt(out: &mut String, nickname: &str, excerpt: &str) {
 
 /// tera's `truncate(length=…)`: the first `graphemes` grapheme clusters, then `…` if cut.
 fn truncate(text: &str, graphemes: usize) -> std::borrow::Cow<'_, str> {
+    // Segmenting is most of a short page's cost; two cases need none. No more bytes than
+    // graphemes: nothing to cut. ASCII without CR LF up to one past the cut: each byte is a
+    // grapheme (only CR LF, and non-ASCII marks, join), so the cut is at byte `graphemes`.
+    if text.len() <= graphemes {
+        return text.into();
+    }
+    if let Some(head) = text.as_bytes().get(..=graphemes) {
+        if head.is_ascii() && !head.windows(2).any(|pair| pair == b"\r\n") {
+            return format!("{}…", &text[..graphemes]).into();
+        }
+    }
     match text.grapheme_indices(true).nth(graphemes) {
         Some((cut, _)) => format!("{}…", &text[..cut]).into(),
         None => text.into(),

@@ -117,8 +117,6 @@ pub struct MessageRow {
     pub message: Message,
     pub state: MessageState,
     pub color_class: String,
-    /// The start of the body, naming the message in its owner buttons' labels.
-    pub excerpt: String,
     /// Whether its author is muted in the room (only looked up for the owner's views).
     pub author_muted: bool,
 }
@@ -133,18 +131,17 @@ impl MessageRow {
 
     pub fn new(message: Message, state: MessageState, author_muted: bool) -> Self {
         let color_class = color_class(&message.color);
-        let excerpt = excerpt(&message.body);
         MessageRow {
             message,
             state,
             color_class,
-            excerpt,
             author_muted,
         }
     }
 }
 
-/// The first [`EXCERPT_CHARS`] characters of `body` on one line, `…` if cut.
+/// The first [`EXCERPT_CHARS`] characters of `body` on one line, `…` if cut: names a message in
+/// its owner buttons' labels (`web::message_html`; `static/live.js` cuts the same way).
 pub fn excerpt(body: &str) -> String {
     let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.chars().count() <= EXCERPT_CHARS {

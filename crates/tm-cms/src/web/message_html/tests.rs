@@ -1,6 +1,7 @@
 //! The Rust items against the tera macros they replaced (`macros_before.html`), byte for byte,
 //! for every state the macros branch on, in every language.
 
+use serde::Serialize;
 use tera::{Context, Tera};
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -9,7 +10,7 @@ use tm_core::parse_list::parse_body;
 
 use super::{escape_into, list, Options};
 use crate::i18n::Locale;
-use crate::web::view::MessageRow;
+use crate::web::view::{excerpt, MessageRow};
 
 const BEFORE: &str = include_str!("macros_before.html");
 
@@ -28,9 +29,24 @@ fn tera_before(locale: Locale) -> Tera {
     tera
 }
 
+/// A row as the old macros saw it: with the excerpt its owner buttons named it by.
+#[derive(Serialize)]
+struct RowBefore<'a> {
+    #[serde(flatten)]
+    row: &'a MessageRow,
+    excerpt: String,
+}
+
 fn render_before(tera: &Tera, messages: &[MessageRow], options: &Options<'_>) -> String {
+    let rows: Vec<RowBefore<'_>> = messages
+        .iter()
+        .map(|row| RowBefore {
+            row,
+            excerpt: excerpt(&row.message.body),
+        })
+        .collect();
     let mut ctx = Context::new();
-    ctx.insert("messages", messages);
+    ctx.insert("messages", &rows);
     ctx.insert("owner", &options.owner);
     ctx.insert("slug", options.slug);
     ctx.insert("from", options.from);
@@ -100,6 +116,22 @@ fn variety() -> Vec<MessageRow> {
         )),
         row(message(7, "kim", &graphemes, at)),
         row(message(8, "kim", &"y".repeat(60), at)),
+        row(message(21, "kim", &"y".repeat(61), at)),
+        row(message(
+            22,
+            "kim",
+            &format!("{}\u{301}{}", "y".repeat(60), "z".repeat(9)),
+            at,
+        )),
+        row(message(23, "kim", &format!("a\r\n{}", "b".repeat(70)), at)),
+        row(message(
+            24,
+            "kim",
+            &format!("{}\r\n{}", "b".repeat(59), "c".repeat(9)),
+            at,
+        )),
+        row(message(25, "kim", &format!("{}é{}", "b".repeat(59), "c".repeat(9)), at)),
+        row(message(26, "kim", &"ü".repeat(40), at)),
         row(message(9, "kim", "", at)),
     ];
     let mut answered = message(10, "maría", "¿Está en el examen?", at);
