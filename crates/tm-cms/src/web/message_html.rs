@@ -384,10 +384,10 @@ fn named_excerpt(out: &mut String, nickname: &str, excerpt: &str) {
 
 /// tera's `truncate(length=…)`: the first `graphemes` grapheme clusters, then `…` if cut.
 fn truncate(text: &str, graphemes: usize) -> std::borrow::Cow<'_, str> {
-    // Segmenting is most of a short page's cost; two cases need none. No more bytes than
+    // Segmenting was most of a short page's cost; two cases need none. No more characters than
     // graphemes: nothing to cut. ASCII without CR LF up to one past the cut: each byte is a
     // grapheme (only CR LF, and non-ASCII marks, join), so the cut is at byte `graphemes`.
-    if text.len() <= graphemes {
+    if text.len() <= graphemes || text.chars().nth(graphemes).is_none() {
         return text.into();
     }
     if let Some(head) = text.as_bytes().get(..=graphemes) {
