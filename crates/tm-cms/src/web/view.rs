@@ -1,8 +1,9 @@
 //! Rendering: the tera instance, the shapes templates see, and the HTML error pages.
 //!
 //! Autoescaping is on for every template (all are `.html`); no user text is marked safe. The
-//! two `| safe` uses are our own output: the QR code SVG we generate, and admin pages after
-//! ammonia has cleaned them; `static_url(…)` (our asset paths) is a safe function.
+//! `| safe` uses are our own output: the QR code SVG we generate, admin pages after ammonia has
+//! cleaned them, and message items (`messages_html`), which `message_html` writes escaping
+//! every value as tera does; `static_url(…)` (our asset paths) is a safe function.
 
 use std::sync::OnceLock;
 
