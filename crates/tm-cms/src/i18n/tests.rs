@@ -79,13 +79,16 @@ fn template_keys() -> BTreeSet<String> {
     found
 }
 
-/// The keys of the message items written in Rust (`web/message_html.rs`), where each key is
+/// The keys of the message items written in Rust (`web/message_html`), where each key is
 /// written out at its call: `put(out, "key")` or `text_with("key", …)`.
 fn message_html_keys() -> BTreeSet<String> {
-    let source = include_str!("../web/message_html.rs");
+    let sources = [
+        include_str!("../web/message_html.rs"),
+        include_str!("../web/message_html/owner_actions.rs"),
+    ];
     let mut found = BTreeSet::new();
     for call in ["put(out,", "text_with("] {
-        for piece in source.split(call).skip(1) {
+        for piece in sources.iter().flat_map(|source| source.split(call).skip(1)) {
             let key = piece
                 .trim_start()
                 .strip_prefix('"')

@@ -3,11 +3,11 @@
 //! `local_time`, `owner_actions`, each a new tera frame with `t()` calls) was most of the page's
 //! cost (docs/benchmarks.md, "The room page (S8), instructions per page").
 //!
-//! The markup is exactly what `templates/macros.html`'s `message` macro wrote, byte for byte
-//! (the test renders both), so `static/live.js` and the stylesheet see no change. Escaping is
-//! tera's (`&<>"'/`) for every value, texts come from the same `Locale::text`, and times from the
-//! same `i18n::format` labels, computed once per minute instead of once per message. Texts
-//! without arguments are formatted once per list.
+//! The markup is exactly what the `message` macro wrote, byte for byte: the test renders both
+//! (the macro is kept as `message_html/macros_before.html`), so `static/live.js` and the
+//! stylesheet see no change. Escaping is tera's (`&<>"'/`) for every value, texts come from the
+//! same `Locale::text`, and times from the same `i18n::format` labels, computed once per minute
+//! instead of once per message. Texts without arguments are formatted once per list.
 
 use std::fmt::Write as _;
 
@@ -15,9 +15,8 @@ use fluent_bundle::FluentValue;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tm_core::event::MessageState;
-use tm_core::parse_list::Token;
-use unicode_segmentation::UnicodeSegmentation;
 
+use self::text::{escape_into, escaped, tokens, truncate};
 use super::view::MessageRow;
 use crate::i18n::{self, args, format, Locale};
 
@@ -212,102 +211,6 @@ impl<'a> Writer<'a> {
         out.push_str("</span>\n  </span>");
     }
 
-    /// The `owner_actions` macro, for a stored message.
-    fn owner_actions(&mut self, out: &mut String, row: &MessageRow) {
-        let m = &row.message;
-        // Computed here, not for every MessageRow: only the owner's views name messages so.
-        let excerpt = super::view::excerpt(&m.body);
-        let (nickname, excerpt) = (m.nickname.as_str(), excerpt.as_str());
-        let named = [
-            ("nickname", FluentValue::from(nickname)),
-            ("excerpt", FluentValue::from(excerpt)),
-        ];
-        out.push_str("\n<span class=\"actions no-print\">\n  ");
-        if row.state == MessageState::Pending {
-            out.push_str("\n  ");
-            self.action(out, m.id, "approve");
-            out.push_str("<button class=\"secondary\" aria-label=\"");
-            escape_into(out, &self.text_with("action-approve-label", &named));
-            out.push_str("\">");
-            self.put(out, "action-approve");
-            out.push_str("</button></form>\n  ");
-            self.action(out, m.id, "reject");
-            out.push_str("<button class=\"secondary\" aria-label=\"");
-            escape_into(out, &self.text_with("action-reject-label", &named));
-            out.push_str("\">");
-            self.put(out, "action-reject");
-            out.push_str("</button></form>\n  ");
-        }
-        out.push_str("\n  ");
-        if row.state != MessageState::Pending {
-            let answered = m.answered;
-            let answer = |w: &mut Self, out: &mut String| {
-                if answered {
-                    w.put(out, "action-mark-unanswered");
-                } else {
-                    w.put(out, "action-mark-answered");
-                }
-            };
-            out.push_str("\n  ");
-            self.action(out, m.id, if answered { "unanswer" } else { "answer" });
-            out.push_str("<button class=\"secondary\" aria-label=\"");
-            answer(self, out);
-            out.push_str(": ");
-            named_excerpt(out, nickname, excerpt);
-            out.push_str("\">");
-            answer(self, out);
-            out.push_str("</button></form>\n  ");
-            let pinned = m.pinned;
-            let pin = |w: &mut Self, out: &mut String| {
-                if pinned {
-                    w.put(out, "action-unpin");
-                } else {
-                    w.put(out, "action-pin");
-                }
-            };
-            self.action(out, m.id, if pinned { "unpin" } else { "pin" });
-            out.push_str("<button class=\"secondary\" aria-label=\"");
-            pin(self, out);
-            out.push(' ');
-            named_excerpt(out, nickname, excerpt);
-            out.push_str("\">");
-            pin(self, out);
-            out.push_str("</button></form>\n  ");
-        }
-        out.push_str("\n  ");
-        self.action(out, m.id, "delete");
-        out.push_str("<button class=\"secondary\" aria-label=\"");
-        escape_into(out, &self.text_with("action-delete-label", &named));
-        out.push_str("\">");
-        self.put(out, "action-delete");
-        out.push_str("</button></form>\n  ");
-        out.push_str("\n  ");
-        let nicknamed = [("nickname", FluentValue::from(nickname))];
-        let text = if row.author_muted {
-            self.action(out, m.id, "unmute");
-            out.push_str("<button class=\"secondary\" data-mute=\"unmute\">");
-            self.text_with("action-unmute", &nicknamed)
-        } else {
-            self.action(out, m.id, "mute");
-            out.push_str("<button class=\"secondary\" data-mute=\"mute\">");
-            self.text_with("action-mute", &nicknamed)
-        };
-        escape_into(out, &text);
-        out.push_str("</button></form>\n  ");
-        out.push_str("\n</span>\n");
-    }
-
-    /// `<form method="post" action="/r/{slug}/{base}/messages/{id}/{path}{from}">`.
-    fn action(&self, out: &mut String, id: u64, path: &str) {
-        out.push_str("<form method=\"post\" action=\"/r/");
-        escape_into(out, self.options.slug);
-        out.push('/');
-        escape_into(out, self.options.base);
-        let _ = write!(out, "/messages/{id}/{path}");
-        escape_into(out, self.options.from);
-        out.push_str("\">");
-    }
-
     /// Appends the escaped text of `key`, which has no arguments. Keys are string literals at
     /// each call of `put` and `text_with`, where the i18n key test finds them.
     fn put(&mut self, out: &mut String, key: &'static str) {
@@ -349,83 +252,8 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// The `tokens` macro: a body's parse list, each token escaped, links as `<a>`.
-fn tokens(out: &mut String, tokens: &[Token]) {
-    for token in tokens {
-        match token {
-            Token::Text { text } => escape_into(out, text),
-            Token::Url { url } => {
-                out.push_str("<a href=\"");
-                escape_into(out, url);
-                out.push_str("\" rel=\"nofollow noopener noreferrer ugc\" target=\"_blank\">");
-                escape_into(out, url);
-                out.push_str("</a>");
-            }
-            Token::Mention { nickname } => {
-                out.push_str("<span class=\"mention\">@");
-                escape_into(out, nickname);
-                out.push_str("</span>");
-            }
-            Token::Hashtag { tag } => {
-                out.push_str("<span class=\"hashtag\">#");
-                escape_into(out, tag);
-                out.push_str("</span>");
-            }
-        }
-    }
-}
-
-/// `{nickname}: {excerpt}`, escaped.
-fn named_excerpt(out: &mut String, nickname: &str, excerpt: &str) {
-    escape_into(out, nickname);
-    out.push_str(": ");
-    escape_into(out, excerpt);
-}
-
-/// tera's `truncate(length=…)`: the first `graphemes` grapheme clusters, then `…` if cut.
-fn truncate(text: &str, graphemes: usize) -> std::borrow::Cow<'_, str> {
-    // Segmenting was most of a short page's cost; two cases need none. No more characters than
-    // graphemes: nothing to cut. ASCII without CR LF up to one past the cut: each byte is a
-    // grapheme (only CR LF, and non-ASCII marks, join), so the cut is at byte `graphemes`.
-    if text.len() <= graphemes || text.chars().nth(graphemes).is_none() {
-        return text.into();
-    }
-    if let Some(head) = text.as_bytes().get(..=graphemes) {
-        if head.is_ascii() && !head.windows(2).any(|pair| pair == b"\r\n") {
-            return format!("{}…", &text[..graphemes]).into();
-        }
-    }
-    match text.grapheme_indices(true).nth(graphemes) {
-        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
-        None => text.into(),
-    }
-}
-
-/// `text` escaped as tera's autoescaping does (`/` too), appended to `out`.
-pub fn escape_into(out: &mut String, text: &str) {
-    let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            b'/' => "&#x2F;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
-}
-
-fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
-}
+mod owner_actions;
+mod text;
 
 #[cfg(test)]
 mod tests;
