@@ -9,6 +9,9 @@
 //! same `Locale::text`, and times from the same `i18n::format` labels, computed once per minute
 //! instead of once per message. Texts without arguments are formatted once per list.
 
+mod owner_actions;
+mod text;
+
 use std::fmt::Write as _;
 
 use fluent_bundle::FluentValue;
@@ -251,9 +254,6 @@ impl<'a> Writer<'a> {
         self.votes.as_ref().map_or("", |(_, text)| text.as_str())
     }
 }
-
-mod owner_actions;
-mod text;
 
 #[cfg(test)]
 mod tests;

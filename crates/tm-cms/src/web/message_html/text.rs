@@ -33,7 +33,7 @@ pub(super) fn tokens(out: &mut String, tokens: &[Token]) {
 
 /// tera's `truncate(length=…)`: the first `graphemes` grapheme clusters, then `…` if cut.
 pub(super) fn truncate(text: &str, graphemes: usize) -> Cow<'_, str> {
-    // Segmenting was most of a short page's cost; two cases need none. No more characters than
+    // Segmenting every body was an eighth of a page's cost; two cases need none. No more characters than
     // graphemes: nothing to cut. ASCII without CR LF up to one past the cut: each byte is a
     // grapheme (only CR LF, and non-ASCII marks, join), so the cut is at byte `graphemes`.
     if text.len() <= graphemes || text.chars().nth(graphemes).is_none() {
