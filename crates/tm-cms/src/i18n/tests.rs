@@ -1,5 +1,6 @@
 //! The key test: every language has exactly English's keys, every file parses, and every key
-//! the code uses (templates, scripts' strings, error codes) exists in English.
+//! the code uses (templates, the message items written in Rust, scripts' strings, error codes)
+//! exists in English.
 
 use std::collections::BTreeSet;
 
@@ -78,6 +79,28 @@ fn template_keys() -> BTreeSet<String> {
     found
 }
 
+/// The keys of the message items written in Rust (`web/message_html`), where each key is
+/// written out at its call: `put(out, "key")` or `text_with("key", …)`.
+fn message_html_keys() -> BTreeSet<String> {
+    let sources = [
+        include_str!("../web/message_html.rs"),
+        include_str!("../web/message_html/owner_actions.rs"),
+    ];
+    let mut found = BTreeSet::new();
+    for call in ["put(out,", "text_with("] {
+        for piece in sources.iter().flat_map(|source| source.split(call).skip(1)) {
+            let key = piece
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|rest| rest.split_once('"'));
+            if let Some((key, _)) = key {
+                found.insert(key.to_owned());
+            }
+        }
+    }
+    found
+}
+
 /// Codes the API can answer with: the `=> "code"` arms of the error mapping and the codes
 /// written out at the API's edge, and those of the core's validation errors.
 fn error_codes() -> BTreeSet<String> {
@@ -109,6 +132,12 @@ fn every_key_the_code_uses_exists_in_english() {
     let english = english_keys();
     let mut used = template_keys();
     assert!(used.len() > 100, "the template scan found only {used:?}");
+    let in_rust = message_html_keys();
+    assert!(
+        in_rust.contains("vote-label") && in_rust.contains("action-unmute") && in_rust.len() >= 15,
+        "the message_html scan found only {in_rust:?}"
+    );
+    used.extend(in_rust);
     used.extend(client::TEXTS.iter().map(|(key, _)| (*key).to_owned()));
     used.extend(client::PLURALS.iter().map(|key| (*key).to_owned()));
     for kind in ["not-found", "closed", "unavailable", "forbidden", "other"] {

@@ -244,7 +244,13 @@ async fn render_page(
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(row));
     ctx.insert("label", label);
-    ctx.insert("messages", &messages);
+    let options = super::message_html::Options {
+        owner: true,
+        slug: &row.slug,
+        base: "moderate",
+        ..super::message_html::Options::default()
+    };
+    super::message_html::insert(&mut ctx, &messages, &options);
     ctx.insert("audit", &audit);
     let status = error.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     ctx.insert("error", &error.map(|(_, message)| message));

@@ -17,6 +17,7 @@ mod context;
 mod cookies;
 mod home;
 mod language;
+mod message_html;
 mod owner;
 pub mod participant;
 mod qr;

@@ -10,7 +10,7 @@ use tm_core::event::{PollState, RoomState};
 
 use super::context::{self, EngineData, SITE_NAME};
 use super::view::{error_page, render, MessageRow, PollRow};
-use super::{cookies, participant, security};
+use super::{cookies, message_html, participant, security};
 use crate::api::request::client_ip;
 use crate::engine::access::AccessError;
 use crate::engine::db::models::RoomRow;
@@ -148,8 +148,15 @@ async fn room_page(
     let (_, new_participant) = participant::of_browser(req, engine);
     let flash = req.cookie(cookies::FLASH_OWNER).map(|c| c.value().to_owned());
     let mut ctx = Context::new();
+    let options = message_html::Options {
+        owner: is_owner || is_moderator,
+        slug: &row.slug,
+        from: "?from=room",
+        base: if is_owner { "owner" } else { "moderate" },
+        ..message_html::Options::default()
+    };
+    message_html::insert(&mut ctx, &messages, &options);
     ctx.insert("room", &engine.rooms().view(&row));
-    ctx.insert("messages", &messages);
     ctx.insert("polls", &polls);
     ctx.insert("pinned", &pinned);
     ctx.insert("is_owner", &is_owner);
@@ -281,7 +288,7 @@ pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<Str
     ctx.insert("qr_svg", &super::qr::svg(&join_url));
     ctx.insert("join_url", join_url.split("://").nth(1).unwrap_or(&join_url));
     ctx.insert("room", &room);
-    ctx.insert("messages", &messages);
+    message_html::insert(&mut ctx, &messages, &message_html::Options::default());
     render(StatusCode::OK, "projector.html", ctx, SITE_NAME)
 }
 
@@ -298,7 +305,7 @@ pub async fn embed(req: HttpRequest, engine: EngineData, slug: web::Path<String>
     messages.reverse();
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(&row));
-    ctx.insert("messages", &messages);
+    message_html::insert(&mut ctx, &messages, &message_html::Options::default());
     render(StatusCode::OK, "embed.html", ctx, SITE_NAME)
 }
 

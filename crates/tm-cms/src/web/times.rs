@@ -5,7 +5,8 @@
 //! the UTC labels stay, and they say they are UTC.
 //!
 //! Templates format with the tera filters `utc_time` and `utc_datetime` (RFC 3339 in, label
-//! out, in the page's language: `i18n::format`), through the `macros::local_time` macro.
+//! out, in the page's language: `i18n::format`), through the `macros::local_time` macro;
+//! message items (`web::message_html`) write the same `<time>` with the same labels.
 
 use std::collections::HashMap;
 

@@ -83,7 +83,11 @@ pub async fn page(req: HttpRequest, engine: EngineData, slug: web::Path<String>)
     let polls: Vec<PollRow> = polls.into_iter().map(PollRow::from).collect();
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(&row));
-    ctx.insert("messages", &rows);
+    let dated = super::message_html::Options {
+        dated: true,
+        ..super::message_html::Options::default()
+    };
+    super::message_html::insert(&mut ctx, &rows, &dated);
     ctx.insert("polls", &polls);
     render(StatusCode::OK, "transcript.html", ctx, SITE_NAME)
 }

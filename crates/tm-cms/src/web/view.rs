@@ -1,8 +1,9 @@
 //! Rendering: the tera instance, the shapes templates see, and the HTML error pages.
 //!
 //! Autoescaping is on for every template (all are `.html`); no user text is marked safe. The
-//! two `| safe` uses are our own output: the QR code SVG we generate, and admin pages after
-//! ammonia has cleaned them; `static_url(…)` (our asset paths) is a safe function.
+//! `| safe` uses are our own output: the QR code SVG we generate, admin pages after ammonia has
+//! cleaned them, and message items (`messages_html`), which `message_html` writes escaping
+//! every value as tera does; `static_url(…)` (our asset paths) is a safe function.
 
 use std::sync::OnceLock;
 
@@ -117,8 +118,6 @@ pub struct MessageRow {
     pub message: Message,
     pub state: MessageState,
     pub color_class: String,
-    /// The start of the body, naming the message in its owner buttons' labels.
-    pub excerpt: String,
     /// Whether its author is muted in the room (only looked up for the owner's views).
     pub author_muted: bool,
 }
@@ -133,18 +132,17 @@ impl MessageRow {
 
     pub fn new(message: Message, state: MessageState, author_muted: bool) -> Self {
         let color_class = color_class(&message.color);
-        let excerpt = excerpt(&message.body);
         MessageRow {
             message,
             state,
             color_class,
-            excerpt,
             author_muted,
         }
     }
 }
 
-/// The first [`EXCERPT_CHARS`] characters of `body` on one line, `…` if cut.
+/// The first [`EXCERPT_CHARS`] characters of `body` on one line, `…` if cut: names a message in
+/// its owner buttons' labels (`web::message_html`; `static/live.js` cuts the same way).
 pub fn excerpt(body: &str) -> String {
     let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.chars().count() <= EXCERPT_CHARS {

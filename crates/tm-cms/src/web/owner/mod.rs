@@ -280,7 +280,12 @@ async fn render_controls(engine: &EngineData, row: &RoomRow, token: &str, shown:
     ctx.insert("notice", &shown.notice.map(Notice::text));
     ctx.insert("lifetimes", &super::home::lifetimes());
     ctx.insert("room", &room);
-    ctx.insert("messages", &messages);
+    let options = super::message_html::Options {
+        owner: true,
+        slug: &row.slug,
+        ..super::message_html::Options::default()
+    };
+    super::message_html::insert(&mut ctx, &messages, &options);
     ctx.insert("polls", &polls);
     ctx.insert("mutes", &mutes);
     ctx.insert("audit", &audit);
