@@ -456,7 +456,8 @@ if [ "$SMOKE" = 1 ]; then
     FLAG=(--flag-factor 10)
     # CI's gates, on the figures that hold up on a busy shared machine (memory, CPU per
     # operation, nothing lost), never on latency. Each is set about 1.6-1.7x above what was
-    # reached (docs/benchmarks.md, "CI's gates"), so noise passes and a 2x regression fails.
+    # reached on a quiet machine (docs/benchmarks.md, "CI's gates"), so noise passes and a 2x
+    # regression fails.
     # CPU is compared with uws where there is a peer (it moves with the machine); tm-cms has no
     # peer, so its bounds are absolute, measured on the 2-core machines CI runs on. Memory per
     # socket is absolute too: uws's own figure at 2,000 sockets is mostly RSS noise.
@@ -468,10 +469,13 @@ if [ "$SMOKE" = 1 ]; then
         fi
     fi
     if [ "$E2E" = 1 ]; then
-        if has_scenario s7; then GATED=1; FLAG+=(--limit tm-gateway:s7:delivered_ratio=1); fi
+        if has_scenario s7; then
+            GATED=1
+            FLAG+=(--limit tm-gateway:s7:delivered_ratio=1 --limit tm-gateway:s7:cms_cpu_us_per_post=2600)
+        fi
         if has_scenario s8; then
             GATED=1
-            FLAG+=(--limit tm-cms:s8/page:cms_cpu_us_per_request=1400 --limit tm-cms:s8/post:cms_cpu_us_per_request=900)
+            FLAG+=(--limit tm-cms:s8/page:cms_cpu_us_per_request=900 --limit tm-cms:s8/post:cms_cpu_us_per_request=1300)
         fi
     fi
 fi
