@@ -145,6 +145,24 @@ impl Messages<'_> {
         })
     }
 
+    /// The room's `count` latest visible messages, newest first: what its pages show. Read
+    /// newest first along `(room_id, seq)`, so a room whose latest events are not messages
+    /// (votes, settings, pins) still shows its latest messages, and no more rows are read than
+    /// shown.
+    pub async fn latest_in(&self, room: &RoomRow, count: u32) -> Result<Vec<MessageView>, RoomError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<MessageRow> = messages::table
+            .filter(messages::room_id.eq(room.id))
+            .filter(messages::state.eq(MessageState::Visible.stored_name()))
+            .filter(messages::seq.is_not_null())
+            .order(messages::seq.desc())
+            .limit(i64::from(count).min(MAX_LIMIT))
+            .select(MessageRow::as_select())
+            .load(&mut conn)
+            .await?;
+        Ok(rows.iter().map(|r| to_view(r, &room.slug)).collect())
+    }
+
     /// The room's event log with `seq > after`: exactly what the gateway sends.
     pub async fn events(&self, slug: &str, page: &Page) -> Result<EventList, RoomError> {
         let room = self.rooms().find(slug).await?;

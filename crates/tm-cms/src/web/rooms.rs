@@ -14,13 +14,12 @@ use super::{cookies, message_html, participant, security};
 use crate::api::request::client_ip;
 use crate::engine::access::AccessError;
 use crate::engine::db::models::RoomRow;
-use crate::engine::messages::MessagePage;
 use crate::engine::posting::{NewPost, PostError, RoomRef};
 use crate::engine::rooms::RoomError;
 use crate::errors::ApiErrorCode;
 
 /// How many recent messages the room page shows.
-const RECENT: usize = 100;
+const RECENT: u32 = 100;
 /// Top questions on the projector.
 const PROJECTOR_TOP: i64 = 5;
 
@@ -83,20 +82,10 @@ fn page_status(error: &RoomError) -> StatusCode {
 }
 
 /// The most recent visible messages, oldest first.
-pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: usize) -> Result<Vec<MessageRow>, RoomError> {
-    let page = MessagePage {
-        after: Some(row.seq.saturating_sub(count as u64 * 3)),
-        limit: Some(1000),
-        order: None,
-    };
-    let list = engine.messages().list_in(row, &page).await?;
-    let skip = list.messages.len().saturating_sub(count);
-    Ok(list
-        .messages
-        .into_iter()
-        .skip(skip)
-        .map(MessageRow::from_view)
-        .collect())
+pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: u32) -> Result<Vec<MessageRow>, RoomError> {
+    let mut latest = engine.messages().latest_in(row, count).await?;
+    latest.reverse();
+    Ok(latest.into_iter().map(MessageRow::from_view).collect())
 }
 
 /// The room's polls (newest first) and its pinned message, for the room page and projector.

@@ -359,3 +359,35 @@ async fn the_pages_show_the_closing_time_and_the_owner_page_moves_it() {
     assert!(page.contains("lifetime must be one of 2h, 1d, 1w, 1m, 1y"), "{page}");
     app.stop().await;
 }
+
+/// A room page shows the room's latest messages however many other events came after them.
+/// The pages used to read only the messages among the last 3 × N seqs (N = 100 on the room
+/// page, 30 on the projector, 50 in the embed), so a room whose last few hundred events were
+/// not messages (vote counts, settings, pins) showed fewer messages, or none.
+#[tokio::test]
+async fn room_pages_show_the_latest_messages_after_many_other_events() {
+    let app = spawn_app().await;
+    let room = app.create_room("after-events").await;
+    for body in ["first words", "second words"] {
+        let response = app.post_message(&room.slug, "Ada", body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    // 310 `room.updated` events: more than three times the room page's 100.
+    for i in 0..310 {
+        let seconds = if i % 2 == 0 { 60 } else { 0 };
+        let response = app.patch_room(&room, json!({"slow_mode_seconds": seconds})).await;
+        assert_eq!(response.status(), StatusCode::OK, "update {i}");
+    }
+    let seq = app.messages(&room.slug, "").await["seq"].as_u64().unwrap();
+    assert!(seq >= 312, "every update took a seq: {seq}");
+
+    for page in ["", "/projector", "/embed"] {
+        let response = app.get(&format!("/r/{}{page}", room.slug)).await;
+        assert_eq!(response.status(), StatusCode::OK, "/r/{}{page}", room.slug);
+        let html = response.text().await.unwrap();
+        for body in ["first words", "second words"] {
+            assert!(html.contains(body), "/r/{}{page} misses {body:?}", room.slug);
+        }
+    }
+    app.stop().await;
+}
