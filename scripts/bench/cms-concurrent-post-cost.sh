@@ -19,12 +19,8 @@ cd "$ROOT"
 SERVER=${TM_TEST_DATABASE_URL:-mysql://root@127.0.0.1:3306}
 AMQP=${TM_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 DB="tm_cost_s8_$$" URL=http://127.0.0.1:9055 CMS=""
-sql() {
-    local userhost=${SERVER#mysql://} user hostport
-    userhost=${userhost%%/*}; user=${userhost%@*}; hostport=${userhost#*@}
-    timeout 30 mariadb -h "${hostport%:*}" -P "${hostport##*:}" -u "${user%%:*}" \
-        $([ "$user" != "${user%%:*}" ] && echo "-p${user#*:}") --protocol=TCP -N -B -e "$1"
-}
+# shellcheck source=scripts/bench/mariadb.sh
+. "$ROOT/scripts/bench/mariadb.sh"
 cleanup() {
     if [ -n "$CMS" ]; then kill "$CMS" 2>/dev/null || true; wait "$CMS" 2>/dev/null || true; fi
     sql "DROP DATABASE IF EXISTS \`$DB\`" >/dev/null 2>&1 || echo "drop database $DB by hand" >&2

@@ -46,14 +46,8 @@ CMS="${CARGO_TARGET_DIR:-$ROOT/target}/release/tm-cms"
 WORK=$(mktemp -d)
 CMS_PID=""
 
-sql() {
-    local userhost user hostport dbuser dbpass
-    userhost=${SERVER#mysql://}; userhost=${userhost%%/*}
-    user=${userhost%@*}; hostport=${userhost#*@}
-    dbuser=${user%%:*}; dbpass=; [ "$user" != "$dbuser" ] && dbpass=${user#*:}
-    timeout 30 mariadb -h "${hostport%:*}" -P "${hostport##*:}" -u "$dbuser" ${dbpass:+-p"$dbpass"} \
-        --protocol=TCP -N -B -e "$1"
-}
+# shellcheck source=scripts/bench/mariadb.sh
+. "$ROOT/scripts/bench/mariadb.sh"
 stop_cms() {
     [ -n "$CMS_PID" ] || return 0
     kill -TERM "$CMS_PID" 2>/dev/null || true

@@ -34,14 +34,8 @@ PORT=9054 DB="tm_cost_$$" URL="http://127.0.0.1:9054"
 WORK=$(mktemp -d)
 CMS_PID=""
 
-sql() {
-    local userhost user hostport dbuser dbpass
-    userhost=${SERVER#mysql://}; userhost=${userhost%%/*}
-    user=${userhost%@*}; hostport=${userhost#*@}
-    dbuser=${user%%:*}; dbpass=; [ "$user" != "$dbuser" ] && dbpass=${user#*:}
-    timeout 30 mariadb -h "${hostport%:*}" -P "${hostport##*:}" -u "$dbuser" ${dbpass:+-p"$dbpass"} \
-        --protocol=TCP -N -B -e "$1"
-}
+# shellcheck source=scripts/bench/mariadb.sh
+. "$ROOT/scripts/bench/mariadb.sh"
 cleanup() {
     if [ -n "$CMS_PID" ]; then kill "$CMS_PID" 2>/dev/null || true; wait "$CMS_PID" 2>/dev/null || true; fi
     sql "DROP DATABASE IF EXISTS \`$DB\`" >/dev/null 2>&1 || echo "drop database $DB by hand" >&2

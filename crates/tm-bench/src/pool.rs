@@ -163,14 +163,68 @@ async fn send(conn: &mut HttpConn, job: &Job) -> (Outcome, u64) {
     }
 }
 
+/// What was handed over and how it ended: the bookkeeping every way of posting shares
+/// ([`PostPool`], and [`crate::ws_post::WsPosters`]). Workers record into [`Ledger::tally`].
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    dispatched: Arc<AtomicU64>,
+    tally: Arc<Mutex<Tally>>,
+    rooms: usize,
+}
+
+impl Ledger {
+    /// An empty ledger for `rooms` rooms.
+    pub fn new(rooms: usize) -> anyhow::Result<Self> {
+        Ok(Self {
+            dispatched: Arc::new(AtomicU64::new(0)),
+            tally: Arc::new(Mutex::new(Tally::new(rooms)?)),
+            rooms,
+        })
+    }
+
+    /// Where workers record how each post ended.
+    pub fn tally(&self) -> &Arc<Mutex<Tally>> {
+        &self.tally
+    }
+
+    /// Counts one post handed over.
+    pub fn dispatched(&self) {
+        self.dispatched.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Posts handed over and not ended yet.
+    pub fn in_flight(&self) -> u64 {
+        let done = self.tally.lock().map_or(0, |t| t.done);
+        self.dispatched.load(Ordering::Relaxed).saturating_sub(done)
+    }
+
+    /// Waits until every post handed over has ended, at most `timeout`; returns how many are
+    /// still in flight.
+    pub async fn drain(&self, timeout: Duration) -> u64 {
+        let mut left = 0;
+        crate::poll_until(timeout, Duration::from_millis(5), || {
+            left = self.in_flight();
+            left == 0
+        })
+        .await;
+        left
+    }
+
+    /// The tally so far, replaced by an empty one (call after [`Ledger::drain`]).
+    pub fn take(&self) -> anyhow::Result<Tally> {
+        let fresh = Tally::new(self.rooms)?;
+        let mut t = self.tally.lock().map_err(|_| anyhow::anyhow!("tally lock poisoned"))?;
+        self.dispatched.fetch_sub(t.done, Ordering::Relaxed);
+        Ok(std::mem::replace(&mut *t, fresh))
+    }
+}
+
 /// Open-loop request pool: see the module docs.
 #[derive(Debug)]
 pub struct PostPool {
     tx: Option<mpsc::UnboundedSender<Job>>,
-    dispatched: Arc<AtomicU64>,
-    tally: Arc<Mutex<Tally>>,
+    ledger: Ledger,
     workers: Vec<tokio::task::JoinHandle<()>>,
-    rooms: usize,
 }
 
 impl PostPool {
@@ -178,11 +232,11 @@ impl PostPool {
     pub async fn start(base: &Endpoint, conns: usize, rooms: usize, timeout: Duration) -> anyhow::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel::<Job>();
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
-        let tally = Arc::new(Mutex::new(Tally::new(rooms)?));
+        let ledger = Ledger::new(rooms)?;
         let mut workers = Vec::with_capacity(conns);
         for _ in 0..conns.max(1) {
             let mut conn = HttpConn::connect(base, timeout).await?;
-            let (rx, tally) = (rx.clone(), tally.clone());
+            let (rx, tally) = (rx.clone(), ledger.tally().clone());
             workers.push(tokio::spawn(async move {
                 loop {
                     // Hold the queue only while taking a job, never while sending it.
@@ -198,10 +252,8 @@ impl PostPool {
         }
         Ok(Self {
             tx: Some(tx),
-            dispatched: Arc::new(AtomicU64::new(0)),
-            tally,
+            ledger,
             workers,
-            rooms,
         })
     }
 
@@ -210,35 +262,24 @@ impl PostPool {
         let tx = self.tx.as_ref().ok_or_else(|| anyhow::anyhow!("the pool is closed"))?;
         tx.send(job)
             .map_err(|_| anyhow::anyhow!("every pool worker has stopped"))?;
-        self.dispatched.fetch_add(1, Ordering::Relaxed);
+        self.ledger.dispatched();
         Ok(())
     }
 
     /// Requests handed over and not ended yet.
     pub fn in_flight(&self) -> u64 {
-        let done = self.tally.lock().map_or(0, |t| t.done);
-        self.dispatched.load(Ordering::Relaxed).saturating_sub(done)
+        self.ledger.in_flight()
     }
 
     /// Waits until every request handed over has ended, at most `timeout`; returns how many are
     /// still in flight.
     pub async fn drain(&self, timeout: Duration) -> u64 {
-        let mut left = 0;
-        crate::poll_until(timeout, Duration::from_millis(5), || {
-            left = self.in_flight();
-            left == 0
-        })
-        .await;
-        left
+        self.ledger.drain(timeout).await
     }
 
     /// The tally so far, replaced by an empty one (call after [`PostPool::drain`]).
     pub fn take(&self) -> anyhow::Result<Tally> {
-        let fresh = Tally::new(self.rooms)?;
-        let mut t = self.tally.lock().map_err(|_| anyhow::anyhow!("tally lock poisoned"))?;
-        let done = t.done;
-        self.dispatched.fetch_sub(done, Ordering::Relaxed);
-        Ok(std::mem::replace(&mut *t, fresh))
+        self.ledger.take()
     }
 
     /// Stops the workers once the queue is empty (bounded by `wait`).

@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use crate::cms::NICKNAME;
 use crate::frame::{encode_frame, Event, FrameReader, OP_PONG, OP_TEXT};
 use crate::handshake::{connect, ConnectOpts};
-use crate::pool::{Outcome, Tally};
+use crate::pool::{Ledger, Outcome, Tally};
 use crate::target::Target;
 
 /// One post to send: its room (index into the posters) and when it was due.
@@ -55,18 +55,16 @@ type Pending = HashMap<String, (usize, Instant, u64)>;
 #[derive(Debug)]
 pub struct WsPosters {
     senders: Vec<mpsc::UnboundedSender<WsJob>>,
-    dispatched: Arc<AtomicU64>,
-    tally: Arc<Mutex<Tally>>,
+    ledger: Ledger,
     rejected_after_accept: Arc<AtomicU64>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    rooms: usize,
 }
 
 impl WsPosters {
     /// Opens and joins one poster socket per room of `rooms` (slugs the target has join tokens
     /// for).
     pub async fn open(target: &Target, rooms: &[String], timeout: Duration) -> anyhow::Result<Self> {
-        let tally = Arc::new(Mutex::new(Tally::new(rooms.len())?));
+        let ledger = Ledger::new(rooms.len())?;
         let rejected_after_accept = Arc::new(AtomicU64::new(0));
         let mut senders = Vec::with_capacity(rooms.len());
         let mut tasks = Vec::with_capacity(rooms.len());
@@ -89,7 +87,7 @@ impl WsPosters {
             senders.push(tx);
             let poster = Poster {
                 room: index,
-                tally: tally.clone(),
+                tally: ledger.tally().clone(),
                 rejected_after_accept: rejected_after_accept.clone(),
                 pending: Pending::new(),
             };
@@ -97,11 +95,9 @@ impl WsPosters {
         }
         Ok(Self {
             senders,
-            dispatched: Arc::new(AtomicU64::new(0)),
-            tally,
+            ledger,
             rejected_after_accept,
             tasks,
-            rooms: rooms.len(),
         })
     }
 
@@ -113,34 +109,19 @@ impl WsPosters {
             .with_context(|| format!("no poster for room index {}", job.room))?;
         tx.send(job)
             .map_err(|_| anyhow::anyhow!("a poster socket has stopped"))?;
-        self.dispatched.fetch_add(1, Ordering::Relaxed);
+        self.ledger.dispatched();
         Ok(())
-    }
-
-    /// Posts handed over and not answered yet.
-    pub fn in_flight(&self) -> u64 {
-        let done = self.tally.lock().map_or(0, |t| t.done);
-        self.dispatched.load(Ordering::Relaxed).saturating_sub(done)
     }
 
     /// Waits until every post handed over was answered, at most `timeout`; returns how many
     /// are still unanswered.
     pub async fn drain(&self, timeout: Duration) -> u64 {
-        let mut left = 0;
-        crate::poll_until(timeout, Duration::from_millis(5), || {
-            left = self.in_flight();
-            left == 0
-        })
-        .await;
-        left
+        self.ledger.drain(timeout).await
     }
 
     /// The tally so far, replaced by an empty one (call after [`WsPosters::drain`]).
     pub fn take(&self) -> anyhow::Result<Tally> {
-        let fresh = Tally::new(self.rooms)?;
-        let mut t = self.tally.lock().map_err(|_| anyhow::anyhow!("tally lock poisoned"))?;
-        self.dispatched.fetch_sub(t.done, Ordering::Relaxed);
-        Ok(std::mem::replace(&mut *t, fresh))
+        self.ledger.take()
     }
 
     /// Posts refused after they were accepted, so far (and resets the count).
