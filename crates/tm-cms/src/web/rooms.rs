@@ -81,10 +81,9 @@ fn page_status(error: &RoomError) -> StatusCode {
     }
 }
 
-/// The most recent visible messages, oldest first.
+/// The most recent visible messages, newest first.
 pub async fn recent_messages(engine: &EngineData, row: &RoomRow, count: u32) -> Result<Vec<MessageRow>, RoomError> {
-    let mut latest = engine.messages().latest_in(row, count).await?;
-    latest.reverse();
+    let latest = engine.messages().latest_in(row, count).await?;
     Ok(latest.into_iter().map(MessageRow::from_view).collect())
 }
 
@@ -115,7 +114,6 @@ async fn room_page(
         Ok(messages) => messages,
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
-    messages.reverse(); // newest first on the room page
     let (polls, pinned) = match qa_context(engine, &row).await {
         Ok(found) => found,
         Err(status) => return error_page(status, SITE_NAME),
@@ -150,8 +148,9 @@ async fn room_page(
     ctx.insert("pinned", &pinned);
     ctx.insert("is_owner", &is_owner);
     ctx.insert("is_moderator", &is_moderator);
-    ctx.insert("can_moderate", &(is_owner || is_moderator));
-    ctx.insert("actions_base", if is_owner { "owner" } else { "moderate" });
+    // The live module's template of the buttons matches the server's items.
+    ctx.insert("can_moderate", &options.owner);
+    ctx.insert("actions_base", options.base);
     ctx.insert(
         "nickname",
         &req.cookie(cookies::NICKNAME)
@@ -249,10 +248,11 @@ pub async fn projector(req: HttpRequest, engine: EngineData, slug: web::Path<Str
         Ok(row) => row,
         Err(page) => return page,
     };
-    let messages = match recent_messages(&engine, &row, 30).await {
+    let mut messages = match recent_messages(&engine, &row, 30).await {
         Ok(messages) => messages,
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
+    messages.reverse(); // oldest first on the projector, as the live module appends
     let (polls, pinned) = match qa_context(&engine, &row).await {
         Ok(found) => found,
         Err(status) => return error_page(status, SITE_NAME),
@@ -287,11 +287,10 @@ pub async fn embed(req: HttpRequest, engine: EngineData, slug: web::Path<String>
         Ok(row) => row,
         Err(page) => return page,
     };
-    let mut messages = match recent_messages(&engine, &row, 50).await {
+    let messages = match recent_messages(&engine, &row, 50).await {
         Ok(messages) => messages,
         Err(error) => return error_page(page_status(&error), SITE_NAME),
     };
-    messages.reverse();
     let mut ctx = Context::new();
     ctx.insert("room", &engine.rooms().view(&row));
     message_html::insert(&mut ctx, &messages, &message_html::Options::default());

@@ -381,13 +381,21 @@ async fn room_pages_show_the_latest_messages_after_many_other_events() {
     let seq = app.messages(&room.slug, "").await["seq"].as_u64().unwrap();
     assert!(seq >= 312, "every update took a seq: {seq}");
 
-    for page in ["", "/projector", "/embed"] {
+    // The room page and the embed list the newest first, the projector the oldest first.
+    for (page, newest_first) in [("", true), ("/projector", false), ("/embed", true)] {
         let response = app.get(&format!("/r/{}{page}", room.slug)).await;
         assert_eq!(response.status(), StatusCode::OK, "/r/{}{page}", room.slug);
         let html = response.text().await.unwrap();
-        for body in ["first words", "second words"] {
-            assert!(html.contains(body), "/r/{}{page} misses {body:?}", room.slug);
-        }
+        let at = |body: &str| {
+            html.find(body)
+                .unwrap_or_else(|| panic!("/r/{}{page} misses {body:?}", room.slug))
+        };
+        assert_eq!(
+            at("second words") < at("first words"),
+            newest_first,
+            "/r/{}{page} lists its messages in the wrong order",
+            room.slug
+        );
     }
     app.stop().await;
 }
