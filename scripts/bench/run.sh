@@ -455,11 +455,11 @@ has_scenario() { local s; for s in "${ALL_SLIST[@]}"; do [ "$s" = "$1" ] && retu
 if [ "$SMOKE" = 1 ]; then
     FLAG=(--flag-factor 10)
     # CI's gates, on the figures that hold up on a busy shared machine (memory, CPU per
-    # operation, nothing lost), never on latency. Each is set about 1.6-1.7x above what was
-    # reached on a quiet machine (docs/benchmarks.md, "CI's gates"), so noise passes and a 2x
-    # regression fails.
+    # operation, nothing lost), never on latency. Each is set about 1.5x above the slowest
+    # figure seen (docs/benchmarks.md, "CI's gates"), so noise passes and a 2x regression fails.
     # CPU is compared with uws where there is a peer (it moves with the machine); tm-cms has no
-    # peer, so its bounds are absolute, measured on the 2-core machines CI runs on. Memory per
+    # peer, so its bounds are absolute, measured on the 2-core machines CI runs on, whose
+    # speed moved by 2x within one day. Memory per
     # socket is absolute too: uws's own figure at 2,000 sockets is mostly RSS noise.
     if has_target tm-gateway && [ "$E2E_ONLY" = 0 ]; then
         if has_scenario s1; then GATED=1; FLAG+=(--limit tm-gateway:s1:bytes_per_conn=5000); fi
@@ -471,11 +471,11 @@ if [ "$SMOKE" = 1 ]; then
     if [ "$E2E" = 1 ]; then
         if has_scenario s7; then
             GATED=1
-            FLAG+=(--limit tm-gateway:s7:delivered_ratio=1 --limit tm-gateway:s7:cms_cpu_us_per_post=2600)
+            FLAG+=(--limit tm-gateway:s7:delivered_ratio=1 --limit tm-gateway:s7:cms_cpu_us_per_post=2900)
         fi
         if has_scenario s8; then
             GATED=1
-            FLAG+=(--limit tm-cms:s8/page:cms_cpu_us_per_request=900 --limit tm-cms:s8/post:cms_cpu_us_per_request=1300)
+            FLAG+=(--limit tm-cms:s8/page:cms_cpu_us_per_request=1100 --limit tm-cms:s8/post:cms_cpu_us_per_request=1500)
         fi
     fi
 fi
